@@ -1,0 +1,149 @@
+#include "base/secret.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int secret_init(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+bool key_from_base64(const char *s, uint8_t out[WG_KEY_LEN])
+{
+	size_t len = 0;
+	const char *end = NULL;
+
+	if (strlen(s) != WG_KEY_B64_LEN || s[WG_KEY_B64_LEN - 1] != '=')
+		return false;
+	if (sodium_base642bin(out, WG_KEY_LEN, s, WG_KEY_B64_LEN, NULL, &len,
+			      &end, sodium_base64_VARIANT_ORIGINAL) != 0)
+		return false;
+	return len == WG_KEY_LEN && end == s + WG_KEY_B64_LEN;
+}
+
+void key_to_base64(const uint8_t key[WG_KEY_LEN], char out[WG_KEY_B64_LEN + 1])
+{
+	sodium_bin2base64(out, WG_KEY_B64_LEN + 1, key, WG_KEY_LEN,
+			  sodium_base64_VARIANT_ORIGINAL);
+}
+
+static int secret_alloc(struct secret_key *k)
+{
+	k->bytes = sodium_malloc(WG_KEY_LEN);
+	return k->bytes ? 0 : -ENOMEM;
+}
+
+int secret_key_generate(struct secret_key *k, bool clamp)
+{
+	if (secret_alloc(k))
+		return -ENOMEM;
+	randombytes_buf(k->bytes, WG_KEY_LEN);
+	if (clamp) {
+		/* curve25519 clamping, as wg genkey does */
+		k->bytes[0] &= 248;
+		k->bytes[31] = (uint8_t)((k->bytes[31] & 127) | 64);
+	}
+	return 0;
+}
+
+int secret_key_from_base64(const char *s, size_t len, struct secret_key *k)
+{
+	size_t out_len = 0;
+	const char *end = NULL;
+
+	/* Trailing whitespace (a newline from a file or echo) is fine. */
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' ||
+		       s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len != WG_KEY_B64_LEN)
+		return -EINVAL;
+	if (secret_alloc(k))
+		return -ENOMEM;
+	if (sodium_base642bin(k->bytes, WG_KEY_LEN, s, len, NULL, &out_len,
+			      &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    out_len != WG_KEY_LEN || end != s + len) {
+		secret_key_free(k);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int secret_key_read_file(const char *path, struct secret_key *k)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int fd, err;
+
+	k->bytes = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "meshc: %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+		fprintf(stderr, "meshc: %s: %s\n", path, strerror(errno));
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "meshc: %s: not a regular file\n", path);
+		err = -EINVAL;
+		goto out_close;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		fprintf(stderr,
+			"meshc: %s: private key is accessible by group/other "
+			"(mode %04o); run: chmod 600 %s\n",
+			path, (unsigned)(st.st_mode & 07777), path);
+		err = -EPERM;
+		goto out_close;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		fprintf(stderr,
+			"meshc: %s: private key is owned by uid %u, not by "
+			"uid %u or root\n",
+			path, (unsigned)st.st_uid, (unsigned)geteuid());
+		err = -EPERM;
+		goto out_close;
+	}
+	/* Read into guarded memory so the base64 text is wiped too. */
+	buf = sodium_malloc(WG_KEY_B64_LEN + 3);
+	if (!buf) {
+		err = -ENOMEM;
+		goto out_close;
+	}
+	n = read(fd, buf, WG_KEY_B64_LEN + 3);
+	if (n < 0) {
+		err = -errno;
+		fprintf(stderr, "meshc: %s: %s\n", path, strerror(errno));
+	} else if (secret_key_from_base64(buf, (size_t)n, k) != 0) {
+		fprintf(stderr, "meshc: %s: not a base64 WireGuard key\n",
+			path);
+		err = -EINVAL;
+	} else {
+		err = 0;
+	}
+	sodium_free(buf);
+out_close:
+	close(fd);
+	return err;
+}
+
+void secret_key_public(const struct secret_key *k, uint8_t pub[WG_KEY_LEN])
+{
+	crypto_scalarmult_curve25519_base(pub, k->bytes);
+}
+
+void secret_key_free(struct secret_key *k)
+{
+	if (k->bytes)
+		sodium_free(k->bytes);	/* wipes before unmapping */
+	k->bytes = NULL;
+}

@@ -1,0 +1,39 @@
+/* secret.h - WireGuard keys with libsodium.
+ *
+ * Public keys are ordinary values.  Private and preshared keys only ever
+ * live in sodium_malloc() memory (guard pages, mlock'd, wiped on free) and
+ * are read from files whose owner and mode are checked first.
+ */
+#ifndef MESHC_BASE_SECRET_H
+#define MESHC_BASE_SECRET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WG_KEY_LEN 32
+#define WG_KEY_B64_LEN 44	/* without the NUL */
+
+/* Must run once before any other function here; 0 or -1. */
+int secret_init(void);
+
+/* Decode exactly 44 characters of standard base64 into 32 bytes. */
+bool key_from_base64(const char *s, uint8_t out[WG_KEY_LEN]);
+void key_to_base64(const uint8_t key[WG_KEY_LEN], char out[WG_KEY_B64_LEN + 1]);
+
+struct secret_key {
+	uint8_t *bytes;		/* WG_KEY_LEN bytes of sodium_malloc memory */
+};
+
+/* A new private key (random, clamped like `wg genkey`) or PSK. */
+int secret_key_generate(struct secret_key *k, bool clamp);
+/* Read a base64 key file.  Refuses files that group/other may read or that
+ * another user owns (the reason, with path and mode, goes to stderr).
+ * 0 or -errno. */
+int secret_key_read_file(const char *path, struct secret_key *k);
+/* Parse a base64 private key from a buffer (e.g. stdin for `pubkey`). */
+int secret_key_from_base64(const char *s, size_t len, struct secret_key *k);
+void secret_key_public(const struct secret_key *k, uint8_t pub[WG_KEY_LEN]);
+void secret_key_free(struct secret_key *k);
+
+#endif

@@ -1,0 +1,33 @@
+/* strmap.h - string -> index hash table, allocated from an arena.
+ *
+ * Names in a document (nodes, meshes) are looked up constantly by the
+ * validator and the compiler; with 50,000 nodes a linear search would make
+ * compile quadratic.  Open addressing, FNV-1a, grows by doubling.
+ */
+#ifndef MESHC_BASE_STRMAP_H
+#define MESHC_BASE_STRMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/arena.h"
+
+struct strmap_slot {
+	const char *key;	/* not copied: must outlive the map */
+	size_t value;
+};
+
+struct strmap {
+	struct arena *arena;
+	struct strmap_slot *slots;
+	size_t cap;		/* power of two, or 0 */
+	size_t count;
+};
+
+void strmap_init(struct strmap *m, struct arena *a);
+/* Insert; returns false (and changes nothing) if the key exists. */
+bool strmap_put(struct strmap *m, const char *key, size_t value);
+/* True and *value set when present. */
+bool strmap_get(const struct strmap *m, const char *key, size_t *value);
+
+#endif

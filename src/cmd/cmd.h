@@ -1,0 +1,102 @@
+/* cmd.h - the subcommands and what they share.
+ *
+ * One file per subcommand (cmd/validate.c, cmd/compile.c, ...), each
+ * exporting one cmd_* function that main.c's table dispatches to.  Shared
+ * here: option parsing, loading a document through validate, node
+ * selection and the diagnostics printer.
+ */
+#ifndef MESHC_CMD_CMD_H
+#define MESHC_CMD_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "base/arena.h"
+#include "base/diag.h"
+#include "model/model.h"
+
+/* Exit codes of cli.md */
+#define EXIT_OK 0
+#define EXIT_ERROR 1
+#define EXIT_DIFFERENT 2	/* diff/dry-run: changes; check: a test failed */
+
+enum out_format { FORMAT_TEXT, FORMAT_JSON };
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+/* Options a command accepts, as a bit set. */
+enum {
+	OPT_FORMAT = 1 << 0,
+	OPT_NODE = 1 << 1,
+	OPT_TARGET = 1 << 2,
+	OPT_WITH_SECRETS = 1 << 3,
+	OPT_DRY_RUN = 1 << 4,
+	OPT_CONFIRM = 1 << 5,
+	OPT_INTERFACE = 1 << 6,
+};
+
+struct cmd_opts {
+	const char *prog;	/* "meshc validate" for messages */
+	enum out_format format;
+	enum color_mode color;
+	int quiet;
+	int verbose;
+	const char *node;
+	const char *target;
+	const char *interface;
+	bool with_secrets;
+	bool dry_run;
+	long confirm_seconds;	/* -1: not given */
+	char **args;		/* positional arguments */
+	int n_args;
+};
+
+struct cmd_spec {
+	const char *name;
+	unsigned options;	/* OPT_* accepted besides the common ones */
+	int min_args, max_args;
+	const char *usage;	/* "FILE --node N [--target T]" */
+};
+
+/* Parse argv (argv[0] = command name).  Returns 0, 1 after printing a
+ * usage error, or -1 when --help was printed (exit 0). */
+int cmd_parse(int argc, char **argv, const struct cmd_spec *spec,
+	      struct cmd_opts *o);
+void cmd_usage(FILE *out, const struct cmd_spec *spec);
+
+/* Should stderr/stdout get color (--color, NO_COLOR, isatty)? */
+bool cmd_use_color(const struct cmd_opts *o, FILE *f);
+
+/* A loaded document, its source text and its diagnostics. */
+struct doc {
+	struct source src;
+	struct model *model;	/* NULL when unreadable or not YAML */
+	struct diags diags;
+};
+
+/* Load and validate.  Prints the diagnostics (errors and, unless -q,
+ * warnings) to stderr.  Returns true when the model is valid. */
+bool doc_load(struct arena *a, const char *path, const struct cmd_opts *o,
+	      struct doc *doc);
+void doc_print_diags(const struct doc *doc, const struct cmd_opts *o);
+
+/* Which node am I (cli.md): --node, else the node whose public key matches
+ * the local private key file, else the host name.  MODEL_NONE after
+ * printing an error that lists the candidates. */
+size_t cmd_select_node(const struct model *m, const struct cmd_opts *o);
+/* --node N only: MODEL_NONE after an error naming the known nodes. */
+size_t cmd_node_by_name(const struct model *m, const char *name,
+			const char *file);
+
+typedef int (*cmd_fn)(int argc, char **argv);
+
+int cmd_validate(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_genkey(int argc, char **argv);
+int cmd_pubkey(int argc, char **argv);
+int cmd_genpsk(int argc, char **argv);
+
+#endif

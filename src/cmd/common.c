@@ -1,0 +1,286 @@
+#include "cmd/cmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/secret.h"
+#include "load/load.h"
+#include "validate/validate.h"
+
+enum {
+	LONG_FORMAT = 256,
+	LONG_COLOR,
+	LONG_NODE,
+	LONG_TARGET,
+	LONG_WITH_SECRETS,
+	LONG_DRY_RUN,
+	LONG_CONFIRM,
+	LONG_INTERFACE,
+	LONG_HELP,
+};
+
+static const struct option long_options[] = {
+	{ "format", required_argument, NULL, LONG_FORMAT },
+	{ "color", required_argument, NULL, LONG_COLOR },
+	{ "node", required_argument, NULL, LONG_NODE },
+	{ "target", required_argument, NULL, LONG_TARGET },
+	{ "with-secrets", no_argument, NULL, LONG_WITH_SECRETS },
+	{ "dry-run", no_argument, NULL, LONG_DRY_RUN },
+	{ "confirm", required_argument, NULL, LONG_CONFIRM },
+	{ "interface", required_argument, NULL, LONG_INTERFACE },
+	{ "help", no_argument, NULL, LONG_HELP },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cmd_usage(FILE *out, const struct cmd_spec *spec)
+{
+	fprintf(out, "usage: meshc %s %s\n", spec->name, spec->usage);
+	fprintf(out, "common options: --format text|json, "
+		     "--color auto|always|never, -q, -v, --help\n");
+}
+
+static int usage_error(const struct cmd_spec *spec, const char *fmt,
+		       const char *arg)
+{
+	fprintf(stderr, "meshc %s: ", spec->name);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	cmd_usage(stderr, spec);
+	return 1;
+}
+
+static int check_allowed(const struct cmd_spec *spec, unsigned opt,
+			 const char *name)
+{
+	if (spec->options & opt)
+		return 0;
+	return usage_error(spec, "option --%s does not apply here", name);
+}
+
+int cmd_parse(int argc, char **argv, const struct cmd_spec *spec,
+	      struct cmd_opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->prog = spec->name;
+	o->confirm_seconds = -1;
+	optind = 1;
+	opterr = 0;
+	/* "+" stops at the first non-option only for explain's FROM/TO; we
+	 * want options anywhere, as users type them after FILE. */
+	while ((c = getopt_long(argc, argv, ":qv", long_options, NULL)) != -1) {
+		switch (c) {
+		case LONG_FORMAT:
+			if (check_allowed(spec, OPT_FORMAT, "format"))
+				return 1;
+			if (!strcmp(optarg, "text"))
+				o->format = FORMAT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				o->format = FORMAT_JSON;
+			else
+				return usage_error(spec,
+						   "--format: '%s' is not text "
+						   "or json",
+						   optarg);
+			break;
+		case LONG_COLOR:
+			if (!strcmp(optarg, "auto"))
+				o->color = COLOR_AUTO;
+			else if (!strcmp(optarg, "always"))
+				o->color = COLOR_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o->color = COLOR_NEVER;
+			else
+				return usage_error(spec,
+						   "--color: '%s' is not auto, "
+						   "always or never",
+						   optarg);
+			break;
+		case LONG_NODE:
+			if (check_allowed(spec, OPT_NODE, "node"))
+				return 1;
+			o->node = optarg;
+			break;
+		case LONG_TARGET:
+			if (check_allowed(spec, OPT_TARGET, "target"))
+				return 1;
+			o->target = optarg;
+			break;
+		case LONG_WITH_SECRETS:
+			if (check_allowed(spec, OPT_WITH_SECRETS,
+					  "with-secrets"))
+				return 1;
+			o->with_secrets = true;
+			break;
+		case LONG_DRY_RUN:
+			if (check_allowed(spec, OPT_DRY_RUN, "dry-run"))
+				return 1;
+			o->dry_run = true;
+			break;
+		case LONG_CONFIRM: {
+			char *end;
+			long v;
+
+			if (check_allowed(spec, OPT_CONFIRM, "confirm"))
+				return 1;
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 ||
+			    v > 86400)
+				return usage_error(spec,
+						   "--confirm: '%s' is not a "
+						   "number of seconds (1-86400)",
+						   optarg);
+			o->confirm_seconds = v;
+			break;
+		}
+		case LONG_INTERFACE:
+			if (check_allowed(spec, OPT_INTERFACE, "interface"))
+				return 1;
+			o->interface = optarg;
+			break;
+		case LONG_HELP:
+			cmd_usage(stdout, spec);
+			return -1;
+		case 'q':
+			o->quiet++;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case ':':
+			return usage_error(spec, "%s needs a value",
+					   argv[optind - 1]);
+		default:
+			return usage_error(spec, "unknown option %s",
+					   argv[optind - 1]);
+		}
+	}
+	o->args = argv + optind;
+	o->n_args = argc - optind;
+	if (o->n_args < spec->min_args)
+		return usage_error(spec, "%s", "missing argument");
+	if (o->n_args > spec->max_args)
+		return usage_error(spec, "unexpected argument '%s'",
+				   o->args[spec->max_args]);
+	return 0;
+}
+
+bool cmd_use_color(const struct cmd_opts *o, FILE *f)
+{
+	const char *no_color = getenv("NO_COLOR");
+
+	if (o->color == COLOR_ALWAYS)
+		return true;
+	if (o->color == COLOR_NEVER || (no_color && *no_color))
+		return false;
+	return isatty(fileno(f));
+}
+
+void doc_print_diags(const struct doc *doc, const struct cmd_opts *o)
+{
+	struct diag_style style = {
+		.color = cmd_use_color(o, stderr),
+		.show_source = isatty(fileno(stderr)) || o->color == COLOR_ALWAYS,
+		.quiet_warnings = o->quiet > 0,
+	};
+
+	diags_print(&doc->diags, stderr, &doc->src, 1, &style);
+}
+
+bool doc_load(struct arena *a, const char *path, const struct cmd_opts *o,
+	      struct doc *doc)
+{
+	memset(doc, 0, sizeof(*doc));
+	diags_init(&doc->diags, a);
+	if (load_read_source(a, path, &doc->src, &doc->diags) == 0) {
+		doc->model = load_model(a, &doc->src, &doc->diags);
+		if (doc->model)
+			validate_model(a, doc->model, &doc->diags);
+	}
+	diags_sort(&doc->diags);
+	doc_print_diags(doc, o);
+	return doc->model && doc->model->resolved && !doc->diags.errors;
+}
+
+static void list_nodes(const struct model *m, FILE *out)
+{
+	fprintf(out, "known nodes:");
+	for (size_t i = 0; i < m->n_nodes && i < 50; i++)
+		fprintf(out, " %s", m->nodes[i].name.v);
+	if (m->n_nodes > 50)
+		fprintf(out, " ... (%zu in all)", m->n_nodes);
+	fputc('\n', out);
+}
+
+size_t cmd_node_by_name(const struct model *m, const char *name,
+			const char *file)
+{
+	size_t idx = model_node_find(m, name);
+
+	if (idx == MODEL_NONE) {
+		fprintf(stderr, "meshc: %s: no node named '%s'; ", file, name);
+		list_nodes(m, stderr);
+	}
+	return idx;
+}
+
+/* The node whose public key matches the key in a private key file. */
+static size_t node_by_key_file(const struct model *m, const char *path)
+{
+	struct secret_key key;
+	uint8_t pub[WG_KEY_LEN];
+	size_t found = MODEL_NONE;
+
+	if (access(path, F_OK) != 0)
+		return MODEL_NONE;
+	if (secret_key_read_file(path, &key) != 0)
+		return MODEL_NONE;
+	secret_key_public(&key, pub);
+	secret_key_free(&key);
+	for (size_t i = 0; i < m->n_nodes; i++) {
+		if (m->nodes[i].public_key.set &&
+		    !memcmp(m->nodes[i].public_key.v, pub, WG_KEY_LEN)) {
+			found = i;
+			break;
+		}
+	}
+	return found;
+}
+
+size_t cmd_select_node(const struct model *m, const struct cmd_opts *o)
+{
+	char host[HOST_NAME_MAX + 1] = "";
+	size_t idx;
+
+	if (o->node)
+		return cmd_node_by_name(m, o->node, m->file);
+	/* Every key file the document names, the default one first. */
+	idx = node_by_key_file(m, MESHC_DEFAULT_PRIVATE_KEY_FILE);
+	for (size_t i = 0; idx == MODEL_NONE && i < m->n_nodes; i++)
+		if (m->nodes[i].private_key_file.set)
+			idx = node_by_key_file(m,
+					       m->nodes[i].private_key_file.v);
+	if (idx != MODEL_NONE)
+		return idx;
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		idx = model_node_find(m, host);
+		if (idx != MODEL_NONE)
+			return idx;
+	}
+	fprintf(stderr,
+		"meshc: %s: cannot tell which node this is: no --node, no "
+		"private key file matching a node's public_key, and no node "
+		"named like the host '%s'; ",
+		m->file, host);
+	list_nodes(m, stderr);
+	return MODEL_NONE;
+}

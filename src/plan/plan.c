@@ -1,0 +1,171 @@
+#include "plan/plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a ? 1 : b ? -1 : 0;
+	return strcmp(a, b);
+}
+
+static int cmp_address(const void *pa, const void *pb)
+{
+	const struct plan_address *a = pa, *b = pb;
+
+	return ip_prefix_cmp(&a->addr, &b->addr);
+}
+
+static int cmp_allowed(const void *pa, const void *pb)
+{
+	const struct plan_allowed_ip *a = pa, *b = pb;
+
+	return ip_prefix_cmp(&a->prefix, &b->prefix);
+}
+
+static int cmp_peer(const void *pa, const void *pb)
+{
+	const struct plan_peer *a = pa, *b = pb;
+	int c = cmp_str(a->name, b->name);
+
+	return c ? c : strcmp(a->public_key, b->public_key);
+}
+
+static int cmp_route(const void *pa, const void *pb)
+{
+	const struct plan_route *a = pa, *b = pb;
+
+	if (a->table != b->table)
+		return a->table < b->table ? -1 : 1;
+	return ip_prefix_cmp(&a->dst, &b->dst);
+}
+
+static int cmp_rule(const void *pa, const void *pb)
+{
+	const struct plan_rule *a = pa, *b = pb;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->priority != b->priority)
+		return a->priority < b->priority ? -1 : 1;
+	return 0;
+}
+
+static int cmp_sysctl(const void *pa, const void *pb)
+{
+	const struct plan_sysctl *a = pa, *b = pb;
+
+	return strcmp(a->key, b->key);
+}
+
+static int cmp_elem(const void *pa, const void *pb)
+{
+	const struct fw_elem *a = pa, *b = pb;
+
+	return ip_prefix_cmp(&a->prefix, &b->prefix);
+}
+
+#define SORT(items, n, cmp)                                                   \
+	do {                                                                  \
+		if ((n) > 1)                                                  \
+			qsort((items), (n), sizeof(*(items)), (cmp));         \
+	} while (0)
+
+void plan_sort(struct plan *p)
+{
+	size_t i;
+
+	SORT(p->iface.addresses, p->iface.n_addresses, cmp_address);
+	SORT(p->peers, p->n_peers, cmp_peer);
+	for (i = 0; i < p->n_peers; i++)
+		SORT(p->peers[i].allowed_ips, p->peers[i].n_allowed_ips,
+		     cmp_allowed);
+	SORT(p->routes, p->n_routes, cmp_route);
+	SORT(p->rules, p->n_rules, cmp_rule);
+	SORT(p->sysctls, p->n_sysctls, cmp_sysctl);
+	for (i = 0; i < FW_SET_COUNT; i++)
+		for (int f = 0; f < 2; f++)
+			SORT(p->fw.sets[i][f].elems, p->fw.sets[i][f].n_elems,
+			     cmp_elem);
+	/* fw.rules keep their evaluation order: order is their meaning. */
+}
+
+const char *fw_chain_name(enum fw_chain c)
+{
+	static const char *const names[FW_CHAIN_COUNT] = {
+		[FW_CHAIN_INPUT] = "input",
+		[FW_CHAIN_MESH_INPUT] = "mesh_input",
+		[FW_CHAIN_FORWARD] = "forward",
+		[FW_CHAIN_FROM_MESH] = "from_mesh",
+		[FW_CHAIN_TO_MESH] = "to_mesh",
+		[FW_CHAIN_POSTROUTING] = "postrouting",
+	};
+
+	return (unsigned)c < FW_CHAIN_COUNT ? names[c] : "?";
+}
+
+const char *fw_set_name(enum fw_set_id id, uint8_t family)
+{
+	static const char *const names[FW_SET_COUNT][2] = {
+		[FW_SET_MESH] = { "mesh4", "mesh6" },
+		[FW_SET_SELF] = { "self4", "self6" },
+		[FW_SET_LAN] = { "lan4", "lan6" },
+		[FW_SET_PRIVATE] = { "private4", "private6" },
+		[FW_SET_INCOMING] = { "incoming4", "incoming6" },
+		[FW_SET_ROUTING] = { "routing4", "routing6" },
+		[FW_SET_LAN_ACCESS] = { "lan_access4", "lan_access6" },
+	};
+
+	if ((unsigned)id >= FW_SET_COUNT)
+		return "?";
+	return names[id][family == IP_V6];
+}
+
+const char *plan_allowed_why_name(enum plan_allowed_why w)
+{
+	switch (w) {
+	case ALLOWED_MESH_ADDRESS:
+		return "mesh address";
+	case ALLOWED_EXIT_NODE:
+		return "exit node";
+	case ALLOWED_LANS_VIA:
+		return "lans_via";
+	}
+	return "?";
+}
+
+const struct plan_peer *plan_peer_for(const struct plan *p,
+				      const struct ip_addr *dst)
+{
+	const struct plan_peer *best = NULL;
+	int best_len = -1;
+
+	for (size_t i = 0; i < p->n_peers; i++) {
+		const struct plan_peer *peer = &p->peers[i];
+
+		for (size_t j = 0; j < peer->n_allowed_ips; j++) {
+			const struct ip_prefix *pfx =
+				&peer->allowed_ips[j].prefix;
+
+			if (ip_prefix_contains(pfx, dst) && pfx->len > best_len) {
+				best = peer;
+				best_len = pfx->len;
+			}
+		}
+	}
+	return best;
+}
+
+bool fw_set_lookup(const struct fw_set *s, const struct ip_addr *a,
+		   const struct fw_elem **elem)
+{
+	for (size_t i = 0; i < s->n_elems; i++) {
+		if (ip_prefix_contains(&s->elems[i].prefix, a)) {
+			if (elem)
+				*elem = &s->elems[i];
+			return true;
+		}
+	}
+	return false;
+}

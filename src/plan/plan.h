@@ -1,0 +1,209 @@
+/* plan.h - the complete desired state of one node.
+ *
+ * The compiler produces a plan from the model; the renderers print it;
+ * check/explain evaluate it; apply (later) reads the live system back into
+ * the same type so that one diff engine compares any two plans.  A plan
+ * holds values, never instructions: what the interface, peers, routes,
+ * rules, sysctls and firewall must be.
+ *
+ * All arrays are sorted by plan_sort() so every consumer sees one order.
+ * Locations point at the document line that caused each item; a plan
+ * read from a live system has zero locations.
+ */
+#ifndef MESHC_PLAN_PLAN_H
+#define MESHC_PLAN_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/diag.h"
+#include "base/ip.h"
+#include "base/secret.h"
+#include "model/model.h"
+
+#define PLAN_FORMAT_VERSION 1
+
+/* The numbers meshc owns on a Linux node (documented in meshc(8)). */
+#define MESHC_ROUTE_PROTO 77		/* rtm_protocol of every meshc route */
+#define MESHC_POLICY_TABLE 19779	/* 0x4d43: exit-node routing table */
+#define MESHC_FWMARK 0x4d43		/* WireGuard socket mark for exit nodes */
+#define MESHC_RULE_PRIO_SUPPRESS 32100	/* main, suppress_prefixlength 0 */
+#define MESHC_RULE_PRIO_TABLE 32101	/* not fwmark -> MESHC_POLICY_TABLE */
+#define MESHC_MAIN_TABLE 254
+#define MESHC_NFT_TABLE "meshc"		/* table inet meshc / pf anchor meshc */
+
+struct plan_address {
+	struct ip_prefix addr;	/* the host address; len 32 or 128 */
+	struct loc loc;
+};
+
+struct plan_interface {
+	const char *name;
+	uint16_t listen_port;
+	const char *private_key_file;
+	uint32_t fwmark;	/* 0: none; MESHC_FWMARK with an exit node */
+	struct plan_address *addresses;
+	size_t n_addresses;
+	struct loc loc;
+};
+
+enum plan_allowed_why {
+	ALLOWED_MESH_ADDRESS,	/* the peer's own mesh address (spec rule 1) */
+	ALLOWED_EXIT_NODE,	/* 0.0.0.0/0, ::/0 for this node's exit node */
+	ALLOWED_LANS_VIA,	/* a lan prefix of a peer in lans_via */
+};
+
+struct plan_allowed_ip {
+	struct ip_prefix prefix;
+	enum plan_allowed_why why;
+	struct loc loc;
+};
+
+struct plan_peer {
+	const char *name;	/* node name; NULL when read from a live system */
+	char public_key[WG_KEY_B64_LEN + 1];
+	const char *endpoint;	/* "host:port", "[v6]:port" or NULL */
+	uint16_t keepalive;	/* seconds, 0 = off */
+	struct plan_allowed_ip *allowed_ips;
+	size_t n_allowed_ips;
+	struct loc loc;
+};
+
+struct plan_route {
+	struct ip_prefix dst;
+	uint32_t table;		/* MESHC_MAIN_TABLE or MESHC_POLICY_TABLE */
+	const char *dev;
+	const char *why;	/* "mesh x", "lan of b (lans_via)", ... */
+	struct loc loc;
+};
+
+struct plan_rule {
+	uint8_t family;		/* IP_V4 / IP_V6 */
+	uint32_t priority;
+	uint32_t table;
+	uint32_t fwmark;	/* 0: no fwmark match */
+	bool invert;		/* "not fwmark" */
+	int suppress_prefixlen;	/* -1: none */
+	struct loc loc;
+};
+
+struct plan_sysctl {
+	const char *key;	/* dotted, e.g. net.ipv4.ip_forward */
+	const char *value;
+	const char *why;
+	struct loc loc;
+};
+
+/* The firewall as data.  The same rules are rendered to nftables and pf
+ * and evaluated by check/explain, so what is tested is what is loaded. */
+enum fw_set_id {
+	FW_SET_MESH,		/* every mesh network of the document */
+	FW_SET_SELF,		/* this node's mesh addresses */
+	FW_SET_LAN,		/* this node's lan prefixes */
+	FW_SET_PRIVATE,		/* private/local ranges (rule 3) */
+	FW_SET_INCOMING,	/* peers granted incoming */
+	FW_SET_ROUTING,		/* peers granted routing */
+	FW_SET_LAN_ACCESS,	/* peers granted local_network */
+	FW_SET_COUNT,
+	FW_SET_NONE = -1,
+};
+
+struct fw_elem {
+	struct ip_prefix prefix;
+	const char *why;	/* peer or mesh name, or the range's name */
+	struct loc loc;
+};
+
+struct fw_set {
+	const char *name;	/* e.g. "mesh4"; nft set / pf table suffix */
+	uint8_t family;
+	struct fw_elem *elems;
+	size_t n_elems;
+};
+
+enum fw_chain {
+	FW_CHAIN_INPUT,		/* hook input: dispatch mesh traffic */
+	FW_CHAIN_MESH_INPUT,	/* to this node, from the mesh interface */
+	FW_CHAIN_FORWARD,	/* hook forward: dispatch */
+	FW_CHAIN_FROM_MESH,	/* forwarded, entering from the mesh */
+	FW_CHAIN_TO_MESH,	/* forwarded, leaving into the mesh */
+	FW_CHAIN_POSTROUTING,	/* hook postrouting (nat): masquerade */
+	FW_CHAIN_COUNT,
+};
+
+enum fw_iface {
+	FW_IF_ANY,
+	FW_IF_MESH,
+	FW_IF_NOT_MESH,
+	FW_IF_UPLINK,		/* the uplink; any non-mesh interface if unset */
+};
+
+enum fw_verdict {
+	FW_ACCEPT,
+	FW_DROP,
+	FW_JUMP,
+	FW_MASQUERADE,
+};
+
+struct fw_rule {
+	enum fw_chain chain;
+	uint8_t family;		/* 0 = both, else IP_V4 / IP_V6 */
+	enum fw_iface iif, oif;
+	bool ct_established;	/* ct state established,related */
+	int saddr_set;		/* enum fw_set_id or FW_SET_NONE */
+	int daddr_set;
+	enum fw_verdict verdict;
+	enum fw_chain target;	/* for FW_JUMP */
+	int spec_rule;		/* mesh-format.md rule number; 0 = plumbing */
+	const char *id;		/* stable short name, e.g. "no-mesh-transit" */
+	const char *comment;	/* why, in words */
+	struct loc loc;		/* document place that caused it, if one */
+};
+
+struct plan_firewall {
+	const char *iface;
+	const char *uplink;	/* NULL: any non-mesh interface */
+	struct fw_set sets[FW_SET_COUNT][2];	/* [id][0: v4, 1: v6] */
+	struct fw_rule *rules;	/* grouped by chain, in evaluation order */
+	size_t n_rules;
+	bool nat;		/* postrouting chain present */
+};
+
+struct plan {
+	const char *document;	/* file the plan was compiled from */
+	const char *node;
+	const char *mesh;
+	enum platform platform;
+	struct loc node_loc;
+	const char *exit_node;	/* peer name or NULL */
+	bool forwards;		/* some peer may route or reach the lan */
+	struct plan_interface iface;
+	struct plan_peer *peers;	/* sorted by name, then key */
+	size_t n_peers;
+	struct plan_route *routes;	/* sorted by table, dst */
+	size_t n_routes;
+	struct plan_rule *rules;	/* sorted by family, priority */
+	size_t n_rules;
+	struct plan_sysctl *sysctls;	/* sorted by key */
+	size_t n_sysctls;
+	struct plan_firewall fw;
+};
+
+/* Bring every array into its canonical order. */
+void plan_sort(struct plan *p);
+
+const char *fw_chain_name(enum fw_chain c);	/* "input", "from_mesh", ... */
+const char *fw_set_name(enum fw_set_id id, uint8_t family); /* "mesh4" */
+const char *plan_allowed_why_name(enum plan_allowed_why w);
+
+/* Find the peer whose allowed IPs hold `dst` by longest prefix (the
+ * WireGuard cryptokey routing decision); NULL when none. */
+const struct plan_peer *plan_peer_for(const struct plan *p,
+				      const struct ip_addr *dst);
+/* Is `a` in the set?  *elem (if non-NULL) gets the matching element. */
+bool fw_set_lookup(const struct fw_set *s, const struct ip_addr *a,
+		   const struct fw_elem **elem);
+
+#endif
