@@ -147,3 +147,25 @@ void secret_key_free(struct secret_key *k)
 		sodium_free(k->bytes);	/* wipes before unmapping */
 	k->bytes = NULL;
 }
+
+char *secret_key_to_base64(const struct secret_key *k)
+{
+	char *s = sodium_malloc(WG_KEY_B64_LEN + 1);
+
+	if (s)
+		sodium_bin2base64(s, WG_KEY_B64_LEN + 1, k->bytes, WG_KEY_LEN,
+				  sodium_base64_VARIANT_ORIGINAL);
+	return s;
+}
+
+void secret_string_free(char *s)
+{
+	if (s)
+		sodium_free(s);
+}
+
+void secret_wipe(void *p, size_t len)
+{
+	if (p && len)
+		sodium_memzero(p, len);
+}

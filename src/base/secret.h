@@ -35,5 +35,10 @@ int secret_key_read_file(const char *path, struct secret_key *k);
 int secret_key_from_base64(const char *s, size_t len, struct secret_key *k);
 void secret_key_public(const struct secret_key *k, uint8_t pub[WG_KEY_LEN]);
 void secret_key_free(struct secret_key *k);
+/* The key as base64 in sodium_malloc memory; free with secret_string_free. */
+char *secret_key_to_base64(const struct secret_key *k);
+void secret_string_free(char *s);
+/* Wipe memory that held key material (e.g. an output buffer). */
+void secret_wipe(void *p, size_t len);
 
 #endif

@@ -98,5 +98,7 @@ int cmd_graph(int argc, char **argv);
 int cmd_genkey(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);
 int cmd_genpsk(int argc, char **argv);
+/* genkey.c: print a fresh key (clamped for a private key) in base64. */
+int keygen_print(bool clamp);
 
 #endif

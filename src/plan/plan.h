@@ -41,6 +41,9 @@ struct plan_address {
 
 struct plan_interface {
 	const char *name;
+	/* The node's public key: the plan never holds the private key, so a
+	 * live interface is compared by the public key its private key gives. */
+	char public_key[WG_KEY_B64_LEN + 1];
 	uint16_t listen_port;
 	const char *private_key_file;
 	uint32_t fwmark;	/* 0: none; MESHC_FWMARK with an exit node */

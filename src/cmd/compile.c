@@ -1,0 +1,103 @@
+/* compile.c - meshc compile FILE --node N [--target T]: print one node's
+ * compiled plan in one of the renderer formats. */
+#include "cmd/cmd.h"
+
+#include <string.h>
+
+#include "base/secret.h"
+#include "base/strbuf.h"
+#include "compile/compile.h"
+#include "render/render.h"
+
+static const struct cmd_spec compile_spec = {
+	.name = "compile",
+	.options = OPT_NODE | OPT_TARGET | OPT_WITH_SECRETS,
+	.min_args = 1,
+	.max_args = 1,
+	.usage = "FILE [--node N] [--target plan|json|nft|pf|wg|routes|sysctl]"
+		 " [--with-secrets]",
+};
+
+/* --with-secrets: the private key comes from the node's key file, checked
+ * for owner and mode, and is wiped as soon as it is rendered. */
+static int render_wg_with_secret(struct strbuf *out, const struct plan *p)
+{
+	struct secret_key key;
+	char *b64;
+	int rc;
+
+	rc = secret_key_read_file(p->iface.private_key_file, &key);
+	if (rc)
+		return rc;
+	b64 = secret_key_to_base64(&key);
+	secret_key_free(&key);
+	if (!b64)
+		return -1;
+	render_wg(out, p, b64);
+	secret_string_free(b64);
+	return 0;
+}
+
+static int render_target(struct strbuf *out, const struct plan *p,
+			 const char *target, bool with_secrets)
+{
+	if (with_secrets && strcmp(target, "wg") != 0) {
+		fprintf(stderr, "meshc compile: --with-secrets only applies to "
+				"--target wg\n");
+		return -1;
+	}
+	if (!strcmp(target, "plan"))
+		render_plan_text(out, p);
+	else if (!strcmp(target, "json"))
+		render_json(out, p);
+	else if (!strcmp(target, "nft"))
+		render_nft(out, p);
+	else if (!strcmp(target, "pf"))
+		render_pf(out, p);
+	else if (!strcmp(target, "wg") && with_secrets)
+		return render_wg_with_secret(out, p);
+	else if (!strcmp(target, "wg"))
+		render_wg(out, p, NULL);
+	else if (!strcmp(target, "routes"))
+		render_routes(out, p);
+	else if (!strcmp(target, "sysctl"))
+		render_sysctl(out, p);
+	else {
+		fprintf(stderr, "meshc compile: unknown target '%s'; expected "
+				"plan, json, nft, pf, wg, routes or sysctl\n",
+			target);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_compile(int argc, char **argv)
+{
+	struct cmd_opts o;
+	struct arena arena;
+	struct strbuf out = STRBUF_INIT;
+	struct doc doc;
+	size_t idx;
+	int rc = cmd_parse(argc, argv, &compile_spec, &o);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : EXIT_ERROR;
+	arena_init(&arena);
+	rc = EXIT_ERROR;
+	if (!doc_load(&arena, o.args[0], &o, &doc))
+		goto out_free;
+	idx = cmd_select_node(doc.model, &o);
+	if (idx == MODEL_NONE)
+		goto out_free;
+	if (render_target(&out, compile_node(&arena, doc.model, idx),
+			  o.target ? o.target : "plan", o.with_secrets))
+		goto out_free;
+	if (strbuf_write(&out, stdout) == 0)
+		rc = EXIT_OK;
+out_free:
+	if (o.with_secrets)
+		secret_wipe(out.buf, out.cap);
+	strbuf_free(&out);
+	arena_free(&arena);
+	return rc;
+}

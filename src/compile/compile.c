@@ -1,0 +1,161 @@
+/* compile.c - resolved model + node -> plan.
+ *
+ * The plan is the node's complete desired state.  This file builds the
+ * interface and the sysctls and drives the other parts (peers.c: WireGuard
+ * peers and routes, firewall.c: spec rules 2-7 as data).
+ */
+#include "compile/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_size(const void *pa, const void *pb)
+{
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Peers are the other members of the node's mesh plus its link partners
+ * (validation made links cross meshes, so the two lists are disjoint). */
+static void collect_peers(struct compile_ctx *c)
+{
+	const struct m_mesh *mesh = &c->m->meshes[c->node->mesh_idx];
+	size_t n = 0, max = mesh->n_members + c->node->n_linked;
+
+	c->peers = arena_calloc(c->arena, max ? max : 1, sizeof(*c->peers));
+	for (size_t i = 0; i < mesh->n_members; i++)
+		if (mesh->members[i] != c->self)
+			c->peers[n++] = mesh->members[i];
+	for (size_t i = 0; i < c->node->n_linked; i++)
+		c->peers[n++] = c->node->linked[i];
+	qsort(c->peers, n, sizeof(*c->peers), cmp_size);
+	c->n_peers = n;
+	c->grants = arena_calloc(c->arena, n ? n : 1, sizeof(*c->grants));
+	for (size_t i = 0; i < n; i++)
+		c->grants[i] = model_permissions(c->m, c->self, c->peers[i]);
+}
+
+static void add_address(struct compile_ctx *c, const struct m_addr *addr)
+{
+	struct plan_interface *ifc = &c->plan->iface;
+	struct plan_address *pa;
+
+	if (!addr->set)
+		return;
+	pa = arena_push(c->arena, &ifc->addresses, &ifc->n_addresses,
+			&c->cap_addresses, sizeof(*pa));
+	pa->addr = ip_host_prefix(&addr->v);
+	pa->loc = addr->loc;
+}
+
+static void compile_interface(struct compile_ctx *c)
+{
+	struct plan_interface *ifc = &c->plan->iface;
+	const struct m_node *n = c->node;
+
+	ifc->name = model_node_interface(c->m, n);
+	ifc->listen_port = model_node_listen_port(c->m, n);
+	ifc->private_key_file = model_node_private_key_file(n);
+	memcpy(ifc->public_key, n->public_key.b64, WG_KEY_B64_LEN);
+	ifc->public_key[WG_KEY_B64_LEN] = '\0';
+	ifc->loc = n->loc;
+	add_address(c, &n->address);
+	add_address(c, &n->address6);
+	if (n->exit_idx != MODEL_NONE)
+		ifc->fwmark = MESHC_FWMARK;
+}
+
+static void add_sysctl(struct compile_ctx *c, const char *key,
+		       const char *value, const char *why, struct loc loc)
+{
+	struct plan_sysctl *s = arena_push(c->arena, &c->plan->sysctls,
+					   &c->plan->n_sysctls,
+					   &c->cap_sysctls, sizeof(*s));
+
+	s->key = key;
+	s->value = value;
+	s->why = why;
+	s->loc = loc;
+}
+
+/* The loc of the first grant that makes this node forward. */
+static bool first_forwarding_grant(const struct compile_ctx *c,
+				   struct loc *loc)
+{
+	for (size_t i = 0; i < c->n_peers; i++) {
+		if (c->grants[i].routing.v) {
+			*loc = c->grants[i].routing.loc;
+			return true;
+		}
+		if (c->grants[i].local_network.v) {
+			*loc = c->grants[i].local_network.loc;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Forwarding exactly when some peer may route through this node or reach
+ * its lan; src_valid_mark for the exit-node fwmark routing, as wg-quick. */
+static void compile_sysctls(struct compile_ctx *c)
+{
+	const struct m_node *n = c->node;
+	enum platform pf = c->plan->platform;
+	struct loc loc;
+
+	c->plan->forwards = first_forwarding_grant(c, &loc);
+	if (c->plan->forwards && pf == PLATFORM_LINUX) {
+		add_sysctl(c, "net.ipv4.ip_forward", "1",
+			   "peers route or reach the lan through this node",
+			   loc);
+		if (n->address6.set)
+			add_sysctl(c, "net.ipv6.conf.all.forwarding", "1",
+				   "peers route or reach the lan through this "
+				   "node",
+				   loc);
+	} else if (c->plan->forwards && pf == PLATFORM_MACOS) {
+		add_sysctl(c, "net.inet.ip.forwarding", "1",
+			   "peers route or reach the lan through this node",
+			   loc);
+		if (n->address6.set)
+			add_sysctl(c, "net.inet6.ip6.forwarding", "1",
+				   "peers route or reach the lan through this "
+				   "node",
+				   loc);
+	}
+	if (n->exit_idx != MODEL_NONE && pf == PLATFORM_LINUX)
+		add_sysctl(c, "net.ipv4.conf.all.src_valid_mark", "1",
+			   "exit node: policy routing on the WireGuard fwmark",
+			   n->exit_node.loc);
+}
+
+struct plan *compile_node(struct arena *a, const struct model *m,
+			  size_t node_idx)
+{
+	struct compile_ctx c = {
+		.arena = a,
+		.m = m,
+		.self = node_idx,
+		.node = &m->nodes[node_idx],
+	};
+	struct plan *p = arena_alloc(a, sizeof(*p));
+	const struct m_node *n = c.node;
+
+	c.plan = p;
+	p->document = m->file;
+	p->node = n->name.v;
+	p->mesh = m->meshes[n->mesh_idx].name.v;
+	p->platform = model_node_platform(n);
+	p->node_loc = n->loc;
+	if (n->exit_idx != MODEL_NONE)
+		p->exit_node = m->nodes[n->exit_idx].name.v;
+	collect_peers(&c);
+	compile_interface(&c);
+	compile_peers(&c);
+	compile_routes(&c);
+	compile_sysctls(&c);
+	compile_firewall(&c);
+	plan_sort(p);
+	return p;
+}

@@ -1,0 +1,281 @@
+/* firewall.c - spec rules 2-7 as data.
+ *
+ * Per-peer policy lives in sets (incoming, routing, lan_access), so the
+ * number of rules does not depend on the number of peers.  The rules only
+ * ever see packets that enter or leave the mesh interface: the base chains
+ * dispatch on the interface and otherwise fall through to policy accept,
+ * so traffic that does not touch the mesh keeps its verdict (rule 7).
+ *
+ * The order in from_mesh is the security argument, top to bottom:
+ *   1. a mesh destination is dropped before any grant is looked at
+ *      (rule 2: no bridge between peers, whatever the flags);
+ *   2. nothing goes back into the mesh (rule 5);
+ *   3. the lan only with local_network, other private ranges never
+ *      (rule 3);
+ *   4. the rest only with routing (rule 4), else drop.
+ */
+#include "compile/internal.h"
+
+#include <string.h>
+
+struct private_range {
+	const char *prefix;
+	const char *why;
+};
+
+/* Private and local ranges a routing peer must not reach (rule 3). */
+static const struct private_range private_ranges[] = {
+	{ "0.0.0.0/8", "this network (RFC 791)" },
+	{ "10.0.0.0/8", "private (RFC 1918)" },
+	{ "100.64.0.0/10", "shared address space (RFC 6598)" },
+	{ "127.0.0.0/8", "loopback" },
+	{ "169.254.0.0/16", "link-local" },
+	{ "172.16.0.0/12", "private (RFC 1918)" },
+	{ "192.168.0.0/16", "private (RFC 1918)" },
+	{ "224.0.0.0/4", "multicast" },
+	{ "240.0.0.0/4", "reserved and broadcast" },
+	{ "::1/128", "loopback" },
+	{ "::ffff:0:0/96", "IPv4-mapped" },
+	{ "fc00::/7", "unique local (RFC 4193)" },
+	{ "fe80::/10", "link-local" },
+	{ "ff00::/8", "multicast" },
+};
+
+static void add_elem(struct compile_ctx *c, enum fw_set_id id,
+		     const struct ip_prefix *pfx, const char *why,
+		     struct loc loc)
+{
+	int f = pfx->addr.family == IP_V6;
+	struct fw_set *s = &c->plan->fw.sets[id][f];
+	struct fw_elem *e = arena_push(c->arena, &s->elems, &s->n_elems,
+				       &c->cap_elems[id][f], sizeof(*e));
+
+	e->prefix = *pfx;
+	e->why = why;
+	e->loc = loc;
+}
+
+static void add_host_elem(struct compile_ctx *c, enum fw_set_id id,
+			  const struct m_addr *a, const char *why,
+			  struct loc loc)
+{
+	struct ip_prefix h;
+
+	if (!a->set)
+		return;
+	h = ip_host_prefix(&a->v);
+	add_elem(c, id, &h, why, loc);
+}
+
+static void compile_sets(struct compile_ctx *c)
+{
+	const struct model *m = c->m;
+	const struct m_node *n = c->node;
+
+	for (int id = 0; id < FW_SET_COUNT; id++) {
+		c->plan->fw.sets[id][0].name = fw_set_name(id, IP_V4);
+		c->plan->fw.sets[id][0].family = IP_V4;
+		c->plan->fw.sets[id][1].name = fw_set_name(id, IP_V6);
+		c->plan->fw.sets[id][1].family = IP_V6;
+	}
+	for (size_t i = 0; i < m->n_meshes; i++) {
+		const struct m_mesh *mesh = &m->meshes[i];
+		const char *why = arena_printf(c->arena, "mesh %s",
+					       mesh->name.v);
+
+		add_elem(c, FW_SET_MESH, &mesh->network.v, why,
+			 mesh->network.loc);
+		if (mesh->network6.set)
+			add_elem(c, FW_SET_MESH, &mesh->network6.v, why,
+				 mesh->network6.loc);
+	}
+	add_host_elem(c, FW_SET_SELF, &n->address, n->name.v, n->address.loc);
+	add_host_elem(c, FW_SET_SELF, &n->address6, n->name.v,
+		      n->address6.loc);
+	for (size_t i = 0; i < n->lan.count; i++)
+		add_elem(c, FW_SET_LAN, &n->lan.items[i].v, "lan",
+			 n->lan.items[i].loc);
+	for (size_t i = 0; i < sizeof(private_ranges) / sizeof(*private_ranges);
+	     i++) {
+		struct ip_prefix p;
+		const char *why;
+
+		if (ip_prefix_parse(private_ranges[i].prefix, &p, &why) == 0)
+			add_elem(c, FW_SET_PRIVATE, &p, private_ranges[i].why,
+				 (struct loc){ 0 });
+	}
+	/* One element per peer address and granted flag; the element's loc
+	 * is the line that decided the grant. */
+	for (size_t i = 0; i < c->n_peers; i++) {
+		const struct m_node *pn = &m->nodes[c->peers[i]];
+		const struct perm_set *g = &c->grants[i];
+		static const struct {
+			enum fw_set_id id;
+			size_t off;
+		} flags[] = {
+			{ FW_SET_INCOMING, offsetof(struct perm_set, incoming) },
+			{ FW_SET_ROUTING, offsetof(struct perm_set, routing) },
+			{ FW_SET_LAN_ACCESS,
+			  offsetof(struct perm_set, local_network) },
+		};
+
+		for (size_t k = 0; k < sizeof(flags) / sizeof(*flags); k++) {
+			const struct perm_value *v =
+				(const void *)((const char *)g + flags[k].off);
+
+			if (!v->v)
+				continue;
+			add_host_elem(c, flags[k].id, &pn->address,
+				      pn->name.v, v->loc);
+			add_host_elem(c, flags[k].id, &pn->address6,
+				      pn->name.v, v->loc);
+		}
+	}
+}
+
+static void add_rule(struct compile_ctx *c, struct fw_rule r)
+{
+	struct plan_firewall *fw = &c->plan->fw;
+	struct fw_rule *slot = arena_push(c->arena, &fw->rules, &fw->n_rules,
+					  &c->cap_fw_rules, sizeof(*slot));
+
+	*slot = r;
+}
+
+#define NO_SET .saddr_set = FW_SET_NONE, .daddr_set = FW_SET_NONE
+
+static struct loc permissions_loc(const struct m_node *n)
+{
+	return n->permissions.set ? n->permissions.loc : n->loc;
+}
+
+static void compile_input_rules(struct compile_ctx *c)
+{
+	const struct m_node *n = c->node;
+
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_INPUT, .iif = FW_IF_MESH, NO_SET,
+		.verdict = FW_JUMP, .target = FW_CHAIN_MESH_INPUT,
+		.id = "mesh-input", .comment = "traffic from the mesh to this node" });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_MESH_INPUT, .ct_established = true, NO_SET,
+		.verdict = FW_ACCEPT, .id = "input-replies",
+		.comment = "replies to connections this node opened" });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_MESH_INPUT, .saddr_set = FW_SET_INCOMING,
+		.daddr_set = FW_SET_SELF, .verdict = FW_ACCEPT, .spec_rule = 6,
+		.id = "incoming", .comment = "peers granted incoming reach this node",
+		.loc = permissions_loc(n) });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_MESH_INPUT, .saddr_set = FW_SET_LAN_ACCESS,
+		.daddr_set = FW_SET_LAN, .verdict = FW_ACCEPT, .spec_rule = 3,
+		.id = "input-lan-access",
+		.comment = "peers granted local_network reach this node's lan address",
+		.loc = n->lan.set ? n->lan.loc : n->loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_MESH_INPUT, NO_SET, .verdict = FW_DROP,
+		.spec_rule = 6, .id = "input-default-drop",
+		.comment = "no incoming grant for this peer",
+		.loc = permissions_loc(n) });
+}
+
+static void compile_forward_rules(struct compile_ctx *c)
+{
+	const struct m_node *n = c->node;
+	struct loc lan_loc = n->lan.set ? n->lan.loc : n->loc;
+
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FORWARD, .iif = FW_IF_MESH, NO_SET,
+		.verdict = FW_JUMP, .target = FW_CHAIN_FROM_MESH,
+		.id = "from-mesh", .comment = "forwarded traffic from the mesh" });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FORWARD, .oif = FW_IF_MESH, NO_SET,
+		.verdict = FW_JUMP, .target = FW_CHAIN_TO_MESH,
+		.id = "to-mesh", .comment = "forwarded traffic into the mesh" });
+
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .saddr_set = FW_SET_NONE,
+		.daddr_set = FW_SET_MESH, .verdict = FW_DROP, .spec_rule = 2,
+		.id = "no-mesh-transit",
+		.comment = "never forward to a mesh address",
+		.loc = c->m->meshes[n->mesh_idx].network.loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH, NO_SET,
+		.verdict = FW_DROP, .spec_rule = 5, .id = "no-mesh-hairpin",
+		.comment = "never forward from the mesh back into it",
+		.loc = n->loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .saddr_set = FW_SET_LAN_ACCESS,
+		.daddr_set = FW_SET_LAN, .verdict = FW_ACCEPT, .spec_rule = 3,
+		.id = "lan-access",
+		.comment = "peers granted local_network reach the lan",
+		.loc = lan_loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .saddr_set = FW_SET_NONE,
+		.daddr_set = FW_SET_LAN, .verdict = FW_DROP, .spec_rule = 3,
+		.id = "lan-default-drop",
+		.comment = "the lan only with local_network", .loc = lan_loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .saddr_set = FW_SET_NONE,
+		.daddr_set = FW_SET_PRIVATE, .verdict = FW_DROP, .spec_rule = 3,
+		.id = "no-private-ranges",
+		.comment = "routed traffic never reaches private or local ranges",
+		.loc = n->loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_UPLINK,
+		.saddr_set = FW_SET_ROUTING, .daddr_set = FW_SET_NONE,
+		.verdict = FW_ACCEPT, .spec_rule = 4, .id = "routing",
+		.comment = "peers granted routing reach the internet",
+		.loc = permissions_loc(n) });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, NO_SET, .verdict = FW_DROP,
+		.spec_rule = 4, .id = "forward-default-drop",
+		.comment = "no routing grant for this peer",
+		.loc = permissions_loc(n) });
+
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_TO_MESH, .ct_established = true, NO_SET,
+		.verdict = FW_ACCEPT, .spec_rule = 5, .id = "to-mesh-replies",
+		.comment = "only replies are forwarded into the mesh" });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_TO_MESH, NO_SET, .verdict = FW_DROP,
+		.spec_rule = 5, .id = "to-mesh-default-drop",
+		.comment = "nothing else is forwarded into the mesh",
+		.loc = n->loc });
+}
+
+/* NAT only for what the filter lets through: the lan hosts have no route
+ * back to mesh addresses, and the internet sees this node (double NAT
+ * when the node itself sits behind a router, as intended). */
+static void compile_nat_rules(struct compile_ctx *c)
+{
+	const struct m_node *n = c->node;
+
+	if (!c->plan->fw.nat)
+		return;
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_POSTROUTING, .oif = FW_IF_NOT_MESH,
+		.saddr_set = FW_SET_LAN_ACCESS, .daddr_set = FW_SET_LAN,
+		.verdict = FW_MASQUERADE, .spec_rule = 3, .id = "lan-masquerade",
+		.comment = "lan hosts see this node, not the peer",
+		.loc = n->lan.set ? n->lan.loc : n->loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_POSTROUTING, .oif = FW_IF_UPLINK,
+		.saddr_set = FW_SET_ROUTING, .daddr_set = FW_SET_NONE,
+		.verdict = FW_MASQUERADE, .spec_rule = 4, .id = "masquerade",
+		.comment = "routed peers leave behind this node's address",
+		.loc = n->uplink.set ? n->uplink.loc : permissions_loc(n) });
+}
+
+void compile_firewall(struct compile_ctx *c)
+{
+	struct plan_firewall *fw = &c->plan->fw;
+
+	fw->iface = c->plan->iface.name;
+	fw->uplink = c->node->uplink.set ? c->node->uplink.v : NULL;
+	fw->nat = c->plan->forwards;
+	compile_sets(c);
+	compile_input_rules(c);
+	compile_forward_rules(c);
+	compile_nat_rules(c);
+}

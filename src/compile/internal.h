@@ -1,0 +1,28 @@
+/* internal.h - shared between the compiler's files; not a public API. */
+#ifndef MESHC_COMPILE_INTERNAL_H
+#define MESHC_COMPILE_INTERNAL_H
+
+#include "compile/compile.h"
+
+/* What compiling one node needs at hand: the model, the node and, for
+ * each other node, whether it is a peer and what this node grants it. */
+struct compile_ctx {
+	struct arena *arena;
+	const struct model *m;
+	size_t self;
+	const struct m_node *node;
+	struct plan *plan;
+	size_t *peers;		/* peer node indices, sorted */
+	size_t n_peers;
+	struct perm_set *grants;	/* grants[i]: what self grants peers[i] */
+	/* array capacities for arena_push */
+	size_t cap_addresses, cap_peers, cap_routes, cap_rules, cap_sysctls,
+		cap_fw_rules;
+	size_t cap_elems[FW_SET_COUNT][2];
+};
+
+void compile_peers(struct compile_ctx *c);
+void compile_routes(struct compile_ctx *c);
+void compile_firewall(struct compile_ctx *c);
+
+#endif

@@ -1,0 +1,204 @@
+/* peers.c - WireGuard peers and the routes that lead to them (spec rule 1).
+ *
+ * A peer's allowed IPs are its mesh addresses, plus 0.0.0.0/0 and ::/0 for
+ * this node's exit node, plus the lan prefixes of peers in lans_via.
+ * Routes send exactly those destinations into the mesh interface.
+ */
+#include "compile/internal.h"
+
+#include <string.h>
+
+static void add_allowed(struct compile_ctx *c, struct plan_peer *peer,
+			size_t *cap, const struct ip_prefix *pfx,
+			enum plan_allowed_why why, struct loc loc)
+{
+	struct plan_allowed_ip *ip = arena_push(c->arena, &peer->allowed_ips,
+						&peer->n_allowed_ips, cap,
+						sizeof(*ip));
+
+	ip->prefix = *pfx;
+	ip->why = why;
+	ip->loc = loc;
+}
+
+static struct ip_prefix default_prefix(uint8_t family)
+{
+	struct ip_prefix p;
+
+	memset(&p, 0, sizeof(p));
+	p.addr.family = family;
+	return p;
+}
+
+/* Keepalive: the node's own setting for every peer when given; otherwise
+ * 25 s toward peers with an endpoint when this node has none (it is the
+ * one behind NAT that must keep the mapping open), else off. */
+static uint16_t peer_keepalive(const struct compile_ctx *c,
+			       const struct m_node *peer)
+{
+	if (c->node->keepalive.set)
+		return (uint16_t)c->node->keepalive.v;
+	if (peer->endpoint.set && !c->node->endpoint.set)
+		return MESHC_DEFAULT_KEEPALIVE;
+	return 0;
+}
+
+static void compile_peer(struct compile_ctx *c, size_t j, const bool *via)
+{
+	const struct m_node *pn = &c->m->nodes[j];
+	struct plan_peer *peer;
+	size_t cap = 0;
+
+	peer = arena_push(c->arena, &c->plan->peers, &c->plan->n_peers,
+			  &c->cap_peers, sizeof(*peer));
+	peer->name = pn->name.v;
+	memcpy(peer->public_key, pn->public_key.b64, WG_KEY_B64_LEN);
+	peer->public_key[WG_KEY_B64_LEN] = '\0';
+	peer->endpoint = pn->endpoint.set ? pn->endpoint.text : NULL;
+	peer->keepalive = peer_keepalive(c, pn);
+	peer->loc = pn->loc;
+	if (pn->address.set) {
+		struct ip_prefix h = ip_host_prefix(&pn->address.v);
+
+		add_allowed(c, peer, &cap, &h, ALLOWED_MESH_ADDRESS,
+			    pn->address.loc);
+	}
+	if (pn->address6.set) {
+		struct ip_prefix h = ip_host_prefix(&pn->address6.v);
+
+		add_allowed(c, peer, &cap, &h, ALLOWED_MESH_ADDRESS,
+			    pn->address6.loc);
+	}
+	if (j == c->node->exit_idx) {
+		struct ip_prefix d4 = default_prefix(IP_V4);
+		struct ip_prefix d6 = default_prefix(IP_V6);
+
+		add_allowed(c, peer, &cap, &d4, ALLOWED_EXIT_NODE,
+			    c->node->exit_node.loc);
+		add_allowed(c, peer, &cap, &d6, ALLOWED_EXIT_NODE,
+			    c->node->exit_node.loc);
+	}
+	if (via[j])
+		for (size_t k = 0; k < pn->lan.count; k++)
+			add_allowed(c, peer, &cap, &pn->lan.items[k].v,
+				    ALLOWED_LANS_VIA, pn->lan.items[k].loc);
+}
+
+void compile_peers(struct compile_ctx *c)
+{
+	bool *via = arena_calloc(c->arena, c->m->n_nodes, sizeof(*via));
+
+	/* A lookup table keeps this linear in the number of peers even when
+	 * lans_via is long. */
+	for (size_t i = 0; i < c->node->lans_via.count; i++)
+		if (c->node->lans_via.idx[i] != MODEL_NONE)
+			via[c->node->lans_via.idx[i]] = true;
+	for (size_t i = 0; i < c->n_peers; i++)
+		compile_peer(c, c->peers[i], via);
+}
+
+static void add_route(struct compile_ctx *c, const struct ip_prefix *dst,
+		      uint32_t table, const char *why, struct loc loc)
+{
+	struct plan_route *r = arena_push(c->arena, &c->plan->routes,
+					  &c->plan->n_routes, &c->cap_routes,
+					  sizeof(*r));
+
+	r->dst = *dst;
+	r->table = table;
+	r->dev = c->plan->iface.name;
+	r->why = why;
+	r->loc = loc;
+}
+
+static void add_rule(struct compile_ctx *c, uint8_t family, uint32_t prio,
+		     bool suppress, struct loc loc)
+{
+	struct plan_rule *r = arena_push(c->arena, &c->plan->rules,
+					 &c->plan->n_rules, &c->cap_rules,
+					 sizeof(*r));
+
+	r->family = family;
+	r->priority = prio;
+	r->loc = loc;
+	if (suppress) {
+		/* main table first, but never its default route */
+		r->table = MESHC_MAIN_TABLE;
+		r->suppress_prefixlen = 0;
+	} else {
+		/* everything not sent by WireGuard itself -> exit table */
+		r->table = MESHC_POLICY_TABLE;
+		r->fwmark = MESHC_FWMARK;
+		r->invert = true;
+		r->suppress_prefixlen = -1;
+	}
+}
+
+/* Mesh networks that hold a peer, in mesh order. */
+static void compile_mesh_routes(struct compile_ctx *c)
+{
+	const struct model *m = c->m;
+	bool *used = arena_calloc(c->arena, m->n_meshes, sizeof(*used));
+
+	for (size_t i = 0; i < c->n_peers; i++)
+		used[m->nodes[c->peers[i]].mesh_idx] = true;
+	for (size_t i = 0; i < m->n_meshes; i++) {
+		const struct m_mesh *mesh = &m->meshes[i];
+		const char *why;
+
+		if (!used[i])
+			continue;
+		why = arena_printf(c->arena, "mesh %s", mesh->name.v);
+		add_route(c, &mesh->network.v, MESHC_MAIN_TABLE, why,
+			  mesh->network.loc);
+		/* Without an IPv6 address of its own the node has no source
+		 * for IPv6 mesh traffic. */
+		if (mesh->network6.set && c->node->address6.set)
+			add_route(c, &mesh->network6.v, MESHC_MAIN_TABLE, why,
+				  mesh->network6.loc);
+	}
+}
+
+static void compile_lans_via_routes(struct compile_ctx *c)
+{
+	const struct m_node *n = c->node;
+
+	for (size_t i = 0; i < n->lans_via.count; i++) {
+		const struct m_node *t = &c->m->nodes[n->lans_via.idx[i]];
+		const char *why = arena_printf(c->arena, "lan of %s (lans_via)",
+					       t->name.v);
+
+		for (size_t k = 0; k < t->lan.count; k++)
+			add_route(c, &t->lan.items[k].v, MESHC_MAIN_TABLE, why,
+				  t->lan.items[k].loc);
+	}
+}
+
+/* Full tunnel as wg-quick does it: defaults in a table of their own, used
+ * by everything without WireGuard's fwmark, after the main table has had
+ * its say for everything but its default route.  IPv6 goes through the
+ * exit node too even without an IPv6 mesh address, so it cannot leak. */
+static void compile_exit_routes(struct compile_ctx *c)
+{
+	const struct m_node *n = c->node;
+	struct ip_prefix d4 = default_prefix(IP_V4), d6 = default_prefix(IP_V6);
+	const char *why;
+
+	if (n->exit_idx == MODEL_NONE)
+		return;
+	why = arena_printf(c->arena, "exit node %s",
+			   c->m->nodes[n->exit_idx].name.v);
+	add_route(c, &d4, MESHC_POLICY_TABLE, why, n->exit_node.loc);
+	add_route(c, &d6, MESHC_POLICY_TABLE, why, n->exit_node.loc);
+	add_rule(c, IP_V4, MESHC_RULE_PRIO_SUPPRESS, true, n->exit_node.loc);
+	add_rule(c, IP_V4, MESHC_RULE_PRIO_TABLE, false, n->exit_node.loc);
+	add_rule(c, IP_V6, MESHC_RULE_PRIO_SUPPRESS, true, n->exit_node.loc);
+	add_rule(c, IP_V6, MESHC_RULE_PRIO_TABLE, false, n->exit_node.loc);
+}
+
+void compile_routes(struct compile_ctx *c)
+{
+	compile_mesh_routes(c);
+	compile_lans_via_routes(c);
+	compile_exit_routes(c);
+}

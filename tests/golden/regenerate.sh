@@ -1,0 +1,24 @@
+#!/bin/sh
+# Regenerate the golden outputs of every case: tests/golden/CASE/mesh.yaml
+# compiled for each node in CASE/nodes to every target, plus check and
+# graph.  Review `git diff tests/golden` before committing: a golden file
+# changes only for a reason stated in the commit message.
+set -eu
+MESHC=${1:-./meshc}
+cd "$(dirname "$0")/../.."
+. tests/golden/targets.sh
+for dir in tests/golden/*/; do
+	case_name=$(basename "$dir")
+	doc=tests/golden/$case_name/mesh.yaml
+	[ -f "$doc" ] || continue
+	rm -f "$dir"/*.out
+	for node in $(cat "$dir/nodes"); do
+		for t in $GOLDEN_TARGETS; do
+			"$MESHC" compile "$doc" --node "$node" --target "$t" \
+				>"$dir/$node.$t.out"
+		done
+	done
+	"$MESHC" check "$doc" >"$dir/check.out" || true
+	"$MESHC" graph "$doc" >"$dir/graph.out"
+	echo "  GOLDEN  $case_name"
+done

@@ -1,0 +1,63 @@
+#!/bin/sh
+# Command-line contract of cli.md: exit codes, usage errors, stdin, help.
+set -u
+fail=0 n=0
+t() {	# want-exit description command...
+	want=$1 what=$2
+	shift 2
+	n=$((n + 1))
+	"$@" >/dev/null 2>&1
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "FAIL cli: $what: exit $rc, want $want"
+		fail=$((fail + 1))
+	fi
+}
+SEED=tests/golden/seed/mesh.yaml
+t 0 "--version" "$MESHC" --version
+t 0 "--help" "$MESHC" --help
+t 0 "validate --help" "$MESHC" validate --help
+t 1 "no command" "$MESHC"
+t 1 "unknown command" "$MESHC" frobnicate
+t 1 "unknown option" "$MESHC" validate --frob "$SEED"
+t 1 "missing file argument" "$MESHC" validate
+t 1 "extra argument" "$MESHC" validate "$SEED" "$SEED"
+t 1 "missing file" "$MESHC" validate /nonexistent/mesh.yaml
+t 0 "valid document" "$MESHC" validate "$SEED"
+t 0 "valid document on stdin" sh -c "\"$MESHC\" validate - <$SEED"
+t 1 "invalid document on stdin" sh -c "echo 'version: 2' | \"$MESHC\" validate -"
+t 1 "compile unknown node" "$MESHC" compile "$SEED" --node zz
+t 1 "compile unknown target" "$MESHC" compile "$SEED" --node b --target foo
+t 1 "--with-secrets needs target wg" "$MESHC" compile "$SEED" --node b --with-secrets
+t 1 "--node not accepted by validate" "$MESHC" validate "$SEED" --node b
+t 1 "--format bad value" "$MESHC" validate --format xml "$SEED"
+t 0 "validate --format json" "$MESHC" validate --format json "$SEED"
+# JSON on stdout parses
+n=$((n + 1))
+"$MESHC" validate --format json "$SEED" | python3 -m json.tool >/dev/null ||
+	{ echo "FAIL cli: validate --format json is not JSON"; fail=$((fail + 1)); }
+# diagnostics go to stderr, never stdout
+n=$((n + 1))
+out=$(echo 'version: 2' | "$MESHC" validate - 2>/dev/null)
+[ -z "$out" ] || { echo "FAIL cli: diagnostics on stdout"; fail=$((fail + 1)); }
+# --with-secrets refuses a key file readable by others, naming path and mode
+n=$((n + 1))
+tmp=$(mktemp -d)
+"$MESHC" genkey >"$tmp/k" && chmod 644 "$tmp/k"
+sed "s|^    exit_node: b|    exit_node: b\n    private_key_file: $tmp/k|" "$SEED" >"$tmp/m.yaml"
+msg=$("$MESHC" compile "$tmp/m.yaml" --node c --target wg --with-secrets 2>&1 >/dev/null)
+case "$msg" in
+*"$tmp/k"*0644*) ;;
+*) echo "FAIL cli: world-readable key not refused with path and mode: $msg"; fail=$((fail + 1)) ;;
+esac
+n=$((n + 1))
+chmod 600 "$tmp/k"
+key=$(cat "$tmp/k")
+"$MESHC" compile "$tmp/m.yaml" --node c --target wg --with-secrets | grep -q "PrivateKey = $key" ||
+	{ echo "FAIL cli: --with-secrets did not print the key from the file"; fail=$((fail + 1)); }
+n=$((n + 1))
+"$MESHC" compile "$tmp/m.yaml" --node c --target wg | grep -q "$key" &&
+	{ echo "FAIL cli: private key printed without --with-secrets"; fail=$((fail + 1)); }
+rm -rf "$tmp"
+echo "ok   cli: $((n - fail)) of $n checks"
+[ "$fail" = 0 ]

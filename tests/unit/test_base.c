@@ -1,0 +1,217 @@
+/* Unit tests of src/base: arena, strbuf, ip, strmap, diag, secret. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/diag.h"
+#include "base/ip.h"
+#include "base/secret.h"
+#include "base/strbuf.h"
+#include "base/strmap.h"
+
+static void test_arena_push_grows_and_keeps_contents(void **state)
+{
+	struct arena a;
+	int *items = NULL;
+	size_t n = 0, cap = 0;
+
+	(void)state;
+	arena_init(&a);
+	for (int i = 0; i < 100000; i++)
+		*(int *)arena_push(&a, &items, &n, &cap, sizeof(int)) = i;
+	assert_int_equal(n, 100000);
+	for (int i = 0; i < 100000; i++)
+		assert_int_equal(items[i], i);
+	assert_string_equal(arena_printf(&a, "%s-%d", "x", 7), "x-7");
+	arena_free(&a);
+}
+
+static void test_arena_big_allocation(void **state)
+{
+	struct arena a;
+	char *small, *big;
+
+	(void)state;
+	arena_init(&a);
+	small = arena_alloc(&a, 10);
+	big = arena_alloc(&a, 1 << 20);
+	memset(big, 1, 1 << 20);
+	strcpy(small, "ok");
+	assert_string_equal(small, "ok");
+	arena_free(&a);
+}
+
+static void test_strbuf_json_escapes_control_bytes(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	strbuf_json_string(&sb, "a\"b\\c\n\x01");
+	assert_string_equal(strbuf_str(&sb), "\"a\\\"b\\\\c\\n\\u0001\"");
+	strbuf_free(&sb);
+}
+
+static void test_ip_parse_strict_v4(void **state)
+{
+	struct ip_addr a;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(ip_addr_parse("100.64.0.1", &a, &why), 0);
+	assert_int_equal(a.family, IP_V4);
+	assert_int_equal(ip_addr_parse("100.064.0.1", &a, &why), -1);
+	assert_string_equal(why, "leading zero in an IPv4 octet");
+	assert_int_equal(ip_addr_parse("1.2.3", &a, &why), -1);
+	assert_int_equal(ip_addr_parse("1.2.3.256", &a, &why), -1);
+	assert_int_equal(ip_addr_parse("fe80::1%eth0", &a, &why), -1);
+	assert_string_equal(why, "zone ids are not allowed");
+}
+
+static void test_ip_prefix_edges(void **state)
+{
+	struct ip_prefix p;
+	const char *why;
+	char buf[IP_STRLEN];
+
+	(void)state;
+	assert_int_equal(ip_prefix_parse("0.0.0.0/0", &p, &why), 0);
+	assert_int_equal(ip_prefix_parse("10.0.0.1/32", &p, &why), 0);
+	assert_int_equal(ip_prefix_parse("10.0.0.0/33", &p, &why), -1);
+	assert_string_equal(why, "prefix length must be 0-32");
+	assert_int_equal(ip_prefix_parse("10.0.0.1/24", &p, &why), -1);
+	assert_string_equal(why, "host bits set");
+	assert_int_equal(ip_prefix_parse("10.0.0.0", &p, &why), -1);
+	assert_string_equal(why, "missing /prefix-length");
+	assert_int_equal(ip_prefix_parse("10.0.0.0/08", &p, &why), -1);
+	assert_int_equal(ip_prefix_parse("fd00::/129", &p, &why), -1);
+	assert_int_equal(ip_prefix_parse("fd00:1::/64", &p, &why), 0);
+	assert_string_equal(ip_prefix_str(&p, buf), "fd00:1::/64");
+}
+
+static void test_ip_contains_and_overlap(void **state)
+{
+	struct ip_prefix net, sub, other;
+	struct ip_addr a;
+	const char *why;
+
+	(void)state;
+	ip_prefix_parse("100.64.0.0/24", &net, &why);
+	ip_prefix_parse("100.64.0.128/25", &sub, &why);
+	ip_prefix_parse("100.64.1.0/24", &other, &why);
+	ip_addr_parse("100.64.0.77", &a, &why);
+	assert_true(ip_prefix_contains(&net, &a));
+	assert_false(ip_prefix_contains(&other, &a));
+	assert_true(ip_prefix_overlap(&net, &sub));
+	assert_true(ip_prefix_covers(&net, &sub));
+	assert_false(ip_prefix_covers(&sub, &net));
+	assert_false(ip_prefix_overlap(&net, &other));
+	ip_addr_parse("::ffff:1.2.3.4", &a, &why);
+	assert_true(ip_addr_is_v4_mapped(&a));
+}
+
+static void test_strmap_many_keys(void **state)
+{
+	struct arena a;
+	struct strmap m;
+	size_t v;
+
+	(void)state;
+	arena_init(&a);
+	strmap_init(&m, &a);
+	for (size_t i = 0; i < 5000; i++)
+		assert_true(strmap_put(&m, arena_printf(&a, "node%zu", i), i));
+	assert_false(strmap_put(&m, "node42", 1));
+	for (size_t i = 0; i < 5000; i += 7) {
+		assert_true(strmap_get(&m, arena_printf(&a, "node%zu", i), &v));
+		assert_int_equal(v, i);
+	}
+	assert_false(strmap_get(&m, "nope", &v));
+	arena_free(&a);
+}
+
+static void test_diags_sorted_by_position_and_deduplicated(void **state)
+{
+	struct arena a;
+	struct diags d;
+
+	(void)state;
+	arena_init(&a);
+	diags_init(&d, &a);
+	diag_error(&d, ((struct loc){ "f", 9, 1 }), "late");
+	diag_error(&d, ((struct loc){ "f", 2, 5 }), "early");
+	diag_warn(&d, ((struct loc){ "f", 2, 1 }), "warn");
+	diag_error(&d, ((struct loc){ "f", 2, 5 }), "early");
+	diags_sort(&d);
+	assert_int_equal(d.count, 3);
+	assert_string_equal(d.items[0].msg, "warn");
+	assert_string_equal(d.items[1].msg, "early");
+	assert_string_equal(d.items[2].msg, "late");
+	assert_int_equal(d.errors, 2);
+	arena_free(&a);
+}
+
+static void test_diag_print_quotes_line_with_caret(void **state)
+{
+	struct arena a;
+	struct diags d;
+	struct source src = { "m.yaml", "a: 1\nbad: \x1b[31mx\n", 17 };
+	struct diag_style style = { .show_source = true };
+	char out[512] = "";
+	FILE *f = fmemopen(out, sizeof(out), "w");
+
+	(void)state;
+	arena_init(&a);
+	diags_init(&d, &a);
+	diag_error(&d, ((struct loc){ "m.yaml", 2, 6 }), "odd \x1b value");
+	diags_print(&d, f, &src, 1, &style);
+	fclose(f);
+	/* control bytes from the document never reach the terminal */
+	assert_string_equal(out, "m.yaml:2:6: error: odd ? value\n"
+				 "  bad: ?[31mx\n"
+				 "       ^\n");
+	arena_free(&a);
+}
+
+static void test_key_base64_roundtrip_and_public_key(void **state)
+{
+	/* test vector made with: wg genkey | tee k | wg pubkey */
+	const char *priv = "aBefG/k4s/25BiNeCZ97jJCYO/4y6kZgvlmZDIi6WnE=";
+	struct secret_key k;
+	uint8_t pub[WG_KEY_LEN], raw[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN + 1];
+
+	(void)state;
+	assert_int_equal(secret_init(), 0);
+	assert_int_equal(secret_key_from_base64(priv, strlen(priv), &k), 0);
+	secret_key_public(&k, pub);
+	secret_key_free(&k);
+	key_to_base64(pub, b64);
+	assert_string_equal(b64, "2m3nUZQ64sf8LfND1Jwtt6h8+JpKLqFdnteXSRWuI3A=");
+	assert_true(key_from_base64(b64, raw));
+	assert_memory_equal(raw, pub, WG_KEY_LEN);
+	assert_false(key_from_base64("short=", raw));
+	assert_false(key_from_base64("aBefG/k4s/25BiNeCZ97jJCYO/4y6kZgvlmZDIi6Wn!=", raw));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arena_push_grows_and_keeps_contents),
+		cmocka_unit_test(test_arena_big_allocation),
+		cmocka_unit_test(test_strbuf_json_escapes_control_bytes),
+		cmocka_unit_test(test_ip_parse_strict_v4),
+		cmocka_unit_test(test_ip_prefix_edges),
+		cmocka_unit_test(test_ip_contains_and_overlap),
+		cmocka_unit_test(test_strmap_many_keys),
+		cmocka_unit_test(test_diags_sorted_by_position_and_deduplicated),
+		cmocka_unit_test(test_diag_print_quotes_line_with_caret),
+		cmocka_unit_test(test_key_base64_roundtrip_and_public_key),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,388 @@
+/* Unit tests of src/compile: documents in, plans out, through the real
+ * loader and validator. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/strbuf.h"
+#include "compile/compile.h"
+#include "load/load.h"
+#include "validate/validate.h"
+
+#define KEY_A "cshLTDHpqLM4ecVPEvtX8Swn2dP1hNV2zxxfXz4+KjM="
+#define KEY_B "fIw5W2sX1IHsm9+oi1pD3AV5VIEeakKwRTYpKanfjhI="
+#define KEY_C "4SE3jhDWzW+SwkDb7kOd0BIqd8AgiF6DZcSmMMLo0F0="
+
+static const char seed_doc[] =
+	"version: 1\n"
+	"meshes:\n"
+	"  x: { network: 100.64.0.0/24, interface: meshx }\n"
+	"  y: { network: 100.64.1.0/24, interface: meshy }\n"
+	"nodes:\n"
+	"  a:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_A "\n"
+	"    address: 100.64.0.1\n"
+	"    endpoint: 198.51.100.10:51820\n"
+	"    lans_via: [b]\n"
+	"  b:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_B "\n"
+	"    address: 100.64.0.2\n"
+	"    endpoint: 203.0.113.5:51820\n"
+	"    lan: [192.168.2.0/24]\n"
+	"    permissions:\n"
+	"      peers:\n"
+	"        a: { local_network: true }\n"
+	"        c: { routing: true }\n"
+	"  c:\n"
+	"    mesh: y\n"
+	"    public_key: " KEY_C "\n"
+	"    address: 100.64.1.1\n"
+	"    exit_node: b\n"
+	"links:\n"
+	"  - [c, b]\n";
+
+struct fixture {
+	struct arena arena;
+	struct model *m;
+};
+
+static struct model *load_doc(struct arena *a, const char *text)
+{
+	struct source src = { "t.yaml", text, strlen(text) };
+	struct diags d;
+	struct model *m;
+
+	diags_init(&d, a);
+	m = load_model(a, &src, &d);
+	assert_non_null(m);
+	validate_model(a, m, &d);
+	for (size_t i = 0; i < d.count; i++)
+		if (d.items[i].level == DIAG_ERROR)
+			fprintf(stderr, "%u:%u: %s\n", d.items[i].loc.line,
+				d.items[i].loc.col, d.items[i].msg);
+	assert_int_equal(d.errors, 0);
+	assert_true(m->resolved);
+	return m;
+}
+
+static struct plan *plan_for(struct arena *a, const struct model *m,
+			     const char *node)
+{
+	size_t idx = model_node_find(m, node);
+
+	assert_int_not_equal(idx, MODEL_NONE);
+	return compile_node(a, m, idx);
+}
+
+static int setup(void **state)
+{
+	static struct fixture f;
+
+	arena_init(&f.arena);
+	f.m = load_doc(&f.arena, seed_doc);
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	arena_free(&f->arena);
+	return 0;
+}
+
+static const struct plan_peer *find_peer(const struct plan *p,
+					 const char *name)
+{
+	for (size_t i = 0; i < p->n_peers; i++)
+		if (!strcmp(p->peers[i].name, name))
+			return &p->peers[i];
+	return NULL;
+}
+
+static bool has_allowed(const struct plan_peer *peer, const char *prefix)
+{
+	char buf[IP_STRLEN];
+
+	for (size_t i = 0; i < peer->n_allowed_ips; i++)
+		if (!strcmp(ip_prefix_str(&peer->allowed_ips[i].prefix, buf),
+			    prefix))
+			return true;
+	return false;
+}
+
+static bool set_has(const struct plan *p, enum fw_set_id id, const char *pfx)
+{
+	char buf[IP_STRLEN];
+
+	for (int f = 0; f < 2; f++)
+		for (size_t i = 0; i < p->fw.sets[id][f].n_elems; i++)
+			if (!strcmp(ip_prefix_str(&p->fw.sets[id][f].elems[i].prefix,
+						  buf),
+				    pfx))
+				return true;
+	return false;
+}
+
+static const struct plan_sysctl *find_sysctl(const struct plan *p,
+					     const char *key)
+{
+	for (size_t i = 0; i < p->n_sysctls; i++)
+		if (!strcmp(p->sysctls[i].key, key))
+			return &p->sysctls[i];
+	return NULL;
+}
+
+static void test_peers_are_mesh_members_and_links(void **state)
+{
+	struct fixture *f = *state;
+	struct plan *a = plan_for(&f->arena, f->m, "a");
+	struct plan *b = plan_for(&f->arena, f->m, "b");
+	struct plan *c = plan_for(&f->arena, f->m, "c");
+
+	assert_int_equal(a->n_peers, 1);
+	assert_non_null(find_peer(a, "b"));
+	assert_int_equal(b->n_peers, 2);
+	assert_non_null(find_peer(b, "a"));
+	assert_non_null(find_peer(b, "c"));
+	assert_int_equal(c->n_peers, 1);
+	assert_non_null(find_peer(c, "b"));
+	assert_string_equal(b->iface.name, "meshx");
+	assert_string_equal(c->iface.name, "meshy");
+	assert_string_equal(b->iface.public_key, KEY_B);
+}
+
+static void test_allowed_ips_follow_spec_rule_1(void **state)
+{
+	struct fixture *f = *state;
+	const struct plan_peer *b_on_c =
+		find_peer(plan_for(&f->arena, f->m, "c"), "b");
+	const struct plan_peer *b_on_a =
+		find_peer(plan_for(&f->arena, f->m, "a"), "b");
+	const struct plan_peer *c_on_b =
+		find_peer(plan_for(&f->arena, f->m, "b"), "c");
+
+	/* exit node: its address plus both defaults */
+	assert_int_equal(b_on_c->n_allowed_ips, 3);
+	assert_true(has_allowed(b_on_c, "100.64.0.2/32"));
+	assert_true(has_allowed(b_on_c, "0.0.0.0/0"));
+	assert_true(has_allowed(b_on_c, "::/0"));
+	/* lans_via: its address plus its lan */
+	assert_int_equal(b_on_a->n_allowed_ips, 2);
+	assert_true(has_allowed(b_on_a, "192.168.2.0/24"));
+	/* plain peer: only its address */
+	assert_int_equal(c_on_b->n_allowed_ips, 1);
+	assert_true(has_allowed(c_on_b, "100.64.1.1/32"));
+}
+
+static void test_exit_node_client_gets_policy_routing(void **state)
+{
+	struct fixture *f = *state;
+	struct plan *c = plan_for(&f->arena, f->m, "c");
+	struct plan *a = plan_for(&f->arena, f->m, "a");
+	size_t policy_routes = 0;
+
+	assert_int_equal(c->iface.fwmark, MESHC_FWMARK);
+	assert_string_equal(c->exit_node, "b");
+	for (size_t i = 0; i < c->n_routes; i++)
+		if (c->routes[i].table == MESHC_POLICY_TABLE) {
+			assert_int_equal(c->routes[i].dst.len, 0);
+			policy_routes++;
+		}
+	assert_int_equal(policy_routes, 2);
+	assert_int_equal(c->n_rules, 4);
+	for (size_t i = 0; i < c->n_rules; i++) {
+		const struct plan_rule *r = &c->rules[i];
+
+		if (r->priority == MESHC_RULE_PRIO_SUPPRESS) {
+			assert_int_equal(r->table, MESHC_MAIN_TABLE);
+			assert_int_equal(r->suppress_prefixlen, 0);
+		} else {
+			assert_int_equal(r->priority, MESHC_RULE_PRIO_TABLE);
+			assert_true(r->invert);
+			assert_int_equal(r->fwmark, MESHC_FWMARK);
+			assert_int_equal(r->table, MESHC_POLICY_TABLE);
+		}
+	}
+	assert_non_null(find_sysctl(c, "net.ipv4.conf.all.src_valid_mark"));
+	/* no exit node: no mark, no rules */
+	assert_int_equal(a->iface.fwmark, 0);
+	assert_int_equal(a->n_rules, 0);
+}
+
+static void test_forwarding_only_when_granting(void **state)
+{
+	struct fixture *f = *state;
+	struct plan *a = plan_for(&f->arena, f->m, "a");
+	struct plan *b = plan_for(&f->arena, f->m, "b");
+	const struct plan_sysctl *fwd = find_sysctl(b, "net.ipv4.ip_forward");
+
+	assert_null(find_sysctl(a, "net.ipv4.ip_forward"));
+	assert_false(a->forwards);
+	assert_false(a->fw.nat);
+	assert_non_null(fwd);
+	assert_string_equal(fwd->value, "1");
+	assert_true(b->forwards);
+	assert_true(b->fw.nat);
+	/* no IPv6 address, no IPv6 forwarding */
+	assert_null(find_sysctl(b, "net.ipv6.conf.all.forwarding"));
+}
+
+static void test_grants_go_into_sets(void **state)
+{
+	struct fixture *f = *state;
+	struct plan *b = plan_for(&f->arena, f->m, "b");
+
+	assert_true(set_has(b, FW_SET_ROUTING, "100.64.1.1/32"));
+	assert_false(set_has(b, FW_SET_ROUTING, "100.64.0.1/32"));
+	assert_true(set_has(b, FW_SET_LAN_ACCESS, "100.64.0.1/32"));
+	assert_false(set_has(b, FW_SET_LAN_ACCESS, "100.64.1.1/32"));
+	assert_true(set_has(b, FW_SET_INCOMING, "100.64.0.1/32"));
+	assert_true(set_has(b, FW_SET_INCOMING, "100.64.1.1/32"));
+	assert_true(set_has(b, FW_SET_MESH, "100.64.0.0/24"));
+	assert_true(set_has(b, FW_SET_MESH, "100.64.1.0/24"));
+	assert_true(set_has(b, FW_SET_LAN, "192.168.2.0/24"));
+	assert_true(set_has(b, FW_SET_SELF, "100.64.0.2/32"));
+	assert_true(set_has(b, FW_SET_PRIVATE, "10.0.0.0/8"));
+	assert_true(set_has(b, FW_SET_PRIVATE, "fc00::/7"));
+}
+
+/* Rule 2 is the security heart: in the chain that sees forwarded traffic
+ * from the mesh, nothing may accept before mesh destinations are dropped. */
+static void test_rule2_drop_precedes_every_accept(void **state)
+{
+	struct fixture *f = *state;
+	struct plan *b = plan_for(&f->arena, f->m, "b");
+	bool seen_rule2 = false;
+
+	for (size_t i = 0; i < b->fw.n_rules; i++) {
+		const struct fw_rule *r = &b->fw.rules[i];
+
+		if (r->chain != FW_CHAIN_FROM_MESH)
+			continue;
+		if (r->spec_rule == 2) {
+			assert_int_equal(r->verdict, FW_DROP);
+			assert_int_equal(r->daddr_set, FW_SET_MESH);
+			assert_int_equal(r->saddr_set, FW_SET_NONE);
+			assert_int_equal(r->oif, FW_IF_ANY);
+			seen_rule2 = true;
+		} else if (r->verdict == FW_ACCEPT) {
+			assert_true(seen_rule2);
+		}
+	}
+	assert_true(seen_rule2);
+}
+
+static void test_lans_via_and_mesh_routes(void **state)
+{
+	struct fixture *f = *state;
+	struct plan *a = plan_for(&f->arena, f->m, "a");
+	struct plan *c = plan_for(&f->arena, f->m, "c");
+	char buf[IP_STRLEN];
+
+	/* a: its own mesh (peer b) and b's lan; no route to mesh y */
+	assert_int_equal(a->n_routes, 2);
+	assert_string_equal(ip_prefix_str(&a->routes[0].dst, buf),
+			    "100.64.0.0/24");
+	assert_string_equal(ip_prefix_str(&a->routes[1].dst, buf),
+			    "192.168.2.0/24");
+	assert_string_equal(a->routes[1].dev, "meshx");
+	/* c: mesh x holds its only peer; mesh y holds none but c */
+	for (size_t i = 0; i < c->n_routes; i++)
+		assert_string_not_equal(ip_prefix_str(&c->routes[i].dst, buf),
+					"100.64.1.0/24");
+}
+
+static void test_keepalive_defaults_toward_endpoints(void **state)
+{
+	struct fixture *f = *state;
+
+	/* c has no endpoint, b has one: c keeps the NAT mapping open */
+	assert_int_equal(find_peer(plan_for(&f->arena, f->m, "c"), "b")->keepalive,
+			 MESHC_DEFAULT_KEEPALIVE);
+	/* a has an endpoint itself: off */
+	assert_int_equal(find_peer(plan_for(&f->arena, f->m, "a"), "b")->keepalive, 0);
+	/* toward a peer without endpoint: off */
+	assert_int_equal(find_peer(plan_for(&f->arena, f->m, "b"), "c")->keepalive, 0);
+}
+
+/* The firewall's size is the same for 3 peers and for 300: per-peer
+ * policy lives in sets. */
+static void test_rule_count_independent_of_peer_count(void **state)
+{
+	struct arena a;
+	struct strbuf doc = STRBUF_INIT;
+	struct model *m;
+	struct plan *small, *big;
+	size_t rules_small;
+	struct fixture *f = *state;
+
+	small = plan_for(&f->arena, f->m, "b");
+	rules_small = small->fw.n_rules;
+	arena_init(&a);
+	strbuf_puts(&doc, "version: 1\nmeshes:\n  x: { network: 10.0.0.0/16 }\n"
+			  "nodes:\n");
+	for (int i = 0; i < 300; i++) {
+		struct secret_key k;
+		uint8_t pub[WG_KEY_LEN];
+		char b64[WG_KEY_B64_LEN + 1];
+
+		assert_int_equal(secret_key_generate(&k, true), 0);
+		secret_key_public(&k, pub);
+		secret_key_free(&k);
+		key_to_base64(pub, b64);
+		strbuf_printf(&doc, "  n%d: { mesh: x, public_key: \"%s\", "
+				    "address: 10.0.%d.%d%s }\n",
+			      i, b64, i / 250, i % 250 + 1,
+			      i == 0 ? ", lan: [192.168.9.0/24], permissions: "
+				       "{ default: { routing: true } }"
+				     : "");
+	}
+	m = load_doc(&a, strbuf_str(&doc));
+	big = plan_for(&a, m, "n0");
+	assert_int_equal(big->n_peers, 299);
+	assert_int_equal(big->fw.sets[FW_SET_ROUTING][0].n_elems, 299);
+	assert_int_equal(big->fw.n_rules, rules_small);
+	strbuf_free(&doc);
+	arena_free(&a);
+}
+
+static void test_compile_is_deterministic(void **state)
+{
+	struct fixture *f = *state;
+	struct plan *p1 = plan_for(&f->arena, f->m, "b");
+	struct plan *p2 = plan_for(&f->arena, f->m, "b");
+
+	assert_int_equal(p1->n_peers, p2->n_peers);
+	for (size_t i = 0; i < p1->n_peers; i++)
+		assert_string_equal(p1->peers[i].public_key,
+				    p2->peers[i].public_key);
+	assert_int_equal(p1->fw.n_rules, p2->fw.n_rules);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_peers_are_mesh_members_and_links),
+		cmocka_unit_test(test_allowed_ips_follow_spec_rule_1),
+		cmocka_unit_test(test_exit_node_client_gets_policy_routing),
+		cmocka_unit_test(test_forwarding_only_when_granting),
+		cmocka_unit_test(test_grants_go_into_sets),
+		cmocka_unit_test(test_rule2_drop_precedes_every_accept),
+		cmocka_unit_test(test_lans_via_and_mesh_routes),
+		cmocka_unit_test(test_keepalive_defaults_toward_endpoints),
+		cmocka_unit_test(test_rule_count_independent_of_peer_count),
+		cmocka_unit_test(test_compile_is_deterministic),
+	};
+
+	if (secret_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
