@@ -1,0 +1,544 @@
+/* load.c - the YAML tree -> struct model, driven by grammar/keys.def.
+ *
+ * Mappings with fixed keys are walked with the key table (unknown,
+ * duplicate and missing keys); mappings whose keys are names (meshes,
+ * nodes, permissions.peers) and the lists (links, tests) are walked here.
+ * Every problem is reported and the walk goes on, so one run shows all of
+ * them; only values that were read correctly are marked set.
+ */
+#include "load/load.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "base/strmap.h"
+#include "load/keys.h"
+#include "load/loader.h"
+#include "load/tree.h"
+
+/* Where a mapping sits, for messages; formatted only when one is needed.
+ * kind/name own the mapping ("node", "b"); path/sub lead to it from
+ * there ("permissions.peers", "c").  kind NULL is the top level. */
+struct scope {
+	const char *kind;
+	const char *name;
+	const char *path;
+	const char *sub;
+};
+
+static const char *scope_owner(struct loader *L, const struct scope *s)
+{
+	struct what w = { s->kind, s->name };
+
+	return s->name ? what_str(L, w) : s->kind;
+}
+
+/* "at top level", "in node 'a'", "in permissions.peers.c of node 'b'" */
+static const char *scope_where(struct loader *L, const struct scope *s)
+{
+	if (!s->kind)
+		return "at top level";
+	if (!s->path)
+		return arena_printf(L->a, "in %s", scope_owner(L, s));
+	return arena_printf(L->a, "in %s%s%s of %s", s->path, s->sub ? "." : "",
+			    s->sub ? s->sub : "", scope_owner(L, s));
+}
+
+/* Duplicate keys: a linear look back for the small mappings that most
+ * are, a hash for big ones (50,000 nodes must not be quadratic). */
+#define KEYSET_LINEAR_MAX 16
+
+struct keyset {
+	const struct ynode *map;
+	struct strmap seen;	/* key text -> pair index, big maps only */
+};
+
+static const struct ynode *pair_key_node(const struct ynode *map, size_t i)
+{
+	return map->c.kids[2 * i];
+}
+
+static bool usable_key(const struct ynode *k)
+{
+	return k->kind == Y_SCALAR && !k->block && !k->bad;
+}
+
+static void keyset_init(struct loader *L, struct keyset *ks,
+			const struct ynode *map)
+{
+	ks->map = map;
+	strmap_init(&ks->seen, L->a);
+}
+
+/* The first earlier pair with the same key as pair i, or SIZE_MAX. */
+static size_t keyset_first(struct keyset *ks, size_t i)
+{
+	const struct ynode *k = pair_key_node(ks->map, i);
+	size_t j, n_pairs = ks->map->c.n / 2;
+
+	if (n_pairs <= KEYSET_LINEAR_MAX) {
+		for (j = 0; j < i; j++) {
+			const struct ynode *o = pair_key_node(ks->map, j);
+
+			if (usable_key(o) && o->s.len == k->s.len &&
+			    !memcmp(o->s.text, k->s.text, k->s.len))
+				return j;
+		}
+		return SIZE_MAX;
+	}
+	if (strmap_get(&ks->seen, k->s.text, &j))
+		return j;
+	strmap_put(&ks->seen, k->s.text, i);
+	return SIZE_MAX;
+}
+
+/* The text of pair i's key, or NULL after reporting why it is skipped. */
+static const char *pair_key(struct loader *L, struct keyset *ks, size_t i)
+{
+	const struct ynode *k = pair_key_node(ks->map, i);
+	size_t first;
+
+	if (k->bad)
+		return NULL;
+	if (!usable_key(k)) {
+		diag_error(L->d, loader_loc(L, k),
+			   "mapping keys must be plain or quoted scalars");
+		return NULL;
+	}
+	if (k->plain && !strcmp(k->s.text, "<<")) {
+		diag_error(L->d, loader_loc(L, k),
+			   "merge keys (<<) are not supported; use the mesh's "
+			   "defaults");
+		return NULL;
+	}
+	first = keyset_first(ks, i);
+	if (first != SIZE_MAX) {
+		diag_error(L->d, loader_loc(L, k),
+			   "duplicate key '%s' (first at line %u)", k->s.text,
+			   pair_key_node(ks->map, first)->line);
+		return NULL;
+	}
+	return k->s.text;
+}
+
+/* Optimal string alignment distance, or 3 when it is more than 2. */
+static unsigned edit_distance_small(const char *a, const char *b)
+{
+	enum { MAXLEN = 32 };
+	unsigned d[MAXLEN + 1][MAXLEN + 1];
+	size_t la = strlen(a), lb = strlen(b), i, j;
+
+	if (la > MAXLEN || lb > MAXLEN || (la > lb ? la - lb : lb - la) > 2)
+		return 3;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (unsigned)i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = (unsigned)j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			unsigned cost = a[i - 1] != b[j - 1], v;
+
+			v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb] > 2 ? 3 : d[la][lb];
+}
+
+static size_t common_prefix(const char *a, const char *b)
+{
+	size_t n = 0;
+
+	while (a[n] && a[n] == b[n])
+		n++;
+	return n;
+}
+
+/* The known key a typo most likely meant: within edit distance 2, else
+ * sharing a real prefix ("listen" -> listen_port); NULL if none is close. */
+static const char *suggest_key(const char *name, const struct key_info *keys,
+			       size_t n)
+{
+	const char *best = NULL;
+	unsigned best_score = 4;
+	size_t best_prefix = 0, i;
+
+	for (i = 0; i < n; i++) {
+		const char *k = keys[i].name;
+		size_t cp = common_prefix(name, k);
+		size_t shorter = strlen(name) < strlen(k) ? strlen(name)
+							  : strlen(k);
+		unsigned score = edit_distance_small(name, k);
+
+		if (score > 2)
+			score = cp >= 4 || (cp >= 3 && cp == shorter) ? 3 : 4;
+		if (score < best_score ||
+		    (score == best_score && score == 3 && cp > best_prefix)) {
+			best = k;
+			best_score = score;
+			best_prefix = cp;
+		}
+	}
+	return best_score < 4 ? best : NULL;
+}
+
+static void report_unknown_key(struct loader *L, const char *name,
+			       struct loc l, enum key_context ctx,
+			       const struct scope *s)
+{
+	size_t n;
+	const struct key_info *keys = keys_for_context(ctx, &n);
+	const char *hint;
+
+	if (!strcmp(name, "private_key")) {
+		diag_error(L->d, l,
+			   "private_key is not allowed in the document: keep "
+			   "the key in a file on the node and point "
+			   "private_key_file at it (default %s)",
+			   MESHC_DEFAULT_PRIVATE_KEY_FILE);
+		return;
+	}
+	hint = suggest_key(name, keys, n);
+	if (hint)
+		diag_error(L->d, l, "unknown key '%s' %s; did you mean '%s'?",
+			   name, scope_where(L, s), hint);
+	else
+		diag_error(L->d, l, "unknown key '%s' %s", name,
+			   scope_where(L, s));
+}
+
+static void report_missing_key(struct loader *L, const struct key_info *k,
+			       struct loc l, const struct scope *s)
+{
+	if (!s->kind)
+		diag_error(L->d, l, "missing required key '%s' at top level",
+			   k->name);
+	else
+		diag_error(L->d, l, "%s: missing required key '%s'",
+			   scope_owner(L, s), k->name);
+}
+
+static void load_value(struct loader *L, const struct key_info *k,
+		       void *base, const struct ynode *v,
+		       const struct scope *s);
+
+/* A mapping with the fixed keys of ctx, into the struct at base. */
+static void load_keys(struct loader *L, const struct ynode *map,
+		      enum key_context ctx, void *base, const struct scope *s)
+{
+	size_t n_keys, i, j;
+	const struct key_info *keys = keys_for_context(ctx, &n_keys);
+	/* bit j: keys[j] was given (test_load keeps contexts <= 64 keys) */
+	uint64_t seen = 0;
+	struct keyset ks;
+
+	keyset_init(L, &ks, map);
+	for (i = 0; i < map->c.n / 2; i++) {
+		const char *name = pair_key(L, &ks, i);
+		const struct key_info *k;
+
+		if (!name)
+			continue;
+		k = key_find(ctx, name);
+		if (!k) {
+			report_unknown_key(L, name,
+					   loader_loc(L, pair_key_node(map, i)),
+					   ctx, s);
+			continue;
+		}
+		j = (size_t)(k - keys);
+		if (j < 64)
+			seen |= UINT64_C(1) << j;
+		load_value(L, k, base, map->c.kids[2 * i + 1], s);
+	}
+	for (j = 0; j < n_keys && j < 64; j++)
+		if (keys[j].required && !(seen & (UINT64_C(1) << j)))
+			report_missing_key(L, &keys[j], loader_loc(L, map), s);
+}
+
+/* A mapping of fixed keys whose struct records that it was written
+ * (set, loc): flags and permissions. */
+static void load_keyed(struct loader *L, const struct ynode *v,
+		       enum key_context ctx, void *base, bool *set,
+		       struct loc *loc, struct what w, const struct scope *s)
+{
+	if (!expect_collection(L, v, Y_MAP, w))
+		return;
+	*set = true;
+	*loc = loader_loc(L, v);
+	load_keys(L, v, ctx, base, s);
+}
+
+static void load_flags(struct loader *L, struct m_flags *f,
+		       const struct ynode *v, struct what w,
+		       const struct scope *s)
+{
+	load_keyed(L, v, KC_FLAGS, f, &f->set, &f->loc, w, s);
+}
+
+static void load_permissions(struct loader *L, struct m_permissions *p,
+			     const struct ynode *v, struct what w,
+			     const struct scope *s)
+{
+	load_keyed(L, v, KC_PERMISSIONS, p, &p->set, &p->loc, w, s);
+}
+
+/* permissions.peers: peer name -> flags. */
+static void load_grants(struct loader *L, struct m_permissions *p,
+			const struct key_info *k, const struct ynode *v,
+			const struct scope *s)
+{
+	struct what w = { NULL, k->name };
+	struct scope peer = *s;
+	struct keyset ks;
+	size_t i;
+
+	if (!expect_collection(L, v, Y_MAP, w))
+		return;
+	p->grants_set = true;
+	p->grants_loc = loader_loc(L, v);
+	p->grants = arena_calloc(L->a, v->c.n / 2, sizeof(*p->grants));
+	peer.path = s->path ? arena_printf(L->a, "%s.%s", s->path, k->name)
+			    : k->name;
+	keyset_init(L, &ks, v);
+	for (i = 0; i < v->c.n / 2; i++) {
+		const char *name = pair_key(L, &ks, i);
+		struct m_grant *g;
+		struct what gw = { NULL, name };
+
+		if (!name)
+			continue;
+		g = &p->grants[p->n_grants++];
+		g->peer.v = name;
+		g->peer.set = true;
+		g->peer.loc = loader_loc(L, pair_key_node(v, i));
+		g->peer_idx = MODEL_NONE;
+		peer.sub = name;
+		load_flags(L, &g->flags, v->c.kids[2 * i + 1], gw, &peer);
+	}
+}
+
+static void load_meshes(struct loader *L, const struct key_info *k,
+			const struct ynode *v)
+{
+	struct model *m = L->m;
+	struct what w = { NULL, k->name };
+	struct keyset ks;
+	size_t i;
+
+	if (!expect_collection(L, v, Y_MAP, w))
+		return;
+	m->meshes_set = true;
+	m->meshes = arena_calloc(L->a, v->c.n / 2, sizeof(*m->meshes));
+	keyset_init(L, &ks, v);
+	for (i = 0; i < v->c.n / 2; i++) {
+		const char *name = pair_key(L, &ks, i);
+		const struct ynode *body = v->c.kids[2 * i + 1];
+		struct scope s = { "mesh", name, NULL, NULL };
+		struct what mw = { "mesh", name };
+		struct m_mesh *mesh;
+
+		if (!name)
+			continue;
+		mesh = &m->meshes[m->n_meshes];
+		mesh->name.v = name;
+		mesh->name.loc = loader_loc(L, pair_key_node(v, i));
+		mesh->name.set =
+			check_name(L, name, mesh->name.loc, "mesh");
+		mesh->loc = loader_loc(L, body);
+		strmap_put(&m->mesh_index, name, m->n_meshes);
+		m->n_meshes++;
+		if (expect_collection(L, body, Y_MAP, mw))
+			load_keys(L, body, KC_MESH, mesh, &s);
+	}
+}
+
+static void load_nodes(struct loader *L, const struct key_info *k,
+		       const struct ynode *v)
+{
+	struct model *m = L->m;
+	struct what w = { NULL, k->name };
+	struct keyset ks;
+	size_t i;
+
+	if (!expect_collection(L, v, Y_MAP, w))
+		return;
+	m->nodes_set = true;
+	m->nodes = arena_calloc(L->a, v->c.n / 2, sizeof(*m->nodes));
+	keyset_init(L, &ks, v);
+	for (i = 0; i < v->c.n / 2; i++) {
+		const char *name = pair_key(L, &ks, i);
+		const struct ynode *body = v->c.kids[2 * i + 1];
+		struct scope s = { "node", name, NULL, NULL };
+		struct what nw = { "node", name };
+		struct m_node *node;
+
+		if (!name)
+			continue;
+		node = &m->nodes[m->n_nodes];
+		node->name.v = name;
+		node->name.loc = loader_loc(L, pair_key_node(v, i));
+		node->name.set =
+			check_name(L, name, node->name.loc, "node");
+		node->loc = loader_loc(L, body);
+		node->mesh_idx = MODEL_NONE;
+		node->exit_idx = MODEL_NONE;
+		strmap_put(&m->node_index, name, m->n_nodes);
+		m->n_nodes++;
+		if (expect_collection(L, body, Y_MAP, nw))
+			load_keys(L, body, KC_NODE, node, &s);
+	}
+}
+
+/* One element of a link: a node name, quietly false if not usable (the
+ * caller reports the link as a whole). */
+static bool link_end(struct loader *L, const struct ynode *e,
+		     struct m_str *out)
+{
+	if (e->kind != Y_SCALAR || e->bad || ynode_is_null(e) || !e->s.len ||
+	    has_control_char(e))
+		return false;
+	out->v = e->s.text;
+	out->set = true;
+	out->loc = loader_loc(L, e);
+	return true;
+}
+
+static void load_links(struct loader *L, const struct key_info *k,
+		       const struct ynode *v)
+{
+	struct model *m = L->m;
+	struct what w = { NULL, k->name };
+	size_t i;
+
+	if (!expect_collection(L, v, Y_SEQ, w))
+		return;
+	m->links_set = true;
+	m->links = arena_calloc(L->a, v->c.n, sizeof(*m->links));
+	for (i = 0; i < v->c.n; i++) {
+		const struct ynode *item = v->c.kids[i];
+		struct m_link *link = &m->links[m->n_links];
+
+		if (item->bad)
+			continue;
+		if (item->kind != Y_SEQ || item->c.n != 2 ||
+		    !link_end(L, item->c.kids[0], &link->a) ||
+		    !link_end(L, item->c.kids[1], &link->b)) {
+			memset(link, 0, sizeof(*link));
+			diag_error(L->d, loader_loc(L, item),
+				   "a link is a list of two node names, like "
+				   "[c, b]");
+			continue;
+		}
+		link->loc = loader_loc(L, item);
+		link->a_idx = MODEL_NONE;
+		link->b_idx = MODEL_NONE;
+		m->n_links++;
+	}
+}
+
+static void load_tests(struct loader *L, const struct key_info *k,
+		       const struct ynode *v)
+{
+	struct model *m = L->m;
+	struct what w = { NULL, k->name };
+	struct what tw = { "test", NULL };
+	struct scope s = { "test", NULL, NULL, NULL };
+	size_t i;
+
+	if (!expect_collection(L, v, Y_SEQ, w))
+		return;
+	m->tests_set = true;
+	m->tests = arena_calloc(L->a, v->c.n, sizeof(*m->tests));
+	for (i = 0; i < v->c.n; i++) {
+		const struct ynode *item = v->c.kids[i];
+		struct m_test *t;
+
+		if (!expect_collection(L, item, Y_MAP, tw))
+			continue;
+		t = &m->tests[m->n_tests++];
+		t->loc = loader_loc(L, item);
+		load_keys(L, item, KC_TEST, t, &s);
+	}
+}
+
+static void load_value(struct loader *L, const struct key_info *k,
+		       void *base, const struct ynode *v,
+		       const struct scope *s)
+{
+	void *field = (char *)base + k->offset;
+	struct what w = { NULL, k->name };
+	struct scope sub = *s;
+
+	switch (k->type) {
+	case KT_MESHES:
+		load_meshes(L, k, v);
+		break;
+	case KT_NODES:
+		load_nodes(L, k, v);
+		break;
+	case KT_LINKS:
+		load_links(L, k, v);
+		break;
+	case KT_TESTS:
+		load_tests(L, k, v);
+		break;
+	case KT_PERMISSIONS:
+		sub.path = k->name;
+		load_permissions(L, field, v, w, &sub);
+		break;
+	case KT_FLAGS:
+		/* "defaults of mesh 'x'", "permissions.default of node 'b'" */
+		if (s->path)
+			sub.sub = k->name;
+		else
+			sub.path = k->name;
+		load_flags(L, field, v, w, &sub);
+		break;
+	case KT_GRANTS:
+		load_grants(L, base, k, v, s);
+		break;
+	default:
+		load_leaf(L, k, base, v);
+		break;
+	}
+}
+
+struct model *load_model(struct arena *a, const struct source *src,
+			 struct diags *d)
+{
+	struct scope top = { NULL, NULL, NULL, NULL };
+	struct ynode *root = ytree_parse(a, src, d);
+	struct loader L = { a, d, src->name, NULL };
+	struct model *m;
+
+	if (!root)
+		return NULL;
+	if (root->kind != Y_MAP) {
+		struct loc l = ynode_loc(root, src->name);
+
+		/* An empty document has nothing to point at but its start. */
+		if (ynode_is_null(root))
+			l.line = l.col = 1;
+		if (!root->bad)
+			diag_error(d, l,
+				   "document must be a mapping with version, "
+				   "meshes and nodes");
+		return NULL;
+	}
+	m = arena_alloc(a, sizeof(*m));
+	m->file = src->name;
+	m->loc = ynode_loc(root, src->name);
+	strmap_init(&m->mesh_index, a);
+	strmap_init(&m->node_index, a);
+	L.m = m;
+	load_keys(&L, root, KC_TOP, m, &top);
+	return m;
+}
