@@ -1,0 +1,406 @@
+/* addresses.c - networks, lans, node addresses and public keys.
+ *
+ * Uniqueness is checked by sorting, never by comparing all pairs: a
+ * 50,000-node document stays well under a second.
+ */
+#include "validate/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- mesh networks are disjoint ---------------------------------------- */
+
+static void network_overlap(struct vctx *v, const struct v_span *later,
+			    const struct v_span *earlier, void *arg)
+{
+	const char *field = arg;
+	const struct m_prefix *lp = later->data;
+	char a[IP_STRLEN], b[IP_STRLEN];
+
+	diag_error(v->d, lp->loc,
+		   "%s %s of mesh '%s' overlaps %s %s of mesh '%s'", field,
+		   ip_prefix_str(&later->p, a), v_mesh_name(v->m, later->group),
+		   field, ip_prefix_str(&earlier->p, b),
+		   v_mesh_name(v->m, earlier->group));
+}
+
+static void check_network_field(struct vctx *v, bool six)
+{
+	struct model *m = v->m;
+	struct v_span *spans = arena_calloc(v->a, m->n_meshes + 1,
+					    sizeof(*spans));
+	size_t i, n = 0;
+
+	for (i = 0; i < m->n_meshes; i++) {
+		struct m_prefix *p = six ? &m->meshes[i].network6
+					 : &m->meshes[i].network;
+
+		if (!p->set || !p->v.addr.family)
+			continue;
+		spans[n].p = p->v;
+		spans[n].group = i;
+		spans[n].order = i;
+		spans[n].data = p;
+		n++;
+	}
+	v_find_overlaps(v, spans, n, network_overlap,
+			(void *)(six ? "network6" : "network"));
+}
+
+void v_check_networks(struct vctx *v)
+{
+	check_network_field(v, false);
+	check_network_field(v, true);
+}
+
+/* ---- lans do not overlap mesh networks --------------------------------- */
+
+struct net_ref {
+	struct ip_prefix p;
+	size_t mesh;
+	const char *field;
+};
+
+struct net_index {
+	struct net_ref *nets;
+	size_t n;
+	/* Which prefix lengths occur, per family (0: IPv4, 1: IPv6). */
+	bool has_len[2][129];
+};
+
+static int net_ref_cmp(const void *pa, const void *pb)
+{
+	const struct net_ref *a = pa, *b = pb;
+	int c = ip_prefix_cmp(&a->p, &b->p);
+
+	if (c)
+		return c;
+	return a->mesh < b->mesh ? -1 : a->mesh > b->mesh;
+}
+
+static struct ip_prefix prefix_trunc(const struct ip_prefix *p, unsigned len)
+{
+	struct ip_prefix t = *p;
+	unsigned i;
+
+	t.len = (uint8_t)len;
+	for (i = len; i < ip_bits(p->addr.family); i++)
+		t.addr.b[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	return t;
+}
+
+/* First network not below p in sort order. */
+static size_t net_lower_bound(const struct net_index *ix,
+			      const struct ip_prefix *p)
+{
+	size_t lo = 0, hi = ix->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ip_prefix_cmp(&ix->nets[mid].p, p) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A mesh network overlapping p, or NULL.  One that covers p is a
+ * truncation of p to a length some network has; one that p covers is the
+ * first network at or after p in sort order, if any is. */
+static const struct net_ref *net_overlapping(const struct net_index *ix,
+					     const struct ip_prefix *p)
+{
+	unsigned fam = p->addr.family == IP_V4 ? 0 : 1, k;
+	size_t i;
+
+	for (k = 0; k <= p->len; k++) {
+		struct ip_prefix t;
+
+		if (!ix->has_len[fam][k])
+			continue;
+		t = prefix_trunc(p, k);
+		i = net_lower_bound(ix, &t);
+		if (i < ix->n && !ip_prefix_cmp(&ix->nets[i].p, &t))
+			return &ix->nets[i];
+	}
+	i = net_lower_bound(ix, p);
+	if (i < ix->n && ip_prefix_covers(p, &ix->nets[i].p))
+		return &ix->nets[i];
+	return NULL;
+}
+
+static void net_index_add(struct net_index *ix, const struct m_prefix *p,
+			  size_t mesh, const char *field)
+{
+	uint8_t fam = p->v.addr.family;
+
+	if (!p->set || (fam != IP_V4 && fam != IP_V6) ||
+	    p->v.len > ip_bits(fam))
+		return;
+	ix->nets[ix->n].p = p->v;
+	ix->nets[ix->n].mesh = mesh;
+	ix->nets[ix->n].field = field;
+	ix->n++;
+	ix->has_len[fam == IP_V4 ? 0 : 1][p->v.len] = true;
+}
+
+void v_check_lans(struct vctx *v)
+{
+	struct model *m = v->m;
+	struct net_index *ix = arena_alloc(v->a, sizeof(*ix));
+	size_t i, k;
+
+	ix->nets = arena_calloc(v->a, 2 * m->n_meshes + 1, sizeof(*ix->nets));
+	for (i = 0; i < m->n_meshes; i++) {
+		net_index_add(ix, &m->meshes[i].network, i, "network");
+		net_index_add(ix, &m->meshes[i].network6, i, "network6");
+	}
+	if (!ix->n)
+		return;
+	qsort(ix->nets, ix->n, sizeof(*ix->nets), net_ref_cmp);
+	for (i = 0; i < m->n_nodes; i++) {
+		const struct m_prefix_list *lan = &m->nodes[i].lan;
+
+		for (k = 0; lan->items && k < lan->count; k++) {
+			const struct m_prefix *p = &lan->items[k];
+			const struct net_ref *hit;
+			char a[IP_STRLEN], b[IP_STRLEN];
+			uint8_t fam = p->v.addr.family;
+
+			if (!p->set || (fam != IP_V4 && fam != IP_V6) ||
+			    p->v.len > ip_bits(fam))
+				continue;
+			hit = net_overlapping(ix, &p->v);
+			if (hit)
+				diag_error(v->d, p->loc,
+					   "lan %s of '%s' overlaps %s %s of "
+					   "mesh '%s'",
+					   ip_prefix_str(&p->v, a),
+					   v_node_name(m, i), hit->field,
+					   ip_prefix_str(&hit->p, b),
+					   v_mesh_name(m, hit->mesh));
+		}
+	}
+}
+
+/* ---- node addresses ---------------------------------------------------- */
+
+/* How an address field is named in messages. */
+struct addr_field {
+	const char *name;	/* "address" / "address6" */
+	const char *net;	/* "network" / "network6" */
+};
+
+static const struct addr_field field4 = { "address", "network" };
+static const struct addr_field field6 = { "address6", "network6" };
+
+static bool host_bits_all(const struct ip_addr *a, unsigned len, bool ones)
+{
+	unsigned i;
+
+	for (i = len; i < ip_bits(a->family); i++) {
+		bool bit = a->b[i / 8] & (0x80u >> (i % 8));
+
+		if (bit != ones)
+			return false;
+	}
+	return true;
+}
+
+static void check_explicit(struct vctx *v, size_t node,
+			   const struct m_addr *a, const struct m_prefix *net,
+			   const struct addr_field *f)
+{
+	const struct m_node *n = &v->m->nodes[node];
+	const char *mesh = v_mesh_name(v->m, n->mesh_idx);
+	char as[IP_STRLEN], ns[IP_STRLEN];
+	unsigned bits;
+
+	if (!net->set) {
+		/* A missing network is the loader's error; a missing
+		 * network6 is only wrong because address6 needs it. */
+		if (f == &field6)
+			diag_error(v->d, a->loc,
+				   "mesh '%s' has no network6 for address6",
+				   mesh);
+		return;
+	}
+	ip_addr_str(&a->v, as);
+	ip_prefix_str(&net->v, ns);
+	if (!ip_prefix_contains(&net->v, &a->v)) {
+		diag_error(v->d, a->loc, "%s %s is outside mesh '%s' %s %s",
+			   f->name, as, mesh, f->net, ns);
+		return;
+	}
+	/* /31, /32, /127, /128 have no network or broadcast address to
+	 * avoid (RFC 3021 point-to-point, or a single host). */
+	bits = ip_bits(a->v.family);
+	if ((unsigned)net->v.len + 2 > bits)
+		return;
+	if (host_bits_all(&a->v, net->v.len, false))
+		diag_error(v->d, a->loc,
+			   "%s %s is the network address of mesh '%s' %s %s",
+			   f->name, as, mesh, f->net, ns);
+	else if (a->v.family == IP_V4 &&
+		 host_bits_all(&a->v, net->v.len, true))
+		diag_error(v->d, a->loc,
+			   "%s %s is the broadcast address of mesh '%s' %s %s",
+			   f->name, as, mesh, f->net, ns);
+}
+
+static void derive(struct vctx *v, size_t node, struct m_addr *a,
+		   const struct m_prefix *net, const struct addr_field *f)
+{
+	const struct m_node *n = &v->m->nodes[node];
+	char ns[IP_STRLEN];
+
+	if (!net->set || !n->public_key.set)
+		return;
+	if (!model_derive_address(&net->v, n->public_key.v, &a->v)) {
+		diag_error(v->d, n->public_key.loc,
+			   "mesh '%s' %s %s is too small to derive an %s for "
+			   "'%s'; set %s explicitly",
+			   v_mesh_name(v->m, n->mesh_idx), f->net,
+			   ip_prefix_str(&net->v, ns), f->name,
+			   v_node_name(v->m, node), f->name);
+		return;
+	}
+	a->set = true;
+	a->derived = true;
+	a->loc = n->public_key.loc;
+}
+
+static void check_field(struct vctx *v, size_t node, struct m_addr *a,
+			const struct m_prefix *net, const struct addr_field *f)
+{
+	if (a->set && !a->derived)
+		check_explicit(v, node, a, net, f);
+	else
+		derive(v, node, a, net, f);
+}
+
+struct addr_ent {
+	const struct m_addr *a;
+	const struct addr_field *f;
+	size_t node;
+};
+
+static int addr_ent_cmp(const void *pa, const void *pb)
+{
+	const struct addr_ent *x = pa, *y = pb;
+	int c = ip_addr_cmp(&x->a->v, &y->a->v);
+
+	if (c)
+		return c;
+	/* A written address keeps its place; a derived one gives way. */
+	if (x->a->derived != y->a->derived)
+		return x->a->derived ? 1 : -1;
+	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static void report_collision(struct vctx *v, const struct addr_ent *e,
+			     const struct addr_ent *owner)
+{
+	const struct model *m = v->m;
+	char as[IP_STRLEN];
+
+	ip_addr_str(&e->a->v, as);
+	if (e->a->derived)
+		diag_error(v->d, e->a->loc,
+			   "%s derived from the public key of '%s' (%s) "
+			   "collides with node '%s'; set %s explicitly",
+			   e->f->name, v_node_name(m, e->node), as,
+			   v_node_name(m, owner->node), e->f->name);
+	else
+		diag_error(v->d, e->a->loc,
+			   "%s %s is already used by node '%s' (line %u)",
+			   e->f->name, as, v_node_name(m, owner->node),
+			   owner->a->loc.line);
+}
+
+static void check_unique_addresses(struct vctx *v)
+{
+	struct model *m = v->m;
+	struct addr_ent *ents = arena_calloc(v->a, 2 * m->n_nodes + 1,
+					     sizeof(*ents));
+	size_t n = 0, i, first = 0;
+
+	for (i = 0; i < m->n_nodes; i++) {
+		const struct m_node *nd = &m->nodes[i];
+
+		if (nd->address.set && nd->address.v.family)
+			ents[n++] = (struct addr_ent){ &nd->address, &field4,
+						       i };
+		if (nd->address6.set && nd->address6.v.family)
+			ents[n++] = (struct addr_ent){ &nd->address6, &field6,
+						       i };
+	}
+	qsort(ents, n, sizeof(*ents), addr_ent_cmp);
+	for (i = 1; i < n; i++) {
+		if (ip_addr_eq(&ents[first].a->v, &ents[i].a->v))
+			report_collision(v, &ents[i], &ents[first]);
+		else
+			first = i;
+	}
+}
+
+void v_check_addresses(struct vctx *v)
+{
+	struct model *m = v->m;
+	size_t i;
+
+	for (i = 0; i < m->n_nodes; i++) {
+		struct m_node *n = &m->nodes[i];
+		const struct m_mesh *mesh;
+
+		if (n->mesh_idx == MODEL_NONE)
+			continue;
+		mesh = &m->meshes[n->mesh_idx];
+		check_field(v, i, &n->address, &mesh->network, &field4);
+		check_field(v, i, &n->address6, &mesh->network6, &field6);
+	}
+	check_unique_addresses(v);
+}
+
+/* ---- public keys ------------------------------------------------------- */
+
+struct key_ent {
+	const struct m_key *k;
+	size_t node;
+};
+
+static int key_ent_cmp(const void *pa, const void *pb)
+{
+	const struct key_ent *x = pa, *y = pb;
+	int c = memcmp(x->k->v, y->k->v, WG_KEY_LEN);
+
+	if (c)
+		return c;
+	return x->node < y->node ? -1 : x->node > y->node;
+}
+
+void v_check_keys(struct vctx *v)
+{
+	struct model *m = v->m;
+	struct key_ent *ents = arena_calloc(v->a, m->n_nodes + 1,
+					    sizeof(*ents));
+	size_t n = 0, i, first = 0;
+
+	for (i = 0; i < m->n_nodes; i++)
+		if (m->nodes[i].public_key.set)
+			ents[n++] = (struct key_ent){ &m->nodes[i].public_key,
+						      i };
+	qsort(ents, n, sizeof(*ents), key_ent_cmp);
+	for (i = 1; i < n; i++) {
+		if (memcmp(ents[first].k->v, ents[i].k->v, WG_KEY_LEN)) {
+			first = i;
+			continue;
+		}
+		diag_error(v->d, ents[i].k->loc,
+			   "public_key is already used by node '%s' (line %u)",
+			   v_node_name(m, ents[first].node),
+			   ents[first].k->loc.line);
+	}
+}

@@ -1,0 +1,368 @@
+/* rules.c - what exit_node, lans_via, platforms, uplinks and endpoints
+ * must satisfy.
+ *
+ * Runs after resolve.c: exit_idx, lans_via.idx, linked and sorted grants
+ * are in place, so model_are_peers() and model_permissions() answer.
+ */
+#include "validate/internal.h"
+
+#include <stdlib.h>
+
+/* ---- exit_node --------------------------------------------------------- */
+
+static void check_exit(struct vctx *v, size_t c, size_t e)
+{
+	const struct model *m = v->m;
+	const char *cn = v_node_name(m, c), *en = v_node_name(m, e);
+	const struct loc loc = m->nodes[c].exit_node.loc;
+
+	if (!model_are_peers(m, c, e)) {
+		if (v_peer_known(m, c, e))
+			diag_error(v->d, loc,
+				   "exit_node '%s' of node '%s' is not a peer "
+				   "of '%s' (not in its mesh, no link)",
+				   en, cn, cn);
+		return;
+	}
+	if (!model_permissions(m, e, c).routing.v)
+		diag_error(v->d, loc,
+			   "exit_node '%s' does not grant routing to '%s' "
+			   "(set permissions.peers.%s.routing: true on '%s')",
+			   en, cn, cn, en);
+}
+
+void v_check_exit_nodes(struct vctx *v)
+{
+	const struct model *m = v->m;
+	size_t *user = arena_calloc(v->a, m->n_nodes + 1, sizeof(*user));
+	size_t i;
+
+	for (i = 0; i < m->n_nodes; i++)
+		user[i] = MODEL_NONE;
+	for (i = 0; i < m->n_nodes; i++) {
+		size_t e = m->nodes[i].exit_idx;
+
+		if (e == MODEL_NONE)
+			continue;
+		if (user[e] == MODEL_NONE)
+			user[e] = i;
+		check_exit(v, i, e);
+	}
+	/* A chain a -> b -> c (or a loop) is reported where b names its own
+	 * exit node: that is the line to remove. */
+	for (i = 0; i < m->n_nodes; i++)
+		if (m->nodes[i].exit_idx != MODEL_NONE &&
+		    user[i] != MODEL_NONE)
+			diag_error(v->d, m->nodes[i].exit_node.loc,
+				   "node '%s' is the exit node of '%s' and "
+				   "cannot use an exit node itself (no chains)",
+				   v_node_name(m, i), v_node_name(m, user[i]));
+}
+
+/* ---- lans_via ---------------------------------------------------------- */
+
+struct via_ent {
+	size_t target;
+	size_t pos;		/* in the lans_via list */
+};
+
+static int via_ent_cmp(const void *pa, const void *pb)
+{
+	const struct via_ent *a = pa, *b = pb;
+
+	if (a->target != b->target)
+		return a->target < b->target ? -1 : 1;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* Marks repeated targets (all but the first) in dup[] and reports them. */
+static void lans_via_dups(struct vctx *v, size_t node, bool *dup)
+{
+	const struct m_name_list *l = &v->m->nodes[node].lans_via;
+	struct via_ent *ents = arena_calloc(v->a, l->count, sizeof(*ents));
+	size_t n = 0, k;
+
+	for (k = 0; k < l->count; k++)
+		if (l->idx[k] != MODEL_NONE)
+			ents[n++] = (struct via_ent){ l->idx[k], k };
+	qsort(ents, n, sizeof(*ents), via_ent_cmp);
+	for (k = 1; k < n; k++) {
+		if (ents[k].target != ents[k - 1].target)
+			continue;
+		dup[ents[k].pos] = true;
+		diag_error(v->d, l->items[ents[k].pos].loc,
+			   "duplicate '%s' in lans_via of '%s'",
+			   v_node_name(v->m, ents[k].target),
+			   v_node_name(v->m, node));
+	}
+}
+
+static void check_via_target(struct vctx *v, size_t a, size_t k)
+{
+	const struct model *m = v->m;
+	const struct m_name_list *l = &m->nodes[a].lans_via;
+	size_t t = l->idx[k];
+	const char *an = v_node_name(m, a), *tn = v_node_name(m, t);
+	const struct m_prefix_list *lan = &m->nodes[t].lan;
+
+	if (!model_are_peers(m, a, t)) {
+		if (v_peer_known(m, a, t))
+			diag_error(v->d, l->items[k].loc,
+				   "'%s' in lans_via of '%s' is not a peer of "
+				   "'%s' (not in its mesh, no link)",
+				   tn, an, an);
+		return;
+	}
+	if (!model_permissions(m, t, a).local_network.v)
+		diag_error(v->d, l->items[k].loc,
+			   "'%s' in lans_via of '%s' does not grant "
+			   "local_network to '%s'",
+			   tn, an, an);
+	if (!lan->items || !lan->count)
+		diag_warn(v->d, l->items[k].loc,
+			  "'%s' in lans_via of '%s' has no lan: this entry has "
+			  "no effect",
+			  tn, an);
+}
+
+struct via_arg {
+	size_t node;
+};
+
+static void via_overlap(struct vctx *v, const struct v_span *later,
+			const struct v_span *earlier, void *arg)
+{
+	const struct via_arg *va = arg;
+	const struct m_name_list *l = &v->m->nodes[va->node].lans_via;
+	char a[IP_STRLEN], b[IP_STRLEN];
+
+	diag_error(v->d, l->items[later->group].loc,
+		   "lan %s of '%s' overlaps lan %s of '%s', both in lans_via "
+		   "of '%s'",
+		   ip_prefix_str(&later->p, a),
+		   v_node_name(v->m, l->idx[later->group]),
+		   ip_prefix_str(&earlier->p, b),
+		   v_node_name(v->m, l->idx[earlier->group]),
+		   v_node_name(v->m, va->node));
+}
+
+/* The lans of two targets would be routed to two peers at once. */
+static void lans_via_overlaps(struct vctx *v, size_t node, const bool *dup)
+{
+	const struct model *m = v->m;
+	const struct m_name_list *l = &m->nodes[node].lans_via;
+	struct via_arg va = { node };
+	struct v_span *spans;
+	size_t k, j, total = 0, n = 0;
+
+	for (k = 0; k < l->count; k++)
+		if (l->idx[k] != MODEL_NONE && !dup[k] &&
+		    m->nodes[l->idx[k]].lan.items)
+			total += m->nodes[l->idx[k]].lan.count;
+	if (total < 2)
+		return;
+	spans = arena_calloc(v->a, total, sizeof(*spans));
+	for (k = 0; k < l->count; k++) {
+		const struct m_prefix_list *lan;
+
+		if (l->idx[k] == MODEL_NONE || dup[k])
+			continue;
+		lan = &m->nodes[l->idx[k]].lan;
+		for (j = 0; lan->items && j < lan->count; j++) {
+			if (!lan->items[j].set || !lan->items[j].v.addr.family)
+				continue;
+			spans[n].p = lan->items[j].v;
+			spans[n].group = k;
+			spans[n].order = k;
+			spans[n].data = &lan->items[j];
+			n++;
+		}
+	}
+	v_find_overlaps(v, spans, n, via_overlap, &va);
+}
+
+void v_check_lans_via(struct vctx *v)
+{
+	const struct model *m = v->m;
+	size_t i, k;
+
+	for (i = 0; i < m->n_nodes; i++) {
+		const struct m_name_list *l = &m->nodes[i].lans_via;
+		bool *dup;
+
+		if (!l->count || !l->idx)
+			continue;
+		dup = arena_calloc(v->a, l->count, sizeof(*dup));
+		if (l->count > 1)
+			lans_via_dups(v, i, dup);
+		for (k = 0; k < l->count; k++)
+			if (l->idx[k] != MODEL_NONE && !dup[k])
+				check_via_target(v, i, k);
+		lans_via_overlaps(v, i, dup);
+	}
+}
+
+/* ---- platforms that cannot forward ------------------------------------- */
+
+static void platform_flag(struct vctx *v, size_t node, const struct m_bool *b,
+			  const char *flag)
+{
+	const struct m_node *n = &v->m->nodes[node];
+
+	if (b->set && b->v)
+		diag_error(v->d, b->loc,
+			   "node '%s' runs on %s, which cannot forward or NAT: "
+			   "it cannot grant %s",
+			   v_node_name(v->m, node),
+			   platform_name(model_node_platform(n)), flag);
+}
+
+static void platform_flags(struct vctx *v, size_t node,
+			   const struct m_flags *f)
+{
+	platform_flag(v, node, &f->routing, "routing");
+	platform_flag(v, node, &f->local_network, "local_network");
+}
+
+void v_check_platforms(struct vctx *v)
+{
+	const struct model *m = v->m;
+	size_t i, j;
+
+	for (i = 0; i < m->n_nodes; i++) {
+		const struct m_node *n = &m->nodes[i];
+		const struct m_permissions *p = &n->permissions;
+		const struct m_flags *def = &p->def;
+
+		if (platform_can_forward(model_node_platform(n)))
+			continue;
+		platform_flags(v, i, def);
+		for (j = 0; p->grants && j < p->n_grants; j++)
+			platform_flags(v, i, &p->grants[j].flags);
+		/* Mesh defaults reach the node where its own default is
+		 * silent; the error points at the mesh's value. */
+		if (n->mesh_idx != MODEL_NONE) {
+			const struct m_flags *md =
+				&m->meshes[n->mesh_idx].defaults;
+
+			if (!def->routing.set)
+				platform_flag(v, i, &md->routing, "routing");
+			if (!def->local_network.set)
+				platform_flag(v, i, &md->local_network,
+					      "local_network");
+		}
+	}
+}
+
+/* ---- uplink ------------------------------------------------------------ */
+
+/* routing for peers without an entry: node default, else mesh defaults,
+ * else the built-in false. */
+static bool default_routing(const struct model *m, const struct m_node *n)
+{
+	if (n->permissions.def.routing.set)
+		return n->permissions.def.routing.v;
+	if (n->mesh_idx != MODEL_NONE &&
+	    m->meshes[n->mesh_idx].defaults.routing.set)
+		return m->meshes[n->mesh_idx].defaults.routing.v;
+	return false;
+}
+
+static bool routes_for_some_peer(const struct model *m, size_t i)
+{
+	const struct m_node *n = &m->nodes[i];
+	size_t peers = n->n_linked, with_entry = 0, j;
+
+	if (n->mesh_idx != MODEL_NONE)
+		peers += m->meshes[n->mesh_idx].n_members - 1;
+	for (j = 0; n->permissions.grants && j < n->permissions.n_grants; j++) {
+		size_t p = n->permissions.grants[j].peer_idx;
+
+		if (p == MODEL_NONE || !model_are_peers(m, i, p))
+			continue;
+		with_entry++;
+		if (model_permissions(m, i, p).routing.v)
+			return true;
+	}
+	return peers > with_entry && default_routing(m, n);
+}
+
+void v_check_uplinks(struct vctx *v)
+{
+	const struct model *m = v->m;
+	size_t i;
+
+	/* A node of an unknown mesh has no known peers: no follow-up. */
+	for (i = 0; i < m->n_nodes; i++)
+		if (m->nodes[i].uplink.set &&
+		    m->nodes[i].mesh_idx != MODEL_NONE &&
+		    !routes_for_some_peer(m, i))
+			diag_warn(v->d, m->nodes[i].uplink.loc,
+				  "uplink is set but '%s' routes for no peer",
+				  v_node_name(m, i));
+}
+
+/* ---- endpoints --------------------------------------------------------- */
+
+static void warn_unreachable(struct vctx *v, struct loc loc, size_t a,
+			     size_t b)
+{
+	diag_warn(v->d, loc,
+		  "'%s' and '%s' are peers but neither has an endpoint: they "
+		  "can never connect",
+		  v_node_name(v->m, a), v_node_name(v->m, b));
+}
+
+static struct loc node_loc(const struct m_node *n)
+{
+	return loc_known(n->name.loc) ? n->name.loc : n->loc;
+}
+
+/* Warning every pair of a mesh would be quadratic: each endpoint-less
+ * node is warned once, naming one other endpoint-less node of its mesh. */
+static void mesh_endpoints(struct vctx *v, const struct m_mesh *mesh)
+{
+	const struct model *m = v->m;
+	size_t first = MODEL_NONE, second = MODEL_NONE, k;
+
+	for (k = 0; k < mesh->n_members && second == MODEL_NONE; k++) {
+		if (m->nodes[mesh->members[k]].endpoint.set)
+			continue;
+		if (first == MODEL_NONE)
+			first = mesh->members[k];
+		else
+			second = mesh->members[k];
+	}
+	if (second == MODEL_NONE)
+		return;
+	for (k = 0; k < mesh->n_members; k++) {
+		size_t i = mesh->members[k];
+
+		if (m->nodes[i].endpoint.set)
+			continue;
+		/* At the node's name: the node as a whole is the problem. */
+		warn_unreachable(v, node_loc(&m->nodes[i]), i,
+				 i == first ? second : first);
+	}
+}
+
+void v_check_endpoints(struct vctx *v)
+{
+	const struct model *m = v->m;
+	size_t i, k;
+
+	for (i = 0; i < m->n_meshes; i++)
+		mesh_endpoints(v, &m->meshes[i]);
+	for (i = 0; i < m->n_nodes; i++) {
+		const struct m_node *n = &m->nodes[i];
+
+		if (n->endpoint.set)
+			continue;
+		for (k = 0; k < n->n_linked; k++) {
+			size_t p = n->linked[k];
+
+			if (p > i && !m->nodes[p].endpoint.set)
+				warn_unreachable(v, n->linked_loc[k], i, p);
+		}
+	}
+}
