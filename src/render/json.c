@@ -1,0 +1,312 @@
+/* json.c - the plan as one JSON object (`compile --target json`).
+ *
+ * The format is documented and versioned by
+ * schemas/meshc-plan.schema.json: fixed field order, two-space indent,
+ * every field always present (null when it has no value), every set
+ * always present, so a consumer never guesses and a diff of two
+ * renderings shows only what changed.  Document lines are given as
+ * "line" (0 when unknown) without file names; the document is named once
+ * at the top.  No private key is ever written here.
+ */
+#include "render/render.h"
+
+#include "render/util.h"
+
+#define JW_MAX_DEPTH 8	/* the deepest nesting of the format is 5 */
+
+struct jw {
+	struct strbuf *out;
+	int depth;
+	bool empty[JW_MAX_DEPTH];	/* nothing written yet at this depth */
+};
+
+/* Separator, indent and key before a value at the current depth. */
+static void jw_key(struct jw *w, const char *key)
+{
+	if (w->depth > 0) {
+		strbuf_puts(w->out, w->empty[w->depth] ? "\n" : ",\n");
+		w->empty[w->depth] = false;
+		for (int i = 0; i < w->depth; i++)
+			strbuf_puts(w->out, "  ");
+	}
+	if (key) {
+		strbuf_json_string(w->out, key);
+		strbuf_puts(w->out, ": ");
+	}
+}
+
+static void jw_open(struct jw *w, const char *key, char bracket)
+{
+	jw_key(w, key);
+	strbuf_putc(w->out, bracket);
+	if (w->depth + 1 < JW_MAX_DEPTH)
+		w->depth++;
+	w->empty[w->depth] = true;
+}
+
+static void jw_close(struct jw *w, char bracket)
+{
+	bool empty = w->empty[w->depth];
+
+	if (w->depth > 0)
+		w->depth--;
+	if (!empty) {
+		strbuf_putc(w->out, '\n');
+		for (int i = 0; i < w->depth; i++)
+			strbuf_puts(w->out, "  ");
+	}
+	strbuf_putc(w->out, bracket);
+}
+
+static void jw_str(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	if (s)
+		strbuf_json_string(w->out, s);
+	else
+		strbuf_puts(w->out, "null");
+}
+
+static void jw_uint(struct jw *w, const char *key, unsigned long v)
+{
+	jw_key(w, key);
+	strbuf_printf(w->out, "%lu", v);
+}
+
+static void jw_int(struct jw *w, const char *key, long v)
+{
+	jw_key(w, key);
+	strbuf_printf(w->out, "%ld", v);
+}
+
+static void jw_bool(struct jw *w, const char *key, bool v)
+{
+	jw_key(w, key);
+	strbuf_puts(w->out, v ? "true" : "false");
+}
+
+static void jw_prefix(struct jw *w, const char *key, const struct ip_prefix *p)
+{
+	char buf[IP_STRLEN];
+
+	jw_str(w, key, ip_prefix_str(p, buf));
+}
+
+static void json_interface(struct jw *w, const struct plan_interface *i)
+{
+	jw_open(w, "interface", '{');
+	jw_str(w, "name", i->name);
+	jw_str(w, "public_key", i->public_key[0] ? i->public_key : NULL);
+	jw_uint(w, "listen_port", i->listen_port);
+	jw_str(w, "private_key_file", i->private_key_file);
+	jw_uint(w, "fwmark", i->fwmark);
+	jw_open(w, "addresses", '[');
+	for (size_t k = 0; k < i->n_addresses; k++)
+		jw_prefix(w, NULL, &i->addresses[k].addr);
+	jw_close(w, ']');
+	jw_close(w, '}');
+}
+
+static void json_peers(struct jw *w, const struct plan *p)
+{
+	jw_open(w, "peers", '[');
+	for (size_t i = 0; i < p->n_peers; i++) {
+		const struct plan_peer *peer = &p->peers[i];
+
+		jw_open(w, NULL, '{');
+		jw_str(w, "name", peer->name);
+		jw_str(w, "public_key", peer->public_key);
+		jw_str(w, "endpoint", peer->endpoint);
+		jw_uint(w, "keepalive", peer->keepalive);
+		jw_open(w, "allowed_ips", '[');
+		for (size_t k = 0; k < peer->n_allowed_ips; k++) {
+			const struct plan_allowed_ip *a = &peer->allowed_ips[k];
+
+			jw_open(w, NULL, '{');
+			jw_prefix(w, "prefix", &a->prefix);
+			jw_str(w, "why", plan_allowed_why_name(a->why));
+			jw_close(w, '}');
+		}
+		jw_close(w, ']');
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+static void json_routes(struct jw *w, const struct plan *p)
+{
+	jw_open(w, "routes", '[');
+	for (size_t i = 0; i < p->n_routes; i++) {
+		const struct plan_route *r = &p->routes[i];
+
+		jw_open(w, NULL, '{');
+		jw_prefix(w, "dst", &r->dst);
+		jw_uint(w, "table", r->table);
+		jw_str(w, "dev", render_route_dev(p, r));
+		jw_str(w, "why", r->why);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+static void json_rules(struct jw *w, const struct plan *p)
+{
+	jw_open(w, "rules", '[');
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct plan_rule *r = &p->rules[i];
+
+		jw_open(w, NULL, '{');
+		jw_uint(w, "family", r->family);
+		jw_uint(w, "priority", r->priority);
+		jw_uint(w, "table", r->table);
+		jw_uint(w, "fwmark", r->fwmark);
+		jw_bool(w, "invert", r->invert);
+		if (r->suppress_prefixlen >= 0)
+			jw_int(w, "suppress_prefixlen", r->suppress_prefixlen);
+		else
+			jw_str(w, "suppress_prefixlen", NULL);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+static void json_sysctls(struct jw *w, const struct plan *p)
+{
+	jw_open(w, "sysctls", '[');
+	for (size_t i = 0; i < p->n_sysctls; i++) {
+		const struct plan_sysctl *s = &p->sysctls[i];
+
+		jw_open(w, NULL, '{');
+		jw_str(w, "key", s->key);
+		jw_str(w, "value", s->value);
+		jw_str(w, "why", s->why);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+static void json_set(struct jw *w, const struct fw_set *s, const char *name)
+{
+	jw_open(w, name, '[');
+	for (size_t i = 0; i < s->n_elems; i++) {
+		jw_open(w, NULL, '{');
+		jw_prefix(w, "prefix", &s->elems[i].prefix);
+		jw_str(w, "why", s->elems[i].why);
+		jw_uint(w, "line", s->elems[i].loc.line);
+		jw_close(w, '}');
+	}
+	jw_close(w, ']');
+}
+
+static const char *iface_name(enum fw_iface i)
+{
+	switch (i) {
+	case FW_IF_ANY:
+		return "any";
+	case FW_IF_MESH:
+		return "mesh";
+	case FW_IF_NOT_MESH:
+		return "not_mesh";
+	case FW_IF_UPLINK:
+		return "uplink";
+	}
+	return "?";
+}
+
+static const char *verdict_name(enum fw_verdict v)
+{
+	switch (v) {
+	case FW_ACCEPT:
+		return "accept";
+	case FW_DROP:
+		return "drop";
+	case FW_JUMP:
+		return "jump";
+	case FW_MASQUERADE:
+		return "masquerade";
+	}
+	return "?";
+}
+
+/* A set match by its id ("routing"): the family picks routing4/6. */
+static const char *set_id_name(int id)
+{
+	static const char *const names[FW_SET_COUNT] = {
+		[FW_SET_MESH] = "mesh",
+		[FW_SET_SELF] = "self",
+		[FW_SET_LAN] = "lan",
+		[FW_SET_PRIVATE] = "private",
+		[FW_SET_INCOMING] = "incoming",
+		[FW_SET_ROUTING] = "routing",
+		[FW_SET_LAN_ACCESS] = "lan_access",
+	};
+
+	return id >= 0 && id < FW_SET_COUNT ? names[id] : NULL;
+}
+
+static void json_fw_rule(struct jw *w, const struct fw_rule *r)
+{
+	jw_open(w, NULL, '{');
+	jw_str(w, "chain", fw_chain_name(r->chain));
+	jw_uint(w, "family", r->family);
+	jw_open(w, "match", '{');
+	jw_str(w, "iif", iface_name(r->iif));
+	jw_str(w, "oif", iface_name(r->oif));
+	jw_bool(w, "ct_established", r->ct_established);
+	jw_str(w, "saddr", set_id_name(r->saddr_set));
+	jw_str(w, "daddr", set_id_name(r->daddr_set));
+	jw_close(w, '}');
+	jw_str(w, "verdict", verdict_name(r->verdict));
+	jw_str(w, "target",
+	       r->verdict == FW_JUMP ? fw_chain_name(r->target) : NULL);
+	jw_int(w, "spec_rule", r->spec_rule);
+	jw_str(w, "id", r->id);
+	jw_str(w, "comment", r->comment);
+	jw_uint(w, "line", r->loc.line);
+	jw_close(w, '}');
+}
+
+static void json_firewall(struct jw *w, const struct plan *p)
+{
+	const struct plan_firewall *fw = &p->fw;
+
+	jw_open(w, "firewall", '{');
+	jw_str(w, "table", "inet " MESHC_NFT_TABLE);
+	jw_str(w, "iface", render_fw_iface(p));
+	jw_str(w, "uplink", fw->uplink);
+	jw_bool(w, "nat", fw->nat);
+	jw_open(w, "sets", '{');
+	for (int id = 0; id < FW_SET_COUNT; id++) {
+		json_set(w, &fw->sets[id][0], fw_set_name(id, IP_V4));
+		json_set(w, &fw->sets[id][1], fw_set_name(id, IP_V6));
+	}
+	jw_close(w, '}');
+	jw_open(w, "rules", '[');
+	for (size_t i = 0; i < fw->n_rules; i++)
+		json_fw_rule(w, &fw->rules[i]);
+	jw_close(w, ']');
+	jw_close(w, '}');
+}
+
+void render_json(struct strbuf *out, const struct plan *p)
+{
+	struct jw w = { .out = out };
+
+	jw_open(&w, NULL, '{');
+	jw_str(&w, "format", RENDER_JSON_FORMAT);
+	jw_uint(&w, "version", PLAN_FORMAT_VERSION);
+	jw_str(&w, "node", p->node);
+	jw_str(&w, "mesh", p->mesh);
+	jw_str(&w, "platform", platform_name(p->platform));
+	jw_str(&w, "document", p->document);
+	jw_str(&w, "exit_node", p->exit_node);
+	jw_bool(&w, "forwards", p->forwards);
+	json_interface(&w, &p->iface);
+	json_peers(&w, p);
+	json_routes(&w, p);
+	json_rules(&w, p);
+	json_sysctls(&w, p);
+	json_firewall(&w, p);
+	jw_close(&w, '}');
+	strbuf_putc(out, '\n');
+}

@@ -1,0 +1,309 @@
+/* pf.c - the firewall as a macOS pf anchor (`pfctl -a meshc -f FILE`).
+ *
+ * The plan's firewall is written for nftables: base chains that dispatch
+ * on the mesh interface (input: iif=mesh; forward: iif=mesh, oif=mesh) and
+ * first-match chains behind them.  pf differs in three ways, and the
+ * translation follows from them:
+ *
+ * 1. pf has no input/forward split: a packet from the mesh meets the "in
+ *    on <mesh>" rules whether it is for this node or to be forwarded, and
+ *    a forwarded packet meets the "out on <if>" rules again on its way
+ *    out.  So the rules of the chain reached from `input` come first,
+ *    restricted to this node's mesh addresses (<self4>/<self6>): a rule
+ *    there without a destination gets `to <self>`; one with another
+ *    destination (the lan grant) is left to the forward rules, which make
+ *    the same decision for that destination.  The rules of the chain
+ *    reached from `forward` by iif=mesh follow, then, as "out on <mesh>",
+ *    those reached by oif=mesh.
+ * 2. pf is last-match; every rule here is `quick`, which makes it
+ *    first-match like an nft chain, in the chain's order.
+ * 3. pf keeps state per connection and lets replies through before any
+ *    rule is looked at, so `ct state established,related` rules need no
+ *    translation, and pass rules say `keep state`.  This node's own
+ *    traffic into the mesh (which nft never filters: there is no output
+ *    chain) is passed first on "out on <mesh>" by its source <self4>;
+ *    everything else going out into the mesh is a forwarded packet and
+ *    meets the to_mesh rules (rule 5: drop, replies pass by state).
+ *
+ * What pf cannot say, and what is done instead:
+ * - an inbound rule cannot match the interface a packet will leave by:
+ *   "oif=mesh drop" in the forward chain is enforced by the out rules of
+ *   point 3, and another oif match is left out of the inbound rule
+ *   (routing peers may leave by any non-mesh interface, not only the
+ *   uplink; rules 2, 3 and 5 still hold);
+ * - addresses of this node outside the mesh (its lan or uplink address)
+ *   are judged by the forward rules, like any other destination;
+ * - NAT to a non-mesh interface uses the uplink (en0 when the document
+ *   names none), the usual single way out of a Mac.
+ * A rule that matches an empty set cannot match and is left out, as are
+ * the empty tables; a rule that cannot be translated becomes a comment.
+ */
+#include "render/render.h"
+
+#include "render/util.h"
+
+#define PF_DEFAULT_UPLINK "en0"
+
+enum pf_ctx {
+	PF_IN_LOCAL,		/* in on mesh, to this node */
+	PF_IN_FORWARD,		/* in on mesh, to be forwarded */
+	PF_OUT_FORWARD,		/* out on mesh, forwarded */
+};
+
+static const char *pf_uplink(const struct plan *p)
+{
+	return p->fw.uplink ? p->fw.uplink : PF_DEFAULT_UPLINK;
+}
+
+static void pf_table(struct strbuf *out, const struct fw_set *s,
+		     const char *name)
+{
+	char buf[IP_STRLEN];
+
+	strbuf_printf(out, "table <%s> const {", name);
+	for (size_t i = 0; i < s->n_elems; i++)
+		strbuf_printf(out, "%s %s", i ? "," : "",
+			      render_prefix(&s->elems[i].prefix, true, buf));
+	strbuf_puts(out, " }\n");
+}
+
+static void pf_tables(struct strbuf *out, const struct plan_firewall *fw)
+{
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < 2; f++)
+			if (fw->sets[id][f].n_elems)
+				pf_table(out, &fw->sets[id][f],
+					 fw_set_name(id, f ? IP_V6 : IP_V4));
+}
+
+static void pf_comment(struct strbuf *out, const struct fw_rule *r)
+{
+	if (!render_fw_has_comment(r))
+		return;
+	strbuf_puts(out, "# ");
+	render_fw_comment(out, r, 200);
+	strbuf_putc(out, '\n');
+}
+
+static const char *pf_af(uint8_t family)
+{
+	return family == IP_V6 ? " inet6" : family == IP_V4 ? " inet" : "";
+}
+
+/* " from <x> to <y>", or " all" when neither side is restricted. */
+static void pf_hosts(struct strbuf *out, const struct fw_rule *r,
+		     uint8_t family)
+{
+	if (r->saddr_set == FW_SET_NONE && r->daddr_set == FW_SET_NONE) {
+		strbuf_puts(out, " all");
+		return;
+	}
+	strbuf_puts(out, " from ");
+	if (r->saddr_set == FW_SET_NONE)
+		strbuf_puts(out, "any");
+	else
+		strbuf_printf(out, "<%s>", fw_set_name(r->saddr_set, family));
+	strbuf_puts(out, " to ");
+	if (r->daddr_set == FW_SET_NONE)
+		strbuf_puts(out, "any");
+	else
+		strbuf_printf(out, "<%s>", fw_set_name(r->daddr_set, family));
+}
+
+static void pf_untranslated(struct strbuf *out, const struct plan *p,
+			    const struct fw_rule *r, const char *why)
+{
+	strbuf_printf(out, "# not translated (%s): %s: ", why,
+		      fw_chain_name(r->chain));
+	render_nft_rule(out, p, r, r->family);
+	strbuf_putc(out, '\n');
+}
+
+/* Rewrite a rule for its pf context; false when pf needs no rule for it. */
+static bool pf_adapt(const struct plan *p, enum pf_ctx ctx,
+		     struct fw_rule *r, struct strbuf *out)
+{
+	if (r->ct_established)
+		return false;	/* pf state passes replies */
+	if (r->verdict != FW_ACCEPT && r->verdict != FW_DROP) {
+		pf_untranslated(out, p, r, "verdict");
+		return false;
+	}
+	/* The context already fixes the mesh side of the packet. */
+	if ((ctx != PF_OUT_FORWARD && (r->iif == FW_IF_NOT_MESH ||
+				       r->iif == FW_IF_UPLINK)) ||
+	    (ctx == PF_OUT_FORWARD && (r->oif == FW_IF_NOT_MESH ||
+				       r->oif == FW_IF_UPLINK)))
+		return false;	/* cannot match here */
+	if (ctx == PF_IN_LOCAL) {
+		if (r->daddr_set == FW_SET_NONE)
+			r->daddr_set = FW_SET_SELF;
+		else if (r->daddr_set != FW_SET_SELF)
+			return false;	/* decided by the forward rules */
+	}
+	if (ctx != PF_OUT_FORWARD && r->oif != FW_IF_ANY) {
+		if (r->oif == FW_IF_MESH)
+			return false;	/* the out rules enforce it */
+		if (r->verdict == FW_DROP) {
+			pf_untranslated(out, p, r, "outgoing interface");
+			return false;
+		}
+		r->oif = FW_IF_ANY;
+	}
+	return true;
+}
+
+static void pf_filter_rule(struct strbuf *out, const struct plan *p,
+			   enum pf_ctx ctx, const struct fw_rule *orig)
+{
+	struct fw_rule r = *orig;
+	uint8_t fams[2];
+	size_t n;
+	bool commented = false;
+
+	if (!pf_adapt(p, ctx, &r, out))
+		return;
+	n = render_fw_families(&r, fams);
+	for (size_t i = 0; i < n; i++) {
+		if (!render_fw_can_match(&p->fw, &r, fams[i]))
+			continue;
+		if (!commented)
+			pf_comment(out, &r);
+		commented = true;
+		strbuf_printf(out, "%s %s quick on ",
+			      r.verdict == FW_ACCEPT ? "pass" : "block drop",
+			      ctx == PF_OUT_FORWARD ? "out" : "in");
+		render_clean(out, render_fw_iface(p), 64);
+		strbuf_puts(out, pf_af(fams[i]));
+		pf_hosts(out, &r, fams[i]);
+		if (r.verdict == FW_ACCEPT)
+			strbuf_puts(out, " keep state");
+		strbuf_putc(out, '\n');
+	}
+}
+
+static void pf_chain(struct strbuf *out, const struct plan *p,
+		     enum pf_ctx ctx, enum fw_chain c)
+{
+	for (size_t i = 0; i < p->fw.n_rules; i++) {
+		const struct fw_rule *r = &p->fw.rules[i];
+
+		if (r->chain != c)
+			continue;
+		if (r->verdict == FW_JUMP)
+			pf_untranslated(out, p, r, "nested jump");
+		else
+			pf_filter_rule(out, p, ctx, r);
+	}
+}
+
+/* Which pf context a rule of a base chain dispatches to; false when it
+ * does not touch the mesh (pf then needs nothing: rule 7). */
+static bool pf_dispatch(const struct fw_rule *r, enum pf_ctx *ctx)
+{
+	if (r->chain == FW_CHAIN_INPUT && r->iif == FW_IF_MESH)
+		*ctx = PF_IN_LOCAL;
+	else if (r->chain == FW_CHAIN_FORWARD && r->iif == FW_IF_MESH)
+		*ctx = PF_IN_FORWARD;
+	else if (r->chain == FW_CHAIN_FORWARD && r->oif == FW_IF_MESH)
+		*ctx = PF_OUT_FORWARD;
+	else
+		return false;
+	return true;
+}
+
+static void pf_self_pass(struct strbuf *out, const struct plan *p)
+{
+	static const uint8_t fams[2] = { IP_V4, IP_V6 };
+
+	strbuf_puts(out, "# this node's own traffic into the mesh "
+			 "(nft has no output chain)\n");
+	for (int i = 0; i < 2; i++) {
+		if (!render_fw_set(&p->fw, FW_SET_SELF, fams[i])->n_elems)
+			continue;
+		strbuf_puts(out, "pass out quick on ");
+		render_clean(out, render_fw_iface(p), 64);
+		strbuf_printf(out, "%s from <%s> to any keep state\n",
+			      pf_af(fams[i]), fw_set_name(FW_SET_SELF, fams[i]));
+	}
+}
+
+/* All rules for one context, in the plan's order: a base-chain rule that
+ * dispatches to ctx brings its target chain's rules, or is itself one. */
+static void pf_context(struct strbuf *out, const struct plan *p,
+		       enum pf_ctx ctx)
+{
+	bool self_done = false;
+
+	for (size_t i = 0; i < p->fw.n_rules; i++) {
+		const struct fw_rule *r = &p->fw.rules[i];
+		enum pf_ctx rc;
+
+		if (!pf_dispatch(r, &rc) || rc != ctx)
+			continue;
+		if (ctx == PF_OUT_FORWARD && !self_done) {
+			pf_self_pass(out, p);
+			self_done = true;
+		}
+		if (r->verdict == FW_JUMP)
+			pf_chain(out, p, ctx, r->target);
+		else
+			pf_filter_rule(out, p, ctx, r);
+	}
+}
+
+static void pf_nat(struct strbuf *out, const struct plan *p)
+{
+	bool noted = false;
+
+	for (size_t i = 0; i < p->fw.n_rules; i++) {
+		const struct fw_rule *r = &p->fw.rules[i];
+		const char *ifname;
+		uint8_t fams[2];
+		size_t n;
+
+		if (r->chain != FW_CHAIN_POSTROUTING)
+			continue;
+		if (r->verdict != FW_MASQUERADE) {
+			pf_untranslated(out, p, r, "postrouting verdict");
+			continue;
+		}
+		ifname = r->oif == FW_IF_MESH ? render_fw_iface(p)
+					      : pf_uplink(p);
+		if (r->oif != FW_IF_MESH && !p->fw.uplink && !noted) {
+			strbuf_puts(out, "# no uplink in the document: "
+					 PF_DEFAULT_UPLINK " assumed\n");
+			noted = true;
+		}
+		n = render_fw_families(r, fams);
+		for (size_t k = 0; k < n; k++) {
+			if (!render_fw_can_match(&p->fw, r, fams[k]))
+				continue;
+			strbuf_puts(out, "nat on ");
+			render_clean(out, ifname, 64);
+			strbuf_puts(out, pf_af(fams[k]));
+			pf_hosts(out, r, fams[k]);
+			strbuf_puts(out, " -> (");
+			render_clean(out, ifname, 64);
+			strbuf_puts(out, ")\n");
+		}
+	}
+}
+
+void render_pf(struct strbuf *out, const struct plan *p)
+{
+	render_header(out, p, "pf anchor");
+	strbuf_puts(out, "# load with: pfctl -a " MESHC_NFT_TABLE " -f FILE "
+			 "(pf.conf needs nat-anchor \"" MESHC_NFT_TABLE
+			 "\" and anchor \"" MESHC_NFT_TABLE "\")\n");
+	strbuf_puts(out, "\n# tables\n");
+	pf_tables(out, &p->fw);
+	strbuf_puts(out, "\n# translation\n");
+	pf_nat(out, p);
+	strbuf_puts(out, "\n# from the mesh to this node\n");
+	pf_context(out, p, PF_IN_LOCAL);
+	strbuf_puts(out, "\n# from the mesh, forwarded\n");
+	pf_context(out, p, PF_IN_FORWARD);
+	strbuf_puts(out, "\n# into the mesh\n");
+	pf_context(out, p, PF_OUT_FORWARD);
+}

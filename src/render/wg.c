@@ -1,0 +1,73 @@
+/* wg.c - the WireGuard interface in `wg setconf` syntax.
+ *
+ * Only what wg(8) itself sets: no Address, DNS or MTU (those belong to
+ * wg-quick and are the routes target's business here).  The private key
+ * is printed only when the caller passes it (compile --with-secrets);
+ * otherwise a comment says where it lives, so the file is safe to show.
+ */
+#include "render/render.h"
+
+#include "render/util.h"
+
+static void wg_interface(struct strbuf *out, const struct plan *p,
+			 const char *private_key_b64)
+{
+	strbuf_puts(out, "[Interface]\n");
+	strbuf_printf(out, "ListenPort = %u\n", (unsigned)p->iface.listen_port);
+	if (p->iface.fwmark)
+		strbuf_printf(out, "FwMark = 0x%x\n", (unsigned)p->iface.fwmark);
+	if (private_key_b64) {
+		strbuf_puts(out, "PrivateKey = ");
+		render_clean(out, private_key_b64, WG_KEY_B64_LEN);
+		strbuf_putc(out, '\n');
+	} else {
+		strbuf_puts(out, "# PrivateKey: read from ");
+		render_clean(out, p->iface.private_key_file
+				  ? p->iface.private_key_file
+				  : MESHC_DEFAULT_PRIVATE_KEY_FILE, 4096);
+		strbuf_puts(out, " (use --with-secrets)\n");
+	}
+}
+
+static void wg_peer(struct strbuf *out, const struct plan_peer *peer)
+{
+	char buf[IP_STRLEN];
+
+	strbuf_puts(out, "\n[Peer]\n");
+	if (peer->name) {
+		strbuf_puts(out, "# ");
+		render_clean(out, peer->name, 256);
+		strbuf_putc(out, '\n');
+	}
+	strbuf_puts(out, "PublicKey = ");
+	render_clean(out, peer->public_key, WG_KEY_B64_LEN);
+	strbuf_putc(out, '\n');
+	if (peer->n_allowed_ips) {
+		strbuf_puts(out, "AllowedIPs = ");
+		for (size_t i = 0; i < peer->n_allowed_ips; i++)
+			strbuf_printf(out, "%s%s", i ? ", " : "",
+				      ip_prefix_str(&peer->allowed_ips[i].prefix,
+						    buf));
+		strbuf_putc(out, '\n');
+	}
+	if (peer->endpoint) {
+		strbuf_puts(out, "Endpoint = ");
+		render_clean(out, peer->endpoint, 1024);
+		strbuf_putc(out, '\n');
+	}
+	if (peer->keepalive)
+		strbuf_printf(out, "PersistentKeepalive = %u\n",
+			      (unsigned)peer->keepalive);
+}
+
+void render_wg(struct strbuf *out, const struct plan *p,
+	       const char *private_key_b64)
+{
+	render_header(out, p, "WireGuard configuration");
+	strbuf_puts(out, "# load with: wg setconf ");
+	render_clean(out, p->iface.name, 64);
+	strbuf_puts(out, " FILE\n");
+	wg_interface(out, p, private_key_b64);
+	for (size_t i = 0; i < p->n_peers; i++)
+		wg_peer(out, &p->peers[i]);
+}
