@@ -1,0 +1,247 @@
+/* graph.c - meshc graph FILE: the document as Graphviz DOT.
+ *
+ * One cluster per mesh with its nodes; dashed undirected edges for links;
+ * bold edges for the exit_node and lans_via each node uses; labelled
+ * edges "granter -> peer" for per-peer grants that differ from the
+ * built-in defaults.  Node-wide and mesh-wide defaults that differ are
+ * shown in the node's and the mesh's label instead of one edge per peer,
+ * so the output stays linear in the size of the document.  Everything is
+ * emitted in document order, every identifier quoted.
+ */
+#include "cmd/cmd.h"
+
+#include "base/strbuf.h"
+
+static const struct cmd_spec graph_spec = {
+	.name = "graph",
+	.options = 0,
+	.min_args = 1,
+	.max_args = 1,
+	.usage = "FILE",
+};
+
+/* A DOT quoted string: only the quote and the backslash need escaping. */
+static void dot_quote(struct strbuf *sb, const char *s)
+{
+	strbuf_putc(sb, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			strbuf_putc(sb, '\\');
+		strbuf_putc(sb, *s);
+	}
+	strbuf_putc(sb, '"');
+}
+
+/* Label text is built with "\n" (DOT's centred line break) between lines;
+ * the pieces themselves are names and addresses, escaped by dot_quote
+ * except for the line breaks, so they are assembled here. */
+static void label_line(struct strbuf *label, const char *text)
+{
+	if (label->len)
+		strbuf_puts(label, "\n");
+	strbuf_puts(label, text);
+}
+
+static void put_label(struct strbuf *sb, const struct strbuf *label)
+{
+	const char *s = strbuf_str(label);
+
+	strbuf_puts(sb, "label=\"");
+	for (; *s; s++) {
+		if (*s == '\n')
+			strbuf_puts(sb, "\\n");
+		else if (*s == '"' || *s == '\\')
+			strbuf_printf(sb, "\\%c", *s);
+		else
+			strbuf_putc(sb, *s);
+	}
+	strbuf_putc(sb, '"');
+}
+
+/* Flags that differ from the built-in incoming/!routing/!local_network. */
+static void flag_words(struct strbuf *out, bool incoming, bool routing,
+		       bool local_network)
+{
+	const char *sep = "";
+
+	if (!incoming) {
+		strbuf_puts(out, "no incoming");
+		sep = ", ";
+	}
+	if (routing) {
+		strbuf_printf(out, "%srouting", sep);
+		sep = ", ";
+	}
+	if (local_network)
+		strbuf_printf(out, "%slocal_network", sep);
+}
+
+/* Explicitly written defaults (mesh `defaults`, node `permissions.default`)
+ * that differ from the built-in ones; unset flags are the built-in. */
+static void defaults_words(struct strbuf *out, const struct m_flags *f)
+{
+	flag_words(out, !f->incoming.set || f->incoming.v,
+		   f->routing.set && f->routing.v,
+		   f->local_network.set && f->local_network.v);
+}
+
+static void emit_node(struct strbuf *sb, const struct model *m, size_t idx)
+{
+	const struct m_node *n = &m->nodes[idx];
+	struct strbuf label = STRBUF_INIT, words = STRBUF_INIT;
+	char buf[IP_STRLEN];
+
+	label_line(&label, n->name.v);
+	if (n->address.set)
+		label_line(&label, ip_addr_str(&n->address.v, buf));
+	if (n->address6.set)
+		label_line(&label, ip_addr_str(&n->address6.v, buf));
+	if (model_node_platform(n) != PLATFORM_LINUX)
+		label_line(&label, platform_name(model_node_platform(n)));
+	for (size_t i = 0; i < n->lan.count; i++) {
+		strbuf_puts(&label, i ? ", " : "\nlan ");
+		strbuf_puts(&label, ip_prefix_str(&n->lan.items[i].v, buf));
+	}
+	if (n->permissions.def.set)
+		defaults_words(&words, &n->permissions.def);
+	if (words.len) {
+		label_line(&label, "grants all: ");
+		strbuf_puts(&label, strbuf_str(&words));
+	}
+	strbuf_puts(sb, "\t\t");
+	dot_quote(sb, n->name.v);
+	strbuf_puts(sb, " [");
+	put_label(sb, &label);
+	strbuf_puts(sb, "];\n");
+	strbuf_free(&label);
+	strbuf_free(&words);
+}
+
+static void emit_mesh(struct strbuf *sb, const struct model *m, size_t idx)
+{
+	const struct m_mesh *mesh = &m->meshes[idx];
+	struct strbuf label = STRBUF_INIT, words = STRBUF_INIT;
+	struct strbuf id = STRBUF_INIT;
+	char buf[IP_STRLEN];
+
+	label_line(&label, mesh->name.v);
+	if (mesh->network.set)
+		label_line(&label, ip_prefix_str(&mesh->network.v, buf));
+	if (mesh->network6.set)
+		label_line(&label, ip_prefix_str(&mesh->network6.v, buf));
+	if (mesh->defaults.set)
+		defaults_words(&words, &mesh->defaults);
+	if (words.len) {
+		label_line(&label, "defaults: ");
+		strbuf_puts(&label, strbuf_str(&words));
+	}
+	strbuf_printf(&id, "cluster_%s", mesh->name.v);
+	strbuf_puts(sb, "\tsubgraph ");
+	dot_quote(sb, strbuf_str(&id));
+	strbuf_puts(sb, " {\n\t\t");
+	put_label(sb, &label);
+	strbuf_puts(sb, ";\n\t\tstyle=rounded;\n");
+	for (size_t i = 0; i < mesh->n_members; i++)
+		emit_node(sb, m, mesh->members[i]);
+	strbuf_puts(sb, "\t}\n");
+	strbuf_free(&label);
+	strbuf_free(&words);
+	strbuf_free(&id);
+}
+
+static void emit_edge(struct strbuf *sb, const char *from, const char *to,
+		      const char *label, const char *attrs)
+{
+	strbuf_putc(sb, '\t');
+	dot_quote(sb, from);
+	strbuf_puts(sb, " -> ");
+	dot_quote(sb, to);
+	strbuf_puts(sb, " [");
+	if (label) {
+		strbuf_puts(sb, "label=");
+		dot_quote(sb, label);
+		strbuf_puts(sb, attrs ? ", " : "");
+	}
+	strbuf_printf(sb, "%s];\n", attrs ? attrs : "");
+}
+
+/* "b" -> "c" [label="routing"]: b grants c routing. */
+static void emit_grants(struct strbuf *sb, const struct model *m, size_t idx)
+{
+	const struct m_node *n = &m->nodes[idx];
+
+	for (size_t i = 0; i < n->permissions.n_grants; i++) {
+		size_t peer = n->permissions.grants[i].peer_idx;
+		struct strbuf words = STRBUF_INIT;
+		struct perm_set ps;
+
+		if (peer == MODEL_NONE)
+			continue;
+		ps = model_permissions(m, idx, peer);
+		flag_words(&words, ps.incoming.v, ps.routing.v,
+			   ps.local_network.v);
+		if (words.len)
+			emit_edge(sb, n->name.v, m->nodes[peer].name.v,
+				  strbuf_str(&words), NULL);
+		strbuf_free(&words);
+	}
+}
+
+static void emit_uses(struct strbuf *sb, const struct model *m, size_t idx)
+{
+	const struct m_node *n = &m->nodes[idx];
+
+	if (n->exit_idx != MODEL_NONE)
+		emit_edge(sb, n->name.v, m->nodes[n->exit_idx].name.v,
+			  "exit node", "style=bold");
+	for (size_t i = 0; i < n->lans_via.count; i++)
+		if (n->lans_via.idx[i] != MODEL_NONE)
+			emit_edge(sb, n->name.v,
+				  m->nodes[n->lans_via.idx[i]].name.v,
+				  "lans_via", "style=bold");
+}
+
+static void emit_graph(struct strbuf *sb, const struct model *m)
+{
+	strbuf_puts(sb, "digraph meshc {\n"
+			"\tgraph [rankdir=LR];\n"
+			"\tnode [shape=box];\n");
+	for (size_t i = 0; i < m->n_meshes; i++)
+		emit_mesh(sb, m, i);
+	for (size_t i = 0; i < m->n_links; i++) {
+		const struct m_link *l = &m->links[i];
+
+		if (l->a_idx != MODEL_NONE && l->b_idx != MODEL_NONE)
+			emit_edge(sb, m->nodes[l->a_idx].name.v,
+				  m->nodes[l->b_idx].name.v, NULL,
+				  "dir=none, style=dashed");
+	}
+	for (size_t i = 0; i < m->n_nodes; i++) {
+		emit_uses(sb, m, i);
+		emit_grants(sb, m, i);
+	}
+	strbuf_puts(sb, "}\n");
+}
+
+int cmd_graph(int argc, char **argv)
+{
+	struct cmd_opts o;
+	struct arena arena;
+	struct strbuf out = STRBUF_INIT;
+	struct doc doc;
+	int rc = cmd_parse(argc, argv, &graph_spec, &o);
+
+	if (rc)
+		return rc < 0 ? EXIT_OK : EXIT_ERROR;
+	arena_init(&arena);
+	rc = EXIT_ERROR;
+	if (!doc_load(&arena, o.args[0], &o, &doc))
+		goto out_free;
+	emit_graph(&out, doc.model);
+	if (strbuf_write(&out, stdout) == 0)
+		rc = EXIT_OK;
+out_free:
+	strbuf_free(&out);
+	arena_free(&arena);
+	return rc;
+}

@@ -1,0 +1,134 @@
+#!/bin/sh
+# check, explain and graph (cli.md): every example's tests pass against
+# the compiled plans, explain's first word is the verdict, a wrong
+# expectation makes check exit 2, and graph's DOT is accepted by dot.
+set -u
+fail=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+SEED=examples/seed.yaml
+
+ok() { echo "ok   check: $1"; }
+bad() { echo "FAIL check: $1"; fail=$((fail + 1)); }
+
+for f in examples/*.yaml; do
+	[ -f "$f" ] || continue
+	if "$MESHC" check --color never "$f" >"$tmp/out" 2>"$tmp/err"; then
+		ok "$f: $(tail -n 1 "$tmp/out")"
+	else
+		bad "$f: exit $?"
+		grep -v '^PASS' "$tmp/out" | head -n 10
+		head -n 5 "$tmp/err"
+	fi
+done
+
+# json: parseable, one entry per test, nothing failed
+if "$MESHC" check --format json "$SEED" >"$tmp/json" &&
+	grep -q '"failed": 0' "$tmp/json" &&
+	grep -q '"rule": 2, "node": "b"' "$tmp/json"; then
+	if command -v python3 >/dev/null 2>&1 &&
+		! python3 -m json.tool "$tmp/json" >/dev/null 2>&1; then
+		bad "check --format json is not JSON"
+	else
+		ok "check --format json"
+	fi
+else
+	bad "check --format json"
+fi
+
+first_word() { sed -n '1s/^\([a-z]*\).*/\1/p' "$1"; }
+
+# explain: verdict first, reasons after, exit 0 either way
+"$MESHC" explain "$SEED" c a >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 0 ] && [ "$(first_word "$tmp/out")" = deny ] &&
+	grep -q 'spec rule 2' "$tmp/out"; then
+	ok "explain c a: deny by rule 2"
+else
+	bad "explain c a: exit $rc, got '$(head -n 1 "$tmp/out")'"
+fi
+"$MESHC" explain "$SEED" a lan:b >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 0 ] && [ "$(first_word "$tmp/out")" = allow ]; then
+	ok "explain a lan:b: allow"
+else
+	bad "explain a lan:b: exit $rc, got '$(head -n 1 "$tmp/out")'"
+fi
+if "$MESHC" explain --format json "$SEED" c internet >"$tmp/out" &&
+	grep -q '"verdict": "allow"' "$tmp/out"; then
+	ok "explain --format json: verdict"
+else
+	bad "explain --format json"
+fi
+"$MESHC" explain "$SEED" q a >/dev/null 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 1 ] && grep -q "no node named 'q'" "$tmp/err"; then
+	ok "explain: unknown FROM is an error"
+else
+	bad "explain q a: exit $rc"
+fi
+"$MESHC" explain "$SEED" a no-such-thing >/dev/null 2>&1
+rc=$?
+[ "$rc" = 1 ] && ok "explain: unknown TO is an error" ||
+	bad "explain a no-such-thing: exit $rc"
+
+# one wrong expectation: exit 2, and the line says FAIL
+sed 's/{ from: c, to: a, expect: deny }/{ from: c, to: a, expect: allow }/' \
+	"$SEED" >"$tmp/wrong.yaml"
+if cmp -s "$SEED" "$tmp/wrong.yaml"; then
+	bad "could not plant a wrong expectation in $SEED"
+else
+	"$MESHC" check "$tmp/wrong.yaml" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q '^FAIL  c -> a ' "$tmp/out" &&
+		tail -n 1 "$tmp/out" | grep -q ', 1 failed$'; then
+		ok "a wrong expectation fails with exit 2"
+	else
+		bad "wrong expectation: exit $rc"
+		cat "$tmp/out"
+	fi
+fi
+
+# no tests at all: nothing to fail
+sed '/^tests:/,$d' "$SEED" >"$tmp/notests.yaml"
+"$MESHC" check "$tmp/notests.yaml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 0 ] && grep -qx 'no tests' "$tmp/out"; then
+	ok "a document without tests"
+else
+	bad "no tests: exit $rc, got '$(head -n 1 "$tmp/out")'"
+fi
+
+# an invalid document: exit 1
+printf 'version: 1\nmeshes: {}\n' >"$tmp/invalid.yaml"
+"$MESHC" check "$tmp/invalid.yaml" >/dev/null 2>&1
+rc=$?
+[ "$rc" = 1 ] && ok "invalid document: exit 1" || bad "invalid document: exit $rc"
+
+# graph: deterministic, and valid DOT
+"$MESHC" graph "$SEED" >"$tmp/g1" 2>/dev/null &&
+	"$MESHC" graph "$SEED" >"$tmp/g2" 2>/dev/null
+if cmp -s "$tmp/g1" "$tmp/g2" && grep -q '^digraph meshc {' "$tmp/g1" &&
+	grep -q '"b" -> "c" \[label="routing"\]' "$tmp/g1"; then
+	ok "graph: deterministic DOT with grants"
+else
+	bad "graph output"
+fi
+if command -v dot >/dev/null 2>&1; then
+	for f in examples/*.yaml; do
+		if "$MESHC" graph "$f" >"$tmp/g" 2>/dev/null &&
+			grep -q '^digraph meshc {' "$tmp/g" &&
+			dot -Tsvg <"$tmp/g" >/dev/null 2>"$tmp/err"; then
+			ok "graph $f | dot -Tsvg"
+		else
+			bad "graph $f | dot -Tsvg: $(head -n 1 "$tmp/err")"
+		fi
+	done
+elif [ "${CI:-}" = true ]; then
+	bad "dot (graphviz) is not installed"
+else
+	echo "skip check: dot (graphviz) not installed"
+	[ "$fail" = 0 ] && exit 77
+fi
+
+[ "$fail" = 0 ]

@@ -1,0 +1,989 @@
+/* Unit tests of src/eval: the firewall interpreter and the reachability
+ * walk, first over plans built by hand (so the evaluator is tested apart
+ * from the compiler), then through the real pipeline on the seed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "compile/compile.h"
+#include "eval/eval.h"
+#include "load/load.h"
+#include "validate/validate.h"
+
+/* ---- hand-built model and plans ---------------------------------------- *
+ *
+ * The seed's shape: mesh x = {a, b}, mesh y = {c}, link c-b; b has lan
+ * 192.168.2.0/24, grants c routing and a local_network; c uses b as exit
+ * node.  Document lines are made up but distinct, so a test can tell
+ * which one an answer names.
+ */
+enum { A, B, C, N_NODES };
+enum {
+	L_NET_X = 5, L_NET_Y = 9, L_ADDR_A = 14, L_ADDR_B = 20, L_LAN_B = 22,
+	L_PERM_B = 25, L_GRANT_C = 27, L_GRANT_A = 28, L_ADDR_C = 31,
+	L_EXIT_C = 33, L_NODE_A = 12, L_NODE_B = 18, L_NODE_C = 30,
+	L_DEFAULT_B = 26,
+};
+
+struct hand {
+	struct arena a;
+	struct model m;
+	struct plan *plans[N_NODES];
+	unsigned asked[N_NODES];	/* get_plan calls per node */
+};
+
+static struct loc at(unsigned line)
+{
+	return (struct loc){ "t.yaml", line, 3 };
+}
+
+static struct ip_addr ip(const char *s)
+{
+	struct ip_addr a;
+	const char *why;
+
+	assert_int_equal(ip_addr_parse(s, &a, &why), 0);
+	return a;
+}
+
+static struct ip_prefix pfx(const char *s)
+{
+	struct ip_prefix p;
+	const char *why;
+
+	assert_int_equal(ip_prefix_parse(s, &p, &why), 0);
+	return p;
+}
+
+static struct plan *hand_get_plan(void *ctx, size_t idx)
+{
+	struct hand *h = ctx;
+
+	h->asked[idx]++;
+	return h->plans[idx];
+}
+
+static void hand_model(struct hand *h)
+{
+	struct model *m = &h->m;
+	static const char *const names[N_NODES] = { "a", "b", "c" };
+	static const char *const addrs[N_NODES] = { "100.64.0.1", "100.64.0.2",
+						    "100.64.1.3" };
+	static const unsigned addr_lines[N_NODES] = { L_ADDR_A, L_ADDR_B,
+						      L_ADDR_C };
+	static const unsigned node_lines[N_NODES] = { L_NODE_A, L_NODE_B,
+						      L_NODE_C };
+	struct m_node *b;
+
+	m->file = "t.yaml";
+	m->n_meshes = 2;
+	m->meshes = arena_calloc(&h->a, 2, sizeof(*m->meshes));
+	m->meshes[0].name.v = "x";
+	m->meshes[0].network = (struct m_prefix){ pfx("100.64.0.0/24"), true,
+						  at(L_NET_X) };
+	m->meshes[1].name.v = "y";
+	m->meshes[1].network = (struct m_prefix){ pfx("100.64.1.0/24"), true,
+						  at(L_NET_Y) };
+	m->n_nodes = N_NODES;
+	m->nodes = arena_calloc(&h->a, N_NODES, sizeof(*m->nodes));
+	strmap_init(&m->node_index, &h->a);
+	for (size_t i = 0; i < N_NODES; i++) {
+		struct m_node *n = &m->nodes[i];
+
+		n->name = (struct m_str){ names[i], true, at(node_lines[i]) };
+		n->loc = at(node_lines[i]);
+		n->address.v = ip(addrs[i]);
+		n->address.set = true;
+		n->address.loc = at(addr_lines[i]);
+		n->mesh_idx = i == C ? 1 : 0;
+		n->exit_idx = MODEL_NONE;
+		strmap_put(&m->node_index, names[i], i);
+	}
+	b = &m->nodes[B];
+	b->lan.count = 1;
+	b->lan.set = true;
+	b->lan.items = arena_calloc(&h->a, 1, sizeof(*b->lan.items));
+	b->lan.items[0] = (struct m_prefix){ pfx("192.168.2.0/24"), true,
+					     at(L_LAN_B) };
+	b->n_linked = 1;
+	b->linked = arena_calloc(&h->a, 1, sizeof(size_t));
+	b->linked[0] = C;
+	m->nodes[C].n_linked = 1;
+	m->nodes[C].linked = arena_calloc(&h->a, 1, sizeof(size_t));
+	m->nodes[C].linked[0] = B;
+	m->nodes[C].exit_idx = B;
+	m->resolved = true;
+}
+
+/* Array builders: every plan array gets room for `max` items up front. */
+#define MAX_ITEMS 32
+
+static void *items(struct hand *h, size_t size)
+{
+	return arena_calloc(&h->a, MAX_ITEMS, size);
+}
+
+static void add_peer(struct hand *h, struct plan *p, const char *name,
+		     const char *const *allowed, const unsigned *lines)
+{
+	struct plan_peer *peer = &p->peers[p->n_peers++];
+
+	peer->name = name;
+	peer->allowed_ips = items(h, sizeof(*peer->allowed_ips));
+	for (size_t i = 0; allowed[i]; i++) {
+		struct plan_allowed_ip *ipa =
+			&peer->allowed_ips[peer->n_allowed_ips++];
+
+		ipa->prefix = pfx(allowed[i]);
+		ipa->why = ipa->prefix.len ? ALLOWED_MESH_ADDRESS
+					   : ALLOWED_EXIT_NODE;
+		ipa->loc = at(lines[i]);
+	}
+}
+
+static void add_route(struct plan *p, const char *dst, uint32_t table,
+		      unsigned line)
+{
+	struct plan_route *r = &p->routes[p->n_routes++];
+
+	r->dst = pfx(dst);
+	r->table = table;
+	r->dev = p->iface.name;
+	r->why = "test route";
+	r->loc = at(line);
+}
+
+static void add_elem(struct plan *p, enum fw_set_id id, const char *prefix,
+		     const char *why, unsigned line)
+{
+	struct ip_prefix x = pfx(prefix);
+	struct fw_set *s = &p->fw.sets[id][x.addr.family == IP_V6];
+
+	s->elems[s->n_elems++] = (struct fw_elem){ x, why, at(line) };
+}
+
+#define NOSET .saddr_set = FW_SET_NONE, .daddr_set = FW_SET_NONE
+
+static void add_rule(struct plan *p, struct fw_rule r)
+{
+	p->fw.rules[p->fw.n_rules++] = r;
+}
+
+/* The rule set every hand plan carries: independent of the compiler's,
+ * but in the same spirit (dispatch on the interface, then sets). */
+static void standard_rules(struct plan *p)
+{
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_INPUT,
+				      .iif = FW_IF_MESH, NOSET,
+				      .verdict = FW_JUMP,
+				      .target = FW_CHAIN_MESH_INPUT,
+				      .id = "mesh-input" });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_MESH_INPUT,
+				      .ct_established = true, NOSET,
+				      .verdict = FW_ACCEPT, .id = "replies" });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_MESH_INPUT,
+				      .saddr_set = FW_SET_INCOMING,
+				      .daddr_set = FW_SET_SELF,
+				      .verdict = FW_ACCEPT, .spec_rule = 6,
+				      .id = "incoming",
+				      .comment = "granted incoming",
+				      .loc = at(L_PERM_B) });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_MESH_INPUT, NOSET,
+				      .verdict = FW_DROP, .spec_rule = 6,
+				      .id = "input-drop",
+				      .comment = "no incoming grant",
+				      .loc = at(L_PERM_B) });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_FORWARD,
+				      .iif = FW_IF_MESH, NOSET,
+				      .verdict = FW_JUMP,
+				      .target = FW_CHAIN_FROM_MESH,
+				      .id = "from-mesh" });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_FORWARD,
+				      .oif = FW_IF_MESH, NOSET,
+				      .verdict = FW_JUMP,
+				      .target = FW_CHAIN_TO_MESH,
+				      .id = "to-mesh" });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_FROM_MESH,
+				      .saddr_set = FW_SET_NONE,
+				      .daddr_set = FW_SET_MESH,
+				      .verdict = FW_DROP, .spec_rule = 2,
+				      .id = "no-mesh-transit",
+				      .comment = "no mesh transit",
+				      .loc = at(L_NODE_B) });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_FROM_MESH,
+				      .saddr_set = FW_SET_LAN_ACCESS,
+				      .daddr_set = FW_SET_LAN,
+				      .verdict = FW_ACCEPT, .spec_rule = 3,
+				      .id = "lan-access",
+				      .comment = "granted local_network",
+				      .loc = at(L_LAN_B) });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_FROM_MESH,
+				      .saddr_set = FW_SET_NONE,
+				      .daddr_set = FW_SET_LAN,
+				      .verdict = FW_DROP, .spec_rule = 3,
+				      .id = "lan-drop",
+				      .comment = "lan only with local_network",
+				      .loc = at(L_LAN_B) });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_FROM_MESH,
+				      .saddr_set = FW_SET_NONE,
+				      .daddr_set = FW_SET_PRIVATE,
+				      .verdict = FW_DROP, .spec_rule = 3,
+				      .id = "no-private",
+				      .comment = "no private ranges",
+				      .loc = at(L_NODE_B) });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_FROM_MESH,
+				      .oif = FW_IF_UPLINK,
+				      .saddr_set = FW_SET_ROUTING,
+				      .daddr_set = FW_SET_NONE,
+				      .verdict = FW_ACCEPT, .spec_rule = 4,
+				      .id = "routing",
+				      .comment = "granted routing",
+				      .loc = at(L_PERM_B) });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_FROM_MESH, NOSET,
+				      .verdict = FW_DROP, .spec_rule = 4,
+				      .id = "forward-drop",
+				      .comment = "no routing grant",
+				      .loc = at(L_PERM_B) });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_TO_MESH, NOSET,
+				      .verdict = FW_DROP, .spec_rule = 5,
+				      .id = "to-mesh-drop" });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_POSTROUTING,
+				      .oif = FW_IF_UPLINK,
+				      .saddr_set = FW_SET_ROUTING,
+				      .daddr_set = FW_SET_NONE,
+				      .verdict = FW_MASQUERADE, .spec_rule = 4,
+				      .id = "masquerade",
+				      .comment = "masquerade routed peers" });
+}
+
+static struct plan *new_plan(struct hand *h, size_t idx, const char *iface)
+{
+	struct plan *p = arena_alloc(&h->a, sizeof(*p));
+	const struct m_node *n = &h->m.nodes[idx];
+	char buf[IP_STRLEN];
+
+	p->document = "t.yaml";
+	p->node = n->name.v;
+	p->node_loc = n->loc;
+	p->iface.name = iface;
+	p->iface.addresses = items(h, sizeof(*p->iface.addresses));
+	p->iface.addresses[0].addr = ip_host_prefix(&n->address.v);
+	p->iface.addresses[0].loc = n->address.loc;
+	p->iface.n_addresses = 1;
+	p->peers = items(h, sizeof(*p->peers));
+	p->routes = items(h, sizeof(*p->routes));
+	p->rules = items(h, sizeof(*p->rules));
+	p->sysctls = items(h, sizeof(*p->sysctls));
+	p->fw.iface = iface;
+	p->fw.rules = items(h, sizeof(*p->fw.rules));
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < 2; f++) {
+			p->fw.sets[id][f].elems =
+				items(h, sizeof(struct fw_elem));
+			p->fw.sets[id][f].name =
+				fw_set_name(id, f ? IP_V6 : IP_V4);
+			p->fw.sets[id][f].family = f ? IP_V6 : IP_V4;
+		}
+	add_elem(p, FW_SET_MESH, "100.64.0.0/24", "mesh x", L_NET_X);
+	add_elem(p, FW_SET_MESH, "100.64.1.0/24", "mesh y", L_NET_Y);
+	add_elem(p, FW_SET_PRIVATE, "10.0.0.0/8", "private (RFC 1918)", 0);
+	add_elem(p, FW_SET_PRIVATE, "192.168.0.0/16", "private (RFC 1918)", 0);
+	add_elem(p, FW_SET_PRIVATE, "100.64.0.0/10", "shared", 0);
+	ip_prefix_str(&p->iface.addresses[0].addr, buf);
+	add_elem(p, FW_SET_SELF, buf, n->name.v, n->address.loc.line);
+	standard_rules(p);
+	return p;
+}
+
+static int hand_setup(void **state)
+{
+	static struct hand h;
+	struct plan *a, *b, *c;
+
+	memset(&h, 0, sizeof(h));
+	arena_init(&h.a);
+	hand_model(&h);
+
+	a = h.plans[A] = new_plan(&h, A, "meshx");
+	add_peer(&h, a, "b", (const char *const[]){ "100.64.0.2/32", NULL },
+		 (const unsigned[]){ L_ADDR_B });
+	add_route(a, "100.64.0.0/24", MESHC_MAIN_TABLE, L_NET_X);
+	add_elem(a, FW_SET_INCOMING, "100.64.0.2/32", "b", L_NODE_A);
+
+	b = h.plans[B] = new_plan(&h, B, "meshx");
+	b->fw.uplink = "eth0";
+	b->forwards = true;
+	add_peer(&h, b, "a", (const char *const[]){ "100.64.0.1/32", NULL },
+		 (const unsigned[]){ L_ADDR_A });
+	add_peer(&h, b, "c", (const char *const[]){ "100.64.1.3/32", NULL },
+		 (const unsigned[]){ L_ADDR_C });
+	add_route(b, "100.64.0.0/24", MESHC_MAIN_TABLE, L_NET_X);
+	add_route(b, "100.64.1.0/24", MESHC_MAIN_TABLE, L_NET_Y);
+	b->sysctls[b->n_sysctls++] = (struct plan_sysctl){
+		"net.ipv4.ip_forward", "1", "peers route", at(L_GRANT_C) };
+	add_elem(b, FW_SET_LAN, "192.168.2.0/24", "lan", L_LAN_B);
+	add_elem(b, FW_SET_INCOMING, "100.64.0.1/32", "a", L_DEFAULT_B);
+	add_elem(b, FW_SET_INCOMING, "100.64.1.3/32", "c", L_DEFAULT_B);
+	add_elem(b, FW_SET_ROUTING, "100.64.1.3/32", "c", L_GRANT_C);
+	add_elem(b, FW_SET_LAN_ACCESS, "100.64.0.1/32", "a", L_GRANT_A);
+
+	c = h.plans[C] = new_plan(&h, C, "meshy");
+	add_peer(&h, c, "b",
+		 (const char *const[]){ "100.64.0.2/32", "0.0.0.0/0", NULL },
+		 (const unsigned[]){ L_ADDR_B, L_EXIT_C });
+	add_route(c, "100.64.0.0/24", MESHC_MAIN_TABLE, L_NET_X);
+	add_route(c, "0.0.0.0/0", MESHC_POLICY_TABLE, L_EXIT_C);
+	c->rules[c->n_rules++] = (struct plan_rule){
+		.family = IP_V4, .priority = MESHC_RULE_PRIO_TABLE,
+		.table = MESHC_POLICY_TABLE, .fwmark = MESHC_FWMARK,
+		.invert = true, .suppress_prefixlen = -1, .loc = at(L_EXIT_C) };
+	add_elem(c, FW_SET_INCOMING, "100.64.0.2/32", "b", L_NODE_C);
+
+	*state = &h;
+	return 0;
+}
+
+static int hand_teardown(void **state)
+{
+	struct hand *h = *state;
+
+	arena_free(&h->a);
+	return 0;
+}
+
+static struct eval_result reach(struct hand *h, size_t from, const char *to)
+{
+	struct eval_target t;
+	struct eval_result r;
+	const char *why;
+
+	assert_int_equal(eval_target_parse(&h->a, &h->m, to, &t, &why), 0);
+	assert_int_equal(eval_reach(&h->a, &h->m, from, &t, hand_get_plan, h,
+				    &r),
+			 0);
+	assert_non_null(r.summary);
+	assert_true(r.n_steps > 0);
+	return r;
+}
+
+static bool has_step(const struct eval_result *r, const char *needle)
+{
+	for (size_t i = 0; i < r->n_steps; i++)
+		if (strstr(r->steps[i].text, needle))
+			return true;
+	return false;
+}
+
+/* ---- the firewall interpreter ----------------------------------------- */
+
+static struct eval_packet packet(const char *s, const char *d,
+				 enum eval_if iif, enum eval_if oif)
+{
+	return (struct eval_packet){ ip(s), ip(d), iif, oif };
+}
+
+static void test_fw_jump_returns_and_policy_accepts(void **state)
+{
+	struct hand *h = *state;
+	struct eval_fw_trace t;
+	/* From the lan to the internet: the forward chain's jumps do not
+	 * match, the base chain ends, policy accept (rule 7). */
+	struct eval_packet pkt = packet("192.168.2.7", "192.0.2.1",
+					EVAL_IF_LAN, EVAL_IF_UPLINK);
+
+	assert_int_equal(eval_fw_run(&h->a, h->plans[B], FW_CHAIN_FORWARD,
+				     &pkt, &t),
+			 0);
+	assert_true(t.accept);
+	assert_null(t.decider);
+	assert_int_equal(t.n_hits, 0);
+}
+
+static void test_fw_jump_target_decides(void **state)
+{
+	struct hand *h = *state;
+	struct eval_fw_trace t;
+	struct eval_packet pkt = packet("100.64.1.3", "100.64.0.1",
+					EVAL_IF_MESH, EVAL_IF_MESH);
+
+	assert_int_equal(eval_fw_run(&h->a, h->plans[B], FW_CHAIN_FORWARD,
+				     &pkt, &t),
+			 0);
+	assert_false(t.accept);
+	assert_non_null(t.decider);
+	assert_string_equal(t.decider->rule->id, "no-mesh-transit");
+	assert_non_null(t.decider->daddr_elem);
+	assert_int_equal(t.decider->daddr_elem->loc.line, L_NET_X);
+	/* jump from-mesh, then the drop */
+	assert_int_equal(t.n_hits, 2);
+	assert_string_equal(t.hits[0].rule->id, "from-mesh");
+}
+
+static void test_fw_ct_established_never_matches(void **state)
+{
+	struct hand *h = *state;
+	struct eval_fw_trace t;
+	/* The replies rule comes first in mesh_input; a new connection
+	 * from a peer without incoming must still be dropped. */
+	struct eval_packet pkt = packet("100.64.0.99", "100.64.0.2",
+					EVAL_IF_MESH, EVAL_IF_NONE);
+
+	assert_int_equal(eval_fw_run(&h->a, h->plans[B], FW_CHAIN_INPUT, &pkt,
+				     &t),
+			 0);
+	assert_false(t.accept);
+	assert_string_equal(t.decider->rule->id, "input-drop");
+	assert_non_null(t.near_miss);
+	assert_string_equal(t.near_miss->id, "incoming");
+}
+
+static void test_fw_family_mismatch_skips_rule(void **state)
+{
+	struct hand *h = *state;
+	struct plan *p = h->plans[A];
+	struct eval_fw_trace t;
+	struct eval_packet pkt = packet("fd00::1", "fd00::2", EVAL_IF_MESH,
+					EVAL_IF_NONE);
+	size_t n = p->fw.n_rules;
+
+	/* An IPv4-only drop ahead of everything must not touch IPv6. */
+	memmove(&p->fw.rules[1], &p->fw.rules[0], n * sizeof(*p->fw.rules));
+	p->fw.rules[0] = (struct fw_rule){ .chain = FW_CHAIN_INPUT,
+					   .family = IP_V4, NOSET,
+					   .verdict = FW_DROP, .id = "v4" };
+	p->fw.n_rules = n + 1;
+	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_INPUT, &pkt, &t), 0);
+	assert_string_equal(t.decider->rule->id, "input-drop");
+	pkt = packet("100.64.0.2", "100.64.0.1", EVAL_IF_MESH, EVAL_IF_NONE);
+	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_INPUT, &pkt, &t), 0);
+	assert_string_equal(t.decider->rule->id, "v4");
+}
+
+static void test_fw_jump_loop_is_an_error(void **state)
+{
+	struct hand *h = *state;
+	struct plan *p = h->plans[A];
+	struct eval_fw_trace t;
+	struct eval_packet pkt = packet("100.64.0.2", "100.64.0.1",
+					EVAL_IF_MESH, EVAL_IF_NONE);
+
+	p->fw.n_rules = 0;
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_INPUT, NOSET,
+				      .verdict = FW_JUMP,
+				      .target = FW_CHAIN_MESH_INPUT });
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_MESH_INPUT, NOSET,
+				      .verdict = FW_JUMP,
+				      .target = FW_CHAIN_INPUT });
+	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_INPUT, &pkt, &t),
+			 -ELOOP);
+}
+
+static void test_fw_uplink_is_any_non_mesh_when_unnamed(void **state)
+{
+	struct hand *h = *state;
+	struct plan *p = h->plans[B];
+	struct eval_fw_trace t;
+	struct eval_packet pkt = packet("100.64.1.3", "192.168.2.9",
+					EVAL_IF_MESH, EVAL_IF_LAN);
+
+	/* With uplink eth0 named, the lan interface is not the uplink. */
+	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_POSTROUTING, &pkt,
+				     &t),
+			 0);
+	assert_null(t.decider);
+	p->fw.uplink = NULL;
+	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_POSTROUTING, &pkt,
+				     &t),
+			 0);
+	assert_non_null(t.decider);
+	assert_int_equal(t.decider->rule->verdict, FW_MASQUERADE);
+}
+
+/* ---- targets ------------------------------------------------------------ */
+
+static void test_target_forms(void **state)
+{
+	struct hand *h = *state;
+	struct eval_target t;
+	const char *why;
+	char buf[IP_STRLEN];
+
+	assert_int_equal(eval_target_parse(&h->a, &h->m, "b", &t, &why), 0);
+	assert_int_equal(t.kind, EVAL_TO_NODE);
+	assert_string_equal(ip_addr_str(&t.addr, buf), "100.64.0.2");
+	assert_int_equal(t.loc.line, L_ADDR_B);
+
+	assert_int_equal(eval_target_parse(&h->a, &h->m, "lan:b", &t, &why),
+			 0);
+	assert_int_equal(t.kind, EVAL_TO_LAN);
+	assert_string_equal(ip_addr_str(&t.addr, buf), "192.168.2.1");
+
+	assert_int_equal(eval_target_parse(&h->a, &h->m, "internet", &t,
+					   &why),
+			 0);
+	assert_string_equal(ip_addr_str(&t.addr, buf), EVAL_INTERNET_PROBE);
+
+	assert_int_equal(eval_target_parse(&h->a, &h->m, "fd00::7", &t, &why),
+			 0);
+	assert_int_equal(t.addr.family, IP_V6);
+
+	assert_int_equal(eval_target_parse(&h->a, &h->m, "lan:a", &t, &why),
+			 -1);
+	assert_non_null(strstr(why, "has no lan"));
+	assert_int_equal(eval_target_parse(&h->a, &h->m, "lan:q", &t, &why),
+			 -1);
+	assert_int_equal(eval_target_parse(&h->a, &h->m, "q", &t, &why), -1);
+	assert_non_null(strstr(why, "'q'"));
+}
+
+/* ---- the walk over hand-built plans ------------------------------------ */
+
+static void test_hand_transit_dropped_at_forwarder(void **state)
+{
+	struct eval_result r = reach(*state, C, "a");
+
+	assert_false(r.allow);
+	assert_string_equal(r.deciding_node, "b");
+	assert_non_null(r.deciding_rule);
+	assert_int_equal(r.deciding_rule->spec_rule, 2);
+	/* the mesh set element (mesh x's network line), not the rule's */
+	assert_int_equal(r.deciding_loc.line, L_NET_X);
+	assert_true(!strncmp(r.summary, "deny: c cannot reach a", 22));
+	assert_non_null(strstr(r.summary, "(spec rule 2; t.yaml:5)"));
+	assert_true(has_step(&r, "route 100.64.0.0/24 dev meshy"));
+	assert_true(has_step(&r, "WireGuard sends it to peer b"));
+}
+
+static void test_hand_internet_via_exit_node(void **state)
+{
+	struct eval_result r = reach(*state, C, "internet");
+
+	assert_true(r.allow);
+	assert_string_equal(r.deciding_node, "b");
+	assert_string_equal(r.deciding_rule->id, "routing");
+	/* the grant line of c's routing, from the routing4 element */
+	assert_int_equal(r.deciding_loc.line, L_GRANT_C);
+	assert_non_null(strstr(r.reason, "masqueraded"));
+	assert_true(has_step(&r, "exit-node policy table"));
+	assert_true(has_step(&r, "rule masquerade"));
+}
+
+static void test_hand_lan_needs_grant(void **state)
+{
+	struct hand *h = *state;
+	struct eval_result r = reach(h, C, "192.168.2.10");
+
+	assert_false(r.allow);
+	assert_string_equal(r.deciding_rule->id, "lan-drop");
+	assert_true(has_step(&r, "not in lan_access4"));
+
+	/* a is granted local_network, and has a route when it lists b. */
+	add_route(h->plans[A], "192.168.2.0/24", MESHC_MAIN_TABLE, L_LAN_B);
+	h->plans[A]->peers[0].allowed_ips[1] = (struct plan_allowed_ip){
+		pfx("192.168.2.0/24"), ALLOWED_LANS_VIA, at(L_LAN_B) };
+	h->plans[A]->peers[0].n_allowed_ips = 2;
+	r = reach(h, A, "lan:b");
+	assert_true(r.allow);
+	assert_string_equal(r.deciding_rule->id, "lan-access");
+	assert_int_equal(r.deciding_loc.line, L_GRANT_A);
+	assert_non_null(strstr(r.reason, "via b's lan"));
+}
+
+static void test_hand_no_route_for_non_peer(void **state)
+{
+	struct eval_result r = reach(*state, A, "c");
+
+	assert_false(r.allow);
+	assert_string_equal(r.deciding_node, "a");
+	assert_null(r.deciding_rule);
+	assert_non_null(strstr(r.reason, "no route into the mesh"));
+	assert_non_null(strstr(r.reason, "c is not a peer of a"));
+}
+
+static void test_hand_no_peer_accepts(void **state)
+{
+	struct eval_result r = reach(*state, A, "100.64.0.77");
+
+	assert_false(r.allow);
+	assert_non_null(strstr(r.reason, "no peer of a accepts 100.64.0.77"));
+	assert_int_equal(r.deciding_loc.line, L_NET_X);
+}
+
+static void test_hand_public_goes_direct(void **state)
+{
+	struct eval_result r = reach(*state, A, "internet");
+
+	assert_true(r.allow);
+	assert_non_null(strstr(r.reason, "directly over its own uplink"));
+}
+
+static void test_hand_private_without_route_denied(void **state)
+{
+	struct eval_result r = reach(*state, A, "10.1.2.3");
+
+	assert_false(r.allow);
+	assert_non_null(strstr(r.reason, "no route into the mesh"));
+	assert_non_null(strstr(r.reason, "RFC 1918"));
+}
+
+static void test_hand_own_lan_is_local(void **state)
+{
+	struct eval_result r = reach(*state, B, "192.168.2.44");
+
+	assert_true(r.allow);
+	assert_non_null(strstr(r.reason, "meshc leaves it alone"));
+	assert_int_equal(r.deciding_loc.line, L_LAN_B);
+}
+
+static void test_hand_own_address(void **state)
+{
+	struct eval_result r = reach(*state, B, "b");
+
+	assert_true(r.allow);
+	assert_non_null(strstr(r.reason, "b's own address"));
+}
+
+static void test_hand_receiver_must_know_sender(void **state)
+{
+	struct hand *h = *state;
+	struct eval_result r;
+
+	/* b forgets c: WireGuard on b drops c's packets. */
+	h->plans[B]->n_peers = 1;
+	r = reach(h, C, "b");
+	assert_false(r.allow);
+	assert_string_equal(r.deciding_node, "b");
+	assert_non_null(strstr(r.reason, "c is not a peer of b"));
+}
+
+static void test_hand_forwarding_off(void **state)
+{
+	struct hand *h = *state;
+	struct eval_result r;
+
+	h->plans[B]->n_sysctls = 0;
+	r = reach(h, C, "internet");
+	assert_false(r.allow);
+	assert_non_null(strstr(r.reason, "b does not forward IPv4"));
+}
+
+static void test_hand_incoming_missing_names_grant(void **state)
+{
+	struct hand *h = *state;
+	struct eval_result r;
+
+	h->plans[B]->fw.sets[FW_SET_INCOMING][0].n_elems = 0;
+	r = reach(h, A, "b");
+	assert_false(r.allow);
+	assert_int_equal(r.deciding_rule->spec_rule, 6);
+	assert_true(has_step(&r, "not in incoming4"));
+	assert_true(has_step(&r, "b grants a incoming: true"));
+}
+
+static void test_hand_second_hop_meets_cryptokey_routing(void **state)
+{
+	struct hand *h = *state;
+	struct plan *b = h->plans[B];
+	struct eval_result r;
+
+	/* Without rule 2, b would pass c's packet on to a; a's WireGuard
+	 * still drops it: c's address is not in b's allowed IPs on a. */
+	b->fw.n_rules = 0;
+	add_rule(b, (struct fw_rule){ .chain = FW_CHAIN_FORWARD,
+				      .iif = FW_IF_MESH, NOSET,
+				      .verdict = FW_ACCEPT, .id = "open" });
+	r = reach(h, C, "a");
+	assert_false(r.allow);
+	assert_string_equal(r.deciding_node, "a");
+	assert_non_null(strstr(r.reason, "source 100.64.1.3 is not in b's "
+					 "allowed IPs on a"));
+	assert_true(has_step(&r, "b: WireGuard sends it to peer a"));
+}
+
+static void test_hand_each_plan_asked_for_lazily(void **state)
+{
+	struct hand *h = *state;
+
+	(void)reach(h, A, "internet");
+	assert_int_equal(h->asked[A], 1);
+	assert_int_equal(h->asked[B], 0);
+	assert_int_equal(h->asked[C], 0);
+}
+
+/* ---- the real pipeline: document -> loader -> validator -> compiler ---- */
+
+#define KEY_A "cshLTDHpqLM4ecVPEvtX8Swn2dP1hNV2zxxfXz4+KjM="
+#define KEY_B "fIw5W2sX1IHsm9+oi1pD3AV5VIEeakKwRTYpKanfjhI="
+#define KEY_C "4SE3jhDWzW+SwkDb7kOd0BIqd8AgiF6DZcSmMMLo0F0="
+
+/* The seed; B_GRANT_A is b's entry for a, replaced by some tests. */
+#define SEED_DOC(B_GRANT_A)                                                   \
+	"version: 1\n"                                                        \
+	"meshes:\n"                                                           \
+	"  x: { network: 100.64.0.0/24, interface: meshx }\n"                \
+	"  y: { network: 100.64.1.0/24, interface: meshy }\n"                \
+	"nodes:\n"                                                            \
+	"  a:\n"                                                              \
+	"    mesh: x\n"                                                       \
+	"    public_key: " KEY_A "\n"                                         \
+	"    address: 100.64.0.1\n"                                           \
+	"    lans_via: [b]\n"                                                 \
+	"  b:\n"                                                              \
+	"    mesh: x\n"                                                       \
+	"    public_key: " KEY_B "\n"                                         \
+	"    address: 100.64.0.2\n"                                           \
+	"    endpoint: 203.0.113.5:51820\n"                                   \
+	"    lan: [192.168.2.0/24]\n"                                         \
+	"    uplink: eth0\n"                                                  \
+	"    permissions:\n"                                                  \
+	"      peers:\n"                                                      \
+	"        a: " B_GRANT_A "\n"                                          \
+	"        c: { routing: true }\n"                                      \
+	"  c:\n"                                                              \
+	"    mesh: y\n"                                                       \
+	"    public_key: " KEY_C "\n"                                         \
+	"    exit_node: b\n"                                                  \
+	"links:\n"                                                            \
+	"  - [c, b]\n"                                                        \
+	"tests:\n"                                                            \
+	"  - { from: c, to: a, expect: deny }\n"                              \
+	"  - { from: a, to: c, expect: deny }\n"                              \
+	"  - { from: c, to: internet, expect: allow }\n"                      \
+	"  - { from: c, to: lan:b, expect: deny }\n"                          \
+	"  - { from: c, to: 192.168.2.10, expect: deny }\n"                   \
+	"  - { from: a, to: lan:b, expect: allow }\n"                         \
+	"  - { from: a, to: internet, expect: allow }\n"                      \
+	"  - { from: a, to: b, expect: allow }\n"                             \
+	"  - { from: b, to: c, expect: allow }\n"
+
+static const char seed_doc[] = SEED_DOC("{ local_network: true }");
+static const char no_incoming_doc[] =
+	SEED_DOC("{ incoming: false, local_network: true }");
+
+struct real {
+	struct arena a;
+	const char *text;
+	struct model *m;
+	struct plan_cache cache;
+};
+
+/* The 1-based line of the first line holding `needle`. */
+static unsigned line_of(const char *text, const char *needle)
+{
+	const char *hit = strstr(text, needle);
+	unsigned line = 1;
+
+	assert_non_null(hit);
+	for (const char *s = text; s < hit; s++)
+		line += *s == '\n';
+	return line;
+}
+
+static int real_setup_doc(void **state, const char *text)
+{
+	static struct real r;
+	struct source src = { "seed.yaml", text, strlen(text) };
+	struct diags d;
+
+	memset(&r, 0, sizeof(r));
+	arena_init(&r.a);
+	r.text = text;
+	diags_init(&d, &r.a);
+	r.m = load_model(&r.a, &src, &d);
+	assert_non_null(r.m);
+	validate_model(&r.a, r.m, &d);
+	for (size_t i = 0; i < d.count; i++)
+		if (d.items[i].level == DIAG_ERROR)
+			fprintf(stderr, "%u:%u: %s\n", d.items[i].loc.line,
+				d.items[i].loc.col, d.items[i].msg);
+	assert_int_equal(d.errors, 0);
+	plan_cache_init(&r.cache, &r.a, r.m);
+	*state = &r;
+	return 0;
+}
+
+static int real_setup(void **state)
+{
+	return real_setup_doc(state, seed_doc);
+}
+
+static int real_setup_no_incoming(void **state)
+{
+	return real_setup_doc(state, no_incoming_doc);
+}
+
+static int real_teardown(void **state)
+{
+	struct real *r = *state;
+
+	arena_free(&r->a);
+	return 0;
+}
+
+static struct eval_result real_reach(struct real *r, const char *from,
+				     const char *to)
+{
+	struct eval_target t;
+	struct eval_result res;
+	const char *why;
+	size_t idx = model_node_find(r->m, from);
+
+	assert_int_not_equal(idx, MODEL_NONE);
+	assert_int_equal(eval_target_parse(&r->a, r->m, to, &t, &why), 0);
+	assert_int_equal(eval_reach(&r->a, r->m, idx, &t, plan_cache_get,
+				    &r->cache, &res),
+			 0);
+	return res;
+}
+
+static void test_routing_peer_cannot_reach_other_mesh(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "c", "a");
+
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "b");
+	assert_non_null(res.deciding_rule);
+	assert_int_equal(res.deciding_rule->spec_rule, 2);
+	assert_int_equal(res.deciding_loc.line,
+			 line_of(r->text, "x: { network"));
+	assert_true(!strncmp(res.summary, "deny: c cannot reach a", 22));
+	/* by address too: the name is not what is filtered */
+	res = real_reach(r, "c", "100.64.0.1");
+	assert_false(res.allow);
+	assert_int_equal(res.deciding_rule->spec_rule, 2);
+}
+
+static void test_lan_access_requires_grant(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "c", "lan:b");
+
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "b");
+	assert_int_equal(res.deciding_rule->spec_rule, 3);
+	assert_true(has_step(&res, "b grants c local_network: false"));
+
+	res = real_reach(r, "a", "lan:b");
+	assert_true(res.allow);
+	assert_int_equal(res.deciding_rule->spec_rule, 3);
+	/* the grant line itself */
+	assert_int_equal(res.deciding_loc.line,
+			 line_of(r->text, "a: { local_network"));
+}
+
+static void test_incoming_false_blocks(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "a", "b");
+
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "b");
+	assert_int_equal(res.deciding_rule->spec_rule, 6);
+	assert_int_equal(res.deciding_loc.line,
+			 line_of(r->text, "a: { incoming: false"));
+	/* what was not denied stays allowed: the lan grant */
+	res = real_reach(r, "a", "192.168.2.10");
+	assert_true(res.allow);
+}
+
+static void test_internet_via_exit_node(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "c", "internet");
+
+	assert_true(res.allow);
+	assert_string_equal(res.deciding_node, "b");
+	assert_int_equal(res.deciding_rule->spec_rule, 4);
+	assert_int_equal(res.deciding_loc.line,
+			 line_of(r->text, "c: { routing: true }"));
+	assert_non_null(strstr(res.reason, "masqueraded"));
+	/* a private range through the exit node is not the internet */
+	res = real_reach(r, "c", "10.9.9.9");
+	assert_false(res.allow);
+	assert_int_equal(res.deciding_rule->spec_rule, 3);
+}
+
+static void test_split_tunnel_reaches_internet_directly(void **state)
+{
+	struct eval_result res = real_reach(*state, "a", "internet");
+
+	assert_true(res.allow);
+	assert_string_equal(res.deciding_node, "a");
+	assert_null(res.deciding_rule);
+	assert_non_null(strstr(res.reason, "directly"));
+}
+
+static void test_document_tests_all_pass(void **state)
+{
+	struct real *r = *state;
+
+	assert_int_equal(r->m->n_tests, 9);
+	for (size_t i = 0; i < r->m->n_tests; i++) {
+		const struct m_test *t = &r->m->tests[i];
+		struct eval_result res = real_reach(r, t->from.v, t->to.v);
+
+		if (res.allow != t->expect_allow)
+			fail_msg("%s -> %s: %s", t->from.v, t->to.v,
+				 res.summary);
+	}
+}
+
+static void test_plan_cache_compiles_each_node_once(void **state)
+{
+	struct real *r = *state;
+	size_t b = model_node_find(r->m, "b");
+	struct plan *p = plan_cache_get(&r->cache, b);
+
+	assert_non_null(p);
+	(void)real_reach(r, "c", "a");
+	(void)real_reach(r, "a", "lan:b");
+	assert_ptr_equal(plan_cache_get(&r->cache, b), p);
+	assert_null(plan_cache_get(&r->cache, r->m->n_nodes));
+}
+
+#define HAND(t) cmocka_unit_test_setup_teardown(t, hand_setup, hand_teardown)
+#define REAL(t) cmocka_unit_test_setup_teardown(t, real_setup, real_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		HAND(test_fw_jump_returns_and_policy_accepts),
+		HAND(test_fw_jump_target_decides),
+		HAND(test_fw_ct_established_never_matches),
+		HAND(test_fw_family_mismatch_skips_rule),
+		HAND(test_fw_jump_loop_is_an_error),
+		HAND(test_fw_uplink_is_any_non_mesh_when_unnamed),
+		HAND(test_target_forms),
+		HAND(test_hand_transit_dropped_at_forwarder),
+		HAND(test_hand_internet_via_exit_node),
+		HAND(test_hand_lan_needs_grant),
+		HAND(test_hand_no_route_for_non_peer),
+		HAND(test_hand_no_peer_accepts),
+		HAND(test_hand_public_goes_direct),
+		HAND(test_hand_private_without_route_denied),
+		HAND(test_hand_own_lan_is_local),
+		HAND(test_hand_own_address),
+		HAND(test_hand_receiver_must_know_sender),
+		HAND(test_hand_forwarding_off),
+		HAND(test_hand_incoming_missing_names_grant),
+		HAND(test_hand_second_hop_meets_cryptokey_routing),
+		HAND(test_hand_each_plan_asked_for_lazily),
+		REAL(test_routing_peer_cannot_reach_other_mesh),
+		REAL(test_lan_access_requires_grant),
+		cmocka_unit_test_setup_teardown(test_incoming_false_blocks,
+						real_setup_no_incoming,
+						real_teardown),
+		REAL(test_internet_via_exit_node),
+		REAL(test_split_tunnel_reaches_internet_directly),
+		REAL(test_document_tests_all_pass),
+		REAL(test_plan_cache_compiles_each_node_once),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
