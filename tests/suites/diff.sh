@@ -1,0 +1,200 @@
+#!/bin/sh
+# meshc diff OLD NEW: node-by-node changes between two documents, exit 0
+# when nothing changes and 2 when something does (cli.md).
+set -u
+SEED=examples/seed.yaml
+[ -n "${MESHC:-}" ] || { echo "SKIP diff: MESHC is not set"; exit 77; }
+[ -f "$SEED" ] || { echo "SKIP diff: no $SEED"; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "SKIP diff: no python3"; exit 77; }
+"$MESHC" compile "$SEED" --node b >/dev/null 2>&1 ||
+	{ echo "SKIP diff: meshc compile does not work yet"; exit 77; }
+
+fail=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+ok() { echo "ok   diff: $1"; }
+bad() { echo "FAIL diff: $1"; fail=$((fail + 1)); }
+
+# run OLD NEW [options]: stdout to $tmp/out, stderr to $tmp/err, exit in $rc
+run() {
+	"$MESHC" diff "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+has() { grep -qxF -- "$1" "$tmp/out"; }
+
+# A copy of the seed made by sed; fails the suite when the seed no longer
+# has the line the edit needs.
+edit() {	# name sed-script
+	sed "$2" "$SEED" >"$tmp/$1.yaml"
+	if cmp -s "$SEED" "$tmp/$1.yaml"; then
+		bad "$1: the edit '$2' does not apply to $SEED any more"
+		return 1
+	fi
+}
+
+# --- the same document -------------------------------------------------
+run "$SEED" "$SEED"
+if [ "$rc" = 0 ] && [ "$(cat "$tmp/out")" = "no changes" ]; then
+	ok "a document against itself: exit 0, no changes"
+else
+	bad "a document against itself: exit $rc, output: $(cat "$tmp/out")"
+fi
+
+# Other lines, other columns, same meaning: locations make no difference.
+{ printf '# moved down\n\n\n'; cat "$SEED"; } >"$tmp/shifted.yaml"
+run "$SEED" "$tmp/shifted.yaml"
+if [ "$rc" = 0 ] && has "no changes"; then
+	ok "moved lines are no change"
+else
+	bad "moved lines: exit $rc: $(cat "$tmp/out")"
+fi
+
+# --- one grant revoked ------------------------------------------------
+# OLD grants a routing through b as well; NEW (the seed) does not: the
+# revocation removes a's addresses from b's routing sets and nothing else.
+if edit granted 's/a: { local_network: true }/a: { local_network: true, routing: true }/'; then
+	run "$tmp/granted.yaml" "$SEED"
+	if [ "$rc" = 2 ]; then
+		ok "revoked grant: exit 2"
+	else
+		bad "revoked grant: exit $rc, want 2: $(cat "$tmp/err")"
+	fi
+	if has "node b (mesh x):" && has "    - routing4 100.64.0.1 (a)"; then
+		ok "revoked grant: b's routing4 element for a is removed"
+	else
+		bad "revoked grant: no '- routing4 100.64.0.1 (a)' under b: $(cat "$tmp/out")"
+	fi
+	if [ "$(grep -c '^node ' "$tmp/out")" = 1 ] &&
+	   has "1 of 3 nodes change"; then
+		ok "revoked grant: only b changes"
+	else
+		bad "revoked grant: other nodes change too: $(cat "$tmp/out")"
+	fi
+
+	run "$tmp/granted.yaml" "$SEED" --format json
+	if [ "$rc" = 2 ] && python3 -m json.tool "$tmp/out" >/dev/null; then
+		ok "--format json parses"
+	else
+		bad "--format json: exit $rc or not JSON: $(cat "$tmp/out")"
+	fi
+	if python3 - "$tmp/out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert list(d)[:3] == ["format", "version", "nodes"], list(d)
+assert d["format"] == "meshc-diff" and d["version"] == 1
+assert d["changed_nodes"] == 1 and d["total_nodes"] == 3, d
+(node,) = d["nodes"]
+assert node["node"] == "b", node["node"]
+ch = node["changes"]
+assert list(ch[0])[:4] == ["layer", "op", "subject", "detail"], list(ch[0])
+assert {(c["layer"], c["op"], c["set"], c["prefix"], c["why"]) for c in ch
+        if c["set"] == "routing4"} == {
+    ("firewall_sets", "remove", "routing4", "100.64.0.1/32", "a")}, ch
+assert all(c["layer"] == "firewall_sets" for c in ch), ch
+EOF
+	then
+		ok "JSON names b, the routing4 element and nothing else"
+	else
+		bad "JSON content"
+	fi
+
+	run "$tmp/granted.yaml" "$SEED" --node a
+	if [ "$rc" = 0 ] && has "no changes"; then
+		ok "--node a: a does not change"
+	else
+		bad "--node a: exit $rc: $(cat "$tmp/out")"
+	fi
+	run "$tmp/granted.yaml" "$SEED" --node b
+	if [ "$rc" = 2 ] && has "1 of 1 nodes change"; then
+		ok "--node b: b changes"
+	else
+		bad "--node b: exit $rc: $(cat "$tmp/out")"
+	fi
+fi
+
+# incoming revoked for c: b's incoming4 set loses c
+if edit no-incoming 's/c: { routing: true }/c: { routing: true, incoming: false }/'; then
+	run "$SEED" "$tmp/no-incoming.yaml"
+	if [ "$rc" = 2 ] && grep -q '^    - incoming4 .* (c)$' "$tmp/out" &&
+	   has "1 of 3 nodes change"; then
+		ok "incoming revoked: b's incoming4 loses c"
+	else
+		bad "incoming revoked: exit $rc: $(cat "$tmp/out")"
+	fi
+fi
+
+# --- nodes and keys -----------------------------------------------------
+if key=$("$MESHC" genkey | "$MESHC" pubkey) && [ -n "$key" ]; then
+	if edit added "s|^links:|  d:\n    mesh: x\n    public_key: \"$key\"\n\nlinks:|"; then
+		run "$SEED" "$tmp/added.yaml"
+		if [ "$rc" = 2 ] && has "node d (mesh x, new node):" &&
+		   grep -q '^    + d  ' "$tmp/out" &&
+		   has "3 of 4 nodes change"; then
+			ok "a new node: it appears, its mesh peers add it"
+		else
+			bad "a new node: exit $rc: $(cat "$tmp/out")"
+		fi
+		run "$tmp/added.yaml" "$SEED"
+		if [ "$rc" = 2 ] && has "node d (mesh x, removed node):"; then
+			ok "a removed node"
+		else
+			bad "a removed node: exit $rc: $(cat "$tmp/out")"
+		fi
+	fi
+	# c gets a new key: on b a remove of the old key and an add of the
+	# new; c's own interface says so without printing a private key.
+	old_key=$(sed -n '/^  c:/,/^links:/s/.*public_key: "\(.*\)"/\1/p' "$SEED")
+	if edit rotated "s|$old_key|$key|"; then
+		run "$SEED" "$tmp/rotated.yaml"
+		if [ "$rc" = 2 ] && grep -q '^    - c  ' "$tmp/out" &&
+		   grep -q '^    + c  ' "$tmp/out"; then
+			ok "key rotation: remove old peer, add new"
+		else
+			bad "key rotation: exit $rc: $(cat "$tmp/out")"
+		fi
+		if grep -q '^    ~ interface meshy: private key changed (public key ' "$tmp/out"; then
+			ok "key rotation: c's interface says private key changed"
+		else
+			bad "key rotation: no 'private key changed' for c: $(cat "$tmp/out")"
+		fi
+	fi
+else
+	bad "meshc genkey | meshc pubkey failed"
+fi
+
+# --- same bytes every run ---------------------------------------------
+if [ -f "$tmp/added.yaml" ]; then
+	"$MESHC" diff "$SEED" "$tmp/added.yaml" --format json >"$tmp/j1" 2>/dev/null
+	"$MESHC" diff "$SEED" "$tmp/added.yaml" --format json >"$tmp/j2" 2>/dev/null
+	if cmp -s "$tmp/j1" "$tmp/j2" && python3 -m json.tool "$tmp/j1" >/dev/null; then
+		ok "output is deterministic"
+	else
+		bad "two runs differ or JSON does not parse"
+	fi
+fi
+
+# --- errors -------------------------------------------------------------
+run "$SEED" "$SEED" --node zz
+if [ "$rc" = 1 ] && grep -q "no node named 'zz'" "$tmp/err"; then
+	ok "--node unknown in both: exit 1"
+else
+	bad "--node zz: exit $rc: $(cat "$tmp/err")"
+fi
+printf 'version: 2\n' >"$tmp/invalid.yaml"
+run "$SEED" "$tmp/invalid.yaml"
+if [ "$rc" = 1 ] && [ ! -s "$tmp/out" ] && grep -q "invalid.yaml:" "$tmp/err"; then
+	ok "an invalid document: diagnostics, exit 1"
+else
+	bad "invalid document: exit $rc: $(cat "$tmp/err")"
+fi
+run "$SEED"
+if [ "$rc" = 1 ] && grep -q "comes with meshc apply" "$tmp/err"; then
+	ok "one argument (the live system): not yet, exit 1"
+else
+	bad "one argument: exit $rc: $(cat "$tmp/err")"
+fi
+
+[ "$fail" = 0 ] || exit 1
+exit 0
