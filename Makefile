@@ -91,7 +91,7 @@ build/san-tests/%: tests/unit/%.c build/libmeshc-san.a
 # missing and only as root; otherwise the list is printed.
 DEB_PKGS := build-essential pkg-config libyaml-dev libsodium-dev libmnl-dev \
 	libnftnl-dev libcmocka-dev nftables iproute2 mandoc python3 \
-	python3-jsonschema python3-yaml graphviz socat wireguard-tools wireguard-go
+	python3-jsonschema python3-yaml graphviz socat iputils-ping wireguard-tools wireguard-go
 
 deps:
 	@tests/install-deps.sh $(DEB_PKGS)
@@ -121,7 +121,7 @@ install: meshc
 	install -m 0644 man/meshc.8 $(DESTDIR)$(MANDIR)/man8/meshc.8
 	install -m 0644 man/meshc.yaml.5 $(DESTDIR)$(MANDIR)/man5/meshc.yaml.5
 	install -m 0644 schemas/meshc.schema.json \
-		$(DESTDIR)$(DATADIR)/schemas/meshc.schema.json
+		schemas/meshc-plan.schema.json $(DESTDIR)$(DATADIR)/schemas/
 	install -m 0644 examples/*.yaml $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:

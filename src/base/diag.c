@@ -1,5 +1,7 @@
 #include "base/diag.h"
 
+#include "base/strbuf.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,7 +106,7 @@ static const struct source *find_source(const struct source *srcs, size_t n,
 
 /* Quote one source line (control bytes shown as '?', so a hostile document
  * cannot drive the terminal) and a caret under the column. */
-static void print_source_line(FILE *out, const struct source *src,
+static void print_source_line(struct strbuf *out, const struct source *src,
 			      struct loc loc, bool color)
 {
 	const char *p = src->text, *end = src->text + src->len, *eol;
@@ -125,38 +127,41 @@ static void print_source_line(FILE *out, const struct source *src,
 		eol = end;
 	if (eol - p > 400)	/* a huge line is not worth quoting whole */
 		eol = p + 400;
-	fputs("  ", out);
+	strbuf_puts(out, "  ");
 	for (const char *q = p; q < eol; q++) {
 		unsigned char c = (unsigned char)*q;
 
-		fputc(c == '\t' || c >= 0x20 ? (c == 0x7f ? '?' : c) : '?', out);
+		strbuf_putc(out, c == '\t' || (c >= 0x20 && c != 0x7f) ? (char)c
+								      : '?');
 	}
-	fputs("\n  ", out);
+	strbuf_puts(out, "\n  ");
 	for (i = 1; i < loc.col && p + i - 1 < eol; i++)
-		fputc(p[i - 1] == '\t' ? '\t' : ' ', out);
-	fputs(color ? "\033[1;32m^\033[0m\n" : "^\n", out);
+		strbuf_putc(out, p[i - 1] == '\t' ? '\t' : ' ');
+	strbuf_puts(out, color ? "\033[1;32m^\033[0m\n" : "^\n");
 }
 
 /* Messages quote document text; control bytes must not reach a terminal. */
-static void print_sanitized(FILE *out, const char *s)
+static void put_sanitized(struct strbuf *out, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		fputc(c >= 0x20 && c != 0x7f ? c : '?', out);
+		strbuf_putc(out, c >= 0x20 && c != 0x7f ? (char)c : '?');
 	}
 }
 
+/* Everything goes through one buffer: stderr is unbuffered, and tens of
+ * thousands of warnings written byte by byte cost seconds. */
 void diags_print(const struct diags *d, FILE *out, const struct source *srcs,
 		 size_t n_srcs, const struct diag_style *style)
 {
 	static const char *const names[] = { "error", "warning", "note" };
 	static const char *const colors[] = { "\033[1;31m", "\033[1;35m",
 					      "\033[1;36m" };
-	size_t i;
+	struct strbuf sb = STRBUF_INIT;
 	char where[1024];
 
-	for (i = 0; i < d->count; i++) {
+	for (size_t i = 0; i < d->count; i++) {
 		const struct diag *g = &d->items[i];
 		const struct source *src;
 
@@ -164,14 +169,20 @@ void diags_print(const struct diags *d, FILE *out, const struct source *srcs,
 			continue;
 		loc_str(g->loc, where, sizeof(where));
 		if (style->color)
-			fprintf(out, "\033[1m%s:\033[0m %s%s:\033[0m ", where,
-				colors[g->level], names[g->level]);
+			strbuf_printf(&sb, "\033[1m%s:\033[0m %s%s:\033[0m ",
+				      where, colors[g->level], names[g->level]);
 		else
-			fprintf(out, "%s: %s: ", where, names[g->level]);
-		print_sanitized(out, g->msg);
-		fputc('\n', out);
+			strbuf_printf(&sb, "%s: %s: ", where, names[g->level]);
+		put_sanitized(&sb, g->msg);
+		strbuf_putc(&sb, '\n');
 		src = find_source(srcs, n_srcs, g->loc.file);
 		if (style->show_source && src && g->loc.line)
-			print_source_line(out, src, g->loc, style->color);
+			print_source_line(&sb, src, g->loc, style->color);
+		if (sb.len > 1 << 16) {
+			strbuf_write(&sb, out);
+			strbuf_reset(&sb);
+		}
 	}
+	strbuf_write(&sb, out);
+	strbuf_free(&sb);
 }

@@ -187,8 +187,9 @@ const char *ip_addr_str(const struct ip_addr *a, char buf[IP_STRLEN])
 
 const char *ip_prefix_str(const struct ip_prefix *p, char buf[IP_STRLEN])
 {
-	char a[IP_STRLEN];
+	size_t n = strlen(ip_addr_str(&p->addr, buf));
 
-	snprintf(buf, IP_STRLEN, "%s/%u", ip_addr_str(&p->addr, a), p->len);
+	/* an address is at most 45 bytes, "/128" fits behind it */
+	snprintf(buf + n, IP_STRLEN - n, "/%u", p->len);
 	return buf;
 }

@@ -56,8 +56,10 @@ setup() {
 	ip -n "$P-lan" addr add 192.168.2.10/24 dev eth0
 	ip -n "$P-lan" route add default via 192.168.2.1
 	ip -n "$P-net" addr add 203.0.113.1/24 dev eth0
-	# lets plain (non-mesh) traffic from the lan reach the net host
+	# lets plain (non-mesh) traffic from the lan reach the net host, and
+	# the control run's un-NATed mesh traffic come back
 	ip -n "$P-net" route add 192.168.2.0/24 via 203.0.113.2
+	ip -n "$P-net" route add 100.64.0.0/16 via 203.0.113.2
 	# the "internet" host answers TCP with the address it sees
 	ip netns exec "$P-net" socat TCP-LISTEN:8080,reuseaddr,fork \
 		SYSTEM:'echo $SOCAT_PEERADDR' >/dev/null 2>&1 &

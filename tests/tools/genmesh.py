@@ -39,13 +39,15 @@ def main():
         out.write(f"  n{i}:\n    mesh: m{m}\n"
                   f"    public_key: \"{base64.b64encode(key).decode()}\"\n"
                   f"    address: {addr}\n")
+        # Servers have endpoints; node 1 of each mesh is a roaming client
+        # (no endpoint) that uses node 0 as its exit node.
         if i % per_mesh == 0:
             out.write(f"    endpoint: 198.18.{m}.1:51820\n"
                       f"    lan: [192.168.{m % 250}.0/24]\n"
                       "    permissions:\n"
                       "      default: { routing: true }\n")
-        elif i % 7 == 0:
-            out.write(f"    endpoint: 198.18.{(i >> 8) & 255}.{i & 255}:51820\n")
+        elif i % per_mesh != 1:
+            out.write(f"    endpoint: 198.19.{(i >> 8) & 255}.{i & 255}:51820\n")
         if i % per_mesh == 1:
             out.write(f"    exit_node: n{m * per_mesh}\n")
     if args.meshes > 1:
