@@ -129,13 +129,6 @@ static void diff_interface(struct diff_ctx *c, const struct plan *old,
 
 /* ---- addresses ---------------------------------------------------- */
 
-static int cmp_address(const void *pa, const void *pb)
-{
-	const struct plan_address *a = pa, *b = pb;
-
-	return ip_prefix_cmp(&a->addr, &b->addr);
-}
-
 static void pair_address(struct diff_ctx *c, const void *po, const void *pn)
 {
 	struct change *ch;
@@ -304,15 +297,6 @@ static void diff_peers(struct diff_ctx *c)
 
 /* ---- routes, rules, sysctls ----------------------------------------- */
 
-static int cmp_route(const void *pa, const void *pb)
-{
-	const struct plan_route *a = pa, *b = pb;
-
-	if (a->table != b->table)
-		return a->table < b->table ? -1 : 1;
-	return ip_prefix_cmp(&a->dst, &b->dst);
-}
-
 static void pair_route(struct diff_ctx *c, const void *po, const void *pn)
 {
 	const struct plan_route *o = po, *n = pn;
@@ -327,17 +311,6 @@ static void pair_route(struct diff_ctx *c, const void *po, const void *pn)
 	ch = push_change(c, LAYER_ROUTES, o, n, what);
 	ch->old.route = o;
 	ch->new.route = n;
-}
-
-static int cmp_rule(const void *pa, const void *pb)
-{
-	const struct plan_rule *a = pa, *b = pb;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	if (a->priority != b->priority)
-		return a->priority < b->priority ? -1 : 1;
-	return 0;
 }
 
 static void pair_rule(struct diff_ctx *c, const void *po, const void *pn)
@@ -361,13 +334,6 @@ static void pair_rule(struct diff_ctx *c, const void *po, const void *pn)
 	ch->new.rule = n;
 }
 
-static int cmp_sysctl(const void *pa, const void *pb)
-{
-	const struct plan_sysctl *a = pa, *b = pb;
-
-	return strcmp(a->key, b->key);
-}
-
 static void pair_sysctl(struct diff_ctx *c, const void *po, const void *pn)
 {
 	const struct plan_sysctl *o = po, *n = pn;
@@ -385,13 +351,6 @@ static void pair_sysctl(struct diff_ctx *c, const void *po, const void *pn)
 }
 
 /* ---- firewall ----------------------------------------------------- */
-
-static int cmp_elem(const void *pa, const void *pb)
-{
-	const struct fw_elem *a = pa, *b = pb;
-
-	return ip_prefix_cmp(&a->prefix, &b->prefix);
-}
 
 static void pair_elem(struct diff_ctx *c, const void *po, const void *pn)
 {
@@ -416,7 +375,7 @@ static void diff_sets(struct diff_ctx *c)
 			c->set_id = id;
 			c->set_family = f ? IP_V6 : IP_V4;
 			merge_sorted(c, o->elems, o->n_elems, n->elems,
-				     n->n_elems, sizeof(*o->elems), cmp_elem,
+				     n->n_elems, sizeof(*o->elems), fw_elem_cmp,
 				     pair_elem);
 		}
 	}
@@ -506,16 +465,16 @@ void diff_plans(struct arena *a, const struct plan *old,
 	diff_interface(&c, old, new);
 	merge_sorted(&c, c.old->iface.addresses, c.old->iface.n_addresses,
 		     c.new->iface.addresses, c.new->iface.n_addresses,
-		     sizeof(struct plan_address), cmp_address, pair_address);
+		     sizeof(struct plan_address), plan_address_cmp, pair_address);
 	diff_peers(&c);
 	merge_sorted(&c, c.old->routes, c.old->n_routes, c.new->routes,
-		     c.new->n_routes, sizeof(struct plan_route), cmp_route,
+		     c.new->n_routes, sizeof(struct plan_route), plan_route_cmp,
 		     pair_route);
 	merge_sorted(&c, c.old->rules, c.old->n_rules, c.new->rules,
-		     c.new->n_rules, sizeof(struct plan_rule), cmp_rule,
+		     c.new->n_rules, sizeof(struct plan_rule), plan_rule_cmp,
 		     pair_rule);
 	merge_sorted(&c, c.old->sysctls, c.old->n_sysctls, c.new->sysctls,
-		     c.new->n_sysctls, sizeof(struct plan_sysctl), cmp_sysctl,
+		     c.new->n_sysctls, sizeof(struct plan_sysctl), plan_sysctl_cmp,
 		     pair_sysctl);
 	diff_sets(&c);
 	for (int chain = 0; chain < FW_CHAIN_COUNT; chain++)

@@ -10,14 +10,14 @@ static int cmp_str(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
-static int cmp_address(const void *pa, const void *pb)
+int plan_address_cmp(const void *pa, const void *pb)
 {
 	const struct plan_address *a = pa, *b = pb;
 
 	return ip_prefix_cmp(&a->addr, &b->addr);
 }
 
-static int cmp_allowed(const void *pa, const void *pb)
+int plan_allowed_ip_cmp(const void *pa, const void *pb)
 {
 	const struct plan_allowed_ip *a = pa, *b = pb;
 
@@ -32,7 +32,7 @@ static int cmp_peer(const void *pa, const void *pb)
 	return c ? c : strcmp(a->public_key, b->public_key);
 }
 
-static int cmp_route(const void *pa, const void *pb)
+int plan_route_cmp(const void *pa, const void *pb)
 {
 	const struct plan_route *a = pa, *b = pb;
 
@@ -41,7 +41,7 @@ static int cmp_route(const void *pa, const void *pb)
 	return ip_prefix_cmp(&a->dst, &b->dst);
 }
 
-static int cmp_rule(const void *pa, const void *pb)
+int plan_rule_cmp(const void *pa, const void *pb)
 {
 	const struct plan_rule *a = pa, *b = pb;
 
@@ -52,14 +52,14 @@ static int cmp_rule(const void *pa, const void *pb)
 	return 0;
 }
 
-static int cmp_sysctl(const void *pa, const void *pb)
+int plan_sysctl_cmp(const void *pa, const void *pb)
 {
 	const struct plan_sysctl *a = pa, *b = pb;
 
 	return strcmp(a->key, b->key);
 }
 
-static int cmp_elem(const void *pa, const void *pb)
+int fw_elem_cmp(const void *pa, const void *pb)
 {
 	const struct fw_elem *a = pa, *b = pb;
 
@@ -76,18 +76,18 @@ void plan_sort(struct plan *p)
 {
 	size_t i;
 
-	SORT(p->iface.addresses, p->iface.n_addresses, cmp_address);
+	SORT(p->iface.addresses, p->iface.n_addresses, plan_address_cmp);
 	SORT(p->peers, p->n_peers, cmp_peer);
 	for (i = 0; i < p->n_peers; i++)
 		SORT(p->peers[i].allowed_ips, p->peers[i].n_allowed_ips,
-		     cmp_allowed);
-	SORT(p->routes, p->n_routes, cmp_route);
-	SORT(p->rules, p->n_rules, cmp_rule);
-	SORT(p->sysctls, p->n_sysctls, cmp_sysctl);
+		     plan_allowed_ip_cmp);
+	SORT(p->routes, p->n_routes, plan_route_cmp);
+	SORT(p->rules, p->n_rules, plan_rule_cmp);
+	SORT(p->sysctls, p->n_sysctls, plan_sysctl_cmp);
 	for (i = 0; i < FW_SET_COUNT; i++)
 		for (int f = 0; f < 2; f++)
 			SORT(p->fw.sets[i][f].elems, p->fw.sets[i][f].n_elems,
-			     cmp_elem);
+			     fw_elem_cmp);
 	/* fw.rules keep their evaluation order: order is their meaning. */
 }
 

@@ -197,6 +197,15 @@ struct plan {
 /* Bring every array into its canonical order. */
 void plan_sort(struct plan *p);
 
+/* The orders plan_sort() uses (qsort comparators).  Anything that walks two
+ * sorted plans side by side (the diff engine) must use these very ones. */
+int plan_address_cmp(const void *a, const void *b);
+int plan_allowed_ip_cmp(const void *a, const void *b);
+int plan_route_cmp(const void *a, const void *b);
+int plan_rule_cmp(const void *a, const void *b);
+int plan_sysctl_cmp(const void *a, const void *b);
+int fw_elem_cmp(const void *a, const void *b);
+
 const char *fw_chain_name(enum fw_chain c);	/* "input", "from_mesh", ... */
 const char *fw_set_name(enum fw_set_id id, uint8_t family); /* "mesh4" */
 const char *plan_allowed_why_name(enum plan_allowed_why w);
