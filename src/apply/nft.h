@@ -1,0 +1,53 @@
+/* nft.h - meshc's nftables table (`table inet meshc`) with libnftnl.
+ *
+ * The whole firewall change goes to the kernel as ONE batch (one
+ * transaction): either all of it holds or none.  The table carries
+ * meshc's mark (table userdata comment "managed by meshc"); a table of
+ * that name without the mark is foreign and is neither read into a plan
+ * nor changed.
+ *
+ * The reader decodes the kernel's sets, elements and rules back into
+ * struct plan_firewall (the same fw_rule data the compiler makes), so the
+ * diff engine compares live and wanted firewalls; an expression it does
+ * not recognise makes the rule decode as foreign (id "unknown"), which
+ * differs from every compiled rule and so gets replaced.
+ */
+#ifndef MESHC_APPLY_NFT_H
+#define MESHC_APPLY_NFT_H
+
+#include <stdbool.h>
+
+#include "base/arena.h"
+#include "diff/diff.h"
+#include "plan/plan.h"
+
+#define MESHC_NFT_MARK "managed by meshc"
+
+enum nft_table_state {
+	NFT_TABLE_ABSENT,
+	NFT_TABLE_OURS,
+	NFT_TABLE_FOREIGN,
+};
+
+/* Read `table inet meshc` into *fw (arena arrays, sets named like the
+ * compiler names them, rules in chain order).  *state says whether the
+ * table exists and is ours; *fw is filled only for NFT_TABLE_OURS.
+ * 0 or -errno (reported). */
+int nft_read(struct arena *a, struct plan_firewall *fw,
+	     enum nft_table_state *state);
+
+/* Make the kernel's table equal `want` in one transaction:
+ *   want == NULL          delete the table (down);
+ *   table absent          create it whole;
+ *   only set elements differ (cs has no LAYER_FIREWALL_RULES change and
+ *   the table exists): add/remove just those elements;
+ *   otherwise             delete and re-create the table in the same batch.
+ * cs is the change set of diff_plans(live, want) (may be NULL: treat as
+ * "everything differs").  Refuses (-EEXIST, reported) a foreign table.
+ * On a kernel error nothing changed (the transaction aborted); the error
+ * is reported with the rule or set it concerns (extended ACK, sequence
+ * number mapped back to the object).  0 or -errno. */
+int nft_sync(enum nft_table_state state, const struct plan_firewall *want,
+	     const struct changeset *cs);
+
+#endif

@@ -1,0 +1,82 @@
+/* rtnl.h - links, addresses, routes and policy rules over rtnetlink (libmnl).
+ *
+ * Readers turn kernel dump messages into plan items; they are pure
+ * functions of the messages (rtnl_parse_*), so they are unit-tested on
+ * recorded messages without root.  Writers send one request each and wait
+ * for its ACK, reporting the kernel's extended-ack message.
+ *
+ * Ownership: routes carry rtm_protocol MESHC_ROUTE_PROTO and rules carry
+ * FRA_PROTOCOL MESHC_ROUTE_PROTO; nothing without that mark is read back
+ * or touched.  Addresses are read from meshc's own interface only, IPv6
+ * link-local addresses excepted (the kernel adds those, not meshc).
+ */
+#ifndef MESHC_APPLY_RTNL_H
+#define MESHC_APPLY_RTNL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/netlink.h>
+
+#include "base/arena.h"
+#include "plan/plan.h"
+
+struct rtnl;
+
+enum link_kind {
+	LINK_WIREGUARD,		/* kernel WireGuard (IFLA_INFO_KIND "wireguard") */
+	LINK_TUN,		/* a tun device: userspace WireGuard */
+	LINK_OTHER,		/* anything else: foreign, never touched */
+};
+
+struct live_link {
+	bool exists;
+	int ifindex;
+	enum link_kind kind;
+	char kind_name[32];	/* IFLA_INFO_KIND, "" when none */
+	bool up;
+	uint32_t mtu;
+};
+
+/* 0 or -errno (reported). */
+int rtnl_open(struct rtnl **out);
+void rtnl_close(struct rtnl *r);
+
+/* Look a link up by name; out->exists false when there is none. */
+int rtnl_get_link(struct rtnl *r, const char *ifname, struct live_link *out);
+
+/* Read this node's addresses (of ifindex), meshc's routes (any table) and
+ * meshc's policy rules into p->iface.addresses, p->routes, p->rules (arena
+ * arrays; route dev names from ifindex; ifname is the name to use for
+ * routes through ifindex).  p is not sorted. 0 or -errno. */
+int rtnl_read_plan(struct rtnl *r, struct arena *a, const char *ifname,
+		   int ifindex, struct plan *p);
+
+/* Writers: 0 or -errno (the kernel's message reported on stderr with the
+ * object named).  MODIFY of a route = rtnl_route(..., RTNL_REPLACE). */
+enum rtnl_op { RTNL_ADD, RTNL_DEL, RTNL_REPLACE };
+int rtnl_link_add_wireguard(struct rtnl *r, const char *ifname);
+int rtnl_link_del(struct rtnl *r, int ifindex);
+int rtnl_link_set_up(struct rtnl *r, int ifindex);
+int rtnl_addr(struct rtnl *r, enum rtnl_op op, int ifindex,
+	      const struct plan_address *addr);
+int rtnl_route(struct rtnl *r, enum rtnl_op op, int ifindex,
+	       const struct plan_route *route);
+int rtnl_rule(struct rtnl *r, enum rtnl_op op, const struct plan_rule *rule);
+
+/* How many modifying requests (NEW*, DEL*, SET*) this handle has sent:
+ * the idempotence tests assert that a no-op apply sends none. */
+unsigned long rtnl_modify_count(const struct rtnl *r);
+
+/* Pure parsers of one message of a dump (exported for the unit tests).
+ * Each returns 1 when the message produced an item, 0 when it was not
+ * one of ours (skipped), -EINVAL when malformed. */
+int rtnl_parse_link(const struct nlmsghdr *nlh, const char *ifname,
+		    struct live_link *out);
+int rtnl_parse_addr(const struct nlmsghdr *nlh, int ifindex,
+		    struct plan_address *out);
+int rtnl_parse_route(const struct nlmsghdr *nlh, int ifindex,
+		     const char *ifname, struct plan_route *out);
+int rtnl_parse_rule(const struct nlmsghdr *nlh, struct plan_rule *out);
+
+#endif

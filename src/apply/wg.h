@@ -1,0 +1,103 @@
+/* wg.h - a WireGuard device, kernel (generic netlink) or userspace (UAPI).
+ *
+ * Two backends behind one interface, as wireguard-tools' ipc.c: the kernel
+ * module over generic netlink ("wireguard" family) when the interface is a
+ * kernel WireGuard link, else the userspace implementation's UAPI socket
+ * /var/run/wireguard/IFACE.sock (wireguard-go).  The caller never knows
+ * which.  Parsers are pure functions of the bytes or messages received
+ * (unit-tested on recorded input).
+ */
+#ifndef MESHC_APPLY_WG_H
+#define MESHC_APPLY_WG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/netlink.h>
+
+#include "base/arena.h"
+#include "base/secret.h"
+#include "base/strbuf.h"
+#include "diff/diff.h"
+#include "plan/plan.h"
+
+#define WG_UAPI_DIR "/var/run/wireguard"
+
+enum wg_backend {
+	WG_BACKEND_NONE,	/* no such device */
+	WG_BACKEND_KERNEL,
+	WG_BACKEND_UAPI,
+};
+
+struct wg_peer_state {
+	uint8_t public_key[WG_KEY_LEN];
+	bool has_psk;		/* never the key itself */
+	char endpoint[64];	/* "1.2.3.4:51820" / "[v6]:port", "" = none */
+	uint16_t keepalive;
+	struct ip_prefix *allowed_ips;
+	size_t n_allowed_ips;
+	uint64_t rx_bytes, tx_bytes;
+	int64_t last_handshake_sec;
+};
+
+struct wg_device_state {
+	bool has_private_key;
+	uint8_t public_key[WG_KEY_LEN];	/* derived from the private key */
+	uint16_t listen_port;
+	uint32_t fwmark;
+	struct wg_peer_state *peers;
+	size_t n_peers, cap_peers;
+};
+
+/* Which backend serves ifname: the kernel if rtnetlink says the link is
+ * of kind "wireguard", else UAPI if the socket answers, else NONE. The
+ * caller passes what it knows of the link (from rtnl_get_link). */
+enum wg_backend wg_backend_for(const char *ifname, bool link_is_kernel_wg);
+
+/* Read the device.  The private key never leaves this module: only the
+ * public key derived from it.  0 or -errno (reported). */
+int wg_read(enum wg_backend b, const char *ifname, struct arena *a,
+	    struct wg_device_state *out);
+
+/* Change the device to match want->iface and want->peers, sending only
+ * what cs (diff_plans(live, want)) lists: the private key when
+ * CHG_IFACE_PRIVATE_KEY or the device has none (priv != NULL), listen
+ * port, fwmark, removed peers (remove=true), added peers, and for changed
+ * peers only their changed fields (replace_allowed_ips only when the
+ * allowed IPs changed).  Unchanged peers are not mentioned, so they keep
+ * their sessions.  cs == NULL: configure everything (replace_peers).
+ * Endpoints in want must already be numeric (resolved by the caller).
+ * 0 or -errno (reported). */
+int wg_write(enum wg_backend b, const char *ifname,
+	     const struct secret_key *priv, const struct plan *want,
+	     const struct changeset *cs);
+
+/* Create the device: a kernel WireGuard link when the module is there,
+ * else start the userspace implementation (WG_QUICK_USERSPACE_IMPLEMENTATION,
+ * default "wireguard-go") and wait (up to 5 s) for its socket.  *b gets
+ * the backend.  0 or -errno (reported: missing binary, timeout). */
+int wg_create(const char *ifname, enum wg_backend *b);
+
+/* Remove the device (kernel: delete the link; userspace: delete the tun
+ * link, which ends wireguard-go, and remove a stale socket). */
+int wg_destroy(enum wg_backend b, const char *ifname);
+
+/* Fill p->iface (public_key, listen_port, fwmark) and p->peers from a
+ * device state (names NULL, locs zero, allowed IPs sorted). */
+void wg_state_to_plan(struct arena *a, const struct wg_device_state *s,
+		      struct plan *p);
+
+/* Pure: parse a UAPI "get=1" reply (key=value lines, errno=N last).
+ * 0, or -EINVAL on malformed input, or -N for errno=N. */
+int wg_uapi_parse(const char *buf, size_t len, struct arena *a,
+		  struct wg_device_state *out);
+/* Pure: the UAPI "set=1" request for wg_write's arguments. */
+void wg_uapi_build_set(struct strbuf *out, const struct secret_key *priv,
+		       const struct plan *want, const struct changeset *cs);
+/* Pure: fold one WG_CMD_GET_DEVICE reply message into *out (a device
+ * dump may span several messages).  0 or -EINVAL. */
+int wg_genl_parse(const struct nlmsghdr *nlh, struct arena *a,
+		  struct wg_device_state *out);
+
+#endif
