@@ -36,7 +36,11 @@ struct live_link {
 	char kind_name[32];	/* IFLA_INFO_KIND, "" when none */
 	bool up;
 	uint32_t mtu;
+	/* IFLA_IFALIAS is MESHC_LINK_MARK: meshc created this interface. */
+	bool meshc_mark;
 };
+
+#define MESHC_LINK_MARK "managed by meshc"
 
 /* 0 or -errno (reported). */
 int rtnl_open(struct rtnl **out);
@@ -58,6 +62,8 @@ enum rtnl_op { RTNL_ADD, RTNL_DEL, RTNL_REPLACE };
 int rtnl_link_add_wireguard(struct rtnl *r, const char *ifname);
 int rtnl_link_del(struct rtnl *r, int ifindex);
 int rtnl_link_set_up(struct rtnl *r, int ifindex);
+/* Set IFLA_IFALIAS (meshc marks the interfaces it creates). */
+int rtnl_link_set_alias(struct rtnl *r, int ifindex, const char *alias);
 int rtnl_addr(struct rtnl *r, enum rtnl_op op, int ifindex,
 	      const struct plan_address *addr);
 int rtnl_route(struct rtnl *r, enum rtnl_op op, int ifindex,
