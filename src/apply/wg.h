@@ -68,6 +68,9 @@ int wg_read(enum wg_backend b, const char *ifname, struct arena *a,
  * allowed IPs changed).  Unchanged peers are not mentioned, so they keep
  * their sessions.  cs == NULL: configure everything (replace_peers).
  * Endpoints in want must already be numeric (resolved by the caller).
+ * WireGuard cannot forget an endpoint: a changed peer whose wanted
+ * endpoint is none gets no endpoint line (nothing at all if that was its
+ * only change).  Peer order: removals first, then cs order.
  * 0 or -errno (reported). */
 int wg_write(enum wg_backend b, const char *ifname,
 	     const struct secret_key *priv, const struct plan *want,
@@ -76,11 +79,21 @@ int wg_write(enum wg_backend b, const char *ifname,
 /* Create the device: a kernel WireGuard link when the module is there,
  * else start the userspace implementation (WG_QUICK_USERSPACE_IMPLEMENTATION,
  * default "wireguard-go") and wait (up to 5 s) for its socket.  *b gets
- * the backend.  0 or -errno (reported: missing binary, timeout). */
+ * the backend.  0 or -errno (reported: missing binary, timeout).
+ * The kernel link is made here (RTM_NEWLINK) when the "wireguard" genl
+ * family resolves.  The implementation runs in its own session with
+ * stdio on /dev/null and none of meshc's descriptors; a stale socket
+ * file (nobody listening) is removed first, one that answers is another
+ * network namespace's device: -EEXIST.  The link is left down and
+ * unmarked.  Reports: "meshc: cannot start PROG for IFACE: REASON", with
+ * REASON "PROG not found (install it or set
+ * WG_QUICK_USERSPACE_IMPLEMENTATION)" for -ENOENT. */
 int wg_create(const char *ifname, enum wg_backend *b);
 
 /* Remove the device (kernel: delete the link; userspace: delete the tun
- * link, which ends wireguard-go, and remove a stale socket). */
+ * link, which ends wireguard-go, and remove a stale socket).  A link
+ * that is already gone is no error; b == WG_BACKEND_NONE is treated as
+ * userspace (a tun left without its daemon).  0 or -errno (reported). */
 int wg_destroy(enum wg_backend b, const char *ifname);
 
 /* Fill p->iface (public_key, listen_port, fwmark) and p->peers from a
@@ -88,16 +101,42 @@ int wg_destroy(enum wg_backend b, const char *ifname);
 void wg_state_to_plan(struct arena *a, const struct wg_device_state *s,
 		      struct plan *p);
 
-/* Pure: parse a UAPI "get=1" reply (key=value lines, errno=N last).
+/* Pure: parse a UAPI "get=1" reply (key=value lines, errno=N last) into
+ * *out (reset first).  Unknown keys are skipped (newer implementations);
+ * numbers out of range, bad hex, a bad allowed_ip, a peer key before any
+ * public_key or no errno line are malformed.  wireguard-go writes errno
+ * negated (errno=-22): either sign means that errno.
  * 0, or -EINVAL on malformed input, or -N for errno=N. */
 int wg_uapi_parse(const char *buf, size_t len, struct arena *a,
 		  struct wg_device_state *out);
-/* Pure: the UAPI "set=1" request for wg_write's arguments. */
+/* Pure: the UAPI "set=1" request for wg_write's arguments, appended to
+ * out.  With priv, out holds the key in hex: its buffer does not move
+ * once the key is in it, so secret_wipe(out->buf, out->cap) before
+ * strbuf_free() erases the only copy.  A peer whose public key is not
+ * valid base64 is left out (wg_write refuses such a plan). */
 void wg_uapi_build_set(struct strbuf *out, const struct secret_key *priv,
 		       const struct plan *want, const struct changeset *cs);
 /* Pure: fold one WG_CMD_GET_DEVICE reply message into *out (a device
  * dump may span several messages).  0 or -EINVAL. */
 int wg_genl_parse(const struct nlmsghdr *nlh, struct arena *a,
 		  struct wg_device_state *out);
+
+/* Pure: the WG_CMD_SET_DEVICE messages for wg_write's arguments, none
+ * larger than max bytes (family: the "wireguard" genl family id).  What
+ * does not fit one message is split as the kernel documents: the device
+ * attributes and WGDEVICE_F_REPLACE_PEERS go in the first message only;
+ * a peer continued in the next message carries only its public key and
+ * the rest of its allowed IPs.  The messages live in a and the first may
+ * hold the private key: secret_wipe each before freeing the arena.
+ * 0, -EINVAL (reported: an endpoint that is not numeric, a bad key) or
+ * -E2BIG (max cannot hold even one peer). */
+struct wg_genl_msgs {
+	struct nlmsghdr **msgs;	/* msgs[i]->nlmsg_len bytes each */
+	size_t count, cap;
+};
+int wg_genl_build_set(struct arena *a, uint16_t family, const char *ifname,
+		      const struct secret_key *priv, const struct plan *want,
+		      const struct changeset *cs, size_t max,
+		      struct wg_genl_msgs *out);
 
 #endif
