@@ -11,6 +11,22 @@
  * diff engine compares live and wanted firewalls; an expression it does
  * not recognise makes the rule decode as foreign (id "unknown"), which
  * differs from every compiled rule and so gets replaced.
+ *
+ * Canonical form (what nft_read returns = what compile_node makes):
+ *   - a family-0 rule that matches sets is two kernel rules (v4 then v6,
+ *     as the renderer prints it); the reader joins them back into the one
+ *     family-0 rule, so no expansion is needed before diff_plans;
+ *   - each rule's id (and its fw_rule family) rides in meshc's own rule
+ *     userdata next to nft's comment; nft does not print it, so `nft list`
+ *     shows exactly the renderer's comment;
+ *   - an interval set holds each prefix as its own range (no auto-merge),
+ *     so elements read back as the plan's prefixes; a prefix inside
+ *     another of the same set is left out (the outer one matches);
+ *   - sets, elements and rules carry no `why`, location or name.
+ * Anything else in the table (a foreign set or chain, a changed hook or
+ * policy, a missing set) adds an "unknown" rule, so the table is replaced.
+ * A firewall with "unknown" rules (read back, then restored) is synced
+ * without them: they are never turned into the drop they stand for.
  */
 #ifndef MESHC_APPLY_NFT_H
 #define MESHC_APPLY_NFT_H
@@ -37,7 +53,9 @@ int nft_read(struct arena *a, struct plan_firewall *fw,
 	     enum nft_table_state *state);
 
 /* Make the kernel's table equal `want` in one transaction:
- *   want == NULL          delete the table (down);
+ *   want == NULL          delete the table (down); so does a want without
+ *                         rules (the firewall nft_read leaves for a system
+ *                         without the table, e.g. a rollback target);
  *   table absent          create it whole;
  *   only set elements differ (cs has no LAYER_FIREWALL_RULES change and
  *   the table exists): add/remove just those elements;

@@ -87,6 +87,15 @@ size_t cmd_select_node(const struct model *m, const struct cmd_opts *o);
 size_t cmd_node_by_name(const struct model *m, const char *name,
 			const char *file);
 
+struct plan;
+/* Load, validate, pick the node (cmd_select_node) and compile it, for the
+ * commands that change this machine: NULL after reporting why (also for a
+ * node whose platform meshc cannot apply to). */
+struct plan *cmd_load_plan(struct arena *a, const struct cmd_opts *o,
+			   const char *path);
+/* meshc diff FILE: the live system against FILE's plan (cmd/apply.c). */
+int cmd_diff_live(const struct cmd_opts *o);
+
 typedef int (*cmd_fn)(int argc, char **argv);
 
 int cmd_validate(int argc, char **argv);
@@ -95,6 +104,9 @@ int cmd_diff(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_down(int argc, char **argv);
+int cmd_confirm(int argc, char **argv);
 int cmd_genkey(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);
 int cmd_genpsk(int argc, char **argv);

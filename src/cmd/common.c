@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/secret.h"
+#include "compile/compile.h"
 #include "load/load.h"
 #include "validate/validate.h"
 
@@ -283,4 +284,29 @@ size_t cmd_select_node(const struct model *m, const struct cmd_opts *o)
 		m->file, host);
 	list_nodes(m, stderr);
 	return MODEL_NONE;
+}
+
+struct plan *cmd_load_plan(struct arena *a, const struct cmd_opts *o,
+			   const char *path)
+{
+	struct doc doc;
+	size_t idx;
+	struct plan *p;
+
+	if (!doc_load(a, path, o, &doc))
+		return NULL;
+	idx = cmd_select_node(doc.model, o);
+	if (idx == MODEL_NONE)
+		return NULL;
+	p = compile_node(a, doc.model, idx);
+	/* apply speaks netlink and nftables: a node on another platform
+	 * gets its configuration with `compile --target wg/pf` instead. */
+	if (p->platform != PLATFORM_LINUX) {
+		fprintf(stderr,
+			"meshc %s: node '%s' runs on %s; meshc changes Linux "
+			"systems only (use compile --target wg or pf)\n",
+			o->prog, p->node, platform_name(p->platform));
+		return NULL;
+	}
+	return p;
 }

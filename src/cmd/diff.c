@@ -7,7 +7,8 @@
  * printed, so a 1,000-node mesh needs the memory of one node pair, not
  * of 2,000 plans.
  *
- * meshc diff FILE (the live system against FILE) comes with apply.
+ * meshc diff FILE (the live system against FILE) is apply's dry run:
+ * cmd_diff_live in cmd/apply.c.
  */
 #include "cmd/cmd.h"
 
@@ -172,12 +173,8 @@ int cmd_diff(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : EXIT_ERROR;
-	if (o.n_args == 1) {
-		fprintf(stderr,
-			"meshc diff: comparing with the live system comes "
-			"with meshc apply (not implemented yet)\n");
-		return EXIT_ERROR;
-	}
+	if (o.n_args == 1)
+		return cmd_diff_live(&o);
 	arena_init(&arena);
 	rc = EXIT_ERROR;
 	/* Both documents, so every diagnostic of both comes out at once. */

@@ -65,7 +65,7 @@ static void nft_set(struct strbuf *out, const struct plan_firewall *fw,
 	strbuf_printf(out, "\tset %s {\n\t\ttype %s;", fw_set_name(id, family),
 		      family == IP_V6 ? "ipv6_addr" : "ipv4_addr");
 	if (set_is_interval(s, id))
-		strbuf_puts(out, " flags interval; auto-merge;");
+		strbuf_puts(out, " flags interval;");
 	strbuf_putc(out, '\n');
 	if (s->n_elems)
 		nft_elements(out, s);

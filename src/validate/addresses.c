@@ -146,12 +146,53 @@ static void net_index_add(struct net_index *ix, const struct m_prefix *p,
 	ix->has_len[fam == IP_V4 ? 0 : 1][p->v.len] = true;
 }
 
+static void report_own_lan_overlap(struct vctx *v, const struct v_span *later,
+				   const struct v_span *earlier, void *arg)
+{
+	const struct m_prefix *lp = later->data, *ep = earlier->data;
+	const char *node = arg;
+	char a[IP_STRLEN], b[IP_STRLEN];
+
+	diag_error(v->d, lp->loc,
+		   "lan %s of '%s' overlaps its lan %s (line %u): list each "
+		   "network once",
+		   ip_prefix_str(&lp->v, a), node, ip_prefix_str(&ep->v, b),
+		   ep->loc.line);
+}
+
+/* One node's lan entries must be disjoint: the firewall's interval sets
+ * hold each network as one range, and the kernel refuses overlapping
+ * ranges. */
+static void check_own_lan_overlaps(struct vctx *v, size_t node)
+{
+	const struct m_prefix_list *lan = &v->m->nodes[node].lan;
+	struct v_span *spans;
+	size_t n = 0;
+
+	if (!lan->items || lan->count < 2)
+		return;
+	spans = arena_calloc(v->a, lan->count, sizeof(*spans));
+	for (size_t k = 0; k < lan->count; k++) {
+		if (!lan->items[k].set)
+			continue;
+		spans[n].p = lan->items[k].v;
+		spans[n].group = k;
+		spans[n].order = k;
+		spans[n].data = &lan->items[k];
+		n++;
+	}
+	v_find_overlaps(v, spans, n, report_own_lan_overlap,
+			(void *)v_node_name(v->m, node));
+}
+
 void v_check_lans(struct vctx *v)
 {
 	struct model *m = v->m;
 	struct net_index *ix = arena_alloc(v->a, sizeof(*ix));
 	size_t i, k;
 
+	for (i = 0; i < m->n_nodes; i++)
+		check_own_lan_overlaps(v, i);
 	ix->nets = arena_calloc(v->a, 2 * m->n_meshes + 1, sizeof(*ix->nets));
 	for (i = 0; i < m->n_meshes; i++) {
 		net_index_add(ix, &m->meshes[i].network, i, "network");

@@ -531,14 +531,14 @@ static const char tiny_nft[] =
 	"\tcomment \"managed by meshc\"\n"
 	"\n"
 	"\tset mesh4 {\n"
-	"\t\ttype ipv4_addr; flags interval; auto-merge;\n"
+	"\t\ttype ipv4_addr; flags interval;\n"
 	"\t\telements = {\n"
 	"\t\t\t100.64.0.0/24,\t# mesh x (line 4)\n"
 	"\t\t}\n"
 	"\t}\n"
 	"\n"
 	"\tset mesh6 {\n"
-	"\t\ttype ipv6_addr; flags interval; auto-merge;\n"
+	"\t\ttype ipv6_addr; flags interval;\n"
 	"\t}\n"
 	"\n"
 	"\tset self4 {\n"
@@ -553,19 +553,19 @@ static const char tiny_nft[] =
 	"\t}\n"
 	"\n"
 	"\tset lan4 {\n"
-	"\t\ttype ipv4_addr; flags interval; auto-merge;\n"
+	"\t\ttype ipv4_addr; flags interval;\n"
 	"\t}\n"
 	"\n"
 	"\tset lan6 {\n"
-	"\t\ttype ipv6_addr; flags interval; auto-merge;\n"
+	"\t\ttype ipv6_addr; flags interval;\n"
 	"\t}\n"
 	"\n"
 	"\tset private4 {\n"
-	"\t\ttype ipv4_addr; flags interval; auto-merge;\n"
+	"\t\ttype ipv4_addr; flags interval;\n"
 	"\t}\n"
 	"\n"
 	"\tset private6 {\n"
-	"\t\ttype ipv6_addr; flags interval; auto-merge;\n"
+	"\t\ttype ipv6_addr; flags interval;\n"
 	"\t}\n"
 	"\n"
 	"\tset incoming4 {\n"
@@ -928,11 +928,11 @@ static void test_nft_empty_set_has_no_elements_line(void **state)
 	const char *s = rendering(&out, T_NFT, &V_THREE);
 
 	(void)state;
-	assert_contains(s, "\tset lan6 {\n\t\ttype ipv6_addr; flags interval; "
-			   "auto-merge;\n\t}\n");
+	assert_contains(s, "\tset lan6 {\n\t\ttype ipv6_addr; flags interval;"
+			   "\n\t}\n");
 	assert_contains(s, "\tset routing6 {\n\t\ttype ipv6_addr;\n\t}\n");
 	assert_contains(s, "\tset mesh4 {\n\t\ttype ipv4_addr; flags "
-			   "interval; auto-merge;\n\t\telements = {\n"
+			   "interval;\n\t\telements = {\n"
 			   "\t\t\t100.64.0.0/24,\t# mesh x (line 4)\n"
 			   "\t\t\t100.64.1.0/24,\t# mesh y (line 9)\n\t\t}\n");
 	/* Host addresses print bare, in plain (non-interval) sets. */

@@ -1,0 +1,219 @@
+/* apply.c - meshc apply / diff FILE / down: lock, read, diff, converge,
+ * and roll back to the state read before the run when a step fails. */
+#include "apply/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/strbuf.h"
+
+static int ctx_open(struct apply_ctx *c, struct arena *a,
+		    const struct apply_opts *o)
+{
+	memset(c, 0, sizeof(*c));
+	c->a = a;
+	c->o = o;
+	c->st.lock_fd = -1;
+	return rtnl_open(&c->rtnl);
+}
+
+static void ctx_close(struct apply_ctx *c)
+{
+	secret_key_free(&c->priv);
+	state_unlock(&c->st);
+	if (c->rtnl)
+		rtnl_close(c->rtnl);
+}
+
+/* The key file must hold the private key of the node's public_key: a
+ * mismatch would silently cut the node off the mesh. */
+static int load_private_key(struct apply_ctx *c, const struct plan *want)
+{
+	uint8_t pub[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN + 1];
+	int err = secret_key_read_file(want->iface.private_key_file, &c->priv);
+
+	if (err)
+		return err;
+	secret_key_public(&c->priv, pub);
+	key_to_base64(pub, b64);
+	if (strcmp(b64, want->iface.public_key)) {
+		fprintf(stderr,
+			"meshc: %s holds the key of public key %s, but node "
+			"'%s' has public_key %s in %s\n",
+			want->iface.private_key_file, b64, want->node,
+			want->iface.public_key, want->document);
+		return -EKEYREJECTED;
+	}
+	return 0;
+}
+
+static void print_changes(const struct apply_ctx *c, const struct plan *old,
+			  const struct plan *new, const struct changeset *cs)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct node_diff nd = { new ? new->node : old->node, old, new, cs };
+
+	if (c->o->json) {
+		diff_render_json_open(&out);
+		if (!changeset_empty(cs))
+			diff_render_json_node(&out, &nd, true);
+		diff_render_json_close(&out, !changeset_empty(cs), 1);
+	} else if (!c->o->quiet) {
+		diff_render_text(&out, &nd, c->o->color);
+	}
+	strbuf_write(&out, stdout);
+	strbuf_free(&out);
+}
+
+/* Bring the system back to `before` (the live state read at the start).
+ * When this run created the interface, "before" had none: tear down. */
+void apply_rollback(struct apply_ctx *c, const struct plan *want,
+		    const struct live *before)
+{
+	struct changeset cs = { 0 };
+	struct live now;
+	int err;
+
+	fprintf(stderr, "meshc: rolling back to the state before this run\n");
+	err = live_read(c, want, &now);
+	if (!err && before->link.exists && !c->created) {
+		diff_plans(c->a, &now.plan, &before->plan, &cs);
+		err = converge(c, &now, &before->plan, &cs);
+	} else if (!err) {
+		/* The interface is this run's: remove it and all that hangs
+		 * on it, then give the firewall back what it had. */
+		diff_plans(c->a, &now.plan, NULL, &cs);
+		err = converge(c, &now, NULL, &cs);
+		if (!err && before->nft == NFT_TABLE_OURS)
+			err = nft_sync(NFT_TABLE_ABSENT, &before->plan.fw, NULL);
+	}
+	if (err)
+		fprintf(stderr, "meshc: ROLLBACK FAILED (%s): the system may "
+				"be between two states; run meshc apply "
+				"again\n",
+			strerror(-err));
+	else
+		fprintf(stderr, "meshc: rolled back; nothing of this run "
+				"remains\n");
+}
+
+static enum apply_result run(struct apply_ctx *c, const struct plan *want,
+			     bool read_only)
+{
+	struct changeset cs = { 0 };
+	struct live before, work;
+	struct plan *target;
+	int err;
+
+	if (!read_only) {
+		if (state_lock(c->a, want->iface.name, &c->st) ||
+		    load_private_key(c, want))
+			return APPLY_FAILED;
+		if (state_pending_pid(c->a, &c->st)) {
+			fprintf(stderr,
+				"meshc: an apply --confirm on %s is waiting "
+				"for confirmation; run meshc confirm (or wait "
+				"for it to revert) first\n",
+				want->iface.name);
+			return APPLY_FAILED;
+		}
+	} else {
+		c->st.dir = arena_printf(c->a, "%s/%s", state_run_root(),
+					 want->iface.name);
+	}
+	if (live_read(c, want, &before) ||
+	    normalize_plans(c, want, &target, &before))
+		return APPLY_FAILED;
+	diff_plans(c->a, &before.plan, target, &cs);
+	if (!changeset_affects_system(&cs)) {
+		if (c->o->json)
+			print_changes(c, &before.plan, target, &cs);
+		else if (!c->o->quiet)
+			printf("no changes\n");
+		return APPLY_NO_CHANGES;
+	}
+	print_changes(c, &before.plan, target, &cs);
+	if (read_only)
+		return APPLY_CHANGED;
+	/* converge records what it creates in its live state; `before`
+	 * stays the state to roll back to */
+	work = before;
+	err = converge(c, &work, target, &cs);
+	if (err) {
+		apply_rollback(c, want, &before);
+		return APPLY_FAILED;
+	}
+	if (c->o->confirm_seconds > 0 &&
+	    confirm_spawn(c, want, &before, c->o->confirm_seconds)) {
+		apply_rollback(c, want, &before);
+		return APPLY_FAILED;
+	}
+	if (!c->o->quiet && !c->o->json)
+		printf("applied %zu changes to %s\n", cs.count,
+		       want->iface.name);
+	return APPLY_CHANGED;
+}
+
+enum apply_result apply_plan(struct arena *a, const struct plan *want,
+			     const struct apply_opts *o)
+{
+	struct apply_ctx c;
+	enum apply_result r = APPLY_FAILED;
+
+	if (ctx_open(&c, a, o) == 0)
+		r = run(&c, want, o->dry_run);
+	ctx_close(&c);
+	return r;
+}
+
+enum apply_result apply_diff_live(struct arena *a, const struct plan *want,
+				  const struct apply_opts *o)
+{
+	struct apply_ctx c;
+	enum apply_result r = APPLY_FAILED;
+
+	if (ctx_open(&c, a, o) == 0)
+		r = run(&c, want, true);
+	ctx_close(&c);
+	return r;
+}
+
+enum apply_result apply_down(struct arena *a, const struct plan *want,
+			     const struct apply_opts *o)
+{
+	struct apply_ctx c;
+	struct changeset cs = { 0 };
+	struct live now;
+	enum apply_result r = APPLY_FAILED;
+
+	if (ctx_open(&c, a, o) || state_lock(a, want->iface.name, &c.st))
+		goto out;
+	if (state_pending_pid(a, &c.st))
+		fprintf(stderr, "meshc: note: a pending apply --confirm on %s "
+				"will find nothing to revert\n",
+			want->iface.name);
+	if (live_read(&c, want, &now))
+		goto out;
+	diff_plans(a, &now.plan, NULL, &cs);
+	if (!now.link.exists && now.nft == NFT_TABLE_ABSENT &&
+	    !changeset_affects_system(&cs)) {
+		if (!o->quiet)
+			printf("nothing to remove\n");
+		r = APPLY_NO_CHANGES;
+		goto out;
+	}
+	print_changes(&c, &now.plan, NULL, &cs);
+	if (converge(&c, &now, NULL, &cs) == 0) {
+		if (!o->quiet && !o->json)
+			printf("removed %s and everything meshc set up for "
+			       "it\n",
+			       want->iface.name);
+		r = APPLY_CHANGED;
+	}
+out:
+	ctx_close(&c);
+	return r;
+}

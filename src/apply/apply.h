@@ -1,0 +1,60 @@
+/* apply.h - make this node's live system equal a plan, and back.
+ *
+ * One loop serves apply, rollback, the confirm timer's revert and down:
+ *   read the live system into a plan (live_read),
+ *   diff it against the target with the one diff engine,
+ *   send only the difference (converge).
+ * A failure half-way converges back to the state read before the run.
+ */
+#ifndef MESHC_APPLY_APPLY_H
+#define MESHC_APPLY_APPLY_H
+
+#include <stdbool.h>
+
+#include "apply/nft.h"
+#include "apply/rtnl.h"
+#include "apply/state.h"
+#include "apply/wg.h"
+#include "base/secret.h"
+#include "diff/diff.h"
+#include "plan/plan.h"
+
+/* What is on the system for one plan's interface. */
+struct live {
+	struct plan plan;	/* the live state as a plan, sorted */
+	struct live_link link;
+	enum wg_backend wg;
+	enum nft_table_state nft;
+	bool has_private_key;
+};
+
+struct apply_opts {
+	bool dry_run;
+	long confirm_seconds;	/* -1: no try mode */
+	bool json;
+	bool color;
+	int quiet;
+	int verbose;
+};
+
+enum apply_result {
+	APPLY_NO_CHANGES,
+	APPLY_CHANGED,		/* applied; or, for dry-run/diff, would change */
+	APPLY_FAILED,		/* rolled back, reported */
+};
+
+/* meshc apply: converge to `want`; private key from want's key file. */
+enum apply_result apply_plan(struct arena *a, const struct plan *want,
+			     const struct apply_opts *o);
+/* meshc diff FILE: what apply would change (reads only, no lock). */
+enum apply_result apply_diff_live(struct arena *a, const struct plan *want,
+				  const struct apply_opts *o);
+/* meshc down: remove everything meshc set up for `want`'s interface and
+ * put changed sysctls back. */
+enum apply_result apply_down(struct arena *a, const struct plan *want,
+			     const struct apply_opts *o);
+/* meshc confirm: keep pending try-mode applies (iface NULL: the only one;
+ * node: pick by node name).  0, or 1 after an error message. */
+int apply_confirm(struct arena *a, const char *iface, const char *node);
+
+#endif

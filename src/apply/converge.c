@@ -1,0 +1,242 @@
+/* converge.c - send a change set to the system.
+ *
+ * Order matters for safety, not only for dependencies:
+ *   up:   firewall first (so forwarding never runs without meshc's rules,
+ *         and revocations take effect before anything else), then the
+ *         interface and WireGuard, addresses, routes, rules, and the
+ *         sysctls last (forwarding is switched on once everything that
+ *         restricts it is in place);
+ *   down: the reverse: sysctls back first, the firewall table last.
+ */
+#include "apply/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int apply_fault(const char *step)
+{
+#ifdef MESHC_FAULT_INJECTION
+	const char *f = getenv("MESHC_FAULT");
+
+	if (f && !strcmp(f, step)) {
+		fprintf(stderr, "meshc: injected fault at step '%s'\n", step);
+		return -EIO;
+	}
+#else
+	(void)step;
+#endif
+	return 0;
+}
+
+static bool layer_changes(const struct changeset *cs, enum change_layer l)
+{
+	size_t first, n = changeset_layer(cs, l, &first);
+
+	for (size_t i = first; i < first + n; i++)
+		if (!change_is_cosmetic(&cs->items[i]))
+			return true;
+	return false;
+}
+
+static bool wants_private_key(const struct apply_ctx *c, const struct live *lv,
+			      const struct changeset *cs)
+{
+	size_t first, n = changeset_layer(cs, LAYER_INTERFACE, &first);
+
+	if (c->created || !lv->has_private_key)
+		return true;
+	for (size_t i = first; i < first + n; i++)
+		if (cs->items[i].what & CHG_IFACE_PRIVATE_KEY)
+			return true;
+	return false;
+}
+
+static int converge_interface(struct apply_ctx *c, struct live *lv,
+			      const struct plan *target,
+			      const struct changeset *cs)
+{
+	const char *ifname = target->iface.name;
+	int err;
+
+	if (!lv->link.exists) {
+		if ((err = apply_fault("create")))
+			return err;
+		err = wg_create(ifname, &lv->wg);
+		if (err)
+			return err;
+		c->created = true;
+		err = rtnl_get_link(c->rtnl, ifname, &lv->link);
+		if (!err && !lv->link.exists)
+			err = -ENODEV;
+		if (!err)
+			err = rtnl_link_set_alias(c->rtnl, lv->link.ifindex,
+						  MESHC_LINK_MARK);
+		if (err)
+			return err;
+	}
+	if (!c->created && !layer_changes(cs, LAYER_INTERFACE) &&
+	    !layer_changes(cs, LAYER_PEERS) && lv->has_private_key)
+		return 0;
+	if ((err = apply_fault("wireguard")))
+		return err;
+	return wg_write(lv->wg, ifname,
+			wants_private_key(c, lv, cs) ? &c->priv : NULL, target,
+			c->created ? NULL : cs);
+}
+
+/* Run the changes of one layer; removes first so that a re-add of the
+ * same key (e.g. another prefix length) does not collide. */
+static int converge_layer(struct apply_ctx *c, struct live *lv,
+			  const struct changeset *cs, enum change_layer layer)
+{
+	size_t first, n = changeset_layer(cs, layer, &first);
+	int err = 0;
+
+	for (int pass = 0; pass < 2 && !err; pass++) {
+		for (size_t i = first; i < first + n && !err; i++) {
+			const struct change *ch = &cs->items[i];
+			bool removal = ch->op == CHANGE_REMOVE;
+
+			if (removal != (pass == 0) || change_is_cosmetic(ch))
+				continue;
+			switch (layer) {
+			case LAYER_ADDRESSES:
+				err = rtnl_addr(c->rtnl,
+						removal ? RTNL_DEL : RTNL_ADD,
+						lv->link.ifindex,
+						removal ? ch->old.addr
+							: ch->new.addr);
+				break;
+			case LAYER_ROUTES:
+				err = rtnl_route(c->rtnl,
+						 removal ? RTNL_DEL
+						 : ch->op == CHANGE_ADD
+							 ? RTNL_ADD
+							 : RTNL_REPLACE,
+						 lv->link.ifindex,
+						 removal ? ch->old.route
+							 : ch->new.route);
+				break;
+			case LAYER_RULES:
+				if (ch->op == CHANGE_MODIFY)
+					err = rtnl_rule(c->rtnl, RTNL_DEL,
+							ch->old.rule);
+				if (!err)
+					err = rtnl_rule(c->rtnl,
+							removal ? RTNL_DEL
+								: RTNL_ADD,
+							removal ? ch->old.rule
+								: ch->new.rule);
+				break;
+			default:
+				break;
+			}
+		}
+	}
+	if (!err)
+		err = apply_fault(change_layer_name(layer));
+	return err;
+}
+
+/* Sysctls: a new value is written after saving the one it replaces; a
+ * sysctl the target no longer wants gets its saved value back. */
+static int converge_sysctls(struct apply_ctx *c, const struct changeset *cs)
+{
+	size_t first, n = changeset_layer(cs, LAYER_SYSCTLS, &first);
+	int err = 0;
+
+	for (size_t i = first; i < first + n && !err; i++) {
+		const struct change *ch = &cs->items[i];
+		const char *saved = NULL;
+
+		if (ch->op == CHANGE_REMOVE) {
+			state_saved_sysctl(c->a, &c->st, ch->old.sysctl->key,
+					   &saved);
+			if (saved && strcmp(saved, ch->old.sysctl->value))
+				err = sysctl_write(ch->old.sysctl->key, saved);
+			continue;
+		}
+		if (ch->old.sysctl)
+			err = state_save_sysctl(c->a, &c->st,
+						ch->new.sysctl->key,
+						ch->old.sysctl->value);
+		if (!err)
+			err = sysctl_write(ch->new.sysctl->key,
+					   ch->new.sysctl->value);
+	}
+	if (!err)
+		err = apply_fault("sysctls");
+	return err;
+}
+
+static int converge_firewall(struct apply_ctx *c, struct live *lv,
+			     const struct plan *target,
+			     const struct changeset *cs)
+{
+	int err;
+
+	if (!layer_changes(cs, LAYER_FIREWALL_SETS) &&
+	    !layer_changes(cs, LAYER_FIREWALL_RULES) &&
+	    (target || lv->nft == NFT_TABLE_ABSENT))
+		return 0;
+	if ((err = apply_fault("firewall")))
+		return err;
+	err = nft_sync(lv->nft, target ? &target->fw : NULL, cs);
+	(void)c;
+	return err;
+}
+
+static int converge_up(struct apply_ctx *c, struct live *lv,
+		       const struct plan *target, const struct changeset *cs)
+{
+	int err;
+
+	if ((err = converge_firewall(c, lv, target, cs)) ||
+	    (err = converge_interface(c, lv, target, cs)) ||
+	    (err = converge_layer(c, lv, cs, LAYER_ADDRESSES)))
+		return err;
+	if (!lv->link.up) {
+		err = rtnl_link_set_up(c->rtnl, lv->link.ifindex);
+		if (err)
+			return err;
+		lv->link.up = true;
+	}
+	if ((err = converge_layer(c, lv, cs, LAYER_ROUTES)) ||
+	    (err = converge_layer(c, lv, cs, LAYER_RULES)) ||
+	    (err = converge_sysctls(c, cs)))
+		return err;
+	return 0;
+}
+
+/* Tear down keeps going after an error, so that as much as possible goes;
+ * the first error is returned. */
+static int converge_down(struct apply_ctx *c, struct live *lv,
+			 const struct changeset *cs)
+{
+	int err, first_err = 0;
+
+	err = converge_sysctls(c, cs);
+	first_err = first_err ? first_err : err;
+	err = converge_layer(c, lv, cs, LAYER_RULES);
+	first_err = first_err ? first_err : err;
+	err = converge_layer(c, lv, cs, LAYER_ROUTES);
+	first_err = first_err ? first_err : err;
+	if (lv->link.exists) {
+		err = wg_destroy(lv->wg, lv->plan.iface.name);
+		first_err = first_err ? first_err : err;
+	}
+	err = converge_firewall(c, lv, NULL, cs);
+	first_err = first_err ? first_err : err;
+	if (!first_err)
+		state_forget_sysctls(c->a, &c->st);
+	return first_err;
+}
+
+int converge(struct apply_ctx *c, struct live *lv, const struct plan *target,
+	     const struct changeset *cs)
+{
+	return target ? converge_up(c, lv, target, cs)
+		      : converge_down(c, lv, cs);
+}

@@ -1,0 +1,196 @@
+/* live.c - read the live system into a plan (the same type the compiler
+ * makes), so that one diff engine compares what is with what should be. */
+#include "apply/internal.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Another interface's routes carry meshc's protocol too when a host has
+ * several meshes; this plan owns only those through its interface. */
+static void keep_own_routes(struct plan *p, const char *ifname)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < p->n_routes; i++)
+		if (p->routes[i].dev && !strcmp(p->routes[i].dev, ifname))
+			p->routes[out++] = p->routes[i];
+	p->n_routes = out;
+}
+
+/* The sysctls the plan wants, and those meshc changed earlier (their
+ * saved values are what `down` or a revoked grant put back). */
+static int read_sysctls(struct apply_ctx *c, const struct plan *want,
+			struct plan *p)
+{
+	static const char *const ours[] = {
+		"net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding",
+		"net.ipv4.conf.all.src_valid_mark", "net.inet.ip.forwarding",
+		"net.inet6.ip6.forwarding",
+	};
+	struct plan keys = { 0 };
+	size_t cap = 0;
+
+	for (size_t i = 0; i < want->n_sysctls; i++)
+		*(struct plan_sysctl *)arena_push(c->a, &keys.sysctls,
+						  &keys.n_sysctls, &cap,
+						  sizeof(struct plan_sysctl)) =
+			want->sysctls[i];
+	for (size_t i = 0; c->st.dir && i < sizeof(ours) / sizeof(*ours); i++) {
+		const char *saved;
+		bool listed = false;
+
+		for (size_t j = 0; j < want->n_sysctls; j++)
+			listed |= !strcmp(want->sysctls[j].key, ours[i]);
+		if (listed || state_saved_sysctl(c->a, &c->st, ours[i], &saved) ||
+		    !saved)
+			continue;
+		((struct plan_sysctl *)arena_push(c->a, &keys.sysctls,
+						  &keys.n_sysctls, &cap,
+						  sizeof(struct plan_sysctl)))
+			->key = ours[i];
+	}
+	return sysctl_read_plan(c->a, &keys, p);
+}
+
+int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
+{
+	const char *ifname = want->iface.name;
+	struct wg_device_state wg = { 0 };
+	int err;
+
+	memset(lv, 0, sizeof(*lv));
+	lv->plan.node = want->node;
+	lv->plan.mesh = want->mesh;
+	lv->plan.document = want->document;
+	lv->plan.platform = want->platform;
+	err = rtnl_get_link(c->rtnl, ifname, &lv->link);
+	if (err)
+		return err;
+	if (lv->link.exists) {
+		if (lv->link.kind == LINK_OTHER || !lv->link.meshc_mark) {
+			fprintf(stderr,
+				"meshc: interface %s exists and is not managed "
+				"by meshc (kind '%s'%s); refusing to touch it\n",
+				ifname, lv->link.kind_name,
+				lv->link.meshc_mark ? "" : ", no meshc mark");
+			return -EEXIST;
+		}
+		lv->wg = wg_backend_for(ifname,
+					lv->link.kind == LINK_WIREGUARD);
+		if (lv->wg == WG_BACKEND_NONE) {
+			fprintf(stderr,
+				"meshc: interface %s exists but no WireGuard "
+				"implementation answers for it (%s/%s.sock); "
+				"run meshc down, then apply again\n",
+				ifname, WG_UAPI_DIR, ifname);
+			return -ENOTCONN;
+		}
+		err = wg_read(lv->wg, ifname, c->a, &wg);
+		if (err)
+			return err;
+		wg_state_to_plan(c->a, &wg, &lv->plan);
+		lv->has_private_key = wg.has_private_key;
+	}
+	lv->plan.iface.name = ifname;
+	lv->plan.iface.private_key_file = want->iface.private_key_file;
+	err = rtnl_read_plan(c->rtnl, c->a, ifname,
+			     lv->link.exists ? lv->link.ifindex : 0, &lv->plan);
+	if (err)
+		return err;
+	keep_own_routes(&lv->plan, ifname);
+	err = read_sysctls(c, want, &lv->plan);
+	if (err)
+		return err;
+	err = nft_read(c->a, &lv->plan.fw, &lv->nft);
+	if (err)
+		return err;
+	if (lv->nft == NFT_TABLE_FOREIGN) {
+		fprintf(stderr, "meshc: nftables table inet %s exists and is "
+				"not managed by meshc; refusing to touch it\n",
+			MESHC_NFT_TABLE);
+		return -EEXIST;
+	}
+	plan_sort(&lv->plan);
+	return 0;
+}
+
+/* "host:port" -> the numeric form WireGuard reports ("1.2.3.4:51820",
+ * "[2001:db8::1]:51820"), so a DNS endpoint compares with the live one. */
+static const char *resolve_endpoint(struct arena *a, const char *endpoint)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL;
+	const char *colon = strrchr(endpoint, ':');
+	char host[256], num[IP_STRLEN];
+	const char *out = NULL;
+	size_t hlen;
+	int rc;
+
+	if (!colon)
+		return NULL;
+	hlen = (size_t)(colon - endpoint);
+	if (endpoint[0] == '[' && hlen >= 2 && endpoint[hlen - 1] == ']')
+		endpoint++, hlen -= 2;
+	if (hlen >= sizeof(host))
+		return NULL;
+	memcpy(host, endpoint, hlen);
+	host[hlen] = '\0';
+	rc = getaddrinfo(host, colon + 1, &hints, &res);
+	if (rc) {
+		fprintf(stderr, "meshc: cannot resolve endpoint %s: %s\n",
+			host, gai_strerror(rc));
+		return NULL;
+	}
+	if (res->ai_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (void *)res->ai_addr;
+		struct ip_addr ip = { .family = IP_V6 };
+
+		memcpy(ip.b, &s6->sin6_addr, 16);
+		out = arena_printf(a, "[%s]:%s", ip_addr_str(&ip, num),
+				   colon + 1);
+	} else if (res->ai_family == AF_INET) {
+		struct sockaddr_in *s4 = (void *)res->ai_addr;
+		struct ip_addr ip = { .family = IP_V4 };
+
+		memcpy(ip.b, &s4->sin_addr, 4);
+		out = arena_printf(a, "%s:%s", ip_addr_str(&ip, num),
+				   colon + 1);
+	}
+	freeaddrinfo(res);
+	return out;
+}
+
+int normalize_plans(struct apply_ctx *c, const struct plan *want,
+		    struct plan **want_out, struct live *lv)
+{
+	struct plan *w = arena_alloc(c->a, sizeof(*w));
+	struct strmap by_key;
+
+	*w = *want;
+	w->peers = arena_calloc(c->a, want->n_peers + 1, sizeof(*w->peers));
+	memcpy(w->peers, want->peers, want->n_peers * sizeof(*w->peers));
+	strmap_init(&by_key, c->a);
+	for (size_t i = 0; i < w->n_peers; i++) {
+		struct plan_peer *peer = &w->peers[i];
+
+		strmap_put(&by_key, peer->public_key, i);
+		if (!peer->endpoint)
+			continue;
+		peer->endpoint = resolve_endpoint(c->a, peer->endpoint);
+		if (!peer->endpoint)
+			return -EINVAL;
+	}
+	/* A peer without a documented endpoint roams: whatever endpoint
+	 * WireGuard learned for it is not a difference. */
+	for (size_t i = 0; i < lv->plan.n_peers; i++) {
+		size_t j;
+
+		if (!strmap_get(&by_key, lv->plan.peers[i].public_key, &j) ||
+		    !w->peers[j].endpoint)
+			lv->plan.peers[i].endpoint = NULL;
+	}
+	*want_out = w;
+	return 0;
+}

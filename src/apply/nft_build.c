@@ -1,0 +1,881 @@
+/* nft_build.c - a plan's firewall as one nf_tables batch (libnftnl).
+ *
+ * The objects are the ones `nft -f` makes from the renderer's file
+ * (render/nft.c): the same table comment, sets, chains, priorities and,
+ * expression for expression, the same rules, so `nft list table inet
+ * meshc` cannot tell the two apart.  Two differences, both invisible to
+ * nft's listing: each rule carries meshc's id in its userdata (the reader
+ * needs it), and interval sets hold every prefix as its own range (no
+ * auto-merge: merged ranges could not be read back into the plan's
+ * prefixes, and element-only updates need one range per prefix).
+ *
+ * A batch is always one transaction: a whole table (deleted and declared
+ * anew when it exists), or only the set elements that changed.
+ */
+#include "apply/nft_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter_ipv4.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/udata.h>
+
+#include "diff/diff.h"
+
+/* Batch pages: a page holds many messages; one message (at most ~64 KiB,
+ * an element list) always fits in the overrun. */
+#define NFT_BATCH_PAGE (1u << 20)
+#define NFT_BATCH_OVERRUN (UINT16_MAX + 4096u)
+
+/* nft's byte order code for a set key in network order (BYTEORDER_BIG_
+ * ENDIAN), kept in the set's userdata so nft prints the addresses. */
+#define NFT_BYTEORDER_BIG_ENDIAN 2
+/* nft's datatype numbers (TYPE_IPADDR, TYPE_IP6ADDR). */
+#define NFT_TYPE_IPADDR 7
+#define NFT_TYPE_IP6ADDR 8
+
+void nft_report(const char *what, int err, const char *detail)
+{
+	fprintf(stderr, "meshc: nftables: %s", what);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	if (detail && detail[0])
+		fprintf(stderr, ": %s", detail);
+	fputc('\n', stderr);
+}
+
+/* libnftnl allocations fail only without memory; like the arena, meshc
+ * gives up then rather than thread the failure through every builder. */
+static void *must(void *p)
+{
+	if (!p) {
+		fprintf(stderr, "meshc: out of memory\n");
+		abort();
+	}
+	return p;
+}
+
+/* ---- what the renderer declares ---------------------------------------- */
+
+bool nft_set_id_is_interval(enum fw_set_id id)
+{
+	return id == FW_SET_MESH || id == FW_SET_LAN || id == FW_SET_PRIVATE;
+}
+
+bool nft_set_is_interval(const struct fw_set *s, enum fw_set_id id)
+{
+	if (nft_set_id_is_interval(id))
+		return true;
+	/* A network in a host set would be refused by a plain set. */
+	for (size_t i = 0; i < s->n_elems; i++) {
+		const struct ip_prefix *x = &s->elems[i].prefix;
+
+		if (x->len != ip_bits(x->addr.family))
+			return true;
+	}
+	return false;
+}
+
+bool nft_chain_hook(enum fw_chain c, struct nft_chain_hook *out)
+{
+	switch (c) {
+	case FW_CHAIN_INPUT:
+		*out = (struct nft_chain_hook){ "filter", NF_INET_LOCAL_IN,
+						NF_IP_PRI_FILTER };
+		return true;
+	case FW_CHAIN_FORWARD:
+		*out = (struct nft_chain_hook){ "filter", NF_INET_FORWARD,
+						NF_IP_PRI_FILTER };
+		return true;
+	case FW_CHAIN_POSTROUTING:
+		*out = (struct nft_chain_hook){ "nat", NF_INET_POST_ROUTING,
+						NF_IP_PRI_NAT_SRC };
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool nft_chain_wanted(const struct plan_firewall *fw, enum fw_chain c)
+{
+	if (c != FW_CHAIN_POSTROUTING || fw->nat)
+		return true;
+	for (size_t i = 0; i < fw->n_rules; i++)
+		if (fw->rules[i].chain == c)
+			return true;
+	return false;
+}
+
+/* As render_clean(): printable ASCII, '"' as '\''. */
+static size_t put_clean(char *out, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s && s[i] && i < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"')
+			c = '\'';
+		else if (c < 0x20 || c > 0x7e)
+			c = '?';
+		out[i] = (char)c;
+	}
+	return i;
+}
+
+void nft_rule_comment(const struct fw_rule *r, char out[NFT_COMMENT_MAX + 1])
+{
+	bool text = r->comment && r->comment[0];
+	int n = 0;
+
+	out[0] = '\0';
+	if (r->spec_rule > 0)
+		n = snprintf(out, NFT_COMMENT_MAX + 1, "rule %d%s",
+			     r->spec_rule, text ? ": " : "");
+	if (n < 0 || n >= NFT_COMMENT_MAX)
+		n = 0;
+	n += (int)put_clean(out + n, r->comment, NFT_COMMENT_MAX - (size_t)n);
+	out[n] = '\0';
+}
+
+/* ---- the batch ----------------------------------------------------------- */
+
+int nft_batch_init(struct nft_batch *b, uint32_t seq)
+{
+	memset(b, 0, sizeof(*b));
+	arena_init(&b->a);
+	b->nb = nftnl_batch_alloc(NFT_BATCH_PAGE, NFT_BATCH_OVERRUN);
+	if (!b->nb) {
+		arena_free(&b->a);
+		return -ENOMEM;
+	}
+	b->seq_begin = seq;
+	nftnl_batch_begin(nftnl_batch_buffer(b->nb), seq);
+	if (nftnl_batch_update(b->nb) < 0) {
+		nft_batch_free(b);
+		return -ENOMEM;
+	}
+	b->next_seq = seq + 1;
+	return 0;
+}
+
+void nft_batch_free(struct nft_batch *b)
+{
+	if (b->nb)
+		nftnl_batch_free(b->nb);
+	b->nb = NULL;
+	arena_free(&b->a);
+}
+
+void nft_batch_close(struct nft_batch *b)
+{
+	if (b->closed)
+		return;
+	nftnl_batch_end(nftnl_batch_buffer(b->nb), b->next_seq++);
+	/* Only a failed page allocation fails, and the end message is tiny:
+	 * it already sits in the overrun of the current page. */
+	(void)nftnl_batch_update(b->nb);
+	b->closed = true;
+}
+
+const struct nft_msg *nft_batch_msg(const struct nft_batch *b, uint32_t seq)
+{
+	uint32_t i = seq - (b->seq_begin + 1);
+
+	return i < b->n_msgs ? &b->msgs[i] : NULL;
+}
+
+size_t nft_batch_count(const struct nft_batch *b, uint16_t type)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->n_msgs; i++)
+		n += b->msgs[i].type == type;
+	return n;
+}
+
+/* Every message asks for an ACK, so the sender can check each one. */
+static struct nlmsghdr *msg_start(struct nft_batch *b, uint16_t type,
+				  uint16_t flags, const char *what)
+{
+	struct nft_msg *m = arena_push(&b->a, &b->msgs, &b->n_msgs,
+				       &b->cap_msgs, sizeof(*m));
+
+	m->type = type;
+	m->seq = b->next_seq++;
+	m->what = what;
+	return nftnl_nlmsg_build_hdr(nftnl_batch_buffer(b->nb), type,
+				     NFPROTO_INET, flags | NLM_F_ACK, m->seq);
+}
+
+static int msg_end(struct nft_batch *b)
+{
+	if (nftnl_batch_update(b->nb) < 0) {
+		nft_report("batch", ENOMEM, NULL);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---- table --------------------------------------------------------------- */
+
+static const char *table_what = "table inet " MESHC_NFT_TABLE;
+
+static int add_table_msg(struct nft_batch *b, uint16_t type, uint16_t flags)
+{
+	struct nftnl_table *t = must(nftnl_table_alloc());
+	struct nlmsghdr *nlh;
+
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, MESHC_NFT_TABLE);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	if (type == NFT_MSG_NEWTABLE) {
+		struct nftnl_udata_buf *ud = must(
+			nftnl_udata_buf_alloc(NFT_UDATA_MAX));
+
+		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, 0);
+		nftnl_udata_put_strz(ud, NFTNL_UDATA_TABLE_COMMENT,
+				     MESHC_NFT_MARK);
+		nftnl_table_set_data(t, NFTNL_TABLE_USERDATA,
+				     nftnl_udata_buf_data(ud),
+				     nftnl_udata_buf_len(ud));
+		nftnl_udata_buf_free(ud);
+	}
+	nlh = msg_start(b, type, flags, table_what);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	return msg_end(b);
+}
+
+/* ---- sets and elements ------------------------------------------------- */
+
+static unsigned key_len(uint8_t family)
+{
+	return family == IP_V6 ? 16 : 4;
+}
+
+static int add_set_msg(struct nft_batch *b, enum fw_set_id id, uint8_t family,
+		       bool interval)
+{
+	const char *name = fw_set_name(id, family);
+	struct nftnl_set *s = must(nftnl_set_alloc());
+	struct nftnl_udata_buf *ud = must(nftnl_udata_buf_alloc(NFT_UDATA_MAX));
+	struct nlmsghdr *nlh;
+
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, MESHC_NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, family == IP_V6 ?
+				 NFT_TYPE_IP6ADDR : NFT_TYPE_IPADDR);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len(family));
+	/* The kernel wants a transaction-local id for every new set. */
+	nftnl_set_set_u32(s, NFTNL_SET_ID, b->next_seq);
+	if (interval)
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
+			    NFT_BYTEORDER_BIG_ENDIAN);
+	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
+			   nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
+	nlh = msg_start(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
+			arena_printf(&b->a, "set %s", name));
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return msg_end(b);
+}
+
+static void put_elem(struct nftnl_set *s, const uint8_t *key, unsigned len,
+		     uint32_t flags, bool open)
+{
+	struct nftnl_set_elem *e = must(nftnl_set_elem_alloc());
+
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
+	if (flags)
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, flags);
+	if (open) {
+		/* As nft: the range has no end element, so say it is open. */
+		struct nftnl_udata_buf *ud = must(nftnl_udata_buf_alloc(16));
+
+		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_ELEM_FLAGS,
+				    NFTNL_SET_ELEM_F_INTERVAL_OPEN);
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA,
+				   nftnl_udata_buf_data(ud),
+				   nftnl_udata_buf_len(ud));
+		nftnl_udata_buf_free(ud);
+	}
+	nftnl_set_elem_add(s, e);
+}
+
+static void put_prefix(struct nftnl_set *s, const struct ip_prefix *p,
+		       bool interval)
+{
+	unsigned len = key_len(p->addr.family);
+	uint8_t start[16], end[16];
+	bool open;
+
+	if (!interval) {
+		put_elem(s, p->addr.b, len, 0, false);
+		return;
+	}
+	open = nft_prefix_bounds(p, start, end);
+	put_elem(s, start, len, 0, open);
+	if (!open)
+		put_elem(s, end, len, NFT_SET_ELEM_INTERVAL_END, false);
+}
+
+/* Element messages for one set: n prefixes, NFT_ELEMS_PER_MSG a message. */
+static int add_elem_msgs(struct nft_batch *b, uint16_t type, enum fw_set_id id,
+			 uint8_t family, bool interval,
+			 const struct ip_prefix *const *pfx, size_t n)
+{
+	const char *name = fw_set_name(id, family);
+	const char *what = arena_printf(&b->a, "elements of set %s", name);
+
+	for (size_t i = 0; i < n; i += NFT_ELEMS_PER_MSG) {
+		struct nftnl_set *s = must(nftnl_set_alloc());
+		struct nlmsghdr *nlh;
+		int err;
+
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, MESHC_NFT_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+		for (size_t k = i; k < n && k < i + NFT_ELEMS_PER_MSG; k++)
+			put_prefix(s, pfx[k], interval);
+		nlh = msg_start(b, type,
+				type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
+				what);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		if ((err = msg_end(b)))
+			return err;
+	}
+	return 0;
+}
+
+/* Prefixes of a sorted set as the kernel should hold them: repeats once,
+ * and in an interval set no prefix inside another (overlapping ranges are
+ * refused; the outer one already matches every address of the inner). */
+static size_t set_prefixes(struct arena *a, const struct fw_set *s,
+			   bool interval, const struct ip_prefix ***out)
+{
+	const struct ip_prefix **v = arena_calloc(a, s->n_elems + 1,
+						  sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_elems; i++) {
+		const struct ip_prefix *p = &s->elems[i].prefix;
+
+		if (n && !ip_prefix_cmp(v[n - 1], p))
+			continue;
+		/* Sorted: a prefix that covers p is the last one kept. */
+		if (n && interval && ip_prefix_covers(v[n - 1], p))
+			continue;
+		v[n++] = p;
+	}
+	*out = v;
+	return n;
+}
+
+static int add_set(struct nft_batch *b, const struct plan_firewall *fw,
+		   enum fw_set_id id, uint8_t family)
+{
+	const struct fw_set *s = &fw->sets[id][family == IP_V6];
+	bool interval = nft_set_is_interval(s, id);
+	const struct ip_prefix **pfx;
+	size_t n = set_prefixes(&b->a, s, interval, &pfx);
+	int err;
+
+	if ((err = add_set_msg(b, id, family, interval)))
+		return err;
+	return add_elem_msgs(b, NFT_MSG_NEWSETELEM, id, family, interval, pfx,
+			     n);
+}
+
+/* ---- chains -------------------------------------------------------------- */
+
+static int add_chain(struct nft_batch *b, enum fw_chain c)
+{
+	struct nftnl_chain *ch = must(nftnl_chain_alloc());
+	struct nft_chain_hook hook;
+	struct nlmsghdr *nlh;
+
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, MESHC_NFT_TABLE);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, fw_chain_name(c));
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	if (nft_chain_hook(c, &hook)) {
+		nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, hook.type);
+		nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, hook.hooknum);
+		nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, hook.prio);
+		nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	}
+	nlh = msg_start(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
+			arena_printf(&b->a, "chain %s", fw_chain_name(c)));
+	nftnl_chain_nlmsg_build_payload(nlh, ch);
+	nftnl_chain_free(ch);
+	return msg_end(b);
+}
+
+/* ---- rules --------------------------------------------------------------- */
+
+static void add_expr(struct nftnl_rule *nr, const char *name,
+		     struct nftnl_expr **out)
+{
+	*out = must(nftnl_expr_alloc(name));
+	nftnl_rule_add_expr(nr, *out);
+}
+
+static void add_meta(struct nftnl_rule *nr, uint32_t key)
+{
+	struct nftnl_expr *e;
+
+	add_expr(nr, "meta", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+}
+
+static void add_cmp(struct nftnl_rule *nr, uint32_t op, const void *data,
+		    uint32_t len)
+{
+	struct nftnl_expr *e;
+
+	add_expr(nr, "cmp", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+}
+
+static void add_iface(struct nftnl_rule *nr, uint32_t key, const char *name,
+		      bool neq)
+{
+	char buf[NFT_IFNAMSIZ] = { 0 };
+
+	memcpy(buf, name, strlen(name));
+	add_meta(nr, key);
+	add_cmp(nr, neq ? NFT_CMP_NEQ : NFT_CMP_EQ, buf, sizeof(buf));
+}
+
+/* `ct state established,related`, as nft encodes it: a bit test. */
+static void add_ct_established(struct nftnl_rule *nr)
+{
+	uint32_t mask = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
+			NF_CT_STATE_BIT(IP_CT_RELATED);
+	uint32_t zero = 0;
+	struct nftnl_expr *e;
+
+	add_expr(nr, "ct", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	add_expr(nr, "bitwise", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+	add_cmp(nr, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
+static void add_nfproto(struct nftnl_rule *nr, uint8_t family)
+{
+	uint8_t proto = family == IP_V6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+
+	add_meta(nr, NFT_META_NFPROTO);
+	add_cmp(nr, NFT_CMP_EQ, &proto, sizeof(proto));
+}
+
+/* `ip saddr @set`: the address from the network header, looked up. */
+static void add_addr_lookup(struct nftnl_rule *nr, uint8_t family, bool src,
+			    int set_id)
+{
+	uint32_t off = family == IP_V6 ? (src ? 8 : 24) : (src ? 12 : 16);
+	struct nftnl_expr *e;
+
+	add_expr(nr, "payload", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+			   NFT_PAYLOAD_NETWORK_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, key_len(family));
+	add_expr(nr, "lookup", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
+			   fw_set_name(set_id, family));
+}
+
+static void add_verdict(struct nftnl_rule *nr, const struct fw_rule *r)
+{
+	struct nftnl_expr *e;
+
+	if (r->verdict == FW_MASQUERADE) {
+		add_expr(nr, "masq", &e);
+		return;
+	}
+	add_expr(nr, "immediate", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	switch (r->verdict) {
+	case FW_ACCEPT:
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+		break;
+	case FW_DROP:
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
+		break;
+	default:
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NFT_JUMP);
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN,
+				   fw_chain_name(r->target));
+		break;
+	}
+}
+
+/* The interface a match names, as the renderer resolves it; *name NULL
+ * for FW_IF_ANY.  -EINVAL (reported) for a name nft could not match. */
+static int iface_match(const struct plan_firewall *fw, enum fw_iface which,
+		       const char **name, bool *neq)
+{
+	*name = NULL;
+	*neq = false;
+	switch (which) {
+	case FW_IF_ANY:
+		return 0;
+	case FW_IF_MESH:
+		*name = fw->iface;
+		break;
+	case FW_IF_NOT_MESH:
+		*name = fw->iface;
+		*neq = true;
+		break;
+	case FW_IF_UPLINK:
+		/* No uplink: any interface but the mesh is the way out. */
+		*name = fw->uplink ? fw->uplink : fw->iface;
+		*neq = !fw->uplink;
+		break;
+	}
+	if (!*name || !(*name)[0] || strlen(*name) >= NFT_IFNAMSIZ) {
+		nft_report("firewall", EINVAL,
+			   *name ? "interface name longer than 15 bytes"
+				 : "no mesh interface name");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int put_rule_udata(struct nftnl_rule *nr, const struct fw_rule *r)
+{
+	struct nftnl_udata_buf *ud = must(nftnl_udata_buf_alloc(NFT_UDATA_MAX));
+	char comment[NFT_COMMENT_MAX + 1];
+	bool ok = true;
+
+	nft_rule_comment(r, comment);
+	if (comment[0])
+		ok = nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT,
+					  comment);
+	if (ok && r->id)
+		ok = nftnl_udata_put_strz(ud, NFT_UDATA_MESHC_ID, r->id);
+	if (ok)
+		ok = nftnl_udata_put(ud, NFT_UDATA_MESHC_FAMILY, 1,
+				     &r->family);
+	if (ok)
+		nftnl_rule_set_data(nr, NFTNL_RULE_USERDATA,
+				    nftnl_udata_buf_data(ud),
+				    nftnl_udata_buf_len(ud));
+	nftnl_udata_buf_free(ud);
+	return ok ? 0 : -EINVAL;
+}
+
+static bool has_set_match(const struct fw_rule *r)
+{
+	return r->saddr_set != FW_SET_NONE || r->daddr_set != FW_SET_NONE;
+}
+
+static bool set_id_valid(int id)
+{
+	return id == FW_SET_NONE || (id >= 0 && id < FW_SET_COUNT);
+}
+
+struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
+				  const struct fw_rule *r, uint8_t family)
+{
+	const char *iif, *oif;
+	bool iif_neq, oif_neq, set_seen = false;
+	struct nftnl_rule *nr;
+
+	if (iface_match(fw, r->iif, &iif, &iif_neq) ||
+	    iface_match(fw, r->oif, &oif, &oif_neq))
+		return NULL;
+	if (!set_id_valid(r->saddr_set) || !set_id_valid(r->daddr_set) ||
+	    (has_set_match(r) && family != IP_V4 && family != IP_V6)) {
+		nft_report("firewall", EINVAL,
+			   "rule with an invalid set match");
+		return NULL;
+	}
+	nr = must(nftnl_rule_alloc());
+	nftnl_rule_set_str(nr, NFTNL_RULE_TABLE, MESHC_NFT_TABLE);
+	nftnl_rule_set_str(nr, NFTNL_RULE_CHAIN, fw_chain_name(r->chain));
+	nftnl_rule_set_u32(nr, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	/* The renderer's word order, which is nft's expression order. */
+	if (iif)
+		add_iface(nr, NFT_META_IIFNAME, iif, iif_neq);
+	if (oif)
+		add_iface(nr, NFT_META_OIFNAME, oif, oif_neq);
+	if (r->ct_established)
+		add_ct_established(nr);
+	if (family && !has_set_match(r))
+		add_nfproto(nr, family);
+	/* nft puts the family test once, before the first address. */
+	if (r->saddr_set != FW_SET_NONE) {
+		add_nfproto(nr, family);
+		set_seen = true;
+		add_addr_lookup(nr, family, true, r->saddr_set);
+	}
+	if (r->daddr_set != FW_SET_NONE) {
+		if (!set_seen)
+			add_nfproto(nr, family);
+		add_addr_lookup(nr, family, false, r->daddr_set);
+	}
+	add_verdict(nr, r);
+	if (put_rule_udata(nr, r)) {
+		fprintf(stderr, "meshc: nftables: rule '%s' in chain %s: its "
+				"comment and id exceed %d bytes of userdata\n",
+			r->id ? r->id : "?", fw_chain_name(r->chain),
+			NFT_UDATA_MAX);
+		nftnl_rule_free(nr);
+		return NULL;
+	}
+	return nr;
+}
+
+static bool rule_is_unknown(const struct fw_rule *r)
+{
+	return r->id && !strcmp(r->id, NFT_UNKNOWN_ID);
+}
+
+static size_t rule_families(const struct fw_rule *r, uint8_t fams[2])
+{
+	if (r->family == 0 && has_set_match(r)) {
+		fams[0] = IP_V4;
+		fams[1] = IP_V6;
+		return 2;
+	}
+	fams[0] = r->family;
+	return 1;
+}
+
+static int add_rule(struct nft_batch *b, const struct plan_firewall *fw,
+		    const struct fw_rule *r)
+{
+	const char *what;
+	uint8_t fams[2];
+	size_t n;
+
+	/* A rule the reader could not understand cannot be made again (a
+	 * firewall read back and restored): leave it out rather than turn
+	 * it into the unconditional drop it stands for. */
+	if (rule_is_unknown(r))
+		return 0;
+	what = arena_printf(&b->a, "rule '%s' in chain %s",
+			    r->id ? r->id : "?", fw_chain_name(r->chain));
+	n = rule_families(r, fams);
+	for (size_t i = 0; i < n; i++) {
+		struct nftnl_rule *nr = nft_rule_build(fw, r, fams[i]);
+		struct nlmsghdr *nlh;
+		int err;
+
+		if (!nr)
+			return -EINVAL;
+		nlh = msg_start(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
+				what);
+		nftnl_rule_nlmsg_build_payload(nlh, nr);
+		nftnl_rule_free(nr);
+		if ((err = msg_end(b)))
+			return err;
+	}
+	return 0;
+}
+
+/* ---- whole table ----------------------------------------------------- */
+
+/* The renderer's file, object by object: table, sets with their elements,
+ * chains, rules.  With replace, the old table goes first in the same
+ * transaction, so there is never a moment without a table. */
+static int add_whole_table(struct nft_batch *b, const struct plan_firewall *fw,
+			   bool replace)
+{
+	int err;
+
+	if (replace && (err = add_table_msg(b, NFT_MSG_DELTABLE, 0)))
+		return err;
+	if ((err = add_table_msg(b, NFT_MSG_NEWTABLE,
+				 NLM_F_CREATE | NLM_F_EXCL)))
+		return err;
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		if ((err = add_set(b, fw, id, IP_V4)) ||
+		    (err = add_set(b, fw, id, IP_V6)))
+			return err;
+	for (int c = 0; c < FW_CHAIN_COUNT; c++)
+		if (nft_chain_wanted(fw, c) && (err = add_chain(b, c)))
+			return err;
+	/* Chain by chain, as the renderer prints them. */
+	for (int c = 0; c < FW_CHAIN_COUNT; c++) {
+		if (!nft_chain_wanted(fw, c))
+			continue;
+		for (size_t i = 0; i < fw->n_rules; i++)
+			if (fw->rules[i].chain == (enum fw_chain)c &&
+			    (err = add_rule(b, fw, &fw->rules[i])))
+				return err;
+	}
+	return 0;
+}
+
+/* ---- only the elements that changed ------------------------------------ */
+
+struct elem_ops {
+	const struct ip_prefix **del, **add;
+	size_t n_del, n_add, cap_del, cap_add;
+};
+
+static bool is_host(const struct ip_prefix *p)
+{
+	return p->len == ip_bits(p->addr.family);
+}
+
+static void push_prefix(struct arena *a, const struct ip_prefix ***v,
+			size_t *n, size_t *cap, const struct ip_prefix *p)
+{
+	const struct ip_prefix **slot = arena_push(a, v, n, cap, sizeof(*slot));
+
+	*slot = p;
+}
+
+/* Is p inside another prefix of the set (then the kernel holds only the
+ * outer one, see set_prefixes)? */
+static bool covered_by_other(const struct fw_set *s, const struct ip_prefix *p)
+{
+	for (size_t i = 0; i < s->n_elems; i++) {
+		const struct ip_prefix *q = &s->elems[i].prefix;
+
+		if (ip_prefix_cmp(q, p) && ip_prefix_covers(q, p))
+			return true;
+	}
+	return false;
+}
+
+/* Collect the element changes per set.  false when some change cannot be
+ * an element change (a network for a plain host set, a bad set id). */
+static bool collect_elem_ops(struct arena *a, const struct plan_firewall *want,
+			     const struct changeset *cs,
+			     struct elem_ops ops[FW_SET_COUNT][2])
+{
+	size_t first, n = changeset_layer(cs, LAYER_FIREWALL_SETS, &first);
+
+	for (size_t i = first; i < first + n; i++) {
+		const struct change *ch = &cs->items[i];
+		int id = ch->set_id, f = ch->set_family == IP_V6;
+		struct elem_ops *o;
+		const struct fw_elem *e;
+
+		if (id < 0 || id >= FW_SET_COUNT)
+			return false;
+		o = &ops[id][f];
+		e = ch->op == CHANGE_REMOVE ? ch->old.elem : ch->new.elem;
+		if (!e || ch->op == CHANGE_MODIFY)
+			continue;
+		if (e->prefix.addr.family != (f ? IP_V6 : IP_V4))
+			return false;
+		if (!nft_set_id_is_interval(id) &&
+		    (!is_host(&e->prefix) ||
+		     nft_set_is_interval(&want->sets[id][f], id)))
+			return false;
+		if (ch->op == CHANGE_REMOVE)
+			push_prefix(a, &o->del, &o->n_del, &o->cap_del,
+				    &e->prefix);
+		else if (!nft_set_id_is_interval(id) ||
+			 !covered_by_other(&want->sets[id][f], &e->prefix))
+			push_prefix(a, &o->add, &o->n_add, &o->cap_add,
+				    &e->prefix);
+	}
+	return true;
+}
+
+/* Every set's removals (adds false) or additions. */
+static int add_elem_pass(struct nft_batch *b,
+			 struct elem_ops ops[FW_SET_COUNT][2], bool adds)
+{
+	for (int id = 0; id < FW_SET_COUNT; id++) {
+		for (int f = 0; f < 2; f++) {
+			const struct elem_ops *o = &ops[id][f];
+			size_t n = adds ? o->n_add : o->n_del;
+			int err;
+
+			if (!n)
+				continue;
+			err = add_elem_msgs(b, adds ? NFT_MSG_NEWSETELEM
+						    : NFT_MSG_DELSETELEM,
+					    id, f ? IP_V6 : IP_V4,
+					    nft_set_id_is_interval(id),
+					    adds ? o->add : o->del, n);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* 1: not expressible as element changes (replace the table instead). */
+static int add_elem_changes(struct nft_batch *b,
+			    const struct plan_firewall *want,
+			    const struct changeset *cs)
+{
+	struct elem_ops ops[FW_SET_COUNT][2];
+	int err;
+
+	memset(ops, 0, sizeof(ops));
+	if (!collect_elem_ops(&b->a, want, cs, ops))
+		return 1;
+	/* Removals first: a range may give way to a neighbour. */
+	if ((err = add_elem_pass(b, ops, false)))
+		return err;
+	return add_elem_pass(b, ops, true);
+}
+
+static bool layer_has_changes(const struct changeset *cs,
+			      enum change_layer layer)
+{
+	size_t first;
+
+	return changeset_layer(cs, layer, &first) > 0;
+}
+
+int nft_batch_sync(struct nft_batch *b, enum nft_table_state state,
+		   const struct plan_firewall *want,
+		   const struct changeset *cs)
+{
+	int err;
+
+	if (state == NFT_TABLE_FOREIGN) {
+		fprintf(stderr, "meshc: nftables: table inet %s exists and is "
+				"not managed by meshc; refusing to change it\n",
+			MESHC_NFT_TABLE);
+		return -EEXIST;
+	}
+	/* No rules is what nft_read leaves for a system without the table
+	 * (a rollback to it passes that plan): no table either. */
+	if (!want || !want->n_rules)
+		return state == NFT_TABLE_OURS ?
+			       add_table_msg(b, NFT_MSG_DELTABLE, 0) : 0;
+	if (state == NFT_TABLE_ABSENT)
+		return add_whole_table(b, want, false);
+	if (cs && !layer_has_changes(cs, LAYER_FIREWALL_RULES)) {
+		/* 1 comes before any message is written. */
+		err = add_elem_changes(b, want, cs);
+		if (err <= 0)
+			return err;
+	}
+	return add_whole_table(b, want, true);
+}

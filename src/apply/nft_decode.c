@@ -1,0 +1,961 @@
+/* nft_decode.c - the kernel's `table inet meshc` back into a plan_firewall.
+ *
+ * The decoder accepts exactly what nft_build.c makes and nothing else:
+ * expressions in the builder's order with the builder's registers, sets
+ * and chains with the renderer's types, hooks and priorities.  Anything
+ * else (a rule someone added, a changed policy, a stray set) becomes a
+ * rule with id NFT_UNKNOWN_ID and verdict drop, which differs from every
+ * compiled rule, so the diff replaces the table and puts it right.
+ *
+ * A compiled rule for both families that matches sets is two kernel rules
+ * (v4 then v6, both recording family 0 in meshc's userdata); they are
+ * joined back into the one family-0 rule the compiler made, so the live
+ * firewall has the compiler's shape and the diff compares like with like.
+ */
+#include "apply/nft_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <libnftnl/expr.h>
+#include <libnftnl/udata.h>
+
+/* ---- the live objects ------------------------------------------------ */
+
+void nft_live_add_set(struct arena *a, struct nft_live *l,
+		      struct nftnl_set *s)
+{
+	struct nftnl_set **slot = arena_push(a, &l->sets, &l->n_sets,
+					     &l->cap_sets, sizeof(*slot));
+
+	*slot = s;
+}
+
+void nft_live_add_chain(struct arena *a, struct nft_live *l,
+			struct nftnl_chain *c)
+{
+	struct nftnl_chain **slot = arena_push(a, &l->chains, &l->n_chains,
+					       &l->cap_chains, sizeof(*slot));
+
+	*slot = c;
+}
+
+void nft_live_add_rule(struct arena *a, struct nft_live *l,
+		       struct nftnl_rule *r)
+{
+	struct nftnl_rule **slot = arena_push(a, &l->rules, &l->n_rules,
+					      &l->cap_rules, sizeof(*slot));
+
+	*slot = r;
+}
+
+void nft_live_free(struct nft_live *l)
+{
+	if (l->table)
+		nftnl_table_free(l->table);
+	for (size_t i = 0; i < l->n_sets; i++)
+		nftnl_set_free(l->sets[i]);
+	for (size_t i = 0; i < l->n_chains; i++)
+		nftnl_chain_free(l->chains[i]);
+	for (size_t i = 0; i < l->n_rules; i++)
+		nftnl_rule_free(l->rules[i]);
+	memset(l, 0, sizeof(*l));
+}
+
+/* ---- names ------------------------------------------------------------ */
+
+static bool chain_by_name(const char *name, enum fw_chain *out)
+{
+	for (int c = 0; name && c < FW_CHAIN_COUNT; c++) {
+		if (!strcmp(name, fw_chain_name(c))) {
+			*out = c;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool set_by_name(const char *name, int *id, uint8_t *family)
+{
+	for (int i = 0; name && i < FW_SET_COUNT; i++) {
+		if (!strcmp(name, fw_set_name(i, IP_V4))) {
+			*id = i;
+			*family = IP_V4;
+			return true;
+		}
+		if (!strcmp(name, fw_set_name(i, IP_V6))) {
+			*id = i;
+			*family = IP_V6;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool is_ours(const char *table)
+{
+	return table && !strcmp(table, MESHC_NFT_TABLE);
+}
+
+/* ---- userdata ----------------------------------------------------------- */
+
+struct udata_tb {
+	const char *end;
+	const struct nftnl_udata *attr[256];
+};
+
+/* libnftnl walks the TLVs without checking that each fits: userdata is
+ * whatever someone stored, so stop at the first one that does not. */
+static int udata_cb(const struct nftnl_udata *attr, void *data)
+{
+	struct udata_tb *tb = data;
+	const char *value;
+
+	if (tb->end - (const char *)attr < 2)
+		return -1;
+	value = nftnl_udata_get(attr);
+	if (tb->end - value < nftnl_udata_len(attr))
+		return -1;
+	tb->attr[nftnl_udata_type(attr)] = attr;
+	return 0;
+}
+
+static void udata_parse(const void *data, uint32_t len, struct udata_tb *tb)
+{
+	memset(tb, 0, sizeof(*tb));
+	if (!data || !len)
+		return;
+	tb->end = (const char *)data + len;
+	nftnl_udata_parse(data, len, udata_cb, tb);
+}
+
+/* A NUL-terminated string TLV, or NULL. */
+static const char *udata_str(const struct udata_tb *tb, uint8_t type)
+{
+	const struct nftnl_udata *u = tb->attr[type];
+	const char *s;
+	uint8_t len;
+
+	if (!u)
+		return NULL;
+	s = nftnl_udata_get(u);
+	len = nftnl_udata_len(u);
+	if (!len || s[len - 1] || strlen(s) != (size_t)len - 1)
+		return NULL;
+	return s;
+}
+
+/* ---- one rule ---------------------------------------------------------- */
+
+/* What one kernel rule says, before interfaces are resolved and the two
+ * halves of a family-0 rule are joined. */
+struct rule_view {
+	struct fw_rule r;	/* family: the nfproto test (0: none) */
+	int meshc_family;	/* from meshc's userdata; -1: none */
+	bool ok;		/* every expression is one meshc makes */
+	const char *iif, *oif;	/* NULL: no match */
+	bool iif_neq, oif_neq;
+};
+
+/* The builder's order; each part at most once. */
+enum stage {
+	ST_NONE,
+	ST_IIF,
+	ST_OIF,
+	ST_CT,
+	ST_NFPROTO,
+	ST_SADDR,
+	ST_DADDR,
+	ST_VERDICT,
+};
+
+struct expr_cursor {
+	struct nftnl_expr **e;
+	size_t n, i;
+};
+
+static bool expr_is(const struct expr_cursor *x, size_t i, const char *name)
+{
+	const char *n;
+
+	if (i >= x->n)
+		return false;
+	n = nftnl_expr_get_str(x->e[i], NFTNL_EXPR_NAME);
+	return n && !strcmp(n, name);
+}
+
+static bool attr_eq(const struct nftnl_expr *e, uint16_t attr, uint32_t v)
+{
+	return nftnl_expr_is_set(e, attr) && nftnl_expr_get_u32(e, attr) == v;
+}
+
+/* An optional attribute that must be v when present. */
+static bool attr_absent_or(const struct nftnl_expr *e, uint16_t attr,
+			   uint32_t v)
+{
+	return !nftnl_expr_is_set(e, attr) || nftnl_expr_get_u32(e, attr) == v;
+}
+
+static const void *cmp_data(const struct nftnl_expr *e, uint32_t op,
+			    uint32_t len)
+{
+	const void *d;
+	uint32_t dlen = 0;
+
+	if (!attr_eq(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1) ||
+	    !attr_eq(e, NFTNL_EXPR_CMP_OP, op))
+		return NULL;
+	d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &dlen);
+	return d && dlen == len ? d : NULL;
+}
+
+static bool is_meta(const struct nftnl_expr *e, uint32_t key)
+{
+	return attr_eq(e, NFTNL_EXPR_META_KEY, key) &&
+	       attr_eq(e, NFTNL_EXPR_META_DREG, NFT_REG_1) &&
+	       !nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG);
+}
+
+/* meta iifname/oifname + cmp eq/neq "name\0..." (IFNAMSIZ bytes). */
+static bool take_iface(struct arena *a, struct expr_cursor *x, uint32_t key,
+		       const char **name, bool *neq)
+{
+	const struct nftnl_expr *cmp;
+	const char *d;
+	size_t len;
+
+	if (!is_meta(x->e[x->i], key) || !expr_is(x, x->i + 1, "cmp"))
+		return false;
+	cmp = x->e[x->i + 1];
+	*neq = false;
+	d = cmp_data(cmp, NFT_CMP_EQ, NFT_IFNAMSIZ);
+	if (!d) {
+		d = cmp_data(cmp, NFT_CMP_NEQ, NFT_IFNAMSIZ);
+		*neq = true;
+	}
+	if (!d)
+		return false;
+	len = strnlen(d, NFT_IFNAMSIZ);
+	if (!len || len == NFT_IFNAMSIZ)
+		return false;
+	for (size_t k = len; k < NFT_IFNAMSIZ; k++)
+		if (d[k])
+			return false;
+	*name = arena_strndup(a, d, len);
+	x->i += 2;
+	return true;
+}
+
+/* ct state + bitwise (& established|related) + cmp neq 0. */
+static bool take_ct(struct expr_cursor *x)
+{
+	const uint32_t want = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
+			      NF_CT_STATE_BIT(IP_CT_RELATED);
+	const struct nftnl_expr *ct = x->e[x->i], *bw, *cmp;
+	const void *mask, *xor, *zero;
+	uint32_t mlen = 0, xlen = 0, m, v;
+
+	if (!expr_is(x, x->i + 1, "bitwise") || !expr_is(x, x->i + 2, "cmp"))
+		return false;
+	bw = x->e[x->i + 1];
+	cmp = x->e[x->i + 2];
+	if (!attr_eq(ct, NFTNL_EXPR_CT_KEY, NFT_CT_STATE) ||
+	    !attr_eq(ct, NFTNL_EXPR_CT_DREG, NFT_REG_1) ||
+	    nftnl_expr_is_set(ct, NFTNL_EXPR_CT_DIR) ||
+	    nftnl_expr_is_set(ct, NFTNL_EXPR_CT_SREG))
+		return false;
+	if (!attr_eq(bw, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1) ||
+	    !attr_eq(bw, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1) ||
+	    !attr_eq(bw, NFTNL_EXPR_BITWISE_LEN, sizeof(uint32_t)) ||
+	    !attr_absent_or(bw, NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL))
+		return false;
+	mask = nftnl_expr_get(bw, NFTNL_EXPR_BITWISE_MASK, &mlen);
+	xor = nftnl_expr_get(bw, NFTNL_EXPR_BITWISE_XOR, &xlen);
+	if (!mask || !xor || mlen != sizeof(m) || xlen != sizeof(v))
+		return false;
+	memcpy(&m, mask, sizeof(m));
+	memcpy(&v, xor, sizeof(v));
+	zero = cmp_data(cmp, NFT_CMP_NEQ, sizeof(uint32_t));
+	if (m != want || v || !zero)
+		return false;
+	memcpy(&v, zero, sizeof(v));
+	if (v)
+		return false;
+	x->i += 3;
+	return true;
+}
+
+static bool take_nfproto(struct expr_cursor *x, uint8_t *family)
+{
+	const uint8_t *d;
+
+	if (!is_meta(x->e[x->i], NFT_META_NFPROTO) ||
+	    !expr_is(x, x->i + 1, "cmp"))
+		return false;
+	d = cmp_data(x->e[x->i + 1], NFT_CMP_EQ, 1);
+	if (!d || (*d != NFPROTO_IPV4 && *d != NFPROTO_IPV6))
+		return false;
+	*family = *d == NFPROTO_IPV6 ? IP_V6 : IP_V4;
+	x->i += 2;
+	return true;
+}
+
+/* payload (ip/ip6 saddr/daddr) + lookup @set of the rule's family. */
+static bool take_lookup(struct expr_cursor *x, uint8_t family, bool *src,
+			int *set_id)
+{
+	const struct nftnl_expr *pl = x->e[x->i], *lk;
+	uint32_t len = family == IP_V6 ? 16 : 4, off;
+	uint32_t soff = family == IP_V6 ? 8 : 12;
+	uint32_t doff = family == IP_V6 ? 24 : 16;
+	uint8_t set_family;
+
+	if (!family || !expr_is(x, x->i + 1, "lookup"))
+		return false;
+	lk = x->e[x->i + 1];
+	if (!attr_eq(pl, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_LEN, len) ||
+	    !nftnl_expr_is_set(pl, NFTNL_EXPR_PAYLOAD_OFFSET) ||
+	    nftnl_expr_is_set(pl, NFTNL_EXPR_PAYLOAD_SREG))
+		return false;
+	off = nftnl_expr_get_u32(pl, NFTNL_EXPR_PAYLOAD_OFFSET);
+	if (off != soff && off != doff)
+		return false;
+	*src = off == soff;
+	if (!attr_eq(lk, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1) ||
+	    nftnl_expr_is_set(lk, NFTNL_EXPR_LOOKUP_DREG) ||
+	    !attr_absent_or(lk, NFTNL_EXPR_LOOKUP_FLAGS, 0) ||
+	    !set_by_name(nftnl_expr_get_str(lk, NFTNL_EXPR_LOOKUP_SET),
+			 set_id, &set_family) ||
+	    set_family != family)
+		return false;
+	x->i += 2;
+	return true;
+}
+
+static bool take_verdict(struct expr_cursor *x, struct fw_rule *r)
+{
+	const struct nftnl_expr *e = x->e[x->i];
+
+	if (x->i + 1 != x->n)
+		return false;	/* nothing follows a verdict */
+	x->i++;
+	if (expr_is(x, x->i - 1, "masq")) {
+		r->verdict = FW_MASQUERADE;
+		return attr_absent_or(e, NFTNL_EXPR_MASQ_FLAGS, 0) &&
+		       !nftnl_expr_is_set(e, NFTNL_EXPR_MASQ_REG_PROTO_MIN) &&
+		       !nftnl_expr_is_set(e, NFTNL_EXPR_MASQ_REG_PROTO_MAX);
+	}
+	if (!attr_eq(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT) ||
+	    !nftnl_expr_is_set(e, NFTNL_EXPR_IMM_VERDICT) ||
+	    nftnl_expr_is_set(e, NFTNL_EXPR_IMM_DATA))
+		return false;
+	switch ((int32_t)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT)) {
+	case NF_ACCEPT:
+		r->verdict = FW_ACCEPT;
+		return !nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN);
+	case NF_DROP:
+		r->verdict = FW_DROP;
+		return !nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN);
+	case NFT_JUMP:
+		r->verdict = FW_JUMP;
+		return chain_by_name(nftnl_expr_get_str(e,
+							NFTNL_EXPR_IMM_CHAIN),
+				     &r->target);
+	default:
+		return false;
+	}
+}
+
+/* One step: the next part of the rule, if it is the kind `name` says and
+ * comes after everything before it. */
+static bool take_part(struct arena *a, struct expr_cursor *x,
+		      struct rule_view *v, enum stage *stage)
+{
+	const char *name = nftnl_expr_get_str(x->e[x->i], NFTNL_EXPR_NAME);
+	enum stage next;
+	bool ok, src = false;
+	int set_id;
+
+	if (!name)
+		return false;
+	if (!strcmp(name, "meta") && is_meta(x->e[x->i], NFT_META_IIFNAME)) {
+		next = ST_IIF;
+		ok = take_iface(a, x, NFT_META_IIFNAME, &v->iif, &v->iif_neq);
+	} else if (!strcmp(name, "meta") &&
+		   is_meta(x->e[x->i], NFT_META_OIFNAME)) {
+		next = ST_OIF;
+		ok = take_iface(a, x, NFT_META_OIFNAME, &v->oif, &v->oif_neq);
+	} else if (!strcmp(name, "meta")) {
+		next = ST_NFPROTO;
+		ok = take_nfproto(x, &v->r.family);
+	} else if (!strcmp(name, "ct")) {
+		next = ST_CT;
+		ok = take_ct(x);
+		v->r.ct_established = true;
+	} else if (!strcmp(name, "payload")) {
+		ok = take_lookup(x, v->r.family, &src, &set_id);
+		next = src ? ST_SADDR : ST_DADDR;
+		if (ok && src)
+			v->r.saddr_set = set_id;
+		else if (ok)
+			v->r.daddr_set = set_id;
+	} else if (!strcmp(name, "immediate") || !strcmp(name, "masq")) {
+		next = ST_VERDICT;
+		ok = take_verdict(x, &v->r);
+	} else {
+		return false;
+	}
+	if (!ok || next <= *stage)
+		return false;
+	*stage = next;
+	return true;
+}
+
+static bool decode_exprs(struct arena *a, const struct nftnl_rule *nr,
+			 struct rule_view *v)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(nr);
+	struct expr_cursor x = { 0 };
+	struct nftnl_expr *e;
+	enum stage stage = ST_NONE;
+	size_t cap = 0;
+
+	if (!it)
+		return false;
+	while ((e = nftnl_expr_iter_next(it))) {
+		struct nftnl_expr **slot = arena_push(a, &x.e, &x.n, &cap,
+						      sizeof(*slot));
+
+		*slot = e;
+	}
+	nftnl_expr_iter_destroy(it);
+	while (x.i < x.n)
+		if (!take_part(a, &x, v, &stage))
+			return false;
+	return stage == ST_VERDICT;
+}
+
+/* "rule 3: text" -> spec_rule 3, comment "text"; display only. */
+static void decode_comment(struct arena *a, const char *s, struct fw_rule *r)
+{
+	char *end;
+	long n;
+
+	if (!s)
+		return;
+	if (!strncmp(s, "rule ", 5) && s[5] >= '1' && s[5] <= '9') {
+		n = strtol(s + 5, &end, 10);
+		if (n > 0 && n < 1000 && (!*end || !strncmp(end, ": ", 2))) {
+			r->spec_rule = (int)n;
+			s = *end ? end + 2 : end;
+		}
+	}
+	r->comment = *s ? arena_strdup(a, s) : NULL;
+}
+
+static void decode_rule(struct arena *a, const struct nftnl_rule *nr,
+			enum fw_chain chain, struct rule_view *v)
+{
+	struct udata_tb tb;
+	const void *ud;
+	uint32_t len = 0;
+	const char *id;
+
+	memset(v, 0, sizeof(*v));
+	v->r.chain = chain;
+	v->r.saddr_set = FW_SET_NONE;
+	v->r.daddr_set = FW_SET_NONE;
+	v->meshc_family = -1;
+	ud = nftnl_rule_get_data(nr, NFTNL_RULE_USERDATA, &len);
+	udata_parse(ud, len, &tb);
+	decode_comment(a, udata_str(&tb, NFTNL_UDATA_RULE_COMMENT), &v->r);
+	id = udata_str(&tb, NFT_UDATA_MESHC_ID);
+	v->r.id = id ? arena_strdup(a, id) : NULL;
+	if (tb.attr[NFT_UDATA_MESHC_FAMILY] &&
+	    nftnl_udata_len(tb.attr[NFT_UDATA_MESHC_FAMILY]) == 1) {
+		uint8_t f = *(const uint8_t *)nftnl_udata_get(
+			tb.attr[NFT_UDATA_MESHC_FAMILY]);
+
+		if (f == 0 || f == IP_V4 || f == IP_V6)
+			v->meshc_family = f;
+	}
+	v->ok = decode_exprs(a, nr, v);
+}
+
+/* ---- the whole table ---------------------------------------------------- */
+
+struct chain_views {
+	struct rule_view *v;
+	size_t n, cap;
+};
+
+struct decode_ctx {
+	struct arena *a;
+	struct plan_firewall *fw;
+	struct chain_views views[FW_CHAIN_COUNT];
+	bool chain_seen[FW_CHAIN_COUNT];
+	struct fw_rule *rules[FW_CHAIN_COUNT];
+	size_t n_rules[FW_CHAIN_COUNT], cap_rules[FW_CHAIN_COUNT];
+	size_t cap_elems[FW_SET_COUNT][2];
+	bool set_seen[FW_SET_COUNT][2];
+};
+
+static void push_rule(struct decode_ctx *c, const struct fw_rule *r)
+{
+	struct fw_rule *slot = arena_push(c->a, &c->rules[r->chain],
+					  &c->n_rules[r->chain],
+					  &c->cap_rules[r->chain],
+					  sizeof(*slot));
+
+	*slot = *r;
+}
+
+/* A rule meshc did not make, in place of what it stands for. */
+static void push_unknown(struct decode_ctx *c, enum fw_chain chain,
+			 const char *why)
+{
+	struct fw_rule r = {
+		.chain = chain,
+		.saddr_set = FW_SET_NONE,
+		.daddr_set = FW_SET_NONE,
+		.verdict = FW_DROP,
+		.id = NFT_UNKNOWN_ID,
+		.comment = why,
+	};
+
+	push_rule(c, &r);
+}
+
+static void mark_foreign(struct decode_ctx *c, const char *what,
+			 const char *name)
+{
+	push_unknown(c, FW_CHAIN_INPUT,
+		     arena_printf(c->a, "not made by meshc: %s %s", what,
+				  name ? name : "?"));
+}
+
+/* Does the table carry meshc's mark (nft's table comment)? */
+static bool table_is_marked(const struct nftnl_table *t)
+{
+	struct udata_tb tb;
+	const void *ud;
+	uint32_t len = 0;
+	const char *comment;
+
+	ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len);
+	udata_parse(ud, len, &tb);
+	comment = udata_str(&tb, NFTNL_UDATA_TABLE_COMMENT);
+	return comment && !strcmp(comment, MESHC_NFT_MARK);
+}
+
+static bool chain_as_declared(const struct nftnl_chain *ch, enum fw_chain c)
+{
+	struct nft_chain_hook h;
+	bool base = nft_chain_hook(c, &h);
+	uint32_t flags = 0;
+
+	if (nftnl_chain_is_set(ch, NFTNL_CHAIN_FLAGS))
+		flags = nftnl_chain_get_u32(ch, NFTNL_CHAIN_FLAGS);
+	if ((flags & ~(uint32_t)NFT_CHAIN_BASE) ||
+	    nftnl_chain_is_set(ch, NFTNL_CHAIN_USERDATA) ||
+	    nftnl_chain_is_set(ch, NFTNL_CHAIN_DEV) ||
+	    nftnl_chain_is_set(ch, NFTNL_CHAIN_DEVICES) ||
+	    base != nftnl_chain_is_set(ch, NFTNL_CHAIN_HOOKNUM))
+		return false;
+	if (!base)
+		return true;
+	return nftnl_chain_get_u32(ch, NFTNL_CHAIN_HOOKNUM) == h.hooknum &&
+	       nftnl_chain_is_set(ch, NFTNL_CHAIN_PRIO) &&
+	       nftnl_chain_get_s32(ch, NFTNL_CHAIN_PRIO) == h.prio &&
+	       nftnl_chain_is_set(ch, NFTNL_CHAIN_TYPE) &&
+	       !strcmp(nftnl_chain_get_str(ch, NFTNL_CHAIN_TYPE), h.type) &&
+	       (!nftnl_chain_is_set(ch, NFTNL_CHAIN_POLICY) ||
+		nftnl_chain_get_u32(ch, NFTNL_CHAIN_POLICY) == NF_ACCEPT);
+}
+
+static void decode_chains(struct decode_ctx *c, const struct nft_live *l)
+{
+	for (size_t i = 0; i < l->n_chains; i++) {
+		const struct nftnl_chain *ch = l->chains[i];
+		const char *name = nftnl_chain_get_str(ch, NFTNL_CHAIN_NAME);
+		enum fw_chain fc;
+
+		if (!is_ours(nftnl_chain_get_str(ch, NFTNL_CHAIN_TABLE)))
+			continue;
+		if (!chain_by_name(name, &fc) || c->chain_seen[fc]) {
+			mark_foreign(c, "chain", name);
+			continue;
+		}
+		c->chain_seen[fc] = true;
+		if (!chain_as_declared(ch, fc))
+			push_unknown(c, fc, arena_printf(c->a, "chain %s is "
+							 "not as declared",
+							 name));
+	}
+}
+
+/* ---- sets --------------------------------------------------------------- */
+
+struct elem_key {
+	uint8_t key[16];
+	bool end;
+};
+
+struct elem_walk {
+	struct arena *a;
+	unsigned len;		/* key length */
+	struct elem_key *keys;
+	size_t n, cap;
+	bool foreign;		/* an element meshc would not make */
+};
+
+static int elem_cb(struct nftnl_set_elem *e, void *data)
+{
+	struct elem_walk *w = data;
+	struct elem_key *k;
+	const void *key;
+	uint32_t len = 0, flags = 0;
+
+	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS))
+		flags = nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS);
+	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+	if (!key || len != w->len ||
+	    (flags & ~(uint32_t)NFT_SET_ELEM_INTERVAL_END) ||
+	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END) ||
+	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA) ||
+	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT) ||
+	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN) ||
+	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT) ||
+	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF)) {
+		w->foreign = true;
+		return 0;
+	}
+	k = arena_push(w->a, &w->keys, &w->n, &w->cap, sizeof(*k));
+	memcpy(k->key, key, len);
+	k->end = flags & NFT_SET_ELEM_INTERVAL_END;
+	return 0;
+}
+
+/* By key; at one key the end of a range before the start of the next. */
+static int elem_key_cmp(const void *pa, const void *pb)
+{
+	const struct elem_key *a = pa, *b = pb;
+	int c = memcmp(a->key, b->key, sizeof(a->key));
+
+	if (c)
+		return c;
+	return a->end == b->end ? 0 : a->end ? -1 : 1;
+}
+
+static void push_elem(struct decode_ctx *c, int id, uint8_t family,
+		      const struct ip_prefix *p)
+{
+	struct fw_set *s = &c->fw->sets[id][family == IP_V6];
+	struct fw_elem *e = arena_push(c->a, &s->elems, &s->n_elems,
+				       &c->cap_elems[id][family == IP_V6],
+				       sizeof(*e));
+
+	e->prefix = *p;
+}
+
+static void push_range(struct decode_ctx *c, int id, uint8_t family,
+		       const uint8_t *start, const uint8_t *end)
+{
+	struct ip_prefix *out = arena_calloc(c->a, NFT_RANGE_MAX_PREFIXES,
+					     sizeof(*out));
+	size_t n = nft_range_prefixes(family, start, end, out);
+
+	for (size_t i = 0; i < n; i++)
+		push_elem(c, id, family, &out[i]);
+}
+
+/* Interval elements back to ranges: a start, then its end (or none: up
+ * to the top).  An end with no start before it is nft's leading zero
+ * element; two starts in a row are not something meshc makes. */
+static bool walk_intervals(struct decode_ctx *c, int id, uint8_t family,
+			   const struct elem_walk *w)
+{
+	const struct elem_key *start = NULL;
+
+	for (size_t i = 0; i < w->n; i++) {
+		const struct elem_key *k = &w->keys[i];
+
+		if (!k->end && start)
+			return false;
+		if (!k->end)
+			start = k;
+		else if (start)
+			push_range(c, id, family, start->key, k->key);
+		if (k->end)
+			start = NULL;
+	}
+	if (start)
+		push_range(c, id, family, start->key, NULL);
+	return true;
+}
+
+static bool decode_elems(struct decode_ctx *c, struct nftnl_set *s, int id,
+			 uint8_t family, bool interval)
+{
+	struct elem_walk w = { .a = c->a, .len = family == IP_V6 ? 16 : 4 };
+
+	nftnl_set_elem_foreach(s, elem_cb, &w);
+	if (w.foreign)
+		return false;
+	if (w.n > 1)
+		qsort(w.keys, w.n, sizeof(*w.keys), elem_key_cmp);
+	if (interval)
+		return walk_intervals(c, id, family, &w);
+	for (size_t i = 0; i < w.n; i++) {
+		struct ip_prefix p = { .addr.family = family,
+				       .len = (uint8_t)ip_bits(family) };
+
+		if (w.keys[i].end)
+			return false;
+		memcpy(p.addr.b, w.keys[i].key, w.len);
+		push_elem(c, id, family, &p);
+	}
+	return true;
+}
+
+static bool set_as_declared(const struct nftnl_set *s, int id, uint8_t family)
+{
+	uint32_t flags = 0;
+	bool interval;
+
+	if (nftnl_set_is_set(s, NFTNL_SET_FLAGS))
+		flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+	interval = flags & NFT_SET_INTERVAL;
+	return (flags & ~(uint32_t)NFT_SET_INTERVAL) == 0 &&
+	       interval == nft_set_id_is_interval(id) &&
+	       nftnl_set_is_set(s, NFTNL_SET_KEY_LEN) &&
+	       nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN) ==
+		       (family == IP_V6 ? 16u : 4u) &&
+	       !nftnl_set_is_set(s, NFTNL_SET_DATA_TYPE) &&
+	       !nftnl_set_is_set(s, NFTNL_SET_TIMEOUT) &&
+	       !nftnl_set_is_set(s, NFTNL_SET_EXPR) &&
+	       !nftnl_set_is_set(s, NFTNL_SET_EXPRESSIONS);
+}
+
+static void decode_sets(struct decode_ctx *c, const struct nft_live *l)
+{
+	for (size_t i = 0; i < l->n_sets; i++) {
+		struct nftnl_set *s = l->sets[i];
+		const char *name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+		uint8_t family;
+		int id;
+
+		if (!is_ours(nftnl_set_get_str(s, NFTNL_SET_TABLE)))
+			continue;
+		if (!set_by_name(name, &id, &family) ||
+		    c->set_seen[id][family == IP_V6]) {
+			mark_foreign(c, "set", name);
+			continue;
+		}
+		c->set_seen[id][family == IP_V6] = true;
+		if (!set_as_declared(s, id, family) ||
+		    !decode_elems(c, s, id, family,
+				  nft_set_id_is_interval(id)))
+			mark_foreign(c, "set", name);
+	}
+	/* Element-only updates need every set there. */
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < 2; f++)
+			if (!c->set_seen[id][f])
+				mark_foreign(c, "missing set",
+					     fw_set_name(id,
+							 f ? IP_V6 : IP_V4));
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < 2; f++) {
+			struct fw_set *s = &c->fw->sets[id][f];
+
+			if (s->n_elems > 1)
+				qsort(s->elems, s->n_elems, sizeof(*s->elems),
+				      fw_elem_cmp);
+		}
+}
+
+/* ---- rules ------------------------------------------------------------- */
+
+static void decode_rules(struct decode_ctx *c, const struct nft_live *l)
+{
+	for (size_t i = 0; i < l->n_rules; i++) {
+		const struct nftnl_rule *nr = l->rules[i];
+		enum fw_chain fc;
+		struct chain_views *cv;
+		struct rule_view *v;
+
+		if (!is_ours(nftnl_rule_get_str(nr, NFTNL_RULE_TABLE)) ||
+		    !chain_by_name(nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN),
+				   &fc))
+			continue;	/* a foreign chain is marked already */
+		cv = &c->views[fc];
+		v = arena_push(c->a, &cv->v, &cv->n, &cv->cap, sizeof(*v));
+		decode_rule(c->a, nr, fc, v);
+	}
+}
+
+/* The mesh interface is what input dispatches on: `iifname X jump`. */
+static const char *learn_iface(const struct decode_ctx *c)
+{
+	const struct chain_views *cv = &c->views[FW_CHAIN_INPUT];
+
+	for (size_t i = 0; i < cv->n; i++) {
+		const struct rule_view *v = &cv->v[i];
+
+		if (v->ok && v->iif && !v->iif_neq && !v->oif &&
+		    v->r.verdict == FW_JUMP)
+			return v->iif;
+	}
+	return NULL;
+}
+
+static bool resolve_iface(struct decode_ctx *c, const char *name, bool neq,
+			  enum fw_iface *out)
+{
+	struct plan_firewall *fw = c->fw;
+
+	*out = FW_IF_ANY;
+	if (!name)
+		return true;
+	if (!fw->iface)
+		return false;
+	if (!strcmp(name, fw->iface)) {
+		*out = neq ? FW_IF_NOT_MESH : FW_IF_MESH;
+		return true;
+	}
+	if (neq || (fw->uplink && strcmp(fw->uplink, name)))
+		return false;
+	fw->uplink = name;
+	*out = FW_IF_UPLINK;
+	return true;
+}
+
+/* Was this view made by meshc, and does it resolve to one fw_rule? */
+static bool view_usable(struct decode_ctx *c, struct rule_view *v)
+{
+	return v->ok && v->meshc_family >= 0 &&
+	       resolve_iface(c, v->iif, v->iif_neq, &v->r.iif) &&
+	       resolve_iface(c, v->oif, v->oif_neq, &v->r.oif);
+}
+
+static bool has_set_match(const struct fw_rule *r)
+{
+	return r->saddr_set != FW_SET_NONE || r->daddr_set != FW_SET_NONE;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The v6 half matches the v4 half in everything but the family. */
+static bool halves_match(const struct rule_view *v4, const struct rule_view *v6)
+{
+	const struct fw_rule *a = &v4->r, *b = &v6->r;
+
+	return v6->meshc_family == 0 && b->family == IP_V6 &&
+	       same_str(a->id, b->id) && a->iif == b->iif &&
+	       a->oif == b->oif && a->ct_established == b->ct_established &&
+	       a->saddr_set == b->saddr_set && a->daddr_set == b->daddr_set &&
+	       a->verdict == b->verdict &&
+	       (a->verdict != FW_JUMP || a->target == b->target);
+}
+
+static void unknown_view(struct decode_ctx *c, const struct rule_view *v)
+{
+	push_unknown(c, v->r.chain,
+		     arena_printf(c->a, "not made by meshc: %s",
+				  v->r.comment ? v->r.comment : "a rule"));
+}
+
+/* Views of one chain -> fw_rules, joining family-0 halves. */
+static void join_chain(struct decode_ctx *c, enum fw_chain chain)
+{
+	struct chain_views *cv = &c->views[chain];
+
+	for (size_t i = 0; i < cv->n; i++) {
+		struct rule_view *v = &cv->v[i];
+		struct fw_rule r;
+
+		if (!view_usable(c, v)) {
+			unknown_view(c, v);
+			continue;
+		}
+		r = v->r;
+		if (v->meshc_family && v->meshc_family != r.family) {
+			unknown_view(c, v);
+			continue;
+		}
+		if (!v->meshc_family && r.family) {
+			/* Half of a rule for both families: v4 then v6. */
+			if (r.family != IP_V4 || !has_set_match(&r) ||
+			    i + 1 >= cv->n || !view_usable(c, &cv->v[i + 1]) ||
+			    !halves_match(v, &cv->v[i + 1])) {
+				unknown_view(c, v);
+				continue;
+			}
+			i++;
+			r.family = 0;
+		}
+		push_rule(c, &r);
+	}
+}
+
+static void collect_rules(struct decode_ctx *c)
+{
+	struct plan_firewall *fw = c->fw;
+	size_t n = 0, cap = 0;
+
+	for (int ch = 0; ch < FW_CHAIN_COUNT; ch++)
+		join_chain(c, ch);
+	for (int ch = 0; ch < FW_CHAIN_COUNT; ch++)
+		for (size_t i = 0; i < c->n_rules[ch]; i++) {
+			struct fw_rule *slot = arena_push(c->a, &fw->rules, &n,
+							  &cap, sizeof(*slot));
+
+			*slot = c->rules[ch][i];
+		}
+	fw->n_rules = n;
+}
+
+void nft_decode(struct arena *a, const struct nft_live *l,
+		enum nft_table_state *state, struct plan_firewall *fw)
+{
+	struct decode_ctx *c;
+
+	if (!l->table) {
+		*state = NFT_TABLE_ABSENT;
+		return;
+	}
+	if (!table_is_marked(l->table)) {
+		*state = NFT_TABLE_FOREIGN;
+		return;
+	}
+	*state = NFT_TABLE_OURS;
+	c = arena_alloc(a, sizeof(*c));
+	c->a = a;
+	c->fw = fw;
+	memset(fw, 0, sizeof(*fw));
+	for (int id = 0; id < FW_SET_COUNT; id++) {
+		fw->sets[id][0].name = fw_set_name(id, IP_V4);
+		fw->sets[id][0].family = IP_V4;
+		fw->sets[id][1].name = fw_set_name(id, IP_V6);
+		fw->sets[id][1].family = IP_V6;
+	}
+	if (nftnl_table_is_set(l->table, NFTNL_TABLE_FLAGS) &&
+	    nftnl_table_get_u32(l->table, NFTNL_TABLE_FLAGS))
+		mark_foreign(c, "table flags on", MESHC_NFT_TABLE);
+	decode_chains(c, l);
+	decode_sets(c, l);
+	decode_rules(c, l);
+	fw->iface = learn_iface(c);
+	fw->nat = c->chain_seen[FW_CHAIN_POSTROUTING];
+	collect_rules(c);
+}

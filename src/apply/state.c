@@ -1,0 +1,196 @@
+#include "apply/state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *state_run_root(void)
+{
+	const char *dir = getenv("MESHC_RUN_DIR");
+
+	return dir && *dir ? dir : MESHC_RUN_DIR_DEFAULT;
+}
+
+static int mkdir_private(const char *path)
+{
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return 0;
+	return -errno;
+}
+
+const char *state_path(struct arena *a, const struct run_state *st,
+		       const char *name)
+{
+	return arena_printf(a, "%s/%s", st->dir, name);
+}
+
+int state_lock(struct arena *a, const char *iface, struct run_state *st)
+{
+	const char *root = state_run_root();
+	const char *lock;
+	int err, waited = 0;
+	char pid[32];
+
+	st->lock_fd = -1;
+	st->dir = arena_printf(a, "%s/%s", root, iface);
+	if ((err = mkdir_private(root)) || (err = mkdir_private(st->dir))) {
+		fprintf(stderr, "meshc: cannot create the state directory %s: "
+				"%s\n",
+			st->dir, strerror(-err));
+		return err;
+	}
+	lock = state_path(a, st, "lock");
+	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->lock_fd < 0) {
+		err = -errno;
+		fprintf(stderr, "meshc: %s: %s\n", lock, strerror(errno));
+		return err;
+	}
+	while (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			err = -errno;
+			goto out_close;
+		}
+		if (!waited)
+			fprintf(stderr, "meshc: another meshc run holds %s; "
+					"waiting for it\n",
+				lock);
+		if (++waited > STATE_LOCK_WAIT_SECONDS * 10) {
+			fprintf(stderr, "meshc: %s still held after %d s; "
+					"giving up\n",
+				lock, STATE_LOCK_WAIT_SECONDS);
+			err = -ETIMEDOUT;
+			goto out_close;
+		}
+		nanosleep(&(struct timespec){ 0, 100 * 1000 * 1000 }, NULL);
+	}
+	/* The holder's pid, for the humans who look; best effort. */
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(st->lock_fd, 0) == 0)
+		(void)!pwrite(st->lock_fd, pid, strlen(pid), 0);
+	return 0;
+out_close:
+	close(st->lock_fd);
+	st->lock_fd = -1;
+	return err;
+}
+
+void state_unlock(struct run_state *st)
+{
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);	/* releases the flock */
+	st->lock_fd = -1;
+}
+
+static char *read_small_file(struct arena *a, const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	return arena_strndup(a, buf, (size_t)n);
+}
+
+/* Replace a small file atomically: write a temporary, then rename. */
+static int write_small_file(struct arena *a, const char *path,
+			    const char *text)
+{
+	const char *tmp = arena_printf(a, "%s.tmp", path);
+	size_t len = strlen(text);
+	int fd, err = 0;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0)
+		err = -errno;
+	close(fd);
+	if (!err && rename(tmp, path) < 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+int state_save_sysctl(struct arena *a, const struct run_state *st,
+		      const char *key, const char *old_value)
+{
+	const char *path = state_path(a, st, "sysctl.saved");
+	char *text = read_small_file(a, path);
+	const char *have;
+
+	if (state_saved_sysctl(a, st, key, &have) == 0 && have)
+		return 0;	/* the value before meshc's first change */
+	return write_small_file(a, path,
+				arena_printf(a, "%s%s=%s\n", text ? text : "",
+					     key, old_value));
+}
+
+int state_saved_sysctl(struct arena *a, const struct run_state *st,
+		       const char *key, const char **value)
+{
+	char *text = read_small_file(a, state_path(a, st, "sysctl.saved"));
+	size_t klen = strlen(key);
+
+	*value = NULL;
+	for (char *line = text; line && *line;) {
+		char *nl = strchr(line, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (!strncmp(line, key, klen) && line[klen] == '=') {
+			*value = line + klen + 1;
+			return 0;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+int state_forget_sysctls(struct arena *a, const struct run_state *st)
+{
+	if (unlink(state_path(a, st, "sysctl.saved")) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int state_write_pending(struct arena *a, const struct run_state *st,
+			pid_t pid, long seconds, const char *node)
+{
+	return write_small_file(a, state_path(a, st, "pending"),
+				arena_printf(a, "%ld %ld %s\n", (long)pid,
+					     (long)time(NULL) + seconds, node));
+}
+
+pid_t state_pending_pid(struct arena *a, const struct run_state *st)
+{
+	const char *path = state_path(a, st, "pending");
+	char *text = read_small_file(a, path);
+	long pid;
+
+	if (!text)
+		return 0;
+	if (sscanf(text, "%ld", &pid) == 1 && pid > 1 &&
+	    (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+		return (pid_t)pid;
+	unlink(path);	/* its process is gone (e.g. a reboot) */
+	return 0;
+}
+
+void state_clear_pending(struct arena *a, const struct run_state *st)
+{
+	unlink(state_path(a, st, "pending"));
+}

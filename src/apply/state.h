@@ -1,0 +1,52 @@
+/* state.h - what meshc keeps between runs, per interface, under
+ * $MESHC_RUN_DIR/IFACE (default /run/meshc/IFACE): the lock that
+ * serializes runs, the sysctl values meshc replaced (put back by down),
+ * and the pid of a pending `apply --confirm`.  Nothing is global to the
+ * host, so nodes in several network namespaces can share one /run. */
+#ifndef MESHC_APPLY_STATE_H
+#define MESHC_APPLY_STATE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "base/arena.h"
+
+#define MESHC_RUN_DIR_DEFAULT "/run/meshc"
+#define STATE_LOCK_WAIT_SECONDS 60
+
+struct run_state {
+	const char *dir;	/* $MESHC_RUN_DIR/IFACE */
+	int lock_fd;		/* -1 when not locked */
+};
+
+/* The run directory of meshc ($MESHC_RUN_DIR or /run/meshc). */
+const char *state_run_root(void);
+
+/* Create the directory (0700) and take the exclusive lock, waiting up to
+ * STATE_LOCK_WAIT_SECONDS for another run to finish (saying so once).
+ * 0 or -errno (reported: not writable, timed out). */
+int state_lock(struct arena *a, const char *iface, struct run_state *st);
+void state_unlock(struct run_state *st);
+
+/* Path of a file in the state directory. */
+const char *state_path(struct arena *a, const struct run_state *st,
+		       const char *name);
+
+/* The previous value of a sysctl meshc changed: saved once (the value
+ * before meshc's first change), read back and removed by down. */
+int state_save_sysctl(struct arena *a, const struct run_state *st,
+		      const char *key, const char *old_value);
+/* *value NULL when meshc never changed the key. */
+int state_saved_sysctl(struct arena *a, const struct run_state *st,
+		       const char *key, const char **value);
+int state_forget_sysctls(struct arena *a, const struct run_state *st);
+
+/* A pending `apply --confirm`: "PID DEADLINE NODE", the process that
+ * reverts unless `meshc confirm` signals it first. */
+int state_write_pending(struct arena *a, const struct run_state *st,
+			pid_t pid, long seconds, const char *node);
+/* pid of a live pending revert process, or 0 (a stale file is removed). */
+pid_t state_pending_pid(struct arena *a, const struct run_state *st);
+void state_clear_pending(struct arena *a, const struct run_state *st);
+
+#endif
