@@ -22,7 +22,11 @@ NS="$P-a $P-b $P-c $P-sw $P-lan $P-net"
 fail=0 pass=0
 tmp=$(mktemp -d) || exit 1
 cleanup() {
-	for n in $NS; do ip netns del "$n" 2>/dev/null; done
+	for n in $NS; do
+		# ip netns del does not end the processes inside (socat)
+		for pid in $(ip netns pids "$n" 2>/dev/null); do kill "$pid"; done
+		ip netns del "$n" 2>/dev/null
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -66,7 +70,7 @@ setup() {
 	ip -n "$P-net" route add 100.64.0.0/16 via 203.0.113.2
 	# the "internet" host answers TCP with the address it sees
 	ip netns exec "$P-net" socat TCP-LISTEN:8080,reuseaddr,fork \
-		SYSTEM:'echo $SOCAT_PEERADDR' >/dev/null 2>&1 &
+		SYSTEM:'echo $SOCAT_PEERADDR' </dev/null >/dev/null 2>&1 &
 }
 
 reach() { run "$1" "ping -c 1 -W 1 $2 >/dev/null 2>&1"; }
