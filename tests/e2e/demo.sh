@@ -20,7 +20,7 @@ DOC=$(e2e_dir)/seed.yaml
 e2e_document "$SEED" "$DOC" $NODES || exit 1
 for n in $NODES; do
 	echo "== meshc apply on $n (node chosen by its private key)"
-	node_exec "$n" "$MESHC" apply "$DOC" | sed 's/^/   /'
+	node_exec "$n" "$MESHC" apply "$DOC" | tail -n 1 | sed 's/^/   /'
 done
 A=$(mesh_addr "$DOC" a) B=$(mesh_addr "$DOC" b) C=$(mesh_addr "$DOC" c)
 e2e_warm "a:$B" "c:$B" "b:$A" "b:$C"

@@ -189,11 +189,23 @@ if [ "$rc" = 1 ] && [ ! -s "$tmp/out" ] && grep -q "invalid.yaml:" "$tmp/err"; t
 else
 	bad "invalid document: exit $rc: $(cat "$tmp/err")"
 fi
-run "$SEED"
-if [ "$rc" = 1 ] && grep -q "comes with meshc apply" "$tmp/err"; then
-	ok "one argument (the live system): not yet, exit 1"
-else
-	bad "one argument: exit $rc: $(cat "$tmp/err")"
+# One argument: the live system against the document (read only).  In a
+# fresh network namespace nothing of b exists yet: everything is to add.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	unshare -n "$MESHC" diff "$SEED" --node b >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q "routing4" "$tmp/out"; then
+		ok "one argument (the live system): a fresh namespace lacks b's state, exit 2"
+	else
+		bad "one argument: exit $rc: $(cat "$tmp/err")"
+	fi
+	unshare -n "$MESHC" diff "$SEED" --node b --format json >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = 2 ] && python3 -m json.tool "$tmp/out" >/dev/null; then
+		ok "one argument, --format json: exit 2, JSON"
+	else
+		bad "one argument --format json: exit $rc"
+	fi
 fi
 
 [ "$fail" = 0 ] || exit 1
