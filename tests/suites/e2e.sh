@@ -126,6 +126,30 @@ expect allow a "$LAN" "granted again"
 
 # --- a failure half-way rolls back: a route the kernel refuses -----------
 node_exec d "$MESHC" down "$DOC" -q
+before=$(snapshot d)
+node_exec d "$MESHC" apply "$DOC" --dry-run >/dev/null
+rc=$?
+[ "$rc" = 2 ] && [ "$before" = "$(snapshot d)" ] &&
+	ok "apply --dry-run on an empty node: exit 2, nothing changed" ||
+	bad "apply --dry-run: exit $rc or the node changed"
+# an interface of meshc's name that meshc did not make is foreign
+node_exec d ip link add meshx type veth peer name meshx-peer
+before=$(snapshot d)
+out=$(apply d "$DOC" 2>&1)
+rc=$?
+[ "$rc" = 1 ] && [ "$before" = "$(snapshot d)" ] &&
+	ok "a foreign interface named meshx: refused (exit 1), untouched" ||
+	bad "foreign interface: exit $rc: $out"
+node_exec d ip link del meshx
+# so is a table inet meshc without meshc's mark
+node_exec d nft add table inet meshc
+before=$(snapshot d)
+out=$(apply d "$DOC" 2>&1)
+rc=$?
+[ "$rc" = 1 ] && [ "$before" = "$(snapshot d)" ] &&
+	ok "a foreign table inet meshc: refused (exit 1), untouched" ||
+	bad "foreign table: exit $rc: $out"
+node_exec d nft delete table inet meshc
 node_exec d ip route add 100.64.0.0/24 dev lo
 before=$(snapshot d)
 out=$(apply d "$DOC" 2>&1)
