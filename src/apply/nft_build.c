@@ -66,25 +66,6 @@ static void *must(void *p)
 
 /* ---- what the renderer declares ---------------------------------------- */
 
-bool nft_set_id_is_interval(enum fw_set_id id)
-{
-	return id == FW_SET_MESH || id == FW_SET_LAN || id == FW_SET_PRIVATE;
-}
-
-bool nft_set_is_interval(const struct fw_set *s, enum fw_set_id id)
-{
-	if (nft_set_id_is_interval(id))
-		return true;
-	/* A network in a host set would be refused by a plain set. */
-	for (size_t i = 0; i < s->n_elems; i++) {
-		const struct ip_prefix *x = &s->elems[i].prefix;
-
-		if (x->len != ip_bits(x->addr.family))
-			return true;
-	}
-	return false;
-}
-
 bool nft_chain_hook(enum fw_chain c, struct nft_chain_hook *out)
 {
 	switch (c) {
@@ -115,36 +96,9 @@ bool nft_chain_wanted(const struct plan_firewall *fw, enum fw_chain c)
 	return false;
 }
 
-/* As render_clean(): printable ASCII, '"' as '\''. */
-static size_t put_clean(char *out, const char *s, size_t max)
-{
-	size_t i;
-
-	for (i = 0; s && s[i] && i < max; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"')
-			c = '\'';
-		else if (c < 0x20 || c > 0x7e)
-			c = '?';
-		out[i] = (char)c;
-	}
-	return i;
-}
-
 void nft_rule_comment(const struct fw_rule *r, char out[NFT_COMMENT_MAX + 1])
 {
-	bool text = r->comment && r->comment[0];
-	int n = 0;
-
-	out[0] = '\0';
-	if (r->spec_rule > 0)
-		n = snprintf(out, NFT_COMMENT_MAX + 1, "rule %d%s",
-			     r->spec_rule, text ? ": " : "");
-	if (n < 0 || n >= NFT_COMMENT_MAX)
-		n = 0;
-	n += (int)put_clean(out + n, r->comment, NFT_COMMENT_MAX - (size_t)n);
-	out[n] = '\0';
+	fw_rule_comment(r, out, NFT_COMMENT_MAX + 1);
 }
 
 /* ---- the batch ----------------------------------------------------------- */
@@ -388,7 +342,7 @@ static int add_set(struct nft_batch *b, const struct plan_firewall *fw,
 		   enum fw_set_id id, uint8_t family)
 {
 	const struct fw_set *s = &fw->sets[id][family == IP_V6];
-	bool interval = nft_set_is_interval(s, id);
+	bool interval = fw_set_is_interval(s, id);
 	const struct ip_prefix **pfx;
 	size_t n = set_prefixes(&b->a, s, interval, &pfx);
 	int err;
@@ -589,11 +543,6 @@ static int put_rule_udata(struct nftnl_rule *nr, const struct fw_rule *r)
 	return ok ? 0 : -EINVAL;
 }
 
-static bool has_set_match(const struct fw_rule *r)
-{
-	return r->saddr_set != FW_SET_NONE || r->daddr_set != FW_SET_NONE;
-}
-
 static bool set_id_valid(int id)
 {
 	return id == FW_SET_NONE || (id >= 0 && id < FW_SET_COUNT);
@@ -610,7 +559,7 @@ struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
 	    iface_match(fw, r->oif, &oif, &oif_neq))
 		return NULL;
 	if (!set_id_valid(r->saddr_set) || !set_id_valid(r->daddr_set) ||
-	    (has_set_match(r) && family != IP_V4 && family != IP_V6)) {
+	    (fw_rule_has_set_match(r) && family != IP_V4 && family != IP_V6)) {
 		nft_report("firewall", EINVAL,
 			   "rule with an invalid set match");
 		return NULL;
@@ -626,7 +575,7 @@ struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
 		add_iface(nr, NFT_META_OIFNAME, oif, oif_neq);
 	if (r->ct_established)
 		add_ct_established(nr);
-	if (family && !has_set_match(r))
+	if (family && !fw_rule_has_set_match(r))
 		add_nfproto(nr, family);
 	/* nft puts the family test once, before the first address. */
 	if (r->saddr_set != FW_SET_NONE) {
@@ -656,17 +605,6 @@ static bool rule_is_unknown(const struct fw_rule *r)
 	return r->id && !strcmp(r->id, NFT_UNKNOWN_ID);
 }
 
-static size_t rule_families(const struct fw_rule *r, uint8_t fams[2])
-{
-	if (r->family == 0 && has_set_match(r)) {
-		fams[0] = IP_V4;
-		fams[1] = IP_V6;
-		return 2;
-	}
-	fams[0] = r->family;
-	return 1;
-}
-
 static int add_rule(struct nft_batch *b, const struct plan_firewall *fw,
 		    const struct fw_rule *r)
 {
@@ -681,7 +619,7 @@ static int add_rule(struct nft_batch *b, const struct plan_firewall *fw,
 		return 0;
 	what = arena_printf(&b->a, "rule '%s' in chain %s",
 			    r->id ? r->id : "?", fw_chain_name(r->chain));
-	n = rule_families(r, fams);
+	n = fw_rule_families(r, fams);
 	for (size_t i = 0; i < n; i++) {
 		struct nftnl_rule *nr = nft_rule_build(fw, r, fams[i]);
 		struct nlmsghdr *nlh;
@@ -788,14 +726,14 @@ static bool collect_elem_ops(struct arena *a, const struct plan_firewall *want,
 			continue;
 		if (e->prefix.addr.family != (f ? IP_V6 : IP_V4))
 			return false;
-		if (!nft_set_id_is_interval(id) &&
+		if (!fw_set_id_is_interval(id) &&
 		    (!is_host(&e->prefix) ||
-		     nft_set_is_interval(&want->sets[id][f], id)))
+		     fw_set_is_interval(&want->sets[id][f], id)))
 			return false;
 		if (ch->op == CHANGE_REMOVE)
 			push_prefix(a, &o->del, &o->n_del, &o->cap_del,
 				    &e->prefix);
-		else if (!nft_set_id_is_interval(id) ||
+		else if (!fw_set_id_is_interval(id) ||
 			 !covered_by_other(&want->sets[id][f], &e->prefix))
 			push_prefix(a, &o->add, &o->n_add, &o->cap_add,
 				    &e->prefix);
@@ -818,7 +756,7 @@ static int add_elem_pass(struct nft_batch *b,
 			err = add_elem_msgs(b, adds ? NFT_MSG_NEWSETELEM
 						    : NFT_MSG_DELSETELEM,
 					    id, f ? IP_V6 : IP_V4,
-					    nft_set_id_is_interval(id),
+					    fw_set_id_is_interval(id),
 					    adds ? o->add : o->del, n);
 			if (err)
 				return err;

@@ -733,7 +733,7 @@ static bool set_as_declared(const struct nftnl_set *s, int id, uint8_t family)
 		flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
 	interval = flags & NFT_SET_INTERVAL;
 	return (flags & ~(uint32_t)NFT_SET_INTERVAL) == 0 &&
-	       interval == nft_set_id_is_interval(id) &&
+	       interval == fw_set_id_is_interval(id) &&
 	       nftnl_set_is_set(s, NFTNL_SET_KEY_LEN) &&
 	       nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN) ==
 		       (family == IP_V6 ? 16u : 4u) &&
@@ -761,7 +761,7 @@ static void decode_sets(struct decode_ctx *c, const struct nft_live *l)
 		c->set_seen[id][family == IP_V6] = true;
 		if (!set_as_declared(s, id, family) ||
 		    !decode_elems(c, s, id, family,
-				  nft_set_id_is_interval(id)))
+				  fw_set_id_is_interval(id)))
 			mark_foreign(c, "set", name);
 	}
 	/* Element-only updates need every set there. */
@@ -845,11 +845,6 @@ static bool view_usable(struct decode_ctx *c, struct rule_view *v)
 	       resolve_iface(c, v->oif, v->oif_neq, &v->r.oif);
 }
 
-static bool has_set_match(const struct fw_rule *r)
-{
-	return r->saddr_set != FW_SET_NONE || r->daddr_set != FW_SET_NONE;
-}
-
 static bool same_str(const char *a, const char *b)
 {
 	return a == b || (a && b && !strcmp(a, b));
@@ -895,7 +890,7 @@ static void join_chain(struct decode_ctx *c, enum fw_chain chain)
 		}
 		if (!v->meshc_family && r.family) {
 			/* Half of a rule for both families: v4 then v6. */
-			if (r.family != IP_V4 || !has_set_match(&r) ||
+			if (r.family != IP_V4 || !fw_rule_has_set_match(&r) ||
 			    i + 1 >= cv->n || !view_usable(c, &cv->v[i + 1]) ||
 			    !halves_match(v, &cv->v[i + 1])) {
 				unknown_view(c, v);

@@ -120,7 +120,7 @@ const struct nft_msg *nft_batch_msg(const struct nft_batch *b, uint32_t seq);
 size_t nft_batch_count(const struct nft_batch *b, uint16_t type);
 
 /* One kernel rule of fw_rule r for family (0, IP_V4, IP_V6: one of
- * render_fw_families()), as nft would make it from the renderer's text,
+ * fw_rule_families()), as nft would make it from the renderer's text,
  * plus meshc's userdata.  NULL with the reason reported. */
 struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
 				  const struct fw_rule *r, uint8_t family);
@@ -128,12 +128,6 @@ struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
 /* The comment nft shows for a rule: "rule 2: never forward ...", exactly
  * as the renderer prints it.  "" when the rule has none. */
 void nft_rule_comment(const struct fw_rule *r, char out[NFT_COMMENT_MAX + 1]);
-
-/* Is this set an interval set (prefixes), as the renderer declares it? */
-bool nft_set_is_interval(const struct fw_set *s, enum fw_set_id id);
-/* Is a set of this id an interval set whatever it holds (mesh, lan,
- * private)?  The host sets are plain while they hold only addresses. */
-bool nft_set_id_is_interval(enum fw_set_id id);
 
 /* The hook of a base chain as the renderer declares it ("filter", hook
  * input, priority 0; "nat", postrouting, 100).  false: a regular chain. */

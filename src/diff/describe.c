@@ -95,21 +95,6 @@ static void put_set(struct strbuf *sb, const char *what, int set_id,
 		word(sb, "%s @%.*s", what, (int)strlen(name) - 1, name);
 }
 
-static const char *verdict_name(enum fw_verdict v)
-{
-	switch (v) {
-	case FW_ACCEPT:
-		return "accept";
-	case FW_DROP:
-		return "drop";
-	case FW_JUMP:
-		return "jump";
-	case FW_MASQUERADE:
-		return "masquerade";
-	}
-	return "?";
-}
-
 void fw_rule_str(struct strbuf *sb, const struct fw_rule *r,
 		 const struct plan_firewall *fw)
 {
@@ -123,7 +108,7 @@ void fw_rule_str(struct strbuf *sb, const struct fw_rule *r,
 		word(&w, "ct established,related");
 	put_set(&w, "saddr", r->saddr_set, r->family);
 	put_set(&w, "daddr", r->daddr_set, r->family);
-	word(&w, "%s", verdict_name(r->verdict));
+	word(&w, "%s", fw_verdict_name(r->verdict));
 	if (r->verdict == FW_JUMP)
 		strbuf_printf(&w, " %s", fw_chain_name(r->target));
 	if (r->id)

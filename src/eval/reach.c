@@ -377,21 +377,6 @@ static bool is_public(const struct walk *w)
 
 /* ---- the firewall, explained ------------------------------------------ */
 
-static const char *verdict_name(enum fw_verdict v)
-{
-	switch (v) {
-	case FW_ACCEPT:
-		return "accept";
-	case FW_DROP:
-		return "drop";
-	case FW_JUMP:
-		return "jump";
-	case FW_MASQUERADE:
-		return "masquerade";
-	}
-	return "?";
-}
-
 static const char *elem_text(struct arena *a, int set_id,
 			     const struct ip_addr *addr,
 			     const struct fw_elem *e, const char *which)
@@ -425,7 +410,7 @@ static void step_hits(struct walk *w, const struct plan *p,
 					      ? arena_printf(w->a, "jump %s",
 							     fw_chain_name(
 								     r->target))
-					      : verdict_name(r->verdict);
+					      : fw_verdict_name(r->verdict);
 
 		step(w, p->node, hit_loc(h),
 		     "%s: chain %s: rule %s: %s%s%s (%s)", p->node, fw_chain_name(r->chain), r->id ? r->id : "?",

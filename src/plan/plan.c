@@ -1,5 +1,6 @@
 #include "plan/plan.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,4 +169,76 @@ bool fw_set_lookup(const struct fw_set *s, const struct ip_addr *a,
 		}
 	}
 	return false;
+}
+
+const char *fw_verdict_name(enum fw_verdict v)
+{
+	switch (v) {
+	case FW_ACCEPT:
+		return "accept";
+	case FW_DROP:
+		return "drop";
+	case FW_JUMP:
+		return "jump";
+	case FW_MASQUERADE:
+		return "masquerade";
+	}
+	return "?";
+}
+
+bool fw_rule_has_set_match(const struct fw_rule *r)
+{
+	return r->saddr_set != FW_SET_NONE || r->daddr_set != FW_SET_NONE;
+}
+
+size_t fw_rule_families(const struct fw_rule *r, uint8_t fams[2])
+{
+	if (r->family == 0 && fw_rule_has_set_match(r)) {
+		fams[0] = IP_V4;
+		fams[1] = IP_V6;
+		return 2;
+	}
+	fams[0] = r->family;
+	return 1;
+}
+
+bool fw_set_id_is_interval(enum fw_set_id id)
+{
+	return id == FW_SET_MESH || id == FW_SET_LAN || id == FW_SET_PRIVATE;
+}
+
+bool fw_set_is_interval(const struct fw_set *s, enum fw_set_id id)
+{
+	if (fw_set_id_is_interval(id))
+		return true;
+	/* A network in a host set would be refused by a plain set. */
+	for (size_t i = 0; i < s->n_elems; i++) {
+		const struct ip_prefix *x = &s->elems[i].prefix;
+
+		if (x->len != ip_bits(x->addr.family))
+			return true;
+	}
+	return false;
+}
+
+size_t fw_rule_comment(const struct fw_rule *r, char *out, size_t size)
+{
+	const char *text = r->comment ? r->comment : "";
+	size_t n = 0;
+	int head = 0;
+
+	if (!size)
+		return 0;
+	if (r->spec_rule > 0)
+		head = snprintf(out, size, "rule %d%s", r->spec_rule,
+				*text ? ": " : "");
+	if (head > 0 && (size_t)head < size)
+		n = (size_t)head;
+	for (; *text && n + 1 < size; text++) {
+		unsigned char c = (unsigned char)*text;
+
+		out[n++] = c == '"' ? '\'' : c < 0x20 || c > 0x7e ? '?' : (char)c;
+	}
+	out[n] = '\0';
+	return n;
 }

@@ -210,6 +210,24 @@ const char *fw_chain_name(enum fw_chain c);	/* "input", "from_mesh", ... */
 const char *fw_set_name(enum fw_set_id id, uint8_t family); /* "mesh4" */
 const char *plan_allowed_why_name(enum plan_allowed_why w);
 
+const char *fw_verdict_name(enum fw_verdict v);	/* "accept", ... */
+/* The comment a rule carries in every ruleset: "rule 2: never forward
+ * ...", or the text alone for plumbing rules; printable ASCII only, '"'
+ * as '\'', cut to size - 1 bytes.  The nft renderer and the libnftnl
+ * builder both use it, so a loaded table lists the same either way. */
+size_t fw_rule_comment(const struct fw_rule *r, char *out, size_t size);
+
+/* Does the rule match a set (and so need one kernel rule per family)? */
+bool fw_rule_has_set_match(const struct fw_rule *r);
+/* The families a rule stands for in a kernel ruleset: a family-0 rule with
+ * a set match is one rule per family (the sets are per family), any other
+ * rule is one.  Returns how many of fams[] it filled. */
+size_t fw_rule_families(const struct fw_rule *r, uint8_t fams[2]);
+/* Is the set an interval set (networks) or a plain set (host addresses)?
+ * The nft renderer and the libnftnl builder must declare sets alike. */
+bool fw_set_id_is_interval(enum fw_set_id id);
+bool fw_set_is_interval(const struct fw_set *s, enum fw_set_id id);
+
 /* Find the peer whose allowed IPs hold `dst` by longest prefix (the
  * WireGuard cryptokey routing decision); NULL when none. */
 const struct plan_peer *plan_peer_for(const struct plan *p,

@@ -213,21 +213,6 @@ static const char *iface_name(enum fw_iface i)
 	return "?";
 }
 
-static const char *verdict_name(enum fw_verdict v)
-{
-	switch (v) {
-	case FW_ACCEPT:
-		return "accept";
-	case FW_DROP:
-		return "drop";
-	case FW_JUMP:
-		return "jump";
-	case FW_MASQUERADE:
-		return "masquerade";
-	}
-	return "?";
-}
-
 /* A set match by its id ("routing"): the family picks routing4/6. */
 static const char *set_id_name(int id)
 {
@@ -256,7 +241,7 @@ static void json_fw_rule(struct jw *w, const struct fw_rule *r)
 	jw_str(w, "saddr", set_id_name(r->saddr_set));
 	jw_str(w, "daddr", set_id_name(r->daddr_set));
 	jw_close(w, '}');
-	jw_str(w, "verdict", verdict_name(r->verdict));
+	jw_str(w, "verdict", fw_verdict_name(r->verdict));
 	jw_str(w, "target",
 	       r->verdict == FW_JUMP ? fw_chain_name(r->target) : NULL);
 	jw_int(w, "spec_rule", r->spec_rule);

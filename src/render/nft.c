@@ -16,20 +16,6 @@
 /* nftables refuses comments of 128 bytes or more. */
 #define NFT_COMMENT_MAX 127
 
-static bool set_is_interval(const struct fw_set *s, enum fw_set_id id)
-{
-	if (id == FW_SET_MESH || id == FW_SET_LAN || id == FW_SET_PRIVATE)
-		return true;
-	/* A network in a host set would be refused by a plain set. */
-	for (size_t i = 0; i < s->n_elems; i++) {
-		const struct ip_prefix *x = &s->elems[i].prefix;
-
-		if (x->len != ip_bits(x->addr.family))
-			return true;
-	}
-	return false;
-}
-
 static void nft_elements(struct strbuf *out, const struct fw_set *s)
 {
 	char buf[IP_STRLEN];
@@ -64,7 +50,7 @@ static void nft_set(struct strbuf *out, const struct plan_firewall *fw,
 
 	strbuf_printf(out, "\tset %s {\n\t\ttype %s;", fw_set_name(id, family),
 		      family == IP_V6 ? "ipv6_addr" : "ipv4_addr");
-	if (set_is_interval(s, id))
+	if (fw_set_is_interval(s, id))
 		strbuf_puts(out, " flags interval;");
 	strbuf_putc(out, '\n');
 	if (s->n_elems)
@@ -100,7 +86,7 @@ static void nft_rule(struct strbuf *out, const struct plan *p,
 		     const struct fw_rule *r)
 {
 	uint8_t fams[2];
-	size_t n = render_fw_families(r, fams);
+	size_t n = fw_rule_families(r, fams);
 
 	for (size_t i = 0; i < n; i++) {
 		strbuf_puts(out, "\t\t");

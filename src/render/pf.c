@@ -163,7 +163,7 @@ static void pf_filter_rule(struct strbuf *out, const struct plan *p,
 
 	if (!pf_adapt(p, ctx, &r, out))
 		return;
-	n = render_fw_families(&r, fams);
+	n = fw_rule_families(&r, fams);
 	for (size_t i = 0; i < n; i++) {
 		if (!render_fw_can_match(&p->fw, &r, fams[i]))
 			continue;
@@ -275,7 +275,7 @@ static void pf_nat(struct strbuf *out, const struct plan *p)
 					 PF_DEFAULT_UPLINK " assumed\n");
 			noted = true;
 		}
-		n = render_fw_families(r, fams);
+		n = fw_rule_families(r, fams);
 		for (size_t k = 0; k < n; k++) {
 			if (!render_fw_can_match(&p->fw, r, fams[k]))
 				continue;

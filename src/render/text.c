@@ -282,7 +282,7 @@ static size_t rules_width(struct strbuf *out, const struct plan *p)
 	for (size_t i = 0; i < p->fw.n_rules; i++) {
 		const struct fw_rule *r = &p->fw.rules[i];
 		uint8_t fams[2];
-		size_t n = render_fw_families(r, fams);
+		size_t n = fw_rule_families(r, fams);
 
 		for (size_t k = 0; k < n; k++) {
 			size_t rw;
@@ -300,7 +300,7 @@ static void text_rule(struct strbuf *out, const struct plan *p,
 		      const struct fw_rule *r, size_t width)
 {
 	uint8_t fams[2];
-	size_t n = render_fw_families(r, fams);
+	size_t n = fw_rule_families(r, fams);
 
 	for (size_t k = 0; k < n; k++) {
 		size_t start;

@@ -74,22 +74,6 @@ void render_ip_rule(struct strbuf *out, const struct plan_rule *r)
 			      r->suppress_prefixlen);
 }
 
-static bool has_set_match(const struct fw_rule *r)
-{
-	return r->saddr_set != FW_SET_NONE || r->daddr_set != FW_SET_NONE;
-}
-
-size_t render_fw_families(const struct fw_rule *r, uint8_t fams[2])
-{
-	if (r->family == 0 && has_set_match(r)) {
-		fams[0] = IP_V4;
-		fams[1] = IP_V6;
-		return 2;
-	}
-	fams[0] = r->family;
-	return 1;
-}
-
 const struct fw_set *render_fw_set(const struct plan_firewall *fw, int id,
 				   uint8_t family)
 {
@@ -151,7 +135,7 @@ void render_nft_rule(struct strbuf *out, const struct plan *p,
 	nft_iface(out, p, "oifname", r->oif);
 	if (r->ct_established)
 		strbuf_puts(out, "ct state established,related ");
-	if (family && !has_set_match(r))
+	if (family && !fw_rule_has_set_match(r))
 		strbuf_printf(out, "meta nfproto %s ",
 			      family == IP_V6 ? "ipv6" : "ipv4");
 	nft_addr(out, "saddr", r->saddr_set, family);
@@ -180,14 +164,8 @@ bool render_fw_has_comment(const struct fw_rule *r)
 void render_fw_comment(struct strbuf *out, const struct fw_rule *r,
 		       size_t max)
 {
-	char head[32];
-	int n = 0;
+	char buf[256];
 
-	if (r->spec_rule > 0)
-		n = snprintf(head, sizeof(head), "rule %d%s", r->spec_rule,
-			     r->comment && r->comment[0] ? ": " : "");
-	if (n < 0 || (size_t)n >= max)
-		n = 0;
-	strbuf_add(out, head, (size_t)n);
-	render_clean(out, r->comment, max - (size_t)n);
+	fw_rule_comment(r, buf, max + 1 < sizeof(buf) ? max + 1 : sizeof(buf));
+	strbuf_puts(out, buf);
 }

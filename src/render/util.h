@@ -38,11 +38,6 @@ const char *render_fw_iface(const struct plan *p);
  * suppress_prefixlength 0". */
 void render_ip_rule(struct strbuf *out, const struct plan_rule *r);
 
-/* The families one fw_rule is printed for: a rule for both families that
- * matches a set becomes one rule per family (v4 with the ...4 set, v6 with
- * the ...6 set); any other rule is printed once, for its own family
- * (0 = family-neutral).  Returns the count (1 or 2). */
-size_t render_fw_families(const struct fw_rule *r, uint8_t fams[2]);
 /* The set a rule matches for `family`, or NULL for FW_SET_NONE. */
 const struct fw_set *render_fw_set(const struct plan_firewall *fw, int id,
 				   uint8_t family);

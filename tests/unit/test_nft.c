@@ -1006,9 +1006,9 @@ static void kr_skeleton(struct arena *a, struct nft_live *l)
 	kr_table(l, MESHC_NFT_MARK);
 	for (int id = 0; id < FW_SET_COUNT; id++) {
 		nft_live_add_set(a, l, kr_set(fw_set_name(id, IP_V4), false,
-					      nft_set_id_is_interval(id)));
+					      fw_set_id_is_interval(id)));
 		nft_live_add_set(a, l, kr_set(fw_set_name(id, IP_V6), true,
-					      nft_set_id_is_interval(id)));
+					      fw_set_id_is_interval(id)));
 	}
 	for (int c = 0; c < FW_CHAIN_COUNT; c++)
 		nft_live_add_chain(a, l, kr_chain(c));
