@@ -74,14 +74,21 @@ void apply_rollback(struct apply_ctx *c, const struct plan *want,
 		    const struct live *before)
 {
 	struct changeset cs = { 0 };
-	struct live now;
+	struct live now = { 0 };
 	int err;
 
 	fprintf(stderr, "meshc: rolling back to the state before this run\n");
 	err = live_read(c, want, &now);
+	secret_key_free(&now.private_key);
 	if (!err && before->link.exists && !c->created) {
+		/* a run that changed the private key puts the old one back */
+		struct secret_key mine = c->priv;
+
+		if (before->private_key.bytes)
+			c->priv = before->private_key;
 		diff_plans(c->a, &now.plan, &before->plan, &cs);
 		err = converge(c, &now, &before->plan, &cs);
+		c->priv = mine;
 	} else if (!err) {
 		/* The interface is this run's: remove it and all that hangs
 		 * on it, then give the firewall back what it had. */
@@ -104,8 +111,9 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 			     bool read_only)
 {
 	struct changeset cs = { 0 };
-	struct live before, work;
+	struct live before = { 0 }, work;
 	struct plan *target;
+	enum apply_result r = APPLY_FAILED;
 	int err;
 
 	if (!read_only) {
@@ -126,35 +134,38 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 	}
 	if (live_read(c, want, &before) ||
 	    normalize_plans(c, want, &target, &before))
-		return APPLY_FAILED;
+		goto out;
 	diff_plans(c->a, &before.plan, target, &cs);
 	if (!changeset_affects_system(&cs)) {
 		if (c->o->json)
 			print_changes(c, &before.plan, target, &cs);
 		else if (!c->o->quiet)
 			printf("no changes\n");
-		return APPLY_NO_CHANGES;
+		r = APPLY_NO_CHANGES;
+		goto out;
 	}
 	print_changes(c, &before.plan, target, &cs);
-	if (read_only)
-		return APPLY_CHANGED;
+	if (read_only) {
+		r = APPLY_CHANGED;
+		goto out;
+	}
 	/* converge records what it creates in its live state; `before`
 	 * stays the state to roll back to */
 	work = before;
 	err = converge(c, &work, target, &cs);
+	if (!err && c->o->confirm_seconds > 0)
+		err = confirm_spawn(c, want, &before, c->o->confirm_seconds);
 	if (err) {
 		apply_rollback(c, want, &before);
-		return APPLY_FAILED;
-	}
-	if (c->o->confirm_seconds > 0 &&
-	    confirm_spawn(c, want, &before, c->o->confirm_seconds)) {
-		apply_rollback(c, want, &before);
-		return APPLY_FAILED;
+		goto out;
 	}
 	if (!c->o->quiet && !c->o->json)
 		printf("applied %zu changes to %s\n", cs.count,
 		       want->iface.name);
-	return APPLY_CHANGED;
+	r = APPLY_CHANGED;
+out:
+	secret_key_free(&before.private_key);
+	return r;
 }
 
 enum apply_result apply_plan(struct arena *a, const struct plan *want,
@@ -186,7 +197,7 @@ enum apply_result apply_down(struct arena *a, const struct plan *want,
 {
 	struct apply_ctx c;
 	struct changeset cs = { 0 };
-	struct live now;
+	struct live now = { 0 };
 	enum apply_result r = APPLY_FAILED;
 
 	if (ctx_open(&c, a, o) || state_lock(a, want->iface.name, &c.st))
@@ -214,6 +225,7 @@ enum apply_result apply_down(struct arena *a, const struct plan *want,
 		r = APPLY_CHANGED;
 	}
 out:
+	secret_key_free(&now.private_key);
 	ctx_close(&c);
 	return r;
 }

@@ -26,6 +26,8 @@ struct live {
 	enum wg_backend wg;
 	enum nft_table_state nft;
 	bool has_private_key;
+	struct secret_key private_key;	/* the device's, to restore on
+					 * rollback; NULL bytes when none */
 };
 
 struct apply_opts {

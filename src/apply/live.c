@@ -88,6 +88,7 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 				ifname, WG_UAPI_DIR, ifname);
 			return -ENOTCONN;
 		}
+		wg.private_key_out = &lv->private_key;
 		err = wg_read(lv->wg, ifname, c->a, &wg);
 		if (err)
 			return err;

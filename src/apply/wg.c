@@ -307,7 +307,10 @@ enum wg_backend wg_backend_for(const char *ifname, bool link_is_kernel_wg)
 int wg_read(enum wg_backend b, const char *ifname, struct arena *a,
 	    struct wg_device_state *out)
 {
+	struct secret_key *keep = out->private_key_out;
+
 	memset(out, 0, sizeof(*out));
+	out->private_key_out = keep;	/* the caller's request survives */
 	if (!wg_ifname_ok(ifname))
 		return bad_ifname(ifname);
 	switch (b) {

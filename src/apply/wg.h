@@ -42,6 +42,11 @@ struct wg_peer_state {
 };
 
 struct wg_device_state {
+	/* Set by the caller that needs the device's private key back (apply
+	 * keeps it to restore on rollback): receives a copy in sodium memory,
+	 * which the caller frees.  NULL: the key is only turned into
+	 * public_key and wiped. */
+	struct secret_key *private_key_out;
 	bool has_private_key;
 	uint8_t public_key[WG_KEY_LEN];	/* derived from the private key */
 	uint16_t listen_port;
@@ -55,8 +60,10 @@ struct wg_device_state {
  * caller passes what it knows of the link (from rtnl_get_link). */
 enum wg_backend wg_backend_for(const char *ifname, bool link_is_kernel_wg);
 
-/* Read the device.  The private key never leaves this module: only the
- * public key derived from it.  0 or -errno (reported). */
+/* Read the device.  The private key leaves this module only into
+ * out->private_key_out when the caller set it (initialise *out, e.g.
+ * `= { 0 }`: that field is kept, everything else is overwritten); else
+ * only the public key derived from it.  0 or -errno (reported). */
 int wg_read(enum wg_backend b, const char *ifname, struct arena *a,
 	    struct wg_device_state *out);
 

@@ -258,6 +258,10 @@ static int parse_device(struct genl_parse *p, const struct nlattr **tb)
 		if (d->has_private_key &&
 		    wg_public_from_private(priv, d->public_key))
 			return -EINVAL;
+		if (d->has_private_key && d->private_key_out &&
+		    !d->private_key_out->bytes &&
+		    secret_key_from_bytes(priv, d->private_key_out))
+			return -ENOMEM;
 	}
 	if (tb[WGDEVICE_A_LISTEN_PORT])
 		d->listen_port = mnl_attr_get_u16(tb[WGDEVICE_A_LISTEN_PORT]);

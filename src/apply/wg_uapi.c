@@ -183,6 +183,9 @@ static int device_line(struct uapi_parse *p, const char *k, size_t klen,
 		else if (!wg_key_is_zero(priv))
 			err = wg_public_from_private(priv, d->public_key);
 		d->has_private_key = !err && !wg_key_is_zero(priv);
+		if (d->has_private_key && d->private_key_out &&
+		    !d->private_key_out->bytes)
+			err = secret_key_from_bytes(priv, d->private_key_out);
 		sodium_free(priv);
 		return err;
 	}
@@ -319,9 +322,11 @@ int wg_uapi_parse(const char *buf, size_t len, struct arena *a,
 		  struct wg_device_state *out)
 {
 	struct uapi_parse p = { .a = a, .out = out };
+	struct secret_key *keep = out->private_key_out;
 	size_t pos = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->private_key_out = keep;
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - buf) : len;

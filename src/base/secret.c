@@ -136,6 +136,15 @@ out_close:
 	return err;
 }
 
+int secret_key_from_bytes(const uint8_t bytes[WG_KEY_LEN],
+			  struct secret_key *k)
+{
+	if (secret_alloc(k))
+		return -ENOMEM;
+	memcpy(k->bytes, bytes, WG_KEY_LEN);
+	return 0;
+}
+
 void secret_key_public(const struct secret_key *k, uint8_t pub[WG_KEY_LEN])
 {
 	crypto_scalarmult_curve25519_base(pub, k->bytes);

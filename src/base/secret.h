@@ -34,6 +34,9 @@ int secret_key_read_file(const char *path, struct secret_key *k);
 /* Parse a base64 private key from a buffer (e.g. stdin for `pubkey`). */
 int secret_key_from_base64(const char *s, size_t len, struct secret_key *k);
 void secret_key_public(const struct secret_key *k, uint8_t pub[WG_KEY_LEN]);
+/* A copy of raw key bytes in guarded memory.  0 or -ENOMEM. */
+int secret_key_from_bytes(const uint8_t bytes[WG_KEY_LEN],
+			  struct secret_key *k);
 void secret_key_free(struct secret_key *k);
 /* The key as base64 in sodium_malloc memory; free with secret_string_free. */
 char *secret_key_to_base64(const struct secret_key *k);

@@ -178,6 +178,19 @@ if [ -x "${MESHC_FAULT_BIN:-}" ]; then
 			bad "fault at '$step': exit $rc, state changed: $(printf '%s\n' "$before" >"$mon.b"; printf '%s\n' "$after" | diff "$mon.b" - | head -n 6)"
 	done
 	expect allow a "$LAN" "after the faults a's grant still holds"
+	# a run that rotates b's key and then fails puts the old key back
+	kd=$(e2e_dir)/b/etc
+	cp "$kd/private.key" "$kd/private.key.old"
+	(umask 077 && "$MESHC" genkey >"$kd/private.key")
+	ROTATED=$(e2e_dir)/rotated.yaml
+	sed "s|$(cat "$(e2e_dir)/b/public.key")|$("$MESHC" pubkey <"$kd/private.key")|" "$DOC" >"$ROTATED"
+	old_pub=$(node_exec b wg show meshx public-key)
+	node_exec b env MESHC_FAULT=routes "$MESHC_FAULT_BIN" apply "$ROTATED" -q >/dev/null 2>&1
+	rc=$?
+	[ "$rc" = 1 ] && [ "$(node_exec b wg show meshx public-key)" = "$old_pub" ] &&
+		ok "a failed key rotation restores b's old private key" ||
+		bad "failed key rotation: exit $rc, public key now $(node_exec b wg show meshx public-key), was $old_pub"
+	mv "$kd/private.key.old" "$kd/private.key"
 else
 	bad "no fault-injection build (MESHC_FAULT_BIN)"
 fi

@@ -234,7 +234,7 @@ static int uapi_parse_str(const char *s, struct arena *a,
 static void test_uapi_parse_recorded_reply(void **state)
 {
 	struct arena a;
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 	char b64[WG_KEY_B64_LEN + 1], ip[IP_STRLEN];
 	size_t len;
 	char *buf = read_fixture("uapi_get_3peers.txt", &len);
@@ -283,7 +283,7 @@ static void test_uapi_parse_recorded_reply(void **state)
 static void test_uapi_parse_fresh_device_has_no_key(void **state)
 {
 	struct arena a;
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 	struct plan p;
 	size_t len;
 	char *buf = read_fixture("uapi_get_fresh.txt", &len);
@@ -307,7 +307,7 @@ static void test_uapi_parse_fresh_device_has_no_key(void **state)
 static void test_uapi_parse_counters(void **state)
 {
 	struct arena a;
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 	char hex[65], b64[WG_KEY_B64_LEN + 1], req[1024];
 
 	(void)state;
@@ -329,7 +329,7 @@ static void test_uapi_parse_counters(void **state)
 static void test_uapi_parse_errno_either_sign(void **state)
 {
 	struct arena a;
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 
 	(void)state;
 	arena_init(&a);
@@ -348,7 +348,7 @@ static void test_uapi_parse_errno_either_sign(void **state)
 static void test_uapi_parse_missing_errno_is_malformed(void **state)
 {
 	struct arena a;
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 	size_t len;
 	char *buf = read_fixture("uapi_get_3peers.txt", &len);
 	char *cut = strstr(buf, "errno=");
@@ -387,7 +387,7 @@ static void test_uapi_parse_bad_hex(void **state)
 		"a3d06431162\npreshared_key=0\nerrno=0\n\n",
 	};
 	struct arena a;
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 
 	(void)state;
 	arena_init(&a);
@@ -405,7 +405,7 @@ static void test_uapi_parse_bad_allowed_ip(void **state)
 		"fe80::1%eth0/64", "",
 	};
 	struct arena a;
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 	char b64[WG_KEY_B64_LEN + 1], hex[65], req[512];
 
 	(void)state;
@@ -444,7 +444,7 @@ static void test_uapi_parse_huge_values(void **state)
 		"endpoint=[fe80::1%averyveryverylongzone]:1",
 	};
 	struct arena a;
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 	char b64[WG_KEY_B64_LEN + 1], hex[65], req[512];
 
 	(void)state;
@@ -468,7 +468,7 @@ static void test_uapi_parse_huge_values(void **state)
 static void test_uapi_parse_structure(void **state)
 {
 	struct arena a;
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 	char b64[WG_KEY_B64_LEN + 1], hex[65], req[512];
 
 	(void)state;
@@ -500,7 +500,7 @@ static void test_uapi_parse_structure(void **state)
 static void test_uapi_parse_normalizes_values(void **state)
 {
 	struct arena a;
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 	char b64[WG_KEY_B64_LEN + 1], hex[65], req[512], ip[IP_STRLEN];
 
 	(void)state;
@@ -530,7 +530,7 @@ static void test_uapi_parse_many_allowed_ips(void **state)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct arena a;
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 	char b64[WG_KEY_B64_LEN + 1], hex[65], ip[IP_STRLEN];
 
 	(void)state;
@@ -554,7 +554,7 @@ static void test_uapi_parse_many_allowed_ips(void **state)
 static void test_state_to_plan_sorted_without_names(void **state)
 {
 	struct arena a;
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 	struct plan p;
 	char ip[IP_STRLEN];
 	size_t len;
@@ -1692,7 +1692,7 @@ static void test_uapi_transact_reads_to_blank_line(void **state)
 {
 	static const char reply[] = "listen_port=7\nerrno=0\n\n";
 	struct wg_rbuf r = { NULL, 0, 0 };
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 	struct server s;
 	struct arena a;
 
@@ -2008,7 +2008,7 @@ static bool device_matches(struct arena *a, enum wg_backend b,
 			   const char *ifname, const struct plan *want,
 			   struct plan **live_out)
 {
-	struct wg_device_state st;
+	struct wg_device_state st = { 0 };
 	struct plan *live = arena_alloc(a, sizeof(*live));
 	struct changeset *cs;
 	size_t first;
