@@ -5,8 +5,12 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 int secret_init(void)
 {
@@ -32,8 +36,28 @@ void key_to_base64(const uint8_t key[WG_KEY_LEN], char out[WG_KEY_B64_LEN + 1])
 			  sodium_base64_VARIANT_ORIGINAL);
 }
 
+/* A core dump (or a same-user ptrace, or a read of /proc/PID/mem) would
+ * copy the key out of its guarded memory: sodium_malloc's mlock keeps it
+ * off swap, not out of a core file (MADV_DONTDUMP covers only the page
+ * itself, not copies on the stack or in stdio buffers).  So from the first
+ * key on, this process is not dumpable.  It is never made dumpable again:
+ * copies may outlive the key.  Failures are ignored: there is nothing
+ * better to do than to go on. */
+static void secret_no_dump(void)
+{
+#ifdef __linux__
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#else
+	struct rlimit none = { 0, 0 };
+
+	(void)setrlimit(RLIMIT_CORE, &none);
+#endif
+}
+
+/* Every private key or PSK is born here: generated, parsed or read. */
 static int secret_alloc(struct secret_key *k)
 {
+	secret_no_dump();
 	k->bytes = sodium_malloc(WG_KEY_LEN);
 	return k->bytes ? 0 : -ENOMEM;
 }
@@ -107,13 +131,15 @@ int secret_key_read_file(const char *path, struct secret_key *k)
 	}
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
 		fprintf(stderr,
-			"meshc: %s: private key is owned by uid %u, not by "
-			"uid %u or root\n",
-			path, (unsigned)st.st_uid, (unsigned)geteuid());
+			"meshc: %s: private key (mode %04o) is owned by uid "
+			"%u, not by this user (uid %u) or root\n",
+			path, (unsigned)(st.st_mode & 07777),
+			(unsigned)st.st_uid, (unsigned)geteuid());
 		err = -EPERM;
 		goto out_close;
 	}
 	/* Read into guarded memory so the base64 text is wiped too. */
+	secret_no_dump();
 	buf = sodium_malloc(WG_KEY_B64_LEN + 3);
 	if (!buf) {
 		err = -ENOMEM;

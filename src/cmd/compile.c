@@ -19,10 +19,14 @@ static const struct cmd_spec compile_spec = {
 };
 
 /* --with-secrets: the private key comes from the node's key file, checked
- * for owner and mode, and is wiped as soon as it is rendered. */
+ * for owner and mode, and is wiped as soon as it is rendered.  The output
+ * buffer is wiped at the end, so it must not move once the key is in it
+ * (realloc would free a copy unwiped): it is sized first by rendering
+ * without the key, which differs only in one [Interface] line. */
 static int render_wg_with_secret(struct strbuf *out, const struct plan *p)
 {
 	struct secret_key key;
+	size_t need;
 	char *b64;
 	int rc;
 
@@ -33,8 +37,15 @@ static int render_wg_with_secret(struct strbuf *out, const struct plan *p)
 	secret_key_free(&key);
 	if (!b64)
 		return -1;
+	render_wg(out, p, NULL);
+	need = out->len + sizeof("PrivateKey = \n") + WG_KEY_B64_LEN;
+	while (out->len < need)
+		strbuf_putc(out, ' ');
+	strbuf_reset(out);
 	render_wg(out, p, b64);
 	secret_string_free(b64);
+	/* No stdio buffer keeps a copy either. */
+	setvbuf(stdout, NULL, _IONBF, 0);
 	return 0;
 }
 

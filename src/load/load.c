@@ -113,9 +113,18 @@ static const char *pair_key(struct loader *L, struct keyset *ks, size_t i)
 	}
 	first = keyset_first(ks, i);
 	if (first != SIZE_MAX) {
-		diag_error(L->d, loader_loc(L, k),
-			   "duplicate key '%s' (first at line %u)", k->s.text,
-			   pair_key_node(ks->map, first)->line);
+		const struct ynode *f = pair_key_node(ks->map, first);
+
+		/* In a flow mapping both may sit on one line. */
+		if (f->line == k->line)
+			diag_error(L->d, loader_loc(L, k),
+				   "duplicate key '%s' (first at line %u, "
+				   "column %u)",
+				   k->s.text, f->line, f->col);
+		else
+			diag_error(L->d, loader_loc(L, k),
+				   "duplicate key '%s' (first at line %u)",
+				   k->s.text, f->line);
 		return NULL;
 	}
 	return k->s.text;
@@ -298,6 +307,7 @@ static void load_grants(struct loader *L, struct m_permissions *p,
 	struct what w = { NULL, k->name };
 	struct scope peer = *s;
 	struct keyset ks;
+	bool aliased;
 	size_t i;
 
 	if (!expect_collection(L, v, Y_MAP, w))
@@ -311,7 +321,7 @@ static void load_grants(struct loader *L, struct m_permissions *p,
 	for (i = 0; i < v->c.n / 2; i++) {
 		const char *name = pair_key(L, &ks, i);
 		struct m_grant *g;
-		struct what gw = { NULL, name };
+		struct what gw = { "peer", name };
 
 		if (!name)
 			continue;
@@ -321,7 +331,9 @@ static void load_grants(struct loader *L, struct m_permissions *p,
 		g->peer.loc = loader_loc(L, pair_key_node(v, i));
 		g->peer_idx = MODEL_NONE;
 		peer.sub = name;
+		aliased = loader_alias_enter(L, v->c.kids[2 * i + 1]);
 		load_flags(L, &g->flags, v->c.kids[2 * i + 1], gw, &peer);
+		loader_alias_leave(L, aliased);
 	}
 }
 
@@ -344,6 +356,7 @@ static void load_meshes(struct loader *L, const struct key_info *k,
 		struct scope s = { "mesh", name, NULL, NULL };
 		struct what mw = { "mesh", name };
 		struct m_mesh *mesh;
+		bool aliased;
 
 		if (!name)
 			continue;
@@ -352,11 +365,13 @@ static void load_meshes(struct loader *L, const struct key_info *k,
 		mesh->name.loc = loader_loc(L, pair_key_node(v, i));
 		mesh->name.set =
 			check_name(L, name, mesh->name.loc, "mesh");
-		mesh->loc = loader_loc(L, body);
 		strmap_put(&m->mesh_index, name, m->n_meshes);
 		m->n_meshes++;
+		aliased = loader_alias_enter(L, body);
+		mesh->loc = loader_loc(L, body);
 		if (expect_collection(L, body, Y_MAP, mw))
 			load_keys(L, body, KC_MESH, mesh, &s);
+		loader_alias_leave(L, aliased);
 	}
 }
 
@@ -379,6 +394,7 @@ static void load_nodes(struct loader *L, const struct key_info *k,
 		struct scope s = { "node", name, NULL, NULL };
 		struct what nw = { "node", name };
 		struct m_node *node;
+		bool aliased;
 
 		if (!name)
 			continue;
@@ -387,13 +403,15 @@ static void load_nodes(struct loader *L, const struct key_info *k,
 		node->name.loc = loader_loc(L, pair_key_node(v, i));
 		node->name.set =
 			check_name(L, name, node->name.loc, "node");
-		node->loc = loader_loc(L, body);
 		node->mesh_idx = MODEL_NONE;
 		node->exit_idx = MODEL_NONE;
 		strmap_put(&m->node_index, name, m->n_nodes);
 		m->n_nodes++;
+		aliased = loader_alias_enter(L, body);
+		node->loc = loader_loc(L, body);
 		if (expect_collection(L, body, Y_MAP, nw))
 			load_keys(L, body, KC_NODE, node, &s);
+		loader_alias_leave(L, aliased);
 	}
 }
 
@@ -411,6 +429,28 @@ static bool link_end(struct loader *L, const struct ynode *e,
 	return true;
 }
 
+/* One item of links: a two-element list of node names. */
+static void load_link(struct loader *L, const struct ynode *item)
+{
+	struct model *m = L->m;
+	struct m_link *link = &m->links[m->n_links];
+
+	if (item->bad)
+		return;
+	if (item->kind != Y_SEQ || item->c.n != 2 ||
+	    !link_end(L, item->c.kids[0], &link->a) ||
+	    !link_end(L, item->c.kids[1], &link->b)) {
+		memset(link, 0, sizeof(*link));
+		diag_error(L->d, loader_loc(L, item),
+			   "a link is a list of two node names, like [c, b]");
+		return;
+	}
+	link->loc = loader_loc(L, item);
+	link->a_idx = MODEL_NONE;
+	link->b_idx = MODEL_NONE;
+	m->n_links++;
+}
+
 static void load_links(struct loader *L, const struct key_info *k,
 		       const struct ynode *v)
 {
@@ -423,24 +463,10 @@ static void load_links(struct loader *L, const struct key_info *k,
 	m->links_set = true;
 	m->links = arena_calloc(L->a, v->c.n, sizeof(*m->links));
 	for (i = 0; i < v->c.n; i++) {
-		const struct ynode *item = v->c.kids[i];
-		struct m_link *link = &m->links[m->n_links];
+		bool aliased = loader_alias_enter(L, v->c.kids[i]);
 
-		if (item->bad)
-			continue;
-		if (item->kind != Y_SEQ || item->c.n != 2 ||
-		    !link_end(L, item->c.kids[0], &link->a) ||
-		    !link_end(L, item->c.kids[1], &link->b)) {
-			memset(link, 0, sizeof(*link));
-			diag_error(L->d, loader_loc(L, item),
-				   "a link is a list of two node names, like "
-				   "[c, b]");
-			continue;
-		}
-		link->loc = loader_loc(L, item);
-		link->a_idx = MODEL_NONE;
-		link->b_idx = MODEL_NONE;
-		m->n_links++;
+		load_link(L, v->c.kids[i]);
+		loader_alias_leave(L, aliased);
 	}
 }
 
@@ -461,11 +487,14 @@ static void load_tests(struct loader *L, const struct key_info *k,
 		const struct ynode *item = v->c.kids[i];
 		struct m_test *t;
 
-		if (!expect_collection(L, item, Y_MAP, tw))
-			continue;
-		t = &m->tests[m->n_tests++];
-		t->loc = loader_loc(L, item);
-		load_keys(L, item, KC_TEST, t, &s);
+		bool aliased = loader_alias_enter(L, item);
+
+		if (expect_collection(L, item, Y_MAP, tw)) {
+			t = &m->tests[m->n_tests++];
+			t->loc = loader_loc(L, item);
+			load_keys(L, item, KC_TEST, t, &s);
+		}
+		loader_alias_leave(L, aliased);
 	}
 }
 
@@ -476,6 +505,7 @@ static void load_value(struct loader *L, const struct key_info *k,
 	void *field = (char *)base + k->offset;
 	struct what w = { NULL, k->name };
 	struct scope sub = *s;
+	bool aliased = loader_alias_enter(L, v);
 
 	switch (k->type) {
 	case KT_MESHES:
@@ -509,6 +539,7 @@ static void load_value(struct loader *L, const struct key_info *k,
 		load_leaf(L, k, base, v);
 		break;
 	}
+	loader_alias_leave(L, aliased);
 }
 
 struct model *load_model(struct arena *a, const struct source *src,
@@ -516,7 +547,7 @@ struct model *load_model(struct arena *a, const struct source *src,
 {
 	struct scope top = { NULL, NULL, NULL, NULL };
 	struct ynode *root = ytree_parse(a, src, d);
-	struct loader L = { a, d, src->name, NULL };
+	struct loader L = { .a = a, .d = d, .file = src->name };
 	struct model *m;
 
 	if (!root)

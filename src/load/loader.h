@@ -21,6 +21,10 @@ struct loader {
 	struct diags *d;
 	const char *file;
 	struct model *m;
+	/* Inside a collection reached through an alias, every position is
+	 * the alias's: the anchored text may be right where it stands. */
+	bool in_alias;
+	struct loc alias_loc;
 };
 
 /* How a value is named in a message: kind 'name', 'name' or kind.
@@ -34,7 +38,24 @@ struct what {
 static inline struct loc loader_loc(const struct loader *L,
 				    const struct ynode *n)
 {
-	return ynode_loc(n, L->file);
+	return L->in_alias ? L->alias_loc : ynode_loc(n, L->file);
+}
+
+/* Entering v: true when v is an alias and positions now point at it;
+ * pass that to loader_alias_leave when done with v. */
+static inline bool loader_alias_enter(struct loader *L, const struct ynode *v)
+{
+	if (!v->alias || L->in_alias)
+		return false;
+	L->alias_loc = ynode_loc(v, L->file);
+	L->in_alias = true;
+	return true;
+}
+
+static inline void loader_alias_leave(struct loader *L, bool entered)
+{
+	if (entered)
+		L->in_alias = false;
 }
 
 const char *what_str(struct loader *L, struct what w);

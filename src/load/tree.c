@@ -456,7 +456,15 @@ static enum step on_alias(struct builder *b, const yaml_event_t *ev)
 		n->col = l.col;
 		deliver(b, n);
 	} else {
-		deliver(b, target);
+		/* A shallow copy (the children stay shared) so that what is
+		 * wrong with this use can be reported here, not at the
+		 * anchor, which may be fine where it stands. */
+		n = arena_alloc(b->a, sizeof(*n));
+		*n = *target;
+		n->line = l.line;
+		n->col = l.col;
+		n->alias = true;
+		deliver(b, n);
 	}
 	return STEP_MORE;
 
@@ -531,6 +539,17 @@ static void report_parser_error(struct builder *b, const yaml_parser_t *p)
 	default:
 		l = mark_loc(b, p->problem_mark);
 		break;
+	}
+	/* libyaml gives up on an implicit key that runs past one line or
+	 * 1024 characters at the place it gave up, which may be a megabyte
+	 * later; the key's start is where the fix goes. */
+	if (p->error == YAML_SCANNER_ERROR && p->context &&
+	    !strcmp(p->context, "while scanning a simple key")) {
+		diag_error(b->d, mark_loc(b, p->context_mark),
+			   "YAML syntax error: %s after this key (a key must "
+			   "fit on one line, in at most 1024 characters)",
+			   problem);
+		return;
 	}
 	diag_error(b->d, l, "YAML syntax error: %s", problem);
 }

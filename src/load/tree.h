@@ -23,6 +23,8 @@ struct ynode {
 	bool block;		/* scalar written as a | or > block */
 	bool bad;		/* already reported (bad alias, NUL): skip quietly */
 	bool done;		/* collection: its end event was seen */
+	bool alias;		/* collection: a copy placed where an alias
+				 * names it (line/col are the alias's) */
 	uint32_t values;	/* values in the subtree, aliases expanded */
 	unsigned line, col;	/* 1-based; col in bytes */
 	union {

@@ -299,6 +299,16 @@ static void load_ifname(struct loader *L, const struct key_info *k,
 			   s.v);
 		return;
 	}
+	/* The kernel's isspace() counts byte 0xa0 (Latin-1 NBSP), so a name
+	 * with U+00A0, or any character encoded with that byte, would pass
+	 * here and fail at apply. */
+	if (strchr(s.v, '\xa0')) {
+		diag_error(L->d, s.loc,
+			   "interface name '%s' contains byte 0xa0, which the "
+			   "kernel reads as a space",
+			   s.v);
+		return;
+	}
 	if (!strcmp(s.v, ".") || !strcmp(s.v, "..")) {
 		diag_error(L->d, s.loc, "interface name '%s' is not allowed",
 			   s.v);

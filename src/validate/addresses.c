@@ -47,8 +47,33 @@ static void check_network_field(struct vctx *v, bool six)
 			(void *)(six ? "network6" : "network"));
 }
 
+/* Every node routes a mesh's whole network into the mesh interface, so a
+ * network shorter than /8 (0.0.0.0/0, or the /1 halves wg-quick uses)
+ * would take over the default route and carry peers' endpoints, and the
+ * tunnel's own packets, into the tunnel. */
+#define MESH_NETWORK_MIN_LEN 8
+
+static void check_network_size(struct vctx *v, const struct m_prefix *p,
+			       const char *field, size_t mesh)
+{
+	char a[IP_STRLEN];
+
+	if (!p->set || !p->v.addr.family || p->v.len >= MESH_NETWORK_MIN_LEN)
+		return;
+	diag_error(v->d, p->loc,
+		   "%s %s of mesh '%s' is too large: a mesh network must be "
+		   "/%d or longer",
+		   field, ip_prefix_str(&p->v, a), v_mesh_name(v->m, mesh),
+		   MESH_NETWORK_MIN_LEN);
+}
+
 void v_check_networks(struct vctx *v)
 {
+	for (size_t i = 0; i < v->m->n_meshes; i++) {
+		check_network_size(v, &v->m->meshes[i].network, "network", i);
+		check_network_size(v, &v->m->meshes[i].network6, "network6",
+				   i);
+	}
 	check_network_field(v, false);
 	check_network_field(v, true);
 }
@@ -185,6 +210,31 @@ static void check_own_lan_overlaps(struct vctx *v, size_t node)
 			(void *)v_node_name(v->m, node));
 }
 
+/* The underlay must not be inside the overlay: peers would route the
+ * tunnel's own packets into the tunnel. */
+static void check_endpoint_outside_meshes(struct vctx *v,
+					  const struct net_index *ix,
+					  size_t node)
+{
+	const struct m_endpoint *e = &v->m->nodes[node].endpoint;
+	const struct net_ref *hit;
+	struct ip_prefix host;
+	char a[IP_STRLEN], b[IP_STRLEN];
+
+	if (!e->set || !e->host_is_ip)
+		return;
+	host = ip_host_prefix(&e->ip);
+	hit = net_overlapping(ix, &host);
+	/* a too-large mesh network has its own error already */
+	if (hit && hit->p.len >= MESH_NETWORK_MIN_LEN)
+		diag_error(v->d, e->loc,
+			   "endpoint %s of '%s' is inside %s %s of mesh '%s': "
+			   "the tunnel would carry its own packets",
+			   ip_addr_str(&e->ip, a), v_node_name(v->m, node),
+			   hit->field, ip_prefix_str(&hit->p, b),
+			   v_mesh_name(v->m, hit->mesh));
+}
+
 void v_check_lans(struct vctx *v)
 {
 	struct model *m = v->m;
@@ -223,6 +273,7 @@ void v_check_lans(struct vctx *v)
 					   ip_prefix_str(&hit->p, b),
 					   v_mesh_name(m, hit->mesh));
 		}
+		check_endpoint_outside_meshes(v, ix, i);
 	}
 }
 

@@ -5,7 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "base/arena.h"
 #include "base/diag.h"
@@ -198,6 +202,59 @@ static void test_key_base64_roundtrip_and_public_key(void **state)
 	assert_false(key_from_base64("aBefG/k4s/25BiNeCZ97jJCYO/4y6kZgvlmZDIi6Wn!=", raw));
 }
 
+/* Each way a private key enters the process, in a child made dumpable
+ * again: it is not dumpable (no core file, no same-user ptrace) once it
+ * holds the key. */
+enum key_entry { ENTRY_READ_FILE, ENTRY_FROM_BASE64, ENTRY_GENERATE };
+
+static int child_loads_key(enum key_entry how, const char *path)
+{
+	static const char priv[] =
+		"yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=";
+	struct secret_key k;
+	int rc = -1;
+
+	/* An earlier test in the parent may have loaded a key already. */
+	if (secret_init() || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) ||
+	    prctl(PR_GET_DUMPABLE) != 1)
+		return 2;
+	if (how == ENTRY_READ_FILE)
+		rc = secret_key_read_file(path, &k);
+	else if (how == ENTRY_FROM_BASE64)
+		rc = secret_key_from_base64(priv, strlen(priv), &k);
+	else
+		rc = secret_key_generate(&k, true);
+	if (rc)
+		return 3;
+	rc = prctl(PR_GET_DUMPABLE) == 0 ? 0 : 1;
+	secret_key_free(&k);
+	return rc;
+}
+
+static void test_key_loading_makes_process_undumpable(void **state)
+{
+	char path[] = "/tmp/meshc-test-key-XXXXXX";
+	static const char key[] =
+		"yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n";
+	int fd = mkstemp(path), how, status;
+
+	(void)state;
+	assert_true(fd >= 0);	/* mkstemp: mode 0600, our own */
+	assert_int_equal(write(fd, key, sizeof(key) - 1), sizeof(key) - 1);
+	close(fd);
+	for (how = ENTRY_READ_FILE; how <= ENTRY_GENERATE; how++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0)
+			_exit(child_loads_key(how, path));
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_diags_sorted_by_position_and_deduplicated),
 		cmocka_unit_test(test_diag_print_quotes_line_with_caret),
 		cmocka_unit_test(test_key_base64_roundtrip_and_public_key),
+		cmocka_unit_test(test_key_loading_makes_process_undumpable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
