@@ -14,13 +14,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#ifdef MESHC_FAULT_INJECTION
+/* MESHC_FAULT_DELAY=<step>[:seconds] (default 2): sleep at that step, so
+ * a test can kill meshc, or start a second run, while it is half-way. */
+static void apply_delay(const char *step)
+{
+	const char *d = getenv("MESHC_FAULT_DELAY");
+	size_t n = strlen(step);
+
+	if (!d || strncmp(d, step, n) || (d[n] && d[n] != ':'))
+		return;
+	fprintf(stderr, "meshc: injected delay at step '%s'\n", step);
+	sleep(d[n] ? (unsigned)atoi(d + n + 1) : 2);
+}
+#endif
 
 int apply_fault(const char *step)
 {
 #ifdef MESHC_FAULT_INJECTION
 	const char *f = getenv("MESHC_FAULT");
 
+	apply_delay(step);
 	if (f && !strcmp(f, step)) {
+		/* once: the rollback that follows must not fail as well */
+		unsetenv("MESHC_FAULT");
 		fprintf(stderr, "meshc: injected fault at step '%s'\n", step);
 		return -EIO;
 	}
@@ -63,10 +82,20 @@ static int converge_interface(struct apply_ctx *c, struct live *lv,
 	if (!lv->link.exists) {
 		if ((err = apply_fault("create")))
 			return err;
-		err = wg_create(ifname, &lv->wg);
+		/* Between creating the interface and marking it, meshc could
+		 * be killed: the marker file lets the next run recognise the
+		 * unmarked interface as its own (live_read). */
+		err = state_mark_creating(c->a, &c->st, true);
 		if (err)
 			return err;
+		err = wg_create(ifname, &lv->wg);
+		if (err) {
+			state_mark_creating(c->a, &c->st, false);
+			return err;
+		}
 		c->created = true;
+		if ((err = apply_fault("mark")))
+			return err;
 		err = rtnl_get_link(c->rtnl, ifname, &lv->link);
 		if (!err && !lv->link.exists)
 			err = -ENODEV;
@@ -75,6 +104,7 @@ static int converge_interface(struct apply_ctx *c, struct live *lv,
 						  MESHC_LINK_MARK);
 		if (err)
 			return err;
+		state_mark_creating(c->a, &c->st, false);
 	}
 	if (!c->created && !layer_changes(cs, LAYER_INTERFACE) &&
 	    !layer_changes(cs, LAYER_PEERS) && lv->has_private_key)
@@ -86,20 +116,48 @@ static int converge_interface(struct apply_ctx *c, struct live *lv,
 			c->created ? NULL : cs);
 }
 
-/* Run the changes of one layer; removes first so that a re-add of the
- * same key (e.g. another prefix length) does not collide. */
+/* Is the address of removal ch added again (with another prefix length)
+ * by the same change set? */
+static bool addr_readded(const struct changeset *cs, size_t first, size_t n,
+			 const struct change *ch)
+{
+	for (size_t i = first; i < first + n; i++)
+		if (cs->items[i].op != CHANGE_REMOVE &&
+		    ip_addr_eq(&cs->items[i].new.addr->addr.addr,
+			       &ch->old.addr->addr.addr))
+			return true;
+	return false;
+}
+
+/* Which pass (0, 1, 2) runs change ch.  Removals go first, so that a
+ * re-add of the same key (e.g. another prefix length) does not collide.
+ * Addresses are the exception: the kernel flushes every IPv4 route of an
+ * interface when its last IPv4 address goes, so a new address goes in
+ * before an old one is removed (unless it is the same address). */
+static int change_pass(const struct changeset *cs, size_t first, size_t n,
+		       const struct change *ch)
+{
+	if (ch->op != CHANGE_REMOVE)
+		return 1;
+	if (ch->layer != LAYER_ADDRESSES || addr_readded(cs, first, n, ch))
+		return 0;
+	return 2;
+}
+
+/* Run the changes of one layer (see change_pass for the order). */
 static int converge_layer(struct apply_ctx *c, struct live *lv,
 			  const struct changeset *cs, enum change_layer layer)
 {
 	size_t first, n = changeset_layer(cs, layer, &first);
 	int err = 0;
 
-	for (int pass = 0; pass < 2 && !err; pass++) {
+	for (int pass = 0; pass < 3 && !err; pass++) {
 		for (size_t i = first; i < first + n && !err; i++) {
 			const struct change *ch = &cs->items[i];
 			bool removal = ch->op == CHANGE_REMOVE;
 
-			if (removal != (pass == 0) || change_is_cosmetic(ch))
+			if (change_pass(cs, first, n, ch) != pass ||
+			    change_is_cosmetic(ch))
 				continue;
 			switch (layer) {
 			case LAYER_ADDRESSES:

@@ -69,6 +69,21 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 	err = rtnl_get_link(c->rtnl, ifname, &lv->link);
 	if (err)
 		return err;
+	if (lv->link.exists && lv->link.kind != LINK_OTHER &&
+	    !lv->link.meshc_mark && state_was_creating(c->a, &c->st)) {
+		/* only a run holding the lock marks it; diff just reads */
+		if (c->st.lock_fd >= 0) {
+			fprintf(stderr, "meshc: %s was created by a run that "
+					"did not finish; taking it over\n",
+				ifname);
+			err = rtnl_link_set_alias(c->rtnl, lv->link.ifindex,
+						  MESHC_LINK_MARK);
+			if (err)
+				return err;
+			state_mark_creating(c->a, &c->st, false);
+		}
+		lv->link.meshc_mark = true;
+	}
 	if (lv->link.exists) {
 		if (lv->link.kind == LINK_OTHER || !lv->link.meshc_mark) {
 			fprintf(stderr,

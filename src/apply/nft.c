@@ -13,6 +13,7 @@
  * sequence number is the message's) and the kernel's extended-ACK text.
  */
 #include "apply/nft_internal.h"
+#include "apply/internal.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -567,6 +568,12 @@ int nft_sync(enum nft_table_state state, const struct plan_firewall *want,
 		return err;
 	}
 	err = nft_batch_sync(&b, state, want, cs);
+	/* Debug builds: MESHC_FAULT=nftables makes the kernel refuse the
+	 * batch (the table is made a second time, exclusively: EEXIST), to
+	 * test that a refused transaction leaves nothing behind. */
+	if (!err && b.n_msgs && want && want->n_rules &&
+	    apply_fault("nftables"))
+		err = nft_batch_sync(&b, NFT_TABLE_ABSENT, want, NULL);
 	if (!err && b.n_msgs)
 		err = nft_batch_send(&b);
 	nft_batch_free(&b);

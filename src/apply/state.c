@@ -194,3 +194,18 @@ void state_clear_pending(struct arena *a, const struct run_state *st)
 {
 	unlink(state_path(a, st, "pending"));
 }
+
+int state_mark_creating(struct arena *a, const struct run_state *st, bool on)
+{
+	const char *path = state_path(a, st, "creating");
+
+	if (!on)
+		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+	return write_small_file(a, path, arena_printf(a, "%ld\n",
+						      (long)getpid()));
+}
+
+bool state_was_creating(struct arena *a, const struct run_state *st)
+{
+	return st->dir && access(state_path(a, st, "creating"), F_OK) == 0;
+}

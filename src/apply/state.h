@@ -41,6 +41,12 @@ int state_saved_sysctl(struct arena *a, const struct run_state *st,
 		       const char *key, const char **value);
 int state_forget_sysctls(struct arena *a, const struct run_state *st);
 
+/* "creating": set just before meshc creates its interface, cleared once
+ * the interface carries meshc's mark.  An unmarked interface found while
+ * the file exists was made by a run that died in between. */
+int state_mark_creating(struct arena *a, const struct run_state *st, bool on);
+bool state_was_creating(struct arena *a, const struct run_state *st);
+
 /* A pending `apply --confirm`: "PID DEADLINE NODE", the process that
  * reverts unless `meshc confirm` signals it first. */
 int state_write_pending(struct arena *a, const struct run_state *st,

@@ -195,3 +195,43 @@ e2e_cleanup() {
 	umount "$d" 2>/dev/null
 	rm -rf "$d"
 }
+
+# e2e_snapshot NODE [IFACE...]: everything meshc could have touched on a
+# node, for byte-for-byte before/after comparisons: links, addresses,
+# routes and rules (v4 and v6, all tables), the nftables ruleset, the
+# sysctls meshc may set, the UAPI socket directory, and a digest of each
+# IFACE's WireGuard configuration (wg(8) asks the node's UAPI socket).
+e2e_snapshot() {
+	n=$1
+	shift
+	node_exec "$n" env E2E_PEERS_SORTED="$E2E_PEERS_SORTED" sh -c '
+		exec 2>/dev/null
+		ip -o link show | sed "s/^[0-9]*: //; s/ link\/.*//" | grep -v "^lo"
+		ip -o addr show | grep -v " lo " | sed "s/^[0-9]*: //; s/valid_lft.*//"
+		ip route show table all | grep -v "^local\|^broadcast\|^multicast\|table local"
+		ip -6 route show table all | grep -v "^local\|^multicast\|table local\|^fe80\|^anycast"
+		ip rule show; ip -6 rule show
+		nft list ruleset
+		sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding net.ipv4.conf.all.src_valid_mark
+		echo "/run/wireguard:" $(ls /run/wireguard)
+		for i in "$@"; do
+			echo "wg showconf $i: $(wg showconf "$i" 2>&1 |
+				python3 -c "$E2E_PEERS_SORTED" | sha256sum)"
+		done' sh "$@"
+}
+
+# wg showconf with its [Peer] sections sorted: wireguard-go lists peers
+# in Go map order, which changes from one call to the next
+E2E_PEERS_SORTED='
+import sys
+parts = sys.stdin.read().strip().split("\n\n")
+print("\n\n".join(parts[:1] + sorted(parts[1:])))'
+
+# e2e_node_pids NODE [COMM]: the processes in the node's network
+# namespace (only those whose command name is COMM when given)
+e2e_node_pids() {
+	for pid in $(ip netns pids "$E2E-$1" 2>/dev/null); do
+		[ -z "${2:-}" ] || [ "$(cat /proc/$pid/comm 2>/dev/null)" = "$2" ] &&
+			echo "$pid"
+	done
+}
