@@ -229,8 +229,7 @@ static int converge_sysctls(struct apply_ctx *c, const struct changeset *cs)
 	return err;
 }
 
-static int converge_firewall(struct apply_ctx *c, struct live *lv,
-			     const struct plan *target,
+static int converge_firewall(const struct live *lv, const struct plan *target,
 			     const struct changeset *cs)
 {
 	int err;
@@ -241,9 +240,7 @@ static int converge_firewall(struct apply_ctx *c, struct live *lv,
 		return 0;
 	if ((err = apply_fault("firewall")))
 		return err;
-	err = nft_sync(lv->nft, target ? &target->fw : NULL, cs);
-	(void)c;
-	return err;
+	return nft_sync(lv->nft, target ? &target->fw : NULL, cs);
 }
 
 static int converge_up(struct apply_ctx *c, struct live *lv,
@@ -251,7 +248,7 @@ static int converge_up(struct apply_ctx *c, struct live *lv,
 {
 	int err;
 
-	if ((err = converge_firewall(c, lv, target, cs)) ||
+	if ((err = converge_firewall(lv, target, cs)) ||
 	    (err = converge_interface(c, lv, target, cs)) ||
 	    (err = converge_layer(c, lv, cs, LAYER_ADDRESSES)))
 		return err;
@@ -285,7 +282,7 @@ static int converge_down(struct apply_ctx *c, struct live *lv,
 		err = wg_destroy(lv->wg, lv->plan.iface.name);
 		first_err = first_err ? first_err : err;
 	}
-	err = converge_firewall(c, lv, NULL, cs);
+	err = converge_firewall(lv, NULL, cs);
 	first_err = first_err ? first_err : err;
 	if (!first_err)
 		state_forget_sysctls(c->a, &c->st);
