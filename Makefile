@@ -153,4 +153,7 @@ uninstall:
 clean:
 	rm -rf build meshc
 
+# make bench (tests/bench.mk) and make fuzz / fuzz-replay (tests/fuzz/fuzz.mk)
+include tests/bench.mk
+
 .PHONY: all deps unit unit-san check demo golden install uninstall clean

@@ -667,24 +667,31 @@ int wg_create(const char *ifname, enum wg_backend *b)
  * socket to stop answering, then remove a file it left behind.  A socket
  * that answers while there was no link here belongs to another network
  * namespace and is left alone. */
+/* After the tun link is deleted, wireguard-go shuts down and removes its
+ * socket file itself, which can take seconds with thousands of peers.
+ * Wait for the file to go: unlinking it early would let the exiting
+ * daemon remove the socket of the next device of that name.  A file that
+ * is still there and refuses connections after the wait is stale. */
 static int remove_uapi_socket(const char *ifname, bool link_deleted)
 {
 	char path[sizeof(WG_UAPI_DIR) + IFNAMSIZ + 8];
+	long limit = link_deleted ? WG_START_TIMEOUT_MS : 0;
 	int err;
 
 	wg_uapi_path(ifname, path, sizeof(path));
-	for (long waited = 0; link_deleted && wg_uapi_probe(path) == 0;
-	     waited += WG_POLL_MS) {
-		if (waited >= WG_START_TIMEOUT_MS) {
-			fprintf(stderr, "meshc: %s still answers after "
-					"interface %s was deleted\n",
-				path, ifname);
-			return -EBUSY;
-		}
+	for (long waited = 0; access(path, F_OK) == 0 && waited < limit;
+	     waited += WG_POLL_MS)
 		sleep_ms(WG_POLL_MS);
-	}
+	if (access(path, F_OK) != 0)
+		return 0;
 	err = wg_uapi_probe(path);
-	if (err == -ECONNREFUSED && unlink(path) < 0 && errno != ENOENT) {
+	if (err == 0) {
+		fprintf(stderr, "meshc: %s still answers after interface %s "
+				"was deleted\n",
+			path, ifname);
+		return -EBUSY;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
 		err = -errno;
 		fprintf(stderr, "meshc: cannot remove %s: %s\n", path,
 			strerror(-err));
