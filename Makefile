@@ -3,7 +3,10 @@
 #   make            build ./meshc
 #   make check      install missing Debian packages (as root), build, run
 #                   every test, also under AddressSanitizer + UBSan
+#   make demo       the seed scenario applied across network namespaces
 #   make golden     regenerate tests/golden/*/ (review the diff!)
+#   make fuzz       libFuzzer on every target for FUZZ_SECONDS (clang-14)
+#   make bench      meshc against the standard tools (bench/results.md)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Honours CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR, V=1.
@@ -118,6 +121,7 @@ unit-san: $(SAN_UNIT_BINS)
 check: deps
 	$(MAKE) --no-print-directory meshc build/meshc-san build/meshc-fault
 	$(MAKE) --no-print-directory unit unit-san
+	$(MAKE) --no-print-directory fuzz-replay
 	@MESHC_FAULT_BIN=$(CURDIR)/build/meshc-fault tests/run-suites.sh ./meshc
 	@MESHC_FAULT_BIN=$(CURDIR)/build/meshc-fault MESHC_SANITIZED=1 \
 		tests/run-suites.sh build/meshc-san
@@ -155,5 +159,6 @@ clean:
 
 # make bench (tests/bench.mk) and make fuzz / fuzz-replay (tests/fuzz/fuzz.mk)
 include tests/bench.mk
+include tests/fuzz/fuzz.mk
 
 .PHONY: all deps unit unit-san check demo golden install uninstall clean
