@@ -89,32 +89,41 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 
 void strbuf_json_string(struct strbuf *sb, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *run = p;
 
 	strbuf_putc(sb, '"');
-	for (; *p; p++) {
+	for (;; p++) {
+		const char *esc = NULL;
+
+		/* plain bytes go out in runs: this is the hot path of every
+		 * JSON renderer (keys, names, addresses) */
+		if (*p >= 0x20 && *p != '"' && *p != '\\')
+			continue;
+		strbuf_add(sb, run, (size_t)(p - run));
+		if (!*p)
+			break;
 		switch (*p) {
 		case '"':
-			strbuf_puts(sb, "\\\"");
+			esc = "\\\"";
 			break;
 		case '\\':
-			strbuf_puts(sb, "\\\\");
+			esc = "\\\\";
 			break;
 		case '\n':
-			strbuf_puts(sb, "\\n");
+			esc = "\\n";
 			break;
 		case '\t':
-			strbuf_puts(sb, "\\t");
+			esc = "\\t";
 			break;
 		case '\r':
-			strbuf_puts(sb, "\\r");
+			esc = "\\r";
 			break;
-		default:
-			if (*p < 0x20)
-				strbuf_printf(sb, "\\u%04x", *p);
-			else
-				strbuf_putc(sb, (char)*p);
 		}
+		if (esc)
+			strbuf_puts(sb, esc);
+		else
+			strbuf_printf(sb, "\\u%04x", *p);
+		run = p + 1;
 	}
 	strbuf_putc(sb, '"');
 }
