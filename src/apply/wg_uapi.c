@@ -10,6 +10,7 @@
 #include "apply/wg_internal.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
@@ -211,15 +212,21 @@ static int peer_line(struct uapi_parse *p, const char *k, size_t klen,
 	uint64_t n;
 
 	if (key_is(k, klen, "preshared_key")) {
-		uint8_t *psk = sodium_malloc(WG_KEY_LEN);
-		bool ok;
+		/* Only whether there is one matters: check the hex text in
+		 * place instead of decoding the secret.  (A guarded
+		 * sodium_malloc per peer cost several syscalls each and
+		 * dominated reading a device with 10,000 peers.) */
+		bool nonzero = false;
 
-		if (!psk)
-			return -ENOMEM;
-		ok = parse_hex_key(v, vlen, psk);
-		peer->has_psk = ok && !wg_key_is_zero(psk);
-		sodium_free(psk);
-		return ok ? 0 : -EINVAL;
+		if (vlen != 2 * WG_KEY_LEN)
+			return -EINVAL;
+		for (size_t i = 0; i < vlen; i++) {
+			if (!isxdigit((unsigned char)v[i]))
+				return -EINVAL;
+			nonzero |= v[i] != '0';
+		}
+		peer->has_psk = nonzero;
+		return 0;
 	}
 	if (key_is(k, klen, "endpoint"))
 		return parse_endpoint(v, vlen, peer->endpoint,
