@@ -86,16 +86,6 @@ bool nft_chain_hook(enum fw_chain c, struct nft_chain_hook *out)
 	}
 }
 
-bool nft_chain_wanted(const struct plan_firewall *fw, enum fw_chain c)
-{
-	if (c != FW_CHAIN_POSTROUTING || fw->nat)
-		return true;
-	for (size_t i = 0; i < fw->n_rules; i++)
-		if (fw->rules[i].chain == c)
-			return true;
-	return false;
-}
-
 void nft_rule_comment(const struct fw_rule *r, char out[NFT_COMMENT_MAX + 1])
 {
 	fw_rule_comment(r, out, NFT_COMMENT_MAX + 1);
@@ -657,11 +647,11 @@ static int add_whole_table(struct nft_batch *b, const struct plan_firewall *fw,
 		    (err = add_set(b, fw, id, IP_V6)))
 			return err;
 	for (int c = 0; c < FW_CHAIN_COUNT; c++)
-		if (nft_chain_wanted(fw, c) && (err = add_chain(b, c)))
+		if (fw_chain_wanted(fw, c) && (err = add_chain(b, c)))
 			return err;
 	/* Chain by chain, as the renderer prints them. */
 	for (int c = 0; c < FW_CHAIN_COUNT; c++) {
-		if (!nft_chain_wanted(fw, c))
+		if (!fw_chain_wanted(fw, c))
 			continue;
 		for (size_t i = 0; i < fw->n_rules; i++)
 			if (fw->rules[i].chain == (enum fw_chain)c &&

@@ -137,9 +137,6 @@ struct nft_chain_hook {
 	int32_t prio;
 };
 bool nft_chain_hook(enum fw_chain c, struct nft_chain_hook *out);
-/* The chains the renderer declares: all but postrouting, which only a
- * firewall with NAT (or postrouting rules) has. */
-bool nft_chain_wanted(const struct plan_firewall *fw, enum fw_chain c);
 
 /* ---- the live table (nft_decode.c) ------------------------------------ */
 

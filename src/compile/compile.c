@@ -96,6 +96,8 @@ static bool first_forwarding_grant(const struct compile_ctx *c,
 	return false;
 }
 
+#define FORWARD_WHY "peers route or reach the lan through this node"
+
 /* Forwarding exactly when some peer may route through this node or reach
  * its lan; src_valid_mark for the exit-node fwmark routing, as wg-quick. */
 static void compile_sysctls(struct compile_ctx *c)
@@ -105,24 +107,17 @@ static void compile_sysctls(struct compile_ctx *c)
 	struct loc loc;
 
 	c->plan->forwards = first_forwarding_grant(c, &loc);
-	if (c->plan->forwards && pf == PLATFORM_LINUX) {
-		add_sysctl(c, "net.ipv4.ip_forward", "1",
-			   "peers route or reach the lan through this node",
-			   loc);
+	if (c->plan->forwards && (pf == PLATFORM_LINUX || pf == PLATFORM_MACOS)) {
+		/* the same two switches, named per kernel */
+		bool is_linux = pf == PLATFORM_LINUX;
+
+		add_sysctl(c, is_linux ? "net.ipv4.ip_forward"
+				    : "net.inet.ip.forwarding",
+			   "1", FORWARD_WHY, loc);
 		if (n->address6.set)
-			add_sysctl(c, "net.ipv6.conf.all.forwarding", "1",
-				   "peers route or reach the lan through this "
-				   "node",
-				   loc);
-	} else if (c->plan->forwards && pf == PLATFORM_MACOS) {
-		add_sysctl(c, "net.inet.ip.forwarding", "1",
-			   "peers route or reach the lan through this node",
-			   loc);
-		if (n->address6.set)
-			add_sysctl(c, "net.inet6.ip6.forwarding", "1",
-				   "peers route or reach the lan through this "
-				   "node",
-				   loc);
+			add_sysctl(c, is_linux ? "net.ipv6.conf.all.forwarding"
+					    : "net.inet6.ip6.forwarding",
+				   "1", FORWARD_WHY, loc);
 	}
 	if (n->exit_idx != MODEL_NONE && pf == PLATFORM_LINUX)
 		add_sysctl(c, "net.ipv4.conf.all.src_valid_mark", "1",

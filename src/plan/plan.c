@@ -242,3 +242,13 @@ size_t fw_rule_comment(const struct fw_rule *r, char *out, size_t size)
 	out[n] = '\0';
 	return n;
 }
+
+bool fw_chain_wanted(const struct plan_firewall *fw, enum fw_chain c)
+{
+	if (c != FW_CHAIN_POSTROUTING || fw->nat)
+		return true;
+	for (size_t i = 0; i < fw->n_rules; i++)
+		if (fw->rules[i].chain == c)
+			return true;
+	return false;
+}

@@ -227,6 +227,9 @@ size_t fw_rule_families(const struct fw_rule *r, uint8_t fams[2]);
  * The nft renderer and the libnftnl builder must declare sets alike. */
 bool fw_set_id_is_interval(enum fw_set_id id);
 bool fw_set_is_interval(const struct fw_set *s, enum fw_set_id id);
+/* Is the chain part of the ruleset?  All are, but postrouting only when
+ * the node NATs (or a rule lives there). */
+bool fw_chain_wanted(const struct plan_firewall *fw, enum fw_chain c);
 
 /* Find the peer whose allowed IPs hold `dst` by longest prefix (the
  * WireGuard cryptokey routing decision); NULL when none. */

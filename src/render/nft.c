@@ -72,16 +72,6 @@ static const char *chain_hook(enum fw_chain c)
 	}
 }
 
-static bool chain_wanted(const struct plan_firewall *fw, enum fw_chain c)
-{
-	if (c != FW_CHAIN_POSTROUTING || fw->nat)
-		return true;
-	for (size_t i = 0; i < fw->n_rules; i++)
-		if (fw->rules[i].chain == c)
-			return true;
-	return false;
-}
-
 static void nft_rule(struct strbuf *out, const struct plan *p,
 		     const struct fw_rule *r)
 {
@@ -131,7 +121,7 @@ void render_nft(struct strbuf *out, const struct plan *p)
 		nft_set(out, &p->fw, id, IP_V6);
 	}
 	for (int c = 0; c < FW_CHAIN_COUNT; c++) {
-		if (!chain_wanted(&p->fw, c))
+		if (!fw_chain_wanted(&p->fw, c))
 			continue;
 		if (!first)
 			strbuf_putc(out, '\n');
