@@ -65,7 +65,8 @@ static struct arena_chunk *arena_new_chunk(struct arena *a, size_t need)
 	return c;
 }
 
-void *arena_alloc(struct arena *a, size_t size)
+/* Uninitialized memory: for callers that overwrite it at once. */
+static void *arena_alloc_raw(struct arena *a, size_t size)
 {
 	struct arena_chunk *c = a->head;
 	size_t rounded;
@@ -81,8 +82,12 @@ void *arena_alloc(struct arena *a, size_t size)
 	p = c->data + c->used;
 	c->used += rounded;
 	a->used_bytes += rounded;
-	memset(p, 0, size);
 	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	return memset(arena_alloc_raw(a, size), 0, size ? size : 1);
 }
 
 void *arena_calloc(struct arena *a, size_t n, size_t size)
@@ -92,18 +97,31 @@ void *arena_calloc(struct arena *a, size_t n, size_t size)
 	return arena_alloc(a, n * size);
 }
 
-void *arena_grow(struct arena *a, void *old, size_t old_size, size_t new_size)
+/* A copy of the first old_size bytes in new_size bytes; the rest is left
+ * uninitialized. */
+static unsigned char *arena_grow_raw(struct arena *a, void *old,
+				     size_t old_size, size_t new_size)
 {
-	void *p = arena_alloc(a, new_size);
+	unsigned char *p = arena_alloc_raw(a, new_size);
 
 	if (old && old_size)
 		memcpy(p, old, old_size < new_size ? old_size : new_size);
 	return p;
 }
 
+void *arena_grow(struct arena *a, void *old, size_t old_size, size_t new_size)
+{
+	unsigned char *p = arena_grow_raw(a, old, old_size, new_size);
+	size_t kept = old ? old_size : 0;
+
+	if (kept < new_size)
+		memset(p + kept, 0, new_size - kept);
+	return p;
+}
+
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	char *p = arena_alloc_raw(a, n + 1);
 
 	memcpy(p, s, n);
 	p[n] = '\0';
@@ -126,7 +144,7 @@ char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	va_end(ap2);
 	if (n < 0)
 		arena_oom(0);
-	p = arena_alloc(a, (size_t)n + 1);
+	p = arena_alloc_raw(a, (size_t)n + 1);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }
@@ -150,8 +168,9 @@ void *arena_push(struct arena *a, void *items_ptr, size_t *count, size_t *cap,
 	if (*count == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 8;
 
-		*items = arena_grow(a, *items, *count * elem_size,
-				    ncap * elem_size);
+		/* no zeroing: every element is zeroed as it is pushed */
+		*items = arena_grow_raw(a, *items, *count * elem_size,
+					ncap * elem_size);
 		*cap = ncap;
 	}
 	return memset((char *)*items + (*count)++ * elem_size, 0, elem_size);

@@ -173,23 +173,107 @@ bool ip_addr_is_v4_mapped(const struct ip_addr *a)
 	return a->family == IP_V6 && !memcmp(a->b, mapped, sizeof(mapped));
 }
 
-const char *ip_addr_str(const struct ip_addr *a, char buf[IP_STRLEN])
+/* Decimal digits of v at p; returns the end.  No printf: these formatters
+ * run once per address of every rendered set (tens of thousands). */
+static char *fmt_dec(char *p, unsigned v)
+{
+	char tmp[10];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *fmt_v4(char *p, const uint8_t *b)
+{
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		p = fmt_dec(p, b[i]);
+	}
+	return p;
+}
+
+static char *fmt_hex16(char *p, unsigned v)
+{
+	static const char digits[] = "0123456789abcdef";
+	int shift = 12;
+
+	while (shift > 0 && !(v >> shift & 0xf))
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = digits[v >> shift & 0xf];
+	return p;
+}
+
+/* RFC 5952 text, written the way glibc's inet_ntop writes it (so output
+ * does not change with this function): lowercase, no leading zeros, the
+ * first longest run of two or more zero groups as "::", and the
+ * IPv4-mapped (::ffff:a.b.c.d) and IPv4-compatible (::a.b.c.d) forms
+ * with a dotted quad. */
+static char *fmt_v6(char *p, const uint8_t *b)
+{
+	unsigned w[8];
+	int best = -1, best_len = 0, cur = -1, cur_len = 0;
+
+	for (int i = 0; i < 8; i++) {
+		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+		if (w[i] == 0) {
+			if (cur < 0)
+				cur = i, cur_len = 0;
+			if (++cur_len > best_len)
+				best = cur, best_len = cur_len;
+		} else {
+			cur = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 &&
+		    (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+			return fmt_v4(p, b + 12);
+		p = fmt_hex16(p, w[i]);
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	return p;
+}
+
+static char *fmt_addr(char *p, const struct ip_addr *a)
 {
 	if (a->family == IP_V4)
-		snprintf(buf, IP_STRLEN, "%u.%u.%u.%u", a->b[0], a->b[1],
-			 a->b[2], a->b[3]);
-	else if (a->family == IP_V6)
-		inet_ntop(AF_INET6, a->b, buf, IP_STRLEN);
-	else
-		snprintf(buf, IP_STRLEN, "(none)");
+		return fmt_v4(p, a->b);
+	if (a->family == IP_V6)
+		return fmt_v6(p, a->b);
+	memcpy(p, "(none)", 6);
+	return p + 6;
+}
+
+const char *ip_addr_str(const struct ip_addr *a, char buf[IP_STRLEN])
+{
+	*fmt_addr(buf, a) = '\0';
 	return buf;
 }
 
 const char *ip_prefix_str(const struct ip_prefix *p, char buf[IP_STRLEN])
 {
-	size_t n = strlen(ip_addr_str(&p->addr, buf));
-
 	/* an address is at most 45 bytes, "/128" fits behind it */
-	snprintf(buf + n, IP_STRLEN - n, "/%u", p->len);
+	char *end = fmt_addr(buf, &p->addr);
+
+	*end++ = '/';
+	*fmt_dec(end, p->len) = '\0';
 	return buf;
 }

@@ -1,10 +1,26 @@
 #include "base/strbuf.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static void strbuf_reset_len(struct strbuf *sb)
+{
+	sb->len = 0;
+	if (sb->buf)
+		sb->buf[0] = '\0';
+}
+
+static void strbuf_flush_sink(struct strbuf *sb)
+{
+	if (sb->len && !sb->sink_err &&
+	    fwrite(sb->buf, 1, sb->len, sb->sink) != sb->len)
+		sb->sink_err = errno ? -errno : -EIO;
+	strbuf_reset_len(sb);
+}
 
 static void strbuf_reserve(struct strbuf *sb, size_t extra)
 {
@@ -18,6 +34,12 @@ static void strbuf_reserve(struct strbuf *sb, size_t extra)
 	need = sb->len + extra + 1;
 	if (need <= sb->cap)
 		return;
+	if (sb->sink) {
+		strbuf_flush_sink(sb);
+		need = extra + 1;
+		if (need <= sb->cap)
+			return;
+	}
 	ncap = sb->cap ? sb->cap : 256;
 	while (ncap < need)
 		ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
@@ -40,27 +62,40 @@ void strbuf_free(struct strbuf *sb)
 
 void strbuf_reset(struct strbuf *sb)
 {
-	sb->len = 0;
-	if (sb->buf)
-		sb->buf[0] = '\0';
+	strbuf_reset_len(sb);
 }
 
-void strbuf_add(struct strbuf *sb, const void *data, size_t len)
+void strbuf_stream_to(struct strbuf *sb, FILE *f)
 {
+	sb->sink = f;
+	strbuf_reserve(sb, STRBUF_STREAM_CHUNK);
+}
+
+void strbuf_add_grow(struct strbuf *sb, const void *data, size_t len)
+{
+	/* stream mode: a piece bigger than the buffer goes straight out */
+	if (sb->sink && len >= sb->cap) {
+		strbuf_flush_sink(sb);
+		if (!sb->sink_err && fwrite(data, 1, len, sb->sink) != len)
+			sb->sink_err = errno ? -errno : -EIO;
+		return;
+	}
 	strbuf_reserve(sb, len);
 	memcpy(sb->buf + sb->len, data, len);
 	sb->len += len;
 	sb->buf[sb->len] = '\0';
 }
 
-void strbuf_puts(struct strbuf *sb, const char *s)
+void strbuf_put_uint(struct strbuf *sb, unsigned long v)
 {
-	strbuf_add(sb, s, strlen(s));
-}
+	char tmp[24];
+	size_t n = sizeof(tmp);
 
-void strbuf_putc(struct strbuf *sb, char c)
-{
-	strbuf_add(sb, &c, 1);
+	do {
+		tmp[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	strbuf_add(sb, tmp + n, sizeof(tmp) - n);
 }
 
 void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
@@ -87,17 +122,21 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 }
 
-void strbuf_json_string(struct strbuf *sb, const char *s)
+static bool json_plain(unsigned char c)
 {
-	const unsigned char *p = (const unsigned char *)s, *run = p;
+	return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/* Escaping, once a string is known to need it. */
+static void json_string_escaped(struct strbuf *sb, const unsigned char *p)
+{
+	const unsigned char *run = p;
 
 	strbuf_putc(sb, '"');
 	for (;; p++) {
 		const char *esc = NULL;
 
-		/* plain bytes go out in runs: this is the hot path of every
-		 * JSON renderer (keys, names, addresses) */
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
+		if (json_plain(*p))
 			continue;
 		strbuf_add(sb, run, (size_t)(p - run));
 		if (!*p)
@@ -128,13 +167,38 @@ void strbuf_json_string(struct strbuf *sb, const char *s)
 	strbuf_putc(sb, '"');
 }
 
+void strbuf_json_string(struct strbuf *sb, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	/* Nearly every string (names, keys, addresses) has nothing to
+	 * escape: one scan, one copy.  This is the hot path of every JSON
+	 * renderer. */
+	while (json_plain(*p))
+		p++;
+	if (*p) {
+		json_string_escaped(sb, (const unsigned char *)s);
+		return;
+	}
+	n = (size_t)(p - (const unsigned char *)s);
+	strbuf_reserve(sb, n + 2);
+	sb->buf[sb->len] = '"';
+	memcpy(sb->buf + sb->len + 1, s, n);
+	sb->buf[sb->len + 1 + n] = '"';
+	sb->len += n + 2;
+	sb->buf[sb->len] = '\0';
+}
+
 const char *strbuf_str(const struct strbuf *sb)
 {
 	return sb->buf ? sb->buf : "";
 }
 
-int strbuf_write(const struct strbuf *sb, FILE *f)
+int strbuf_write(struct strbuf *sb, FILE *f)
 {
+	if (sb->sink_err)
+		return sb->sink_err;
 	if (sb->len && fwrite(sb->buf, 1, sb->len, f) != sb->len)
 		return -EIO;
 	if (fflush(f) != 0)

@@ -100,6 +100,11 @@ int cmd_compile(int argc, char **argv)
 	idx = cmd_select_node(doc.model, &o);
 	if (idx == MODEL_NONE)
 		goto out_free;
+	/* Output goes out as it is rendered, except a secret (it must not
+	 * pass through stdio buffers that are never wiped) and the text plan
+	 * (its renderer measures and trims what it has just written). */
+	if (!o.with_secrets && o.target && strcmp(o.target, "plan") != 0)
+		strbuf_stream_to(&out, stdout);
 	if (render_target(&out, compile_node(&arena, doc.model, idx),
 			  o.target ? o.target : "plan", o.with_secrets))
 		goto out_free;

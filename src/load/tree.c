@@ -357,8 +357,7 @@ static enum step on_scalar(struct builder *b, const yaml_event_t *ev)
 	if (!count_values(b, 1, l, false))
 		return STEP_FATAL;
 	n = new_node(b, Y_SCALAR, l);
-	text = arena_alloc(b->a, len + 1);
-	memcpy(text, ev->data.scalar.value, len);
+	text = arena_strndup(b->a, (const char *)ev->data.scalar.value, len);
 	n->s.text = text;
 	n->s.len = len;
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;

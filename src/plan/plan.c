@@ -67,9 +67,23 @@ int fw_elem_cmp(const void *pa, const void *pb)
 	return ip_prefix_cmp(&a->prefix, &b->prefix);
 }
 
+/* Most arrays arrive in order (compiled from a document written in
+ * address order, or read back from a plan-ordered system): one linear
+ * look costs less than a sort that finds nothing to do. */
+static bool is_sorted(const void *items, size_t n, size_t size,
+		      int (*cmp)(const void *, const void *))
+{
+	const char *p = items;
+
+	for (size_t i = 1; i < n; i++)
+		if (cmp(p + (i - 1) * size, p + i * size) > 0)
+			return false;
+	return true;
+}
+
 #define SORT(items, n, cmp)                                                   \
 	do {                                                                  \
-		if ((n) > 1)                                                  \
+		if (!is_sorted((items), (n), sizeof(*(items)), (cmp)))        \
 			qsort((items), (n), sizeof(*(items)), (cmp));         \
 	} while (0)
 

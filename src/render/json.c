@@ -20,18 +20,28 @@ struct jw {
 	bool empty[JW_MAX_DEPTH];	/* nothing written yet at this depth */
 };
 
-/* Separator, indent and key before a value at the current depth. */
+/* Newline and two spaces per level. */
+static void jw_indent(struct jw *w, int depth)
+{
+	static const char nl_spaces[] = "\n" "                "; /* 2 x 8 */
+
+	strbuf_add(w->out, nl_spaces, 1 + 2 * (size_t)depth);
+}
+
+/* Separator, indent and key before a value at the current depth.  Keys
+ * are this file's own literals (plain ASCII), so they need no escaping. */
 static void jw_key(struct jw *w, const char *key)
 {
 	if (w->depth > 0) {
-		strbuf_puts(w->out, w->empty[w->depth] ? "\n" : ",\n");
+		if (!w->empty[w->depth])
+			strbuf_putc(w->out, ',');
 		w->empty[w->depth] = false;
-		for (int i = 0; i < w->depth; i++)
-			strbuf_puts(w->out, "  ");
+		jw_indent(w, w->depth);
 	}
 	if (key) {
-		strbuf_json_string(w->out, key);
-		strbuf_puts(w->out, ": ");
+		strbuf_putc(w->out, '"');
+		strbuf_puts(w->out, key);
+		strbuf_add(w->out, "\": ", 3);
 	}
 }
 
@@ -50,11 +60,8 @@ static void jw_close(struct jw *w, char bracket)
 
 	if (w->depth > 0)
 		w->depth--;
-	if (!empty) {
-		strbuf_putc(w->out, '\n');
-		for (int i = 0; i < w->depth; i++)
-			strbuf_puts(w->out, "  ");
-	}
+	if (!empty)
+		jw_indent(w, w->depth);
 	strbuf_putc(w->out, bracket);
 }
 
@@ -70,7 +77,7 @@ static void jw_str(struct jw *w, const char *key, const char *s)
 static void jw_uint(struct jw *w, const char *key, unsigned long v)
 {
 	jw_key(w, key);
-	strbuf_printf(w->out, "%lu", v);
+	strbuf_put_uint(w->out, v);
 }
 
 static void jw_int(struct jw *w, const char *key, long v)

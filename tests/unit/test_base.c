@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,95 @@ static void test_ip_prefix_edges(void **state)
 	assert_int_equal(ip_prefix_parse("fd00::/129", &p, &why), -1);
 	assert_int_equal(ip_prefix_parse("fd00:1::/64", &p, &why), 0);
 	assert_string_equal(ip_prefix_str(&p, buf), "fd00:1::/64");
+}
+
+/* The formatter must write exactly what inet_ntop writes: the text of an
+ * address is part of every golden file and of the live-vs-plan diff.
+ * Groups are drawn from {0, 0xffff, 1, random} so that zero runs of every
+ * length and position, and the IPv4-mapped/compatible forms, all occur. */
+static void test_ip_str_matches_inet_ntop(void **state)
+{
+	uint32_t seed = 12345;
+	char want[IP_STRLEN], got[IP_STRLEN];
+
+	(void)state;
+	for (int round = 0; round < 200000; round++) {
+		struct ip_addr a = { .family = round % 7 ? IP_V6 : IP_V4 };
+
+		for (int g = 0; g < 8; g++) {
+			unsigned v;
+
+			seed = seed * 1103515245u + 12345u;
+			switch (seed >> 28 & 3) {
+			case 0:
+			case 1:
+				v = 0;
+				break;
+			case 2:
+				v = seed >> 16 & 1 ? 0xffff : 1;
+				break;
+			default:
+				v = (seed >> 8) & (seed >> 20 & 1 ? 0xffff : 0xf);
+			}
+			a.b[2 * g] = (uint8_t)(v >> 8);
+			a.b[2 * g + 1] = (uint8_t)v;
+		}
+		inet_ntop(a.family == IP_V4 ? AF_INET : AF_INET6, a.b, want,
+			  sizeof(want));
+		assert_string_equal(ip_addr_str(&a, got), want);
+	}
+}
+
+/* Stream mode passes full chunks on and writes the same bytes as a
+ * buffer held whole, across chunk edges and with pieces larger than a
+ * chunk; a failed write is reported by strbuf_write. */
+static void test_strbuf_stream_writes_same_bytes(void **state)
+{
+	struct strbuf whole = STRBUF_INIT, stream = STRBUF_INIT;
+	static char big[3 * STRBUF_STREAM_CHUNK];
+	FILE *f = tmpfile(), *full;
+	char *back;
+	long size;
+
+	(void)state;
+	assert_non_null(f);
+	memset(big, 'x', sizeof(big));
+	strbuf_stream_to(&stream, f);
+	for (int i = 0; i < 20000; i++) {
+		struct strbuf *sb[2] = { &whole, &stream };
+
+		for (int k = 0; k < 2; k++) {
+			strbuf_put_uint(sb[k], (unsigned long)i * 7919);
+			strbuf_json_string(sb[k], i % 3 ? "plain" : "q\"uo\nte");
+			if (i % 5000 == 0)
+				strbuf_add(sb[k], big, sizeof(big) - (size_t)i);
+			strbuf_printf(sb[k], "%d\n", -i);
+		}
+	}
+	assert_true(stream.cap < 4 * STRBUF_STREAM_CHUNK);
+	assert_int_equal(strbuf_write(&stream, f), 0);
+	size = ftell(f);
+	assert_int_equal((size_t)size, whole.len);
+	back = malloc((size_t)size);
+	rewind(f);
+	assert_int_equal(fread(back, 1, (size_t)size, f), (size_t)size);
+	assert_memory_equal(back, whole.buf, whole.len);
+	free(back);
+	fclose(f);
+	strbuf_free(&stream);
+
+	full = fopen("/dev/full", "w");
+	if (full) {
+		struct strbuf sb = STRBUF_INIT;
+
+		setvbuf(full, NULL, _IONBF, 0);
+		strbuf_stream_to(&sb, full);
+		strbuf_add(&sb, whole.buf, whole.len);
+		assert_true(strbuf_write(&sb, full) < 0);
+		strbuf_free(&sb);
+		fclose(full);
+	}
+	strbuf_free(&whole);
 }
 
 static void test_ip_contains_and_overlap(void **state)
@@ -263,6 +353,8 @@ int main(void)
 		cmocka_unit_test(test_strbuf_json_escapes_control_bytes),
 		cmocka_unit_test(test_ip_parse_strict_v4),
 		cmocka_unit_test(test_ip_prefix_edges),
+		cmocka_unit_test(test_ip_str_matches_inet_ntop),
+		cmocka_unit_test(test_strbuf_stream_writes_same_bytes),
 		cmocka_unit_test(test_ip_contains_and_overlap),
 		cmocka_unit_test(test_strmap_many_keys),
 		cmocka_unit_test(test_diags_sorted_by_position_and_deduplicated),
