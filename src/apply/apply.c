@@ -95,7 +95,8 @@ void apply_rollback(struct apply_ctx *c, const struct plan *want,
 		diff_plans(c->a, &now.plan, NULL, &cs);
 		err = converge(c, &now, NULL, &cs);
 		if (!err && before->nft == NFT_TABLE_OURS)
-			err = nft_sync(NFT_TABLE_ABSENT, &before->plan.fw, NULL);
+			err = nft_sync(NFT_TABLE_ABSENT, &before->plan.fw, NULL,
+				       NULL);
 	}
 	if (err)
 		fprintf(stderr, "meshc: ROLLBACK FAILED (%s): the system may "
@@ -141,6 +142,11 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 			print_changes(c, &before.plan, target, &cs);
 		else if (!c->o->quiet)
 			printf("no changes\n");
+		/* a table just read in full and found right is recorded, so
+		 * the next run need not read it again */
+		if (!read_only && !before.nft_seen.trusted)
+			nft_mark_record(c->a, &c->st, &target->fw,
+					before.nft_seen.gen, 0);
 		r = APPLY_NO_CHANGES;
 		goto out;
 	}
@@ -151,6 +157,7 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 	}
 	/* converge records what it creates in its live state; `before`
 	 * stays the state to roll back to */
+	nft_mark_forget(c->a, &c->st);
 	work = before;
 	err = converge(c, &work, target, &cs);
 	if (!err && c->o->confirm_seconds > 0)
@@ -159,6 +166,8 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 		apply_rollback(c, want, &before);
 		goto out;
 	}
+	nft_mark_record(c->a, &c->st, &target->fw, before.nft_seen.gen,
+			c->nft_batches);
 	if (!c->o->quiet && !c->o->json)
 		printf("applied %zu changes to %s\n", cs.count,
 		       want->iface.name);
@@ -217,6 +226,7 @@ enum apply_result apply_down(struct arena *a, const struct plan *want,
 		goto out;
 	}
 	print_changes(&c, &now.plan, NULL, &cs);
+	nft_mark_forget(a, &c.st);
 	if (converge(&c, &now, NULL, &cs) == 0) {
 		if (!o->quiet && !o->json)
 			printf("removed %s and everything meshc set up for "

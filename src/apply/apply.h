@@ -25,6 +25,7 @@ struct live {
 	struct live_link link;
 	enum wg_backend wg;
 	enum nft_table_state nft;
+	struct nft_seen nft_seen;	/* generation read at, trusted? */
 	bool has_private_key;
 	struct secret_key private_key;	/* the device's, to restore on
 					 * rollback; NULL bytes when none */

@@ -229,7 +229,8 @@ static int converge_sysctls(struct apply_ctx *c, const struct changeset *cs)
 	return err;
 }
 
-static int converge_firewall(const struct live *lv, const struct plan *target,
+static int converge_firewall(struct apply_ctx *c, const struct live *lv,
+			     const struct plan *target,
 			     const struct changeset *cs)
 {
 	int err;
@@ -240,7 +241,8 @@ static int converge_firewall(const struct live *lv, const struct plan *target,
 		return 0;
 	if ((err = apply_fault("firewall")))
 		return err;
-	return nft_sync(lv->nft, target ? &target->fw : NULL, cs);
+	return nft_sync(lv->nft, target ? &target->fw : NULL, cs,
+			&c->nft_batches);
 }
 
 static int converge_up(struct apply_ctx *c, struct live *lv,
@@ -248,7 +250,7 @@ static int converge_up(struct apply_ctx *c, struct live *lv,
 {
 	int err;
 
-	if ((err = converge_firewall(lv, target, cs)) ||
+	if ((err = converge_firewall(c, lv, target, cs)) ||
 	    (err = converge_interface(c, lv, target, cs)) ||
 	    (err = converge_layer(c, lv, cs, LAYER_ADDRESSES)))
 		return err;
@@ -282,7 +284,7 @@ static int converge_down(struct apply_ctx *c, struct live *lv,
 		err = wg_destroy(lv->wg, lv->plan.iface.name);
 		first_err = first_err ? first_err : err;
 	}
-	err = converge_firewall(lv, NULL, cs);
+	err = converge_firewall(c, lv, NULL, cs);
 	first_err = first_err ? first_err : err;
 	if (!first_err)
 		state_forget_sysctls(c->a, &c->st);

@@ -59,6 +59,8 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 {
 	const char *ifname = want->iface.name;
 	struct wg_device_state wg = { 0 };
+	struct nft_trust trust;
+	bool have_trust;
 	int err;
 
 	memset(lv, 0, sizeof(*lv));
@@ -120,7 +122,10 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 	err = read_sysctls(c, want, &lv->plan);
 	if (err)
 		return err;
-	err = nft_read(c->a, &lv->plan.fw, &lv->nft);
+	have_trust = c->st.dir && nft_mark_trust(c->a, &c->st, &want->fw,
+						  &trust);
+	err = nft_read(c->a, &lv->plan.fw, &lv->nft, have_trust ? &trust : NULL,
+		       &lv->nft_seen);
 	if (err)
 		return err;
 	if (lv->nft == NFT_TABLE_FOREIGN) {
@@ -140,7 +145,8 @@ static const char *resolve_endpoint(struct arena *a, const char *endpoint)
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL;
 	const char *colon = strrchr(endpoint, ':');
 	char host[256], num[IP_STRLEN];
-	const char *out = NULL;
+	const char *out = NULL, *why;
+	struct ip_addr ip;
 	size_t hlen;
 	int rc;
 
@@ -153,6 +159,11 @@ static const char *resolve_endpoint(struct arena *a, const char *endpoint)
 		return NULL;
 	memcpy(host, endpoint, hlen);
 	host[hlen] = '\0';
+	/* A numeric host (nearly every endpoint) needs no resolver: at
+	 * 10,000 peers getaddrinfo alone took longer than the whole diff. */
+	if (ip_addr_parse(host, &ip, &why) == 0)
+		return arena_printf(a, ip.family == IP_V6 ? "[%s]:%s" : "%s:%s",
+				    ip_addr_str(&ip, num), colon + 1);
 	rc = getaddrinfo(host, colon + 1, &hints, &res);
 	if (rc) {
 		fprintf(stderr, "meshc: cannot resolve endpoint %s: %s\n",
@@ -161,15 +172,15 @@ static const char *resolve_endpoint(struct arena *a, const char *endpoint)
 	}
 	if (res->ai_family == AF_INET6) {
 		struct sockaddr_in6 *s6 = (void *)res->ai_addr;
-		struct ip_addr ip = { .family = IP_V6 };
 
+		ip = (struct ip_addr){ .family = IP_V6 };
 		memcpy(ip.b, &s6->sin6_addr, 16);
 		out = arena_printf(a, "[%s]:%s", ip_addr_str(&ip, num),
 				   colon + 1);
 	} else if (res->ai_family == AF_INET) {
 		struct sockaddr_in *s4 = (void *)res->ai_addr;
-		struct ip_addr ip = { .family = IP_V4 };
 
+		ip = (struct ip_addr){ .family = IP_V4 };
 		memcpy(ip.b, &s4->sin_addr, 4);
 		out = arena_printf(a, "%s:%s", ip_addr_str(&ip, num),
 				   colon + 1);
@@ -188,6 +199,7 @@ int normalize_plans(struct apply_ctx *c, const struct plan *want,
 	w->peers = arena_calloc(c->a, want->n_peers + 1, sizeof(*w->peers));
 	memcpy(w->peers, want->peers, want->n_peers * sizeof(*w->peers));
 	strmap_init(&by_key, c->a);
+	strmap_reserve(&by_key, w->n_peers);
 	for (size_t i = 0; i < w->n_peers; i++) {
 		struct plan_peer *peer = &w->peers[i];
 

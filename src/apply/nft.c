@@ -359,16 +359,57 @@ static int read_live(struct nft_sock *s, struct read_ctx *c)
 	return 0;
 }
 
+/* The trust record holds if, at one generation, our table still has the
+ * recorded handle and the generation is the recorded one.  1 when it
+ * holds, 0 when not (read the table), or -errno. */
+static int read_trusted(struct nft_sock *s, struct read_ctx *c,
+			const struct nft_trust *trust, uint32_t *gen)
+{
+	uint32_t before, after;
+	const struct nftnl_table *t;
+	int err;
+
+	if ((err = read_gen(s, c, &before)) || before != trust->gen)
+		return err;
+	if ((err = read_table(s, c)))
+		return err == -EINTR ? 0 : err;
+	t = c->l->table;
+	if (!t || !nft_table_is_ours(t) ||
+	    !nftnl_table_is_set(t, NFTNL_TABLE_HANDLE) ||
+	    nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE) != trust->handle)
+		return 0;
+	if ((err = read_gen(s, c, &after)))
+		return err;
+	*gen = after;
+	return after == before;
+}
+
 int nft_read(struct arena *a, struct plan_firewall *fw,
-	     enum nft_table_state *state)
+	     enum nft_table_state *state, const struct nft_trust *trust,
+	     struct nft_seen *seen)
 {
 	const char *what = "reading table inet " MESHC_NFT_TABLE;
 	struct nft_sock s;
 	int err;
 
+	memset(seen, 0, sizeof(*seen));
 	if ((err = sock_open(&s)))
 		return err;
-	err = -EAGAIN;
+	if (trust) {
+		struct nft_live l = { 0 };
+		struct read_ctx c = { .a = a, .l = &l };
+
+		err = read_trusted(&s, &c, trust, &seen->gen);
+		nft_live_free(&l);
+		if (err > 0) {
+			*fw = *trust->fw;
+			*state = NFT_TABLE_OURS;
+			seen->trusted = true;
+			sock_close(&s);
+			return 0;
+		}
+	}
+	err = err < 0 ? err : -EAGAIN;
 	for (int i = 0; i < NFT_READ_ATTEMPTS && err == -EAGAIN; i++) {
 		struct nft_live l = { 0 };
 		struct read_ctx c = { .a = a, .l = &l };
@@ -383,8 +424,10 @@ int nft_read(struct arena *a, struct plan_firewall *fw,
 		 * change (NLM_F_DUMP_INTR). */
 		if (err == -EINTR || (!err && before != after))
 			err = -EAGAIN;
-		if (!err)
+		if (!err) {
 			nft_decode(a, &l, state, fw);
+			seen->gen = after;
+		}
 		nft_live_free(&l);
 	}
 	sock_close(&s);
@@ -393,6 +436,27 @@ int nft_read(struct arena *a, struct plan_firewall *fw,
 				    "read; try again");
 	else if (err)
 		nft_report(what, -err, NULL);
+	return err;
+}
+
+int nft_ident(uint32_t *gen, uint64_t *handle)
+{
+	struct nft_live l = { 0 };
+	struct read_ctx c = { .a = NULL, .l = &l };
+	struct nft_sock s;
+	int err;
+
+	*handle = 0;
+	if ((err = sock_open(&s)))
+		return err;
+	err = read_gen(&s, &c, gen);
+	if (!err)
+		err = read_table(&s, &c);
+	if (!err && l.table && nft_table_is_ours(l.table) &&
+	    nftnl_table_is_set(l.table, NFTNL_TABLE_HANDLE))
+		*handle = nftnl_table_get_u64(l.table, NFTNL_TABLE_HANDLE);
+	nft_live_free(&l);
+	sock_close(&s);
 	return err;
 }
 
@@ -558,7 +622,7 @@ int nft_batch_send(struct nft_batch *b)
 }
 
 int nft_sync(enum nft_table_state state, const struct plan_firewall *want,
-	     const struct changeset *cs)
+	     const struct changeset *cs, unsigned *batches)
 {
 	struct nft_batch b;
 	int err;
@@ -574,8 +638,11 @@ int nft_sync(enum nft_table_state state, const struct plan_firewall *want,
 	if (!err && b.n_msgs && want && want->n_rules &&
 	    apply_fault("nftables"))
 		err = nft_batch_sync(&b, NFT_TABLE_ABSENT, want, NULL);
-	if (!err && b.n_msgs)
+	if (!err && b.n_msgs) {
 		err = nft_batch_send(&b);
+		if (batches)
+			(*batches)++;
+	}
 	nft_batch_free(&b);
 	return err;
 }

@@ -32,6 +32,7 @@
 #define MESHC_APPLY_NFT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "base/arena.h"
 #include "diff/diff.h"
@@ -45,12 +46,35 @@ enum nft_table_state {
 	NFT_TABLE_FOREIGN,
 };
 
+/* A record (nft_mark.c) that at ruleset generation `gen` our table, with
+ * handle `handle`, held exactly `fw`.  The kernel bumps the generation on
+ * every committed change in the network namespace, and a table made anew
+ * gets a new handle: while both still match, the table is still `fw`. */
+struct nft_trust {
+	uint32_t gen;
+	uint64_t handle;
+	const struct plan_firewall *fw;
+};
+
+/* How a read went: the generation the table was read at, and whether it
+ * was taken from the trust record instead of dumped. */
+struct nft_seen {
+	uint32_t gen;
+	bool trusted;
+};
+
 /* Read `table inet meshc` into *fw (arena arrays, sets named like the
  * compiler names them, rules in chain order).  *state says whether the
- * table exists and is ours; *fw is filled only for NFT_TABLE_OURS.
- * 0 or -errno (reported). */
+ * table exists and is ours; *fw is filled only for NFT_TABLE_OURS.  With
+ * a trust record (may be NULL) that still holds, *fw is a copy of
+ * trust->fw and nothing is dumped.  0 or -errno (reported). */
 int nft_read(struct arena *a, struct plan_firewall *fw,
-	     enum nft_table_state *state);
+	     enum nft_table_state *state, const struct nft_trust *trust,
+	     struct nft_seen *seen);
+
+/* The ruleset generation now, and the handle of our table (0: no table,
+ * or not ours).  0 or -errno (not reported). */
+int nft_ident(uint32_t *gen, uint64_t *handle);
 
 /* Make the kernel's table equal `want` in one transaction:
  *   want == NULL          delete the table (down); so does a want without
@@ -64,8 +88,9 @@ int nft_read(struct arena *a, struct plan_firewall *fw,
  * "everything differs").  Refuses (-EEXIST, reported) a foreign table.
  * On a kernel error nothing changed (the transaction aborted); the error
  * is reported with the rule or set it concerns (extended ACK, sequence
- * number mapped back to the object).  0 or -errno. */
+ * number mapped back to the object).  *batches (may be NULL) counts the
+ * transactions sent.  0 or -errno. */
 int nft_sync(enum nft_table_state state, const struct plan_firewall *want,
-	     const struct changeset *cs);
+	     const struct changeset *cs, unsigned *batches);
 
 #endif

@@ -541,7 +541,7 @@ static void mark_foreign(struct decode_ctx *c, const char *what,
 }
 
 /* Does the table carry meshc's mark (nft's table comment)? */
-static bool table_is_marked(const struct nftnl_table *t)
+bool nft_table_is_ours(const struct nftnl_table *t)
 {
 	struct udata_tb tb;
 	const void *ud;
@@ -929,7 +929,7 @@ void nft_decode(struct arena *a, const struct nft_live *l,
 		*state = NFT_TABLE_ABSENT;
 		return;
 	}
-	if (!table_is_marked(l->table)) {
+	if (!nft_table_is_ours(l->table)) {
 		*state = NFT_TABLE_FOREIGN;
 		return;
 	}

@@ -152,6 +152,9 @@ struct nft_live {
 	size_t n_rules, cap_rules;
 };
 
+/* The table carries meshc's comment (MESHC_NFT_MARK). */
+bool nft_table_is_ours(const struct nftnl_table *t);
+
 /* Take ownership of one object. */
 void nft_live_add_set(struct arena *a, struct nft_live *l,
 		      struct nftnl_set *s);

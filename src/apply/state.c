@@ -125,6 +125,24 @@ static int write_small_file(struct arena *a, const char *path,
 	return err;
 }
 
+const char *state_read(struct arena *a, const struct run_state *st,
+		       const char *name)
+{
+	return read_small_file(a, state_path(a, st, name));
+}
+
+int state_write(struct arena *a, const struct run_state *st,
+		const char *name, const char *text)
+{
+	return write_small_file(a, state_path(a, st, name), text);
+}
+
+void state_remove(struct arena *a, const struct run_state *st,
+		  const char *name)
+{
+	(void)unlink(state_path(a, st, name));
+}
+
 int state_save_sysctl(struct arena *a, const struct run_state *st,
 		      const char *key, const char *old_value)
 {

@@ -32,6 +32,15 @@ void state_unlock(struct run_state *st);
 const char *state_path(struct arena *a, const struct run_state *st,
 		       const char *name);
 
+/* A small file of the state directory: its text (NULL when missing),
+ * replaced atomically, removed (missing is fine). */
+const char *state_read(struct arena *a, const struct run_state *st,
+		       const char *name);
+int state_write(struct arena *a, const struct run_state *st,
+		const char *name, const char *text);
+void state_remove(struct arena *a, const struct run_state *st,
+		  const char *name);
+
 /* The previous value of a sysctl meshc changed: saved once (the value
  * before meshc's first change), read back and removed by down. */
 int state_save_sysctl(struct arena *a, const struct run_state *st,

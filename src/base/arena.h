@@ -17,6 +17,7 @@ struct arena_chunk;
 struct arena {
 	struct arena_chunk *head;
 	size_t used_bytes;	/* total handed out, for resource accounting */
+	size_t next_chunk;	/* size of the next shared chunk */
 };
 
 void arena_init(struct arena *a);

@@ -68,6 +68,8 @@ static void keyset_init(struct loader *L, struct keyset *ks,
 {
 	ks->map = map;
 	strmap_init(&ks->seen, L->a);
+	if (map->c.n / 2 > KEYSET_LINEAR_MAX)
+		strmap_reserve(&ks->seen, map->c.n / 2);
 }
 
 /* The first earlier pair with the same key as pair i, or SIZE_MAX. */
@@ -387,6 +389,7 @@ static void load_nodes(struct loader *L, const struct key_info *k,
 		return;
 	m->nodes_set = true;
 	m->nodes = arena_calloc(L->a, v->c.n / 2, sizeof(*m->nodes));
+	strmap_reserve(&m->node_index, v->c.n / 2);
 	keyset_init(L, &ks, v);
 	for (i = 0; i < v->c.n / 2; i++) {
 		const char *name = pair_key(L, &ks, i);

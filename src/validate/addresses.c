@@ -1,7 +1,8 @@
 /* addresses.c - networks, lans, node addresses and public keys.
  *
- * Uniqueness is checked by sorting, never by comparing all pairs: a
- * 50,000-node document stays well under a second.
+ * Uniqueness is checked with hash sets (dupset.c) and overlaps by
+ * sorting, never by comparing all pairs: a 50,000-node document stays
+ * well under a second.
  */
 #include "validate/internal.h"
 
@@ -379,19 +380,6 @@ struct addr_ent {
 	size_t node;
 };
 
-static int addr_ent_cmp(const void *pa, const void *pb)
-{
-	const struct addr_ent *x = pa, *y = pb;
-	int c = ip_addr_cmp(&x->a->v, &y->a->v);
-
-	if (c)
-		return c;
-	/* A written address keeps its place; a derived one gives way. */
-	if (x->a->derived != y->a->derived)
-		return x->a->derived ? 1 : -1;
-	return x->node < y->node ? -1 : x->node > y->node;
-}
-
 static void report_collision(struct vctx *v, const struct addr_ent *e,
 			     const struct addr_ent *owner)
 {
@@ -412,29 +400,53 @@ static void report_collision(struct vctx *v, const struct addr_ent *e,
 			   owner->a->loc.line);
 }
 
+static bool addr_ent_eq(size_t x, size_t y, const void *ctx)
+{
+	const struct addr_ent *ents = ctx;
+
+	return ip_addr_eq(&ents[x].a->v, &ents[y].a->v);
+}
+
+static size_t add_addr_ent(struct addr_ent *ents, size_t n,
+			   const struct m_addr *a, const struct addr_field *f,
+			   size_t node, bool derived)
+{
+	if (a->set && a->v.family && a->derived == derived)
+		ents[n++] = (struct addr_ent){ a, f, node };
+	return n;
+}
+
+/* Written addresses first, then derived ones, each in document order:
+ * the first holder of an address owns it, and a derived address gives
+ * way to a written one. */
 static void check_unique_addresses(struct vctx *v)
 {
 	struct model *m = v->m;
 	struct addr_ent *ents = arena_calloc(v->a, 2 * m->n_nodes + 1,
 					     sizeof(*ents));
-	size_t n = 0, i, first = 0;
+	struct v_dupset seen;
+	size_t n = 0, i;
 
-	for (i = 0; i < m->n_nodes; i++) {
-		const struct m_node *nd = &m->nodes[i];
+	for (int derived = 0; derived < 2; derived++) {
+		for (i = 0; i < m->n_nodes; i++) {
+			const struct m_node *nd = &m->nodes[i];
 
-		if (nd->address.set && nd->address.v.family)
-			ents[n++] = (struct addr_ent){ &nd->address, &field4,
-						       i };
-		if (nd->address6.set && nd->address6.v.family)
-			ents[n++] = (struct addr_ent){ &nd->address6, &field6,
-						       i };
+			n = add_addr_ent(ents, n, &nd->address, &field4, i,
+					 derived);
+			n = add_addr_ent(ents, n, &nd->address6, &field6, i,
+					 derived);
+		}
 	}
-	qsort(ents, n, sizeof(*ents), addr_ent_cmp);
-	for (i = 1; i < n; i++) {
-		if (ip_addr_eq(&ents[first].a->v, &ents[i].a->v))
-			report_collision(v, &ents[i], &ents[first]);
-		else
-			first = i;
+	v_dupset_init(v, &seen, n, addr_ent_eq, ents);
+	for (i = 0; i < n; i++) {
+		const struct ip_addr *ip = &ents[i].a->v;
+		size_t owner = v_dupset_add(
+			&seen,
+			v_dupset_hash(&seen, ip->b, ip_bits(ip->family) / 8),
+			i);
+
+		if (owner != SIZE_MAX)
+			report_collision(v, &ents[i], &ents[owner]);
 	}
 }
 
@@ -458,41 +470,33 @@ void v_check_addresses(struct vctx *v)
 
 /* ---- public keys ------------------------------------------------------- */
 
-struct key_ent {
-	const struct m_key *k;
-	size_t node;
-};
-
-static int key_ent_cmp(const void *pa, const void *pb)
+static bool key_eq(size_t x, size_t y, const void *ctx)
 {
-	const struct key_ent *x = pa, *y = pb;
-	int c = memcmp(x->k->v, y->k->v, WG_KEY_LEN);
+	const struct model *m = ctx;
 
-	if (c)
-		return c;
-	return x->node < y->node ? -1 : x->node > y->node;
+	return !memcmp(m->nodes[x].public_key.v, m->nodes[y].public_key.v,
+		       WG_KEY_LEN);
 }
 
 void v_check_keys(struct vctx *v)
 {
 	struct model *m = v->m;
-	struct key_ent *ents = arena_calloc(v->a, m->n_nodes + 1,
-					    sizeof(*ents));
-	size_t n = 0, i, first = 0;
+	struct v_dupset seen;
 
-	for (i = 0; i < m->n_nodes; i++)
-		if (m->nodes[i].public_key.set)
-			ents[n++] = (struct key_ent){ &m->nodes[i].public_key,
-						      i };
-	qsort(ents, n, sizeof(*ents), key_ent_cmp);
-	for (i = 1; i < n; i++) {
-		if (memcmp(ents[first].k->v, ents[i].k->v, WG_KEY_LEN)) {
-			first = i;
+	v_dupset_init(v, &seen, m->n_nodes, key_eq, m);
+	for (size_t i = 0; i < m->n_nodes; i++) {
+		const struct m_key *k = &m->nodes[i].public_key;
+		size_t owner;
+
+		if (!k->set)
 			continue;
-		}
-		diag_error(v->d, ents[i].k->loc,
-			   "public_key is already used by node '%s' (line %u)",
-			   v_node_name(m, ents[first].node),
-			   ents[first].k->loc.line);
+		owner = v_dupset_add(&seen,
+				     v_dupset_hash(&seen, k->v, WG_KEY_LEN), i);
+		if (owner != SIZE_MAX)
+			diag_error(v->d, k->loc,
+				   "public_key is already used by node '%s' "
+				   "(line %u)",
+				   v_node_name(m, owner),
+				   m->nodes[owner].public_key.loc.line);
 	}
 }

@@ -84,4 +84,26 @@ typedef void (*v_overlap_fn)(struct vctx *v, const struct v_span *later,
 void v_find_overlaps(struct vctx *v, struct v_span *spans, size_t n,
 		     v_overlap_fn fn, void *arg);
 
+/* dupset.c: "is this value taken?" in O(1), for the uniqueness checks
+ * (addresses, public keys) of documents with tens of thousands of nodes.
+ * Items are the caller's indexes; the caller hashes and compares. */
+typedef bool (*v_dup_eq_fn)(size_t a, size_t b, const void *ctx);
+
+struct v_dupset {
+	size_t *slot;		/* item + 1; 0 is empty */
+	size_t mask;
+	v_dup_eq_fn eq;
+	const void *ctx;
+	unsigned char key[16];	/* crypto_shorthash_KEYBYTES */
+};
+
+/* Room for n items. */
+void v_dupset_init(struct vctx *v, struct v_dupset *s, size_t n,
+		   v_dup_eq_fn eq, const void *ctx);
+/* The item added earlier that equals `item`, or SIZE_MAX after adding
+ * it. */
+size_t v_dupset_add(struct v_dupset *s, uint64_t hash, size_t item);
+/* The set's keyed hash of n bytes, for v_dupset_add. */
+uint64_t v_dupset_hash(const struct v_dupset *s, const void *p, size_t n);
+
 #endif

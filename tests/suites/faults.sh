@@ -348,6 +348,21 @@ node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>"$OUT"
 verdict "15. nft flush ruleset behind meshc's back: apply restores the table" \
 	$? 0 'same s "$before" "$(snap a)"' 'noop a "$DOC"'
 
+# --- 15b. someone edits meshc's own table ----------------------------------
+# A no-op apply reads the table only when its record of it (nft.mark) no
+# longer holds; any committed change bumps the ruleset generation, so a
+# hand edit is seen and undone, never hidden by the record.
+node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>&1
+marked=no
+[ -s "$(e2e_dir)/a/run/meshx/nft.mark" ] && marked=yes
+before=$(snap a)
+node_exec a nft add element inet meshc mesh4 '{ 10.250.0.0/24 }'
+edited=$(node_exec a nft list set inet meshc mesh4 | grep -c 10.250.0.0)
+node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>"$OUT"
+verdict "15b. an element added by hand to meshc's table (record in place): apply removes it" \
+	$? 0 '[ "$marked" = yes ]' '[ "$edited" = 1 ]' 'same s "$before" "$(snap a)"' \
+	'noop a "$DOC"'
+
 # --- 16. someone deletes the interface ------------------------------------
 before=$(snap a)
 node_exec a ip link del meshx

@@ -1604,8 +1604,9 @@ static void list_table(struct strbuf *out, const char *table)
 static void read_ours(struct arena *a, struct plan_firewall *fw)
 {
 	enum nft_table_state st = NFT_TABLE_ABSENT;
+	struct nft_seen seen;
 
-	assert_int_equal(nft_read(a, fw, &st), 0);
+	assert_int_equal(nft_read(a, fw, &st, NULL, &seen), 0);
 	assert_int_equal(st, NFT_TABLE_OURS);
 }
 
@@ -1645,19 +1646,79 @@ static void test_kernel_round_trip_equals_plan(void **state)
 	struct plan *p;
 	struct plan_firewall fw;
 	enum nft_table_state st;
+	struct nft_seen seen;
 
 	(void)state;
 	enter_netns();
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_read(&a, &fw, &st), 0);
+	assert_int_equal(nft_read(&a, &fw, &st, NULL, &seen), 0);
 	assert_int_equal(st, NFT_TABLE_ABSENT);
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL), 0);
+	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, NULL), 0);
 	read_ours(&a, &fw);
 	assert_int_equal(count_unknown(&fw), 0);
 	assert_fw_matches(&a, &fw, p);
 	/* creating again over an existing table is refused, not merged */
-	assert_int_not_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL), 0);
+	assert_int_not_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, NULL), 0);
+	arena_free(&a);
+}
+
+static bool fw_has_elem(const struct plan_firewall *fw, int id,
+			const char *prefix)
+{
+	char buf[IP_STRLEN];
+
+	for (size_t i = 0; i < fw->sets[id][0].n_elems; i++)
+		if (!strcmp(ip_prefix_str(&fw->sets[id][0].elems[i].prefix,
+					  buf),
+			    prefix))
+			return true;
+	return false;
+}
+
+/* A trust record that still holds spares the dump; a change committed by
+ * another program (one element added) or another table handle makes
+ * nft_read dump the table again, and see the change. */
+static void test_trusted_read_only_while_generation_holds(void **state)
+{
+	struct arena a;
+	struct plan *p;
+	struct plan_firewall fw;
+	enum nft_table_state st;
+	struct nft_seen seen;
+	struct nft_trust t;
+	unsigned batches = 0;
+	char cmd[128];
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	p = compile_seed(&a, "b");
+	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, &batches), 0);
+	assert_int_equal(batches, 1);
+	t.fw = &p->fw;
+	assert_int_equal(nft_ident(&t.gen, &t.handle), 0);
+	assert_true(t.handle != 0);
+
+	assert_int_equal(nft_read(&a, &fw, &st, &t, &seen), 0);
+	assert_true(seen.trusted);
+	assert_int_equal(st, NFT_TABLE_OURS);
+	assert_int_equal(seen.gen, t.gen);
+	assert_ptr_equal(fw.rules, p->fw.rules);
+
+	t.handle++;
+	assert_int_equal(nft_read(&a, &fw, &st, &t, &seen), 0);
+	assert_false(seen.trusted);
+	t.handle--;
+
+	snprintf(cmd, sizeof(cmd), "add element inet meshc %s { 10.99.0.1 }\n",
+		 fw_set_name(FW_SET_ROUTING, IP_V4));
+	nft_load(cmd);
+	assert_int_equal(nft_read(&a, &fw, &st, &t, &seen), 0);
+	assert_false(seen.trusted);
+	assert_int_equal(st, NFT_TABLE_OURS);
+	assert_true(fw_has_elem(&fw, FW_SET_ROUTING, "10.99.0.1/32"));
+	assert_false(fw_has_elem(&p->fw, FW_SET_ROUTING, "10.99.0.1/32"));
 	arena_free(&a);
 }
 
@@ -1678,7 +1739,7 @@ static void test_listing_equals_rendered_file(void **state)
 	enter_netns();
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL), 0);
+	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, NULL), 0);
 	list_table(&ours, "meshc");
 	assert_non_null(strstr(strbuf_str(&ours),
 			       "comment \"managed by meshc\""));
@@ -1722,7 +1783,7 @@ static void test_element_update_and_replace_in_kernel(void **state)
 	nft_load(other_table);
 	list_table(&before, "other");
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL), 0);
+	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, NULL), 0);
 
 	/* a grant changes: only element messages go out */
 	fw = copy_fw(&a, &p->fw);
@@ -1752,13 +1813,13 @@ static void test_element_update_and_replace_in_kernel(void **state)
 	want = with_fw(&a, p, &fw);
 	read_ours(&a, &live);
 	diff_fw(&a, p, &live, want, &cs);
-	assert_int_equal(nft_sync(NFT_TABLE_OURS, &fw, &cs), 0);
+	assert_int_equal(nft_sync(NFT_TABLE_OURS, &fw, &cs, NULL), 0);
 	read_ours(&a, &live);
 	assert_fw_matches(&a, &live, want);
 	assert_string_equal(live.uplink, "eth1");
 
 	/* back to the document, with no change set: replaced whole */
-	assert_int_equal(nft_sync(NFT_TABLE_OURS, &p->fw, NULL), 0);
+	assert_int_equal(nft_sync(NFT_TABLE_OURS, &p->fw, NULL, NULL), 0);
 	read_ours(&a, &live);
 	assert_fw_matches(&a, &live, p);
 
@@ -1777,6 +1838,7 @@ static void test_foreign_table_refused_and_untouched(void **state)
 	struct plan *p;
 	struct plan_firewall fw = { 0 };
 	enum nft_table_state st;
+	struct nft_seen seen;
 	struct captured cap;
 
 	(void)state;
@@ -1787,12 +1849,12 @@ static void test_foreign_table_refused_and_untouched(void **state)
 		 "\tchain input { type filter hook input priority 0; "
 		 "policy accept;\n\t\tcounter\n\t}\n}\n");
 	list_table(&before, "meshc");
-	assert_int_equal(nft_read(&a, &fw, &st), 0);
+	assert_int_equal(nft_read(&a, &fw, &st, NULL, &seen), 0);
 	assert_int_equal(st, NFT_TABLE_FOREIGN);
 	assert_int_equal(fw.n_rules, 0);
 	capture_start(&cap);
-	assert_int_equal(nft_sync(st, &p->fw, NULL), -EEXIST);
-	assert_int_equal(nft_sync(st, NULL, NULL), -EEXIST);
+	assert_int_equal(nft_sync(st, &p->fw, NULL, NULL), -EEXIST);
+	assert_int_equal(nft_sync(st, NULL, NULL, NULL), -EEXIST);
 	capture_end(&cap, &err);
 	assert_non_null(strstr(strbuf_str(&err),
 			       "meshc: nftables: table inet meshc exists and "
@@ -1813,6 +1875,7 @@ static void test_down_deletes_only_meshc_table(void **state)
 	struct plan *p;
 	struct plan_firewall fw;
 	enum nft_table_state st;
+	struct nft_seen seen;
 
 	(void)state;
 	enter_netns();
@@ -1820,10 +1883,10 @@ static void test_down_deletes_only_meshc_table(void **state)
 	nft_load(other_table);
 	list_table(&before, "other");
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL), 0);
+	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, NULL), 0);
 	read_ours(&a, &fw);
-	assert_int_equal(nft_sync(NFT_TABLE_OURS, NULL, NULL), 0);
-	assert_int_equal(nft_read(&a, &fw, &st), 0);
+	assert_int_equal(nft_sync(NFT_TABLE_OURS, NULL, NULL, NULL), 0);
+	assert_int_equal(nft_read(&a, &fw, &st, NULL, &seen), 0);
 	assert_int_equal(st, NFT_TABLE_ABSENT);
 	list_table(&after, "other");
 	assert_string_equal(strbuf_str(&before), strbuf_str(&after));
@@ -1850,7 +1913,7 @@ static void test_refused_batch_changes_nothing(void **state)
 	enter_netns();
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL), 0);
+	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, NULL), 0);
 	list_table(&before, "meshc");
 
 	fw = copy_fw(&a, &p->fw);
@@ -1867,7 +1930,7 @@ static void test_refused_batch_changes_nothing(void **state)
 				 .target = FW_CHAIN_POSTROUTING,
 				 .id = "bad-jump" };
 	capture_start(&cap);
-	rc = nft_sync(NFT_TABLE_OURS, &fw, NULL);
+	rc = nft_sync(NFT_TABLE_OURS, &fw, NULL, NULL);
 	capture_end(&cap, &err);
 	assert_true(rc < 0);
 	if (!strstr(strbuf_str(&err), "meshc: nftables: rule 'bad-jump' in "
@@ -1905,7 +1968,7 @@ static void test_table_from_rendered_file_is_replaced(void **state)
 	assert_true(count_unknown(&live) > 0);
 	diff_fw(&a, p, &live, p, &cs);
 	assert_false(changeset_empty(&cs));
-	assert_int_equal(nft_sync(NFT_TABLE_OURS, &p->fw, &cs), 0);
+	assert_int_equal(nft_sync(NFT_TABLE_OURS, &p->fw, &cs, NULL), 0);
 	read_ours(&a, &live);
 	assert_fw_matches(&a, &live, p);
 	strbuf_free(&text);
@@ -1939,6 +2002,7 @@ int main(void)
 		cmocka_unit_test(test_recorded_foreign_table),
 		cmocka_unit_test(test_feed_refuses_garbage),
 		cmocka_unit_test(test_kernel_round_trip_equals_plan),
+		cmocka_unit_test(test_trusted_read_only_while_generation_holds),
 		cmocka_unit_test(test_listing_equals_rendered_file),
 		cmocka_unit_test(test_element_update_and_replace_in_kernel),
 		cmocka_unit_test(test_foreign_table_refused_and_untouched),
