@@ -44,6 +44,7 @@ void arena_init(struct arena *a)
 	a->head = NULL;
 	a->used_bytes = 0;
 	a->next_chunk = ARENA_CHUNK_SIZE;
+	a->spare = NULL;
 }
 
 static void chunk_release(struct arena_chunk *c)
@@ -54,17 +55,61 @@ static void chunk_release(struct arena_chunk *c)
 		free(c);
 }
 
-void arena_free(struct arena *a)
+static void chunk_list_release(struct arena_chunk *c)
 {
-	struct arena_chunk *c = a->head;
-
 	while (c) {
 		struct arena_chunk *next = c->next;
 
 		chunk_release(c);
 		c = next;
 	}
+}
+
+void arena_free(struct arena *a)
+{
+	chunk_list_release(a->head);
+	chunk_list_release(a->spare);
 	arena_init(a);
+}
+
+void arena_recycle(struct arena *to, struct arena *from)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	/* Sanitizer builds free instead, so that any use of the old data
+	 * is a use after free that AddressSanitizer reports. */
+	(void)to;
+	arena_free(from);
+#else
+	struct arena_chunk *lists[2] = { from->head, from->spare };
+
+	for (int i = 0; i < 2; i++) {
+		struct arena_chunk *c = lists[i];
+
+		while (c) {
+			struct arena_chunk *next = c->next;
+
+			c->used = 0;
+			c->next = to->spare;
+			to->spare = c;
+			c = next;
+		}
+	}
+	arena_init(from);
+#endif
+}
+
+/* A recycled chunk with room for `need`, taken off the spare list. */
+static struct arena_chunk *spare_take(struct arena *a, size_t need)
+{
+	for (struct arena_chunk **pc = &a->spare; *pc; pc = &(*pc)->next) {
+		struct arena_chunk *c = *pc;
+
+		if (c->size >= need) {
+			*pc = c->next;
+			return c;
+		}
+	}
+	return NULL;
 }
 
 static struct arena_chunk *chunk_alloc(size_t size)
@@ -100,9 +145,14 @@ static struct arena_chunk *arena_new_chunk(struct arena *a, size_t need)
 	if (!a->next_chunk)	/* zero-initialized, never arena_init()ed */
 		a->next_chunk = ARENA_CHUNK_SIZE;
 	own = need > a->next_chunk;
-	c = chunk_alloc(own ? need : a->next_chunk);
-	if (!own && a->next_chunk < ARENA_CHUNK_MAX)
-		a->next_chunk *= 2;
+	c = spare_take(a, need);
+	if (c) {
+		own = false;
+	} else {
+		c = chunk_alloc(own ? need : a->next_chunk);
+		if (!own && a->next_chunk < ARENA_CHUNK_MAX)
+			a->next_chunk *= 2;
+	}
 	/* A dedicated big chunk goes behind the head so the head's free space
 	 * stays usable for the small allocations that follow. */
 	if (a->head && own) {

@@ -18,10 +18,16 @@ struct arena {
 	struct arena_chunk *head;
 	size_t used_bytes;	/* total handed out, for resource accounting */
 	size_t next_chunk;	/* size of the next shared chunk */
+	struct arena_chunk *spare;	/* recycled chunks, reused first */
 };
 
 void arena_init(struct arena *a);
 void arena_free(struct arena *a);
+/* Hand all of `from`'s memory to `to` for reuse and leave `from` empty:
+ * a stage's scratch data (the loader's YAML tree) ends where the next
+ * stage starts allocating, and memory already paged in costs less than
+ * new memory.  Nothing allocated from `from` may be used afterwards. */
+void arena_recycle(struct arena *to, struct arena *from);
 
 /* Zeroed memory, aligned for any object. */
 void *arena_alloc(struct arena *a, size_t size);

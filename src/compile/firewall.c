@@ -67,6 +67,72 @@ static void add_host_elem(struct compile_ctx *c, enum fw_set_id id,
 	add_elem(c, id, &h, why, loc);
 }
 
+/* The per-peer sets: which flags a peer holds. */
+static const struct {
+	enum fw_set_id id;
+	size_t off;
+} grant_sets[] = {
+	{ FW_SET_INCOMING, offsetof(struct perm_set, incoming) },
+	{ FW_SET_ROUTING, offsetof(struct perm_set, routing) },
+	{ FW_SET_LAN_ACCESS, offsetof(struct perm_set, local_network) },
+};
+
+static const struct perm_value *grant_value(const struct perm_set *g,
+					    size_t k)
+{
+	return (const void *)((const char *)g + grant_sets[k].off);
+}
+
+/* Room for n more elements in one allocation (these sets hold one
+ * element per peer: growing them by doubling wasted half the memory of
+ * a 10,000-peer plan). */
+static void reserve_elems(struct compile_ctx *c, enum fw_set_id id, int f,
+			  size_t n)
+{
+	struct fw_set *s = &c->plan->fw.sets[id][f];
+	size_t *cap = &c->cap_elems[id][f];
+
+	if (*cap - s->n_elems >= n)
+		return;
+	s->elems = arena_grow(c->arena, s->elems, s->n_elems * sizeof(*s->elems),
+			      (s->n_elems + n) * sizeof(*s->elems));
+	*cap = s->n_elems + n;
+}
+
+/* One element per peer address and granted flag; the element's loc is
+ * the line that decided the grant. */
+static void compile_grant_sets(struct compile_ctx *c)
+{
+	const struct model *m = c->m;
+	size_t count[FW_SET_COUNT] = { 0 };
+
+	for (size_t i = 0; i < c->n_peers; i++)
+		for (size_t k = 0; k < sizeof(grant_sets) / sizeof(*grant_sets);
+		     k++)
+			count[grant_sets[k].id] +=
+				grant_value(&c->grants[i], k)->v;
+	for (size_t k = 0; k < sizeof(grant_sets) / sizeof(*grant_sets); k++) {
+		reserve_elems(c, grant_sets[k].id, 0, count[grant_sets[k].id]);
+		reserve_elems(c, grant_sets[k].id, 1, count[grant_sets[k].id]);
+	}
+	for (size_t i = 0; i < c->n_peers; i++) {
+		const struct m_node *pn = &m->nodes[c->peers[i]];
+
+		for (size_t k = 0; k < sizeof(grant_sets) / sizeof(*grant_sets);
+		     k++) {
+			const struct perm_value *v =
+				grant_value(&c->grants[i], k);
+
+			if (!v->v)
+				continue;
+			add_host_elem(c, grant_sets[k].id, &pn->address,
+				      pn->name.v, v->loc);
+			add_host_elem(c, grant_sets[k].id, &pn->address6,
+				      pn->name.v, v->loc);
+		}
+	}
+}
+
 static void compile_sets(struct compile_ctx *c)
 {
 	const struct model *m = c->m;
@@ -104,33 +170,7 @@ static void compile_sets(struct compile_ctx *c)
 			add_elem(c, FW_SET_PRIVATE, &p, private_ranges[i].why,
 				 (struct loc){ 0 });
 	}
-	/* One element per peer address and granted flag; the element's loc
-	 * is the line that decided the grant. */
-	for (size_t i = 0; i < c->n_peers; i++) {
-		const struct m_node *pn = &m->nodes[c->peers[i]];
-		const struct perm_set *g = &c->grants[i];
-		static const struct {
-			enum fw_set_id id;
-			size_t off;
-		} flags[] = {
-			{ FW_SET_INCOMING, offsetof(struct perm_set, incoming) },
-			{ FW_SET_ROUTING, offsetof(struct perm_set, routing) },
-			{ FW_SET_LAN_ACCESS,
-			  offsetof(struct perm_set, local_network) },
-		};
-
-		for (size_t k = 0; k < sizeof(flags) / sizeof(*flags); k++) {
-			const struct perm_value *v =
-				(const void *)((const char *)g + flags[k].off);
-
-			if (!v->v)
-				continue;
-			add_host_elem(c, flags[k].id, &pn->address,
-				      pn->name.v, v->loc);
-			add_host_elem(c, flags[k].id, &pn->address6,
-				      pn->name.v, v->loc);
-		}
-	}
+	compile_grant_sets(c);
 }
 
 static void add_rule(struct compile_ctx *c, struct fw_rule r)

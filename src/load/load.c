@@ -545,11 +545,10 @@ static void load_value(struct loader *L, const struct key_info *k,
 	loader_alias_leave(L, aliased);
 }
 
-struct model *load_model(struct arena *a, const struct source *src,
-			 struct diags *d)
+static struct model *load_tree(struct arena *a, const struct ynode *root,
+			       const struct source *src, struct diags *d)
 {
 	struct scope top = { NULL, NULL, NULL, NULL };
-	struct ynode *root = ytree_parse(a, src, d);
 	struct loader L = { .a = a, .d = d, .file = src->name };
 	struct model *m;
 
@@ -574,5 +573,19 @@ struct model *load_model(struct arena *a, const struct source *src,
 	strmap_init(&m->node_index, a);
 	L.m = m;
 	load_keys(&L, root, KC_TOP, m, &top);
+	return m;
+}
+
+/* The tree lives in an arena of its own, handed over to `a` once the
+ * model is built: the compiler's plan reuses its memory. */
+struct model *load_model(struct arena *a, const struct source *src,
+			 struct diags *d)
+{
+	struct arena tree;
+	struct model *m;
+
+	arena_init(&tree);
+	m = load_tree(a, ytree_parse(&tree, a, src, d), src, d);
+	arena_recycle(a, &tree);
 	return m;
 }

@@ -82,62 +82,83 @@ static struct loc byte_loc(const char *file, unsigned line, size_t line_start,
 	return l;
 }
 
+/* Where byte i is: its line and column, counted from the start (only
+ * when there is something to report there). */
+static struct loc prescan_loc(const uint8_t *s, size_t len, const char *file,
+			      size_t i)
+{
+	size_t j = 0, line_start = 0, br;
+	unsigned line = 1;
+
+	while (j < i) {
+		br = break_len(s, len, j);
+		if (br) {
+			j += br;
+			line++;
+			line_start = j;
+		} else {
+			j++;
+		}
+	}
+	return byte_loc(file, line, line_start, i);
+}
+
+/* Bytes that need no second look: printable ASCII, tab and LF. */
+static bool prescan_plain(uint8_t c)
+{
+	return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n';
+}
+
 /* Refuse what libyaml would misread or read differently from an editor,
- * before it sees a byte.  Stops at the first problem. */
+ * before it sees a byte.  Stops at the first problem.  The loop runs over
+ * every byte of the document, so it only classifies; positions are
+ * worked out when there is an error to place. */
 static int prescan(const uint8_t *s, size_t len, const char *file,
 		   struct diags *d, bool *ascii)
 {
-	size_t i = 0, line_start = 0, n, br;
-	unsigned line = 1;
+	size_t i = 0, n;
 	uint32_t cp;
 
 	*ascii = true;
 	while (i < len) {
-		struct loc here = byte_loc(file, line, line_start, i);
-
-		br = break_len(s, len, i);
-		if (br) {
-			i += br;
-			line++;
-			line_start = i;
+		if (prescan_plain(s[i]) || s[i] == '\r') {
+			i++;
 			continue;
 		}
 		if (s[i] < 0x80) {
-			if (s[i] == 0) {
+			struct loc here = prescan_loc(s, len, file, i);
+
+			if (s[i] == 0)
 				diag_error(d, here, "NUL byte in document");
-				return -1;
-			}
-			if ((s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f) {
+			else
 				diag_error(d, here,
 					   "control character 0x%02x is not "
 					   "allowed",
 					   s[i]);
-				return -1;
-			}
-			i++;
-			continue;
+			return -1;
 		}
 		*ascii = false;
 		n = utf8_decode(s + i, len - i, &cp);
 		if (!n) {
-			diag_error(d, here, "invalid UTF-8 byte 0x%02x", s[i]);
+			diag_error(d, prescan_loc(s, len, file, i),
+				   "invalid UTF-8 byte 0x%02x", s[i]);
 			return -1;
 		}
 		if (cp == 0xfeff) {
-			diag_error(d, here,
+			diag_error(d, prescan_loc(s, len, file, i),
 				   "byte order mark is only allowed at the "
 				   "start of the file");
 			return -1;
 		}
 		if (cp < 0xa0) {
-			diag_error(d, here,
+			diag_error(d, prescan_loc(s, len, file, i),
 				   "control character U+%04X is not allowed",
 				   (unsigned)cp);
 			return -1;
 		}
 		if (cp == 0xfffe || cp == 0xffff) {
-			diag_error(d, here, "U+%04X is not a character",
-				   (unsigned)cp);
+			diag_error(d, prescan_loc(s, len, file, i),
+				   "U+%04X is not a character", (unsigned)cp);
 			return -1;
 		}
 		i += n;
@@ -206,7 +227,8 @@ struct frame {
 };
 
 struct builder {
-	struct arena *a;
+	struct arena *a;	/* the tree */
+	struct arena *text;	/* scalar texts: the model keeps them */
 	struct diags *d;
 	const char *file;
 	struct posmap pos;
@@ -357,7 +379,7 @@ static enum step on_scalar(struct builder *b, const yaml_event_t *ev)
 	if (!count_values(b, 1, l, false))
 		return STEP_FATAL;
 	n = new_node(b, Y_SCALAR, l);
-	text = arena_strndup(b->a, (const char *)ev->data.scalar.value, len);
+	text = arena_strndup(b->text, (const char *)ev->data.scalar.value, len);
 	n->s.text = text;
 	n->s.len = len;
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
@@ -595,8 +617,8 @@ static struct ynode *parse_events(struct builder *b)
 	return b->root;
 }
 
-struct ynode *ytree_parse(struct arena *a, const struct source *src,
-			  struct diags *d)
+struct ynode *ytree_parse(struct arena *a, struct arena *text,
+			  const struct source *src, struct diags *d)
 {
 	const uint8_t *s = (const uint8_t *)src->text;
 	size_t len = src->len;
@@ -610,6 +632,7 @@ struct ynode *ytree_parse(struct arena *a, const struct source *src,
 	}
 	b = arena_alloc(a, sizeof(*b));
 	b->a = a;
+	b->text = text;
 	b->d = d;
 	b->file = src->name;
 	b->pos.s = s;

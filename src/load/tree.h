@@ -44,9 +44,11 @@ struct ynode {
  * and parse them into a tree.  NULL after a fatal problem (reported in
  * *d); otherwise the root, which may still come with non-fatal errors
  * (tags, a second document, unknown aliases).  An empty document gives a
- * NULL scalar root of kind Y_SCALAR and length 0, never NULL. */
-struct ynode *ytree_parse(struct arena *a, const struct source *src,
-			  struct diags *d);
+ * NULL scalar root of kind Y_SCALAR and length 0, never NULL.  The nodes
+ * live in `a`, the scalars' texts in `text` (the model points at them and
+ * outlives the tree). */
+struct ynode *ytree_parse(struct arena *a, struct arena *text,
+			  const struct source *src, struct diags *d);
 
 static inline struct loc ynode_loc(const struct ynode *n, const char *file)
 {
