@@ -17,8 +17,8 @@
 #   BENCH_NOTE    a line printed at the top of results.md
 #   BENCH_OUT     where results.* go (default bench/)
 #   BENCH_RAW     where the raw data is copied (default build/bench/raw)
-#   MESHC, BENCH_BIN (libyaml_floor and uapi_write), default ./meshc and
-#   build/bench
+#   MESHC, BENCH_BIN (libyaml_floor, uapi_write and nft_batch), default
+#   ./meshc and build/bench
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -39,7 +39,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 77
 fi
 for t in hyperfine wireguard-go wg nft ip strace python3 /usr/bin/time \
-	"$MESHC" "$BIN/libyaml_floor" "$BIN/uapi_write"; do
+	"$MESHC" "$BIN/libyaml_floor" "$BIN/uapi_write" "$BIN/nft_batch"; do
 	command -v "$t" >/dev/null || { echo "bench: missing $t" >&2; exit 77; }
 done
 
@@ -220,9 +220,13 @@ measure() {
 
 	say "rep $rep  N=$N: firewall load"
 	$RUN "$MESHC" apply "$A" -q
+	# the floor: the same table, dumped from the kernel as one libnftnl
+	# batch, loaded with nothing parsed
+	$RUN "$BIN/nft_batch" save "$d/fw.batch"
 	hf "$rep" firewall --prepare "$RUN nft delete table inet meshc" \
 		-n "meshc apply (only the table missing)" "$RUN $MESHC apply $A -q" \
-		-n "nft -f" "$RUN nft -f $d/A.nft"
+		-n "nft -f" "$RUN nft -f $d/A.nft" \
+		-n "libnftnl batch (nft_batch load)" "$RUN $BIN/nft_batch load $d/fw.batch"
 	$RUN nft delete table inet meshc
 	hf "$rep" firewalldry -i \
 		-n "meshc apply --dry-run (only the table missing)" "$RUN $MESHC apply $A -q --dry-run"
@@ -287,6 +291,21 @@ check() {
 	echo "rules $($RUN nft -j list table inet meshc | python3 -c '
 import json, sys
 print(sum(1 for o in json.load(sys.stdin)["nftables"] if "rule" in o))')" >>"$c"
+
+	# the libnftnl floor loads the same table as meshc's apply
+	$RUN nft list table inet meshc >"$work/fw-meshc.list"
+	$RUN nft delete table inet meshc
+	if $RUN "$BIN/nft_batch" load "$d/fw.batch" &&
+		$RUN nft list table inet meshc >"$work/fw-batch.list" &&
+		cmp -s "$work/fw-meshc.list" "$work/fw-batch.list"; then
+		echo "fw_batch_same 1" >>"$c"
+	else
+		echo "fw_batch_same 0" >>"$c"
+		diff "$work/fw-meshc.list" "$work/fw-batch.list" \
+			>"$data/fw-n$N.diff" 2>&1 || true
+	fi
+	$RUN nft delete table inet meshc 2>/dev/null || true
+	$RUN "$MESHC" apply "$A" -q
 
 	# no-op: what each side sends, as the monitors see it
 	start_monitors noop

@@ -24,6 +24,10 @@ STEPS = [
     ("diff", "CI diff (all nodes, one key rotated)", None),
     ("baseline", "nsenter into the namespace (overhead in every apply row)", None),
 ]
+# Peers after the first that a step is also compared with in full (ratio
+# per repetition, spread, the derived write), by hyperfine command name:
+# the floors that the step's target is stated against.
+FLOORS = {"firewall": ["libnftnl batch (nft_batch load)"]}
 TARGET_N = 10000
 RSS_LIMIT_KIB = 64 * 1024
 
@@ -59,6 +63,33 @@ def cell(r):
 
 def ratio(res):
     return res[0]["median"] / res[1]["median"] if len(res) > 1 else None
+
+
+def find(res, name):
+    """the result of the command named name in one hyperfine run, or None"""
+    return next((r for r in res if r["command"] == name), None)
+
+
+def rep_cells(vals, nreps):
+    """each repetition's ratio ('-' when missing), then the spread"""
+    cells = [f"{x:.2f}" for x in vals] + ["-"] * (nreps - len(vals))
+    cells.append(f"{max(vals) - min(vals):.2f}" if len(vals) > 1 else "-")
+    return " | ".join(cells)
+
+
+def floor_ratios(byrep, dry, name):
+    """meshc's median / the floor's, and (apply - dry-run) / the floor's,
+    for every repetition that ran both"""
+    whole, write = [], []
+    for r in sorted(byrep):
+        f = find(byrep[r], name)
+        if not f:
+            continue
+        whole.append(byrep[r][0]["median"] / f["median"])
+        if r in dry:
+            write.append((byrep[r][0]["median"] - dry[r][0]["median"])
+                         / f["median"])
+    return whole, write
 
 
 def slope(pts):
@@ -129,11 +160,22 @@ def main():
             peer_cell = cell(peers[0]) if peers else "-"
             p(f"| {title} | {n} | {first[0]['command']} | {peer_name} | "
               f"{cell(first[0])} | {peer_cell} | {rs} | {spread} | {rss_s} |")
+            floors = [f for f in FLOORS.get(step, []) if find(first, f)]
             for extra in peers[1:]:
+                if extra["command"] in floors:
+                    continue
                 p(f"| | {n} | (also measured) | {extra['command']} | | "
                   f"{cell(extra)} | {first[0]['median'] / extra['median']:.2f}"
                   + " |" * (len(reps) + 1) + " |")
             dry = runs.get((step + "dry", n), {})
+            floor_sum = {}
+            for name in floors:
+                whole, write = floor_ratios(byrep, dry, name)
+                floor_sum[name] = {"median": find(first, name)["median"],
+                                   "ratios": whole, "derived": write}
+                p(f"| | {n} | {first[0]['command']} | {name} | "
+                  f"{cell(first[0])} | {cell(find(first, name))} | "
+                  f"{rep_cells(whole, len(reps))} | |")
             if dry and peers:
                 # apply minus the same apply with --dry-run: the write alone
                 dr = [(byrep[r][0]["median"] - dry[r][0]["median"])
@@ -144,16 +186,20 @@ def main():
                   f"{cell(d0)} | | | | | |")
                 p(f"| | {n} | derived: apply minus --dry-run = meshc's write "
                   f"| {peers[0]['command']} | {ms(est)} | {cell(peers[0])} | "
-                  + " | ".join(f"{x:.2f}" for x in dr)
-                  + " |" * (len(reps) - len(dr) + 1)
-                  + (f" {max(dr) - min(dr):.2f} |" if len(dr) > 1 else " - |")
-                  + " |")
+                  f"{rep_cells(dr, len(reps))} | |")
                 derived[(step, n)] = dr
+                for name in floors:
+                    p(f"| | {n} | derived: apply minus --dry-run = meshc's "
+                      f"write | {name} | {ms(est)} | "
+                      f"{cell(find(first, name))} | "
+                      f"{rep_cells(floor_sum[name]['derived'], len(reps))} "
+                      "| |")
             summary[(step, n)] = {
                 "meshc": first[0]["median"],
                 "peer": peers[0]["median"] if peers else None,
                 "ratios": ratios, "rss_kib": rss,
-                "commands": [r["command"] for r in first]}
+                "commands": [r["command"] for r in first],
+                "derived": derived.get((step, n)), "floors": floor_sum}
     p("")
 
     p("## Checks\n")
@@ -177,6 +223,7 @@ def main():
         ("change_handshakes_unchanged", "one key rotated: latest-handshake unchanged"),
         ("change_session_established", "one key rotated: n3 (real, own namespace) had a session before (1 = yes)"),
         ("change_session_kept", "one key rotated: n3's session kept, same handshake after (1 = yes)"),
+        ("fw_batch_same", "firewall: `nft list table` after the libnftnl batch equals it after meshc's apply (1 = yes)"),
     ]
     for key, title in checks:
         p(f"| {title} | " + " | ".join(
@@ -193,10 +240,15 @@ def main():
     for step, title, _ in STEPS:
         if step in ("diff", "baseline"):
             continue
-        for side, idx in (("meshc", 0), ("peer", 1)):
-            pts = [(n, runs[(step, n)][min(runs[(step, n)])][idx]["median"])
-                   for n in sizes if (step, n) in runs
-                   and len(runs[(step, n)][min(runs[(step, n)])]) > idx]
+        first = {n: runs[(step, n)][min(runs[(step, n)])] for n in sizes
+                 if (step, n) in runs}
+        sides = [("meshc", lambda res: res[0]),
+                 ("peer", lambda res: res[1] if len(res) > 1 else None)]
+        sides += [(name, lambda res, name=name: find(res, name))
+                  for name in FLOORS.get(step, [])]
+        for side, pick in sides:
+            pts = [(n, pick(res)["median"]) for n, res in first.items()
+                   if pick(res)]
             if len(pts) < 2:
                 continue
             seg = [slope([a, b]) for a, b in zip(pts, pts[1:])]
@@ -261,6 +313,21 @@ def main():
         row("firewall rule count independent of N",
             ", ".join(f"{c} at {n}" for n, c in counts.items()),
             len(set(counts.values())) == 1)
+    fl = (summary.get(("firewall", nt)) or {}).get("floors", {})
+    for name, f in fl.items():
+        if f["ratios"]:
+            r = max(f["ratios"])
+            row("firewall load <= 1.5x a libnftnl batch of the same table "
+                "(whole meshc apply: an upper bound)", f"{r:.2f}x", r <= 1.5)
+        if f["derived"]:
+            r = max(f["derived"])
+            row("... meshc's nft step alone (apply minus --dry-run) <= 1.5x "
+                "the libnftnl batch", f"{r:.2f}x", r <= 1.5)
+    same = k.get("checks:fw_batch_same")
+    if fl and same is not None:
+        row("... the libnftnl batch loads the same table as meshc "
+            "(`nft list table`)", "same" if same == 1 else "DIFFERENT",
+            same == 1)
     r = rat("firewall")
     if r is not None:
         row("firewall load <= 1.5x loading the same table with nft -f "
@@ -283,13 +350,18 @@ def main():
 
 
 def plot(runs, sizes, out):
-    """results.png: log-log time against N, meshc solid, the peer dashed"""
+    """results.png: log-log time against N, meshc solid, the peer dashed,
+    a floor of FLOORS dotted"""
     if not shutil.which("gnuplot") or len(sizes) < 1:
         print("report: no gnuplot, no plot", file=sys.stderr)
         return None
     dat = os.path.join(out, "results.dat")
+    # the floors' columns come after every step's two
+    floors = [(s, name) for s, _, _ in STEPS[:6] for name in FLOORS.get(s, [])]
     with open(dat, "w") as f:
-        f.write("# N " + " ".join(f"{s}_meshc {s}_peer" for s, _, _ in STEPS[:6]) + "\n")
+        f.write("# N " + " ".join(f"{s}_meshc {s}_peer" for s, _, _ in STEPS[:6])
+                + "".join(f" {s}_floor{i}" for i, (s, _) in enumerate(floors))
+                + "\n")
         for n in sizes:
             row = [str(n)]
             for step, _, _ in STEPS[:6]:
@@ -297,6 +369,10 @@ def plot(runs, sizes, out):
                 res = res[min(res)] if res else []
                 for i in (0, 1):
                     row.append(f"{res[i]['median'] * 1000:.3f}" if len(res) > i else "NaN")
+            for step, name in floors:
+                res = runs.get((step, n), {})
+                r = find(res[min(res)], name) if res else None
+                row.append(f"{r['median'] * 1000:.3f}" if r else "NaN")
             f.write(" ".join(row) + "\n")
     panels = []
     for i, (step, title, _) in enumerate(STEPS[:6]):
@@ -304,9 +380,12 @@ def plot(runs, sizes, out):
         names = next((v[min(v)] for (s, n), v in sorted(runs.items())
                       if s == step), [])
         peer = names[1]["command"] if len(names) > 1 else "peer"
+        extra = "".join(
+            f", \\\n     '{dat}' u 1:{2 + 2 * len(STEPS[:6]) + j} w lp dt 3 pt 4 t '{name}'"
+            for j, (s, name) in enumerate(floors) if s == step)
         panels.append(f"""set title '{title}'
 plot '{dat}' u 1:{c} w lp lw 2 pt 7 t 'meshc', \\
-     '{dat}' u 1:{c + 1} w lp dt 2 pt 6 t '{peer}'
+     '{dat}' u 1:{c + 1} w lp dt 2 pt 6 t '{peer}'{extra}
 """)
     png = os.path.join(out, "results.png")
     script = f"""set terminal pngcairo size 1500,900 noenhanced font ',10'

@@ -11,7 +11,7 @@
 
 BENCH_DEB_PKGS := hyperfine time gnuplot-nox strace python3 libyaml-dev iputils-ping \
 	pkg-config nftables iproute2 wireguard-tools wireguard-go
-BENCH_BINS := build/bench/libyaml_floor build/bench/uapi_write
+BENCH_BINS := build/bench/libyaml_floor build/bench/uapi_write build/bench/nft_batch
 BENCH_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS)
 
 build/bench/libyaml_floor: bench/libyaml_floor.c
@@ -24,6 +24,12 @@ build/bench/uapi_write: bench/uapi_write.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(BENCH_CFLAGS) $(LDFLAGS) -o $@ $<
+
+build/bench/nft_batch: bench/nft_batch.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(BENCH_CFLAGS) $(shell $(PKG_CONFIG) --cflags libmnl libnftnl) \
+		$(LDFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --libs libmnl libnftnl)
 
 bench-deps:
 	@tests/install-deps.sh $(BENCH_DEB_PKGS)
