@@ -22,8 +22,10 @@ CFLAGS ?= -O2 -g
 VERSION := 0.1.0
 
 PKGS := yaml-0.1 libsodium libmnl libnftnl
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+# -pthread: apply reads the WireGuard device in a thread while the
+# document compiles (src/apply/prefetch.c)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS)) -pthread
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -pthread
 CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
 

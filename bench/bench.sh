@@ -145,6 +145,7 @@ use() {
 	d=$work/n$N
 	A=$d/A.yaml
 	B=$d/B.yaml
+	DOC=$d/mesh.yaml	# the document's one path, A's or B's text
 	IF=$(cat "$d/ifname")
 	RUNS=$(runs_for "$N")
 	# An empty node.  A wireguard-go whose device is deleted takes a while
@@ -213,9 +214,19 @@ measure() {
 		-n "meshc apply (no-op)" "$RUN $MESHC apply $A -q" \
 		-n "wg syncconf + ip -batch + nft -f" "$RUN sh -c '$tools_noop'"
 
+	# The same with another program committing a ruleset change before
+	# each run: meshc's record of its table (nft.mark, meshc(8)) no
+	# longer holds, so it dumps the table as well.
+	hf "$rep" noopcold \
+		--prepare "$RUN sh -c 'nft add table inet meshc_bench && nft delete table inet meshc_bench'" \
+		-n "meshc apply (no-op, ruleset changed since)" "$RUN $MESHC apply $A -q" \
+		-n "wg syncconf + ip -batch + nft -f" "$RUN sh -c '$tools_noop'"
+
 	say "rep $rep  N=$N: one peer changed"
-	hf "$rep" change --prepare "$RUN $MESHC apply $A -q" \
-		-n "meshc apply (one key rotated)" "$RUN $MESHC apply $B -q" \
+	# as in GitOps, the new version of the document arrives at the path
+	# of the old one (meshc knows that path's interface from its last run)
+	hf "$rep" change --prepare "$RUN sh -c 'cp $A $DOC && $MESHC apply $DOC -q && cp $B $DOC'" \
+		-n "meshc apply (one key rotated)" "$RUN $MESHC apply $DOC -q" \
 		-n "wg syncconf + ip -batch + nft -f" "$RUN sh -c '$tools_change'"
 
 	say "rep $rep  N=$N: firewall load"
@@ -365,7 +376,8 @@ print(sum(1 for o in json.load(sys.stdin)["nftables"] if "rule" in o))')" >>"$c"
 	rss "libyaml_floor" "" "$BIN/libyaml_floor" "$A"
 	rss "meshc_fresh" "$down" "$MESHC" apply "$A" -q
 	rss "meshc_noop" "" "$MESHC" apply "$A" -q
-	rss "meshc_change" "$MESHC apply $A -q" "$MESHC" apply "$B" -q
+	rss "meshc_change" "cp $A $DOC && $MESHC apply $DOC -q && cp $B $DOC" \
+		"$MESHC" apply "$DOC" -q
 	$RUN "$MESHC" apply "$A" -q
 }
 

@@ -19,6 +19,8 @@ STEPS = [
     ("fresh", "fresh apply", None),
     ("freshwg", "fresh WireGuard step", 1.1),
     ("noop", "no-op apply", 0.25),
+    ("noopcold", "no-op apply, another program changed the ruleset since",
+     None),
     ("change", "one peer changed", 0.2),
     ("firewall", "firewall load", 1.5),
     ("diff", "CI diff (all nodes, one key rotated)", None),

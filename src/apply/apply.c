@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -90,13 +91,22 @@ void apply_rollback(struct apply_ctx *c, const struct plan *want,
 		err = converge(c, &now, &before->plan, &cs);
 		c->priv = mine;
 	} else if (!err) {
-		/* The interface is this run's: remove it and all that hangs
-		 * on it, then give the firewall back what it had. */
-		diff_plans(c->a, &now.plan, NULL, &cs);
-		err = converge(c, &now, NULL, &cs);
-		if (!err && before->nft == NFT_TABLE_OURS)
-			err = nft_sync(NFT_TABLE_ABSENT, &before->plan.fw, NULL,
-				       NULL);
+		/* The interface is this run's: remove it (its addresses and
+		 * routes go with it), then put back what does not hang on
+		 * it and was there before: policy rules, sysctls and the
+		 * firewall (another interface of the node may use them). */
+		if (now.link.exists)
+			err = wg_destroy(now.wg, want->iface.name);
+		if (!err)
+			err = live_read(c, want, &now);
+		secret_key_free(&now.private_key);
+		if (!err) {
+			diff_plans(c->a, &now.plan, &before->plan, &cs);
+			err = converge_shared(c, &now, &before->plan, &cs);
+		}
+		/* what this run saved is what it just put back */
+		if (!err)
+			state_forget_sysctls(c->a, &c->st);
 	}
 	if (err)
 		fprintf(stderr, "meshc: ROLLBACK FAILED (%s): the system may "
@@ -106,6 +116,31 @@ void apply_rollback(struct apply_ctx *c, const struct plan *want,
 	else
 		fprintf(stderr, "meshc: rolled back; nothing of this run "
 				"remains\n");
+}
+
+/* The document a plan came from, as one name whatever the path it was
+ * given by: its real path; NULL when it has none (stdin, gone). */
+static const char *document_id(struct arena *a, const char *path)
+{
+	char *rp = path ? realpath(path, NULL) : NULL;
+	const char *id;
+
+	if (!rp)
+		return NULL;
+	id = arena_strdup(a, rp);
+	free(rp);
+	return id;
+}
+
+/* Which document the interface's last successful run applied: the next
+ * run of it knows its interface before it has compiled anything. */
+static void record_document(struct apply_ctx *c, const struct plan *want)
+{
+	const char *id = document_id(c->a, want->document);
+
+	if (id)
+		(void)state_write(c->a, &c->st, STATE_DOCUMENT_FILE,
+				  arena_printf(c->a, "%s\n", id));
 }
 
 static enum apply_result run(struct apply_ctx *c, const struct plan *want,
@@ -118,7 +153,8 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 	int err;
 
 	if (!read_only) {
-		if (state_lock(c->a, want->iface.name, &c->st) ||
+		if ((c->st.lock_fd < 0 &&
+		     state_lock(c->a, want->iface.name, &c->st)) ||
 		    load_private_key(c, want))
 			return APPLY_FAILED;
 		if (state_pending_pid(c->a, &c->st)) {
@@ -129,12 +165,16 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 				want->iface.name);
 			return APPLY_FAILED;
 		}
-	} else {
+	} else if (!c->st.dir) {
 		c->st.dir = arena_printf(c->a, "%s/%s", state_run_root(),
 					 want->iface.name);
 	}
-	if (live_read(c, want, &before) ||
-	    normalize_plans(c, want, &target, &before))
+	err = live_read(c, want, &before);
+	/* No second thread past this point: converge may fork (--confirm),
+	 * and a rollback reads the device afresh. */
+	wg_prefetch_end(c->prefetch);
+	c->prefetch = NULL;
+	if (err || normalize_plans(c, want, &target, &before))
 		goto out;
 	diff_plans(c->a, &before.plan, target, &cs);
 	if (!changeset_affects_system(&cs)) {
@@ -147,6 +187,8 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 		if (!read_only && !before.nft_seen.trusted)
 			nft_mark_record(c->a, &c->st, &target->fw,
 					before.nft_seen.gen, 0);
+		if (!read_only)
+			record_document(c, want);
 		r = APPLY_NO_CHANGES;
 		goto out;
 	}
@@ -168,6 +210,7 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 	}
 	nft_mark_record(c->a, &c->st, &target->fw, before.nft_seen.gen,
 			c->nft_batches);
+	record_document(c, want);
 	if (!c->o->quiet && !c->o->json)
 		printf("applied %zu changes to %s\n", cs.count,
 		       want->iface.name);
@@ -177,28 +220,77 @@ out:
 	return r;
 }
 
-enum apply_result apply_plan(struct arena *a, const struct plan *want,
-			     const struct apply_opts *o)
+struct apply_early *apply_early_start(struct arena *a, const char *document,
+				      const struct apply_opts *o)
+{
+	const char *id = document_id(a, document);
+	const char *iface = id ? state_find_document(a, id) : NULL;
+	struct apply_early *e;
+
+	if (!iface)
+		return NULL;
+	e = arena_alloc(a, sizeof(*e));
+	e->iface = iface;
+	e->st.lock_fd = -1;
+	/* the device is read under the lock a run holds for its whole
+	 * length: no other run changes it between this read and the diff */
+	if (!o->dry_run && state_lock_existing(a, iface, &e->st))
+		return NULL;
+	wg_prefetch_start(&e->pf, iface);
+	return e;
+}
+
+void apply_early_end(struct apply_early *e)
+{
+	if (!e)
+		return;
+	wg_prefetch_end(&e->pf);
+	state_unlock(&e->st);
+}
+
+/* Take over what apply_early_start did, if it guessed the plan's
+ * interface; otherwise let go of it. */
+static void ctx_adopt_early(struct apply_ctx *c, const struct plan *want,
+			    struct apply_early *e)
+{
+	if (!e)
+		return;
+	if (strcmp(e->iface, want->iface.name) != 0) {
+		apply_early_end(e);
+		return;
+	}
+	c->st = e->st;		/* the lock (or none, read only) */
+	e->st.lock_fd = -1;
+	c->prefetch = &e->pf;
+}
+
+static enum apply_result apply_run(struct arena *a, const struct plan *want,
+				   const struct apply_opts *o,
+				   struct apply_early *e, bool read_only)
 {
 	struct apply_ctx c;
 	enum apply_result r = APPLY_FAILED;
 
-	if (ctx_open(&c, a, o) == 0)
-		r = run(&c, want, o->dry_run);
+	if (ctx_open(&c, a, o) == 0) {
+		ctx_adopt_early(&c, want, e);
+		r = run(&c, want, read_only);
+	}
 	ctx_close(&c);
+	apply_early_end(e);
 	return r;
 }
 
-enum apply_result apply_diff_live(struct arena *a, const struct plan *want,
-				  const struct apply_opts *o)
+enum apply_result apply_plan(struct arena *a, const struct plan *want,
+			     const struct apply_opts *o, struct apply_early *e)
 {
-	struct apply_ctx c;
-	enum apply_result r = APPLY_FAILED;
+	return apply_run(a, want, o, e, o->dry_run);
+}
 
-	if (ctx_open(&c, a, o) == 0)
-		r = run(&c, want, true);
-	ctx_close(&c);
-	return r;
+enum apply_result apply_diff_live(struct arena *a, const struct plan *want,
+				  const struct apply_opts *o,
+				  struct apply_early *e)
+{
+	return apply_run(a, want, o, e, true);
 }
 
 enum apply_result apply_down(struct arena *a, const struct plan *want,

@@ -46,12 +46,26 @@ enum apply_result {
 	APPLY_FAILED,		/* rolled back, reported */
 };
 
-/* meshc apply: converge to `want`; private key from want's key file. */
+/* What apply starts before it compiles the document (NULL when nothing
+ * is known): the interface that the last successful run of the same
+ * document used is locked (not with --dry-run) and its WireGuard device
+ * read in a thread, so that compiling and reading overlap.  The plan then
+ * goes to apply_plan/apply_diff_live with it, which end it; without a
+ * plan, apply_early_end. */
+struct apply_early;
+struct apply_early *apply_early_start(struct arena *a, const char *document,
+				      const struct apply_opts *o);
+void apply_early_end(struct apply_early *e);
+
+/* meshc apply: converge to `want`; private key from want's key file.
+ * e: from apply_early_start, or NULL. */
 enum apply_result apply_plan(struct arena *a, const struct plan *want,
-			     const struct apply_opts *o);
+			     const struct apply_opts *o,
+			     struct apply_early *e);
 /* meshc diff FILE: what apply would change (reads only, no lock). */
 enum apply_result apply_diff_live(struct arena *a, const struct plan *want,
-				  const struct apply_opts *o);
+				  const struct apply_opts *o,
+				  struct apply_early *e);
 /* meshc down: remove everything meshc set up for `want`'s interface and
  * put changed sysctls back. */
 enum apply_result apply_down(struct arena *a, const struct plan *want,

@@ -291,6 +291,19 @@ static int converge_down(struct apply_ctx *c, struct live *lv,
 	return first_err;
 }
 
+int converge_shared(struct apply_ctx *c, struct live *lv,
+		    const struct plan *target, const struct changeset *cs)
+{
+	int err;
+
+	if ((err = converge_firewall(c, lv, target, cs)) ||
+	    (err = converge_layer(c, lv, cs, LAYER_ROUTES)) ||
+	    (err = converge_layer(c, lv, cs, LAYER_RULES)) ||
+	    (err = converge_sysctls(c, cs)))
+		return err;
+	return 0;
+}
+
 int converge(struct apply_ctx *c, struct live *lv, const struct plan *target,
 	     const struct changeset *cs)
 {

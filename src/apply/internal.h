@@ -2,8 +2,41 @@
 #ifndef MESHC_APPLY_INTERNAL_H
 #define MESHC_APPLY_INTERNAL_H
 
+#include <net/if.h>
+#include <pthread.h>
+
 #include "apply/apply.h"
 #include "apply/sysctl.h"
+
+/* prefetch.c: a WireGuard device read in a thread of its own while the
+ * document compiles. */
+struct wg_prefetch {
+	char ifname[IFNAMSIZ];
+	bool started;		/* the thread runs or ran, not joined */
+	bool taken;		/* the result was offered to a run */
+	pthread_t thread;
+	struct arena a;		/* the thread's, adopted by the taker */
+	struct wg_device_state st;
+	struct secret_key key;
+	enum wg_backend backend;
+	int err;
+};
+
+void wg_prefetch_start(struct wg_prefetch *pf, const char *ifname);
+/* Join the thread; if it read `ifname` through `backend`, give its
+ * result (state in *out, its arrays now in `a`, the private key into
+ * out->private_key_out, 0 or -errno in *err) and return true, once.
+ * False (nothing taken) for another interface or a NULL pf. */
+bool wg_prefetch_take(struct wg_prefetch *pf, struct arena *a,
+		      const char *ifname, enum wg_backend backend,
+		      struct wg_device_state *out, int *err);
+void wg_prefetch_end(struct wg_prefetch *pf);
+
+struct apply_early {
+	const char *iface;	/* the interface expected */
+	struct run_state st;	/* its lock, held unless read only */
+	struct wg_prefetch pf;
+};
 
 struct apply_ctx {
 	struct arena *a;
@@ -13,6 +46,7 @@ struct apply_ctx {
 	struct secret_key priv;	/* the node's private key (apply only) */
 	bool created;		/* this run created the interface */
 	unsigned nft_batches;	/* nftables transactions this run sent */
+	struct wg_prefetch *prefetch;	/* NULL: read the device here */
 };
 
 int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv);
@@ -37,6 +71,11 @@ int normalize_plans(struct apply_ctx *c, const struct plan *want,
  * everything down.  0 or -errno (reported). */
 int converge(struct apply_ctx *c, struct live *lv, const struct plan *target,
 	     const struct changeset *cs);
+/* The same for a system without the interface (and a target without
+ * one): only what does not hang on it, the firewall, routes in other
+ * places, policy rules and sysctls. */
+int converge_shared(struct apply_ctx *c, struct live *lv,
+		    const struct plan *target, const struct changeset *cs);
 /* Converge back to `before` (the state read at the start of the run),
  * reporting the outcome. */
 void apply_rollback(struct apply_ctx *c, const struct plan *want,

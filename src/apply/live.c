@@ -106,7 +106,9 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 			return -ENOTCONN;
 		}
 		wg.private_key_out = &lv->private_key;
-		err = wg_read(lv->wg, ifname, c->a, &wg);
+		if (!wg_prefetch_take(c->prefetch, c->a, ifname, lv->wg, &wg,
+				      &err))
+			err = wg_read(lv->wg, ifname, c->a, &wg);
 		if (err)
 			return err;
 		wg_state_to_plan(c->a, &wg, &lv->plan);

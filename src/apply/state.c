@@ -1,5 +1,6 @@
 #include "apply/state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -31,28 +32,12 @@ const char *state_path(struct arena *a, const struct run_state *st,
 	return arena_printf(a, "%s/%s", st->dir, name);
 }
 
-int state_lock(struct arena *a, const char *iface, struct run_state *st)
+/* Wait for the exclusive lock on st->lock_fd (the file `lock`). */
+static int lock_wait(struct run_state *st, const char *lock)
 {
-	const char *root = state_run_root();
-	const char *lock;
 	int err, waited = 0;
 	char pid[32];
 
-	st->lock_fd = -1;
-	st->dir = arena_printf(a, "%s/%s", root, iface);
-	if ((err = mkdir_private(root)) || (err = mkdir_private(st->dir))) {
-		fprintf(stderr, "meshc: cannot create the state directory %s: "
-				"%s\n",
-			st->dir, strerror(-err));
-		return err;
-	}
-	lock = state_path(a, st, "lock");
-	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (st->lock_fd < 0) {
-		err = -errno;
-		fprintf(stderr, "meshc: %s: %s\n", lock, strerror(errno));
-		return err;
-	}
 	while (flock(st->lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK) {
 			err = -errno;
@@ -80,6 +65,67 @@ out_close:
 	close(st->lock_fd);
 	st->lock_fd = -1;
 	return err;
+}
+
+int state_lock(struct arena *a, const char *iface, struct run_state *st)
+{
+	const char *root = state_run_root();
+	const char *lock;
+	int err;
+
+	st->lock_fd = -1;
+	st->dir = arena_printf(a, "%s/%s", root, iface);
+	if ((err = mkdir_private(root)) || (err = mkdir_private(st->dir))) {
+		fprintf(stderr, "meshc: cannot create the state directory %s: "
+				"%s\n",
+			st->dir, strerror(-err));
+		return err;
+	}
+	lock = state_path(a, st, "lock");
+	st->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->lock_fd < 0) {
+		err = -errno;
+		fprintf(stderr, "meshc: %s: %s\n", lock, strerror(errno));
+		return err;
+	}
+	return lock_wait(st, lock);
+}
+
+int state_lock_existing(struct arena *a, const char *iface,
+			struct run_state *st)
+{
+	const char *lock;
+
+	st->lock_fd = -1;
+	st->dir = arena_printf(a, "%s/%s", state_run_root(), iface);
+	lock = state_path(a, st, "lock");
+	st->lock_fd = open(lock, O_RDWR | O_CLOEXEC);
+	if (st->lock_fd < 0)
+		return -errno;
+	return lock_wait(st, lock);
+}
+
+const char *state_find_document(struct arena *a, const char *id)
+{
+	const char *root = state_run_root(), *found = NULL;
+	struct dirent *de;
+	DIR *d = opendir(root);
+
+	if (!d)
+		return NULL;
+	while (!found && (de = readdir(d))) {
+		struct run_state st = { .lock_fd = -1 };
+		const char *text;
+
+		if (de->d_name[0] == '.')
+			continue;
+		st.dir = arena_printf(a, "%s/%s", root, de->d_name);
+		text = state_read(a, &st, STATE_DOCUMENT_FILE);
+		if (text && !strcmp(text, arena_printf(a, "%s\n", id)))
+			found = arena_strdup(a, de->d_name);
+	}
+	closedir(d);
+	return found;
 }
 
 void state_unlock(struct run_state *st)

@@ -27,6 +27,17 @@ const char *state_run_root(void);
  * 0 or -errno (reported: not writable, timed out). */
 int state_lock(struct arena *a, const char *iface, struct run_state *st);
 void state_unlock(struct run_state *st);
+/* The same lock, taken only if iface's state directory and lock file
+ * exist; -errno without a report otherwise (the caller then goes the
+ * state_lock way, which reports). */
+int state_lock_existing(struct arena *a, const char *iface,
+			struct run_state *st);
+
+/* "document": the document (its real path) that the last successful
+ * apply on the interface came from.  state_find_document: the interface
+ * whose record names `id`, or NULL. */
+#define STATE_DOCUMENT_FILE "document"
+const char *state_find_document(struct arena *a, const char *id);
 
 /* Path of a file in the state directory. */
 const char *state_path(struct arena *a, const struct run_state *st,

@@ -98,6 +98,32 @@ void arena_recycle(struct arena *to, struct arena *from)
 #endif
 }
 
+/* Chunks go behind to's head, whose free space stays in use. */
+static void chunk_list_splice(struct arena_chunk **to_head,
+			      struct arena_chunk *list)
+{
+	struct arena_chunk *tail = list;
+
+	if (!list)
+		return;
+	while (tail->next)
+		tail = tail->next;
+	if (*to_head) {
+		tail->next = (*to_head)->next;
+		(*to_head)->next = list;
+	} else {
+		*to_head = list;
+	}
+}
+
+void arena_adopt(struct arena *to, struct arena *from)
+{
+	chunk_list_splice(&to->head, from->head);
+	chunk_list_splice(&to->spare, from->spare);
+	to->used_bytes += from->used_bytes;
+	arena_init(from);
+}
+
 /* A recycled chunk with room for `need`, taken off the spare list. */
 static struct arena_chunk *spare_take(struct arena *a, size_t need)
 {

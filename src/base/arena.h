@@ -28,6 +28,10 @@ void arena_free(struct arena *a);
  * stage starts allocating, and memory already paged in costs less than
  * new memory.  Nothing allocated from `from` may be used afterwards. */
 void arena_recycle(struct arena *to, struct arena *from);
+/* Make everything allocated from `from` part of `to` (it lives as long
+ * as `to` now) and leave `from` empty: for data built in an arena of its
+ * own, e.g. by another thread. */
+void arena_adopt(struct arena *to, struct arena *from);
 
 /* Zeroed memory, aligned for any object. */
 void *arena_alloc(struct arena *a, size_t size);

@@ -31,6 +31,7 @@ int cmd_apply(int argc, char **argv)
 	struct cmd_opts o;
 	struct arena arena;
 	struct apply_opts ao;
+	struct apply_early *early;
 	struct plan *want;
 	enum apply_result r = APPLY_FAILED;
 	int rc = cmd_parse(argc, argv, &apply_spec, &o);
@@ -44,10 +45,13 @@ int cmd_apply(int argc, char **argv)
 	}
 	ao = apply_opts_from(&o);
 	arena_init(&arena);
+	/* reading the device starts now, compiling the document meanwhile */
+	early = apply_early_start(&arena, o.args[0], &ao);
 	want = cmd_load_plan(&arena, &o, o.args[0]);
 	if (want)
-		r = o.dry_run ? apply_diff_live(&arena, want, &ao)
-			      : apply_plan(&arena, want, &ao);
+		r = apply_plan(&arena, want, &ao, early);
+	else
+		apply_early_end(early);
 	arena_free(&arena);
 	if (r == APPLY_FAILED)
 		return EXIT_ERROR;
@@ -65,7 +69,7 @@ int cmd_diff_live(const struct cmd_opts *o)
 	arena_init(&arena);
 	want = cmd_load_plan(&arena, o, o->args[0]);
 	if (want)
-		r = apply_diff_live(&arena, want, &ao);
+		r = apply_diff_live(&arena, want, &ao, NULL);
 	arena_free(&arena);
 	return r == APPLY_FAILED	 ? EXIT_ERROR
 	       : r == APPLY_CHANGED ? EXIT_DIFFERENT

@@ -363,6 +363,25 @@ verdict "15b. an element added by hand to meshc's table (record in place): apply
 	$? 0 '[ "$marked" = yes ]' '[ "$edited" = 1 ]' 'same s "$before" "$(snap a)"' \
 	'noop a "$DOC"'
 
+# --- 15c. the document now names another interface ------------------------
+# apply first locks and reads the interface the same document used last
+# time (its record in the state directory) while it compiles; when the
+# plan names another interface, that read is dropped, that lock let go and
+# the planned interface's taken.
+cp "$DOC" "$T.doc.yaml"
+node_exec a "$MESHC" apply "$T.doc.yaml" -q >/dev/null 2>&1
+recorded=$(cat "$(e2e_dir)/a/run/meshx/document" 2>/dev/null)
+sed 's/interface: meshx/interface: meshw/' "$DOC" >"$T.doc.yaml"
+before=$(snap a)
+node_exec a "$MESHC" apply "$T.doc.yaml" --dry-run >"$T.dry" 2>&1
+drc=$?
+node_exec a env MESHC_FAULT=create "$FAULT" apply "$T.doc.yaml" -q \
+	>/dev/null 2>"$OUT"
+verdict "15c. the document renamed its interface (meshx recorded, meshw planned): dry-run and a failing apply go to meshw, meshx untouched and unlocked" \
+	$? 1 '[ "$recorded" = "$T.doc.yaml" ]' '[ "$drc" = 2 ]' \
+	'grep -q meshw "$T.dry"' 'clean_rollback' 'same s "$before" "$(snap a)"' \
+	'noop a "$DOC"'
+
 # --- 16. someone deletes the interface ------------------------------------
 before=$(snap a)
 node_exec a ip link del meshx

@@ -36,6 +36,35 @@ static void test_arena_push_grows_and_keeps_contents(void **state)
 	arena_free(&a);
 }
 
+/* Recycled memory is handed out again; adopted memory lives on in the
+ * adopting arena and is never handed out twice. */
+static void test_arena_recycle_and_adopt(void **state)
+{
+	struct arena main_a, tree, side;
+	char *t, *s, *m;
+
+	(void)state;
+	arena_init(&main_a);
+	arena_init(&tree);
+	arena_init(&side);
+	t = arena_alloc(&tree, 100);
+	memset(t, 'x', 100);
+	arena_recycle(&main_a, &tree);
+	assert_null(tree.head);
+	m = arena_alloc(&main_a, 200);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(m[i], 0);	/* reused, zeroed again */
+	s = arena_strdup(&side, "kept");
+	arena_adopt(&main_a, &side);
+	assert_null(side.head);
+	for (int i = 0; i < 1000; i++)
+		memset(arena_alloc(&main_a, 64), 'y', 64);
+	assert_string_equal(s, "kept");
+	arena_free(&main_a);
+	arena_free(&tree);
+	arena_free(&side);
+}
+
 static void test_arena_big_allocation(void **state)
 {
 	struct arena a;
@@ -350,6 +379,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena_push_grows_and_keeps_contents),
 		cmocka_unit_test(test_arena_big_allocation),
+		cmocka_unit_test(test_arena_recycle_and_adopt),
 		cmocka_unit_test(test_strbuf_json_escapes_control_bytes),
 		cmocka_unit_test(test_ip_parse_strict_v4),
 		cmocka_unit_test(test_ip_prefix_edges),

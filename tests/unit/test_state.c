@@ -53,6 +53,35 @@ static void test_lock_creates_private_directory_per_interface(void **state)
 	arena_free(&a);
 }
 
+/* The early lock of apply only takes an existing state directory and
+ * never creates one; the document record names its interface. */
+static void test_document_record_finds_its_interface(void **state)
+{
+	struct arena a;
+	struct run_state st, early;
+
+	(void)state;
+	arena_init(&a);
+	assert_int_not_equal(state_lock_existing(&a, "meshd", &early), 0);
+	assert_int_equal(early.lock_fd, -1);
+	assert_null(state_find_document(&a, "/etc/meshc/mesh.yaml"));
+
+	assert_int_equal(state_lock(&a, "meshd", &st), 0);
+	assert_int_equal(state_write(&a, &st, STATE_DOCUMENT_FILE,
+				     "/etc/meshc/mesh.yaml\n"),
+			 0);
+	state_unlock(&st);
+	assert_string_equal(state_find_document(&a, "/etc/meshc/mesh.yaml"),
+			    "meshd");
+	assert_null(state_find_document(&a, "/etc/meshc/mesh"));
+	assert_null(state_find_document(&a, "/etc/meshc/mesh.yaml.old"));
+
+	assert_int_equal(state_lock_existing(&a, "meshd", &early), 0);
+	assert_true(early.lock_fd >= 0);
+	state_unlock(&early);
+	arena_free(&a);
+}
+
 /* A second holder cannot take the lock while the first has it. */
 static void test_lock_is_exclusive_across_processes(void **state)
 {
@@ -138,6 +167,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lock_creates_private_directory_per_interface),
 		cmocka_unit_test(test_lock_is_exclusive_across_processes),
+		cmocka_unit_test(test_document_record_finds_its_interface),
 		cmocka_unit_test(test_saved_sysctl_keeps_the_first_value),
 		cmocka_unit_test(test_pending_of_a_dead_process_is_stale),
 	};
