@@ -150,24 +150,77 @@ static char *read_small_file(struct arena *a, const char *path)
 	return arena_strndup(a, buf, (size_t)n);
 }
 
-/* Replace a small file atomically: write a temporary, then rename. */
-static int write_small_file(struct arena *a, const char *path,
-			    const char *text)
+/* Replace a file atomically: write a temporary, then rename. */
+static int write_file(struct arena *a, const char *path, const void *data,
+		      size_t len)
 {
 	const char *tmp = arena_printf(a, "%s.tmp", path);
-	size_t len = strlen(text);
+	const char *p = data;
 	int fd, err = 0;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0)
+	while (len && !err) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno != EINTR)
+			err = -errno;
+		if (n > 0)
+			p += n, len -= (size_t)n;
+	}
+	if (!err && fsync(fd) < 0)
 		err = -errno;
 	close(fd);
 	if (!err && rename(tmp, path) < 0)
 		err = -errno;
 	if (err)
 		unlink(tmp);
+	return err;
+}
+
+static int write_small_file(struct arena *a, const char *path,
+			    const char *text)
+{
+	return write_file(a, path, text, strlen(text));
+}
+
+int state_write_blob(struct arena *a, const struct run_state *st,
+		     const char *name, const void *data, size_t len)
+{
+	return write_file(a, state_path(a, st, name), data, len);
+}
+
+int state_read_blob(struct arena *a, const struct run_state *st,
+		    const char *name, size_t max, const uint8_t **data,
+		    size_t *len)
+{
+	int fd = open(state_path(a, st, name), O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	uint8_t *buf;
+	size_t got = 0;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0 || sb.st_size < 0 || (size_t)sb.st_size > max) {
+		close(fd);
+		return -EFBIG;
+	}
+	buf = arena_alloc(a, (size_t)sb.st_size + 1);
+	while (got < (size_t)sb.st_size && !err) {
+		ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
+
+		if (n < 0 && errno != EINTR)
+			err = -errno;
+		else if (n == 0)
+			err = -EIO;	/* shrank under us */
+		else if (n > 0)
+			got += (size_t)n;
+	}
+	close(fd);
+	*data = buf;
+	*len = got;
 	return err;
 }
 

@@ -7,6 +7,7 @@
 #define MESHC_APPLY_STATE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "base/arena.h"
@@ -51,6 +52,13 @@ int state_write(struct arena *a, const struct run_state *st,
 		const char *name, const char *text);
 void state_remove(struct arena *a, const struct run_state *st,
 		  const char *name);
+/* The same for binary data: written whole and atomically; read whole
+ * into the arena when at most max bytes.  0 or -errno. */
+int state_write_blob(struct arena *a, const struct run_state *st,
+		     const char *name, const void *data, size_t len);
+int state_read_blob(struct arena *a, const struct run_state *st,
+		    const char *name, size_t max, const uint8_t **data,
+		    size_t *len);
 
 /* The previous value of a sysctl meshc changed: saved once (the value
  * before meshc's first change), read back and removed by down. */

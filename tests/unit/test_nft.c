@@ -35,6 +35,7 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/udata.h>
 
+#include "apply/internal.h"
 #include "apply/nft_internal.h"
 #include "base/strbuf.h"
 #include "compile/compile.h"
@@ -1722,6 +1723,82 @@ static void test_trusted_read_only_while_generation_holds(void **state)
 	arena_free(&a);
 }
 
+static bool same_fw(const struct plan_firewall *x,
+		    const struct plan_firewall *y)
+{
+	if (x->n_rules != y->n_rules || x->nat != y->nat ||
+	    strcmp(x->iface, y->iface))
+		return false;
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < 2; f++) {
+			const struct fw_set *a = &x->sets[id][f];
+			const struct fw_set *b = &y->sets[id][f];
+
+			if (a->n_elems != b->n_elems)
+				return false;
+			for (size_t i = 0; i < a->n_elems; i++)
+				if (ip_prefix_cmp(&a->elems[i].prefix,
+						  &b->elems[i].prefix))
+					return false;
+		}
+	for (size_t i = 0; i < x->n_rules; i++)
+		if (strcmp(x->rules[i].id, y->rules[i].id) ||
+		    x->rules[i].verdict != y->rules[i].verdict ||
+		    x->rules[i].saddr_set != y->rules[i].saddr_set)
+			return false;
+	return true;
+}
+
+/* The state directory's record: the document's own firewall when it is
+ * unchanged; the saved one (nft.fw) when the document changed; nothing
+ * from a damaged file or after forgetting. */
+static void test_mark_record_and_trust(void **state)
+{
+	struct arena a;
+	struct plan *p, *q;
+	struct run_state st = { .lock_fd = -1 };
+	struct nft_trust t;
+	unsigned batches = 0;
+	uint32_t gen;
+	uint64_t handle;
+	char dir[] = "/tmp/meshc-mark-test-XXXXXX", cmd[128];
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	assert_non_null(mkdtemp(dir));
+	st.dir = dir;
+	p = compile_seed(&a, "b");
+	q = compile_seed(&a, "a");
+	assert_false(same_fw(&p->fw, &q->fw));
+	assert_int_equal(nft_ident(&gen, &handle), 0);
+	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, &batches), 0);
+	nft_mark_record(&a, &st, &p->fw, gen, batches);
+
+	assert_true(nft_mark_trust(&a, &st, &p->fw, &t));
+	assert_ptr_equal(t.fw, &p->fw);
+	assert_true(nft_mark_trust(&a, &st, &q->fw, &t));
+	assert_true(t.fw != &q->fw && t.fw != &p->fw);
+	assert_true(same_fw(t.fw, &p->fw));
+
+	snprintf(cmd, sizeof(cmd), "truncate -s -1 %s/nft.fw", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_false(nft_mark_trust(&a, &st, &q->fw, &t));
+	assert_true(nft_mark_trust(&a, &st, &p->fw, &t));
+
+	/* another commit between the read and the record: no record */
+	nft_mark_record(&a, &st, &p->fw, gen, 0);
+	assert_false(nft_mark_trust(&a, &st, &p->fw, &t));
+
+	nft_mark_record(&a, &st, &p->fw, gen, batches);
+	assert_true(nft_mark_trust(&a, &st, &p->fw, &t));
+	nft_mark_forget(&a, &st);
+	assert_false(nft_mark_trust(&a, &st, &p->fw, &t));
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	arena_free(&a);
+}
+
 /* nft's own view of meshc's batch is the renderer's file.  The renderer
  * declares interval sets `auto-merge`, which makes nft -f merge adjacent
  * prefixes (100.64.0.0/24 + 100.64.1.0/24 -> /23) into ranges that cannot
@@ -2003,6 +2080,7 @@ int main(void)
 		cmocka_unit_test(test_feed_refuses_garbage),
 		cmocka_unit_test(test_kernel_round_trip_equals_plan),
 		cmocka_unit_test(test_trusted_read_only_while_generation_holds),
+		cmocka_unit_test(test_mark_record_and_trust),
 		cmocka_unit_test(test_listing_equals_rendered_file),
 		cmocka_unit_test(test_element_update_and_replace_in_kernel),
 		cmocka_unit_test(test_foreign_table_refused_and_untouched),
