@@ -36,6 +36,22 @@ static void collect_peers(struct compile_ctx *c)
 		c->grants[i] = model_permissions(c->m, c->self, c->peers[i]);
 }
 
+size_t *compile_peer_order(struct compile_ctx *c,
+			   int (*cmp)(const void *, const void *, void *))
+{
+	size_t *order = arena_calloc(c->arena, c->n_peers + 1, sizeof(*order));
+	bool sorted = true;
+
+	for (size_t i = 0; i < c->n_peers; i++) {
+		order[i] = i;
+		if (i && cmp(&order[i - 1], &order[i], c) > 0)
+			sorted = false;
+	}
+	if (!sorted)
+		qsort_r(order, c->n_peers, sizeof(*order), cmp, c);
+	return order;
+}
+
 static void add_address(struct compile_ctx *c, const struct m_addr *addr)
 {
 	struct plan_interface *ifc = &c->plan->iface;

@@ -99,36 +99,65 @@ static void reserve_elems(struct compile_ctx *c, enum fw_set_id id, int f,
 	*cap = s->n_elems + n;
 }
 
+static int addr_order(const struct compile_ctx *c, size_t pa, size_t pb,
+		      bool six)
+{
+	const struct m_node *a = &c->m->nodes[c->peers[pa]];
+	const struct m_node *b = &c->m->nodes[c->peers[pb]];
+	const struct m_addr *x = six ? &a->address6 : &a->address;
+	const struct m_addr *y = six ? &b->address6 : &b->address;
+
+	if (x->set != y->set)
+		return x->set ? 1 : -1;
+	return x->set ? ip_addr_cmp(&x->v, &y->v) : 0;
+}
+
+static int addr4_cmp(const void *pa, const void *pb, void *ctx)
+{
+	return addr_order(ctx, *(const size_t *)pa, *(const size_t *)pb,
+			  false);
+}
+
+static int addr6_cmp(const void *pa, const void *pb, void *ctx)
+{
+	return addr_order(ctx, *(const size_t *)pa, *(const size_t *)pb, true);
+}
+
 /* One element per peer address and granted flag; the element's loc is
- * the line that decided the grant. */
+ * the line that decided the grant.  Peers are taken in address order,
+ * per family, so the sets come out sorted. */
 static void compile_grant_sets(struct compile_ctx *c)
 {
 	const struct model *m = c->m;
 	size_t count[FW_SET_COUNT] = { 0 };
+	const size_t nk = sizeof(grant_sets) / sizeof(*grant_sets);
 
 	for (size_t i = 0; i < c->n_peers; i++)
-		for (size_t k = 0; k < sizeof(grant_sets) / sizeof(*grant_sets);
-		     k++)
+		for (size_t k = 0; k < nk; k++)
 			count[grant_sets[k].id] +=
 				grant_value(&c->grants[i], k)->v;
-	for (size_t k = 0; k < sizeof(grant_sets) / sizeof(*grant_sets); k++) {
+	for (size_t k = 0; k < nk; k++) {
 		reserve_elems(c, grant_sets[k].id, 0, count[grant_sets[k].id]);
 		reserve_elems(c, grant_sets[k].id, 1, count[grant_sets[k].id]);
 	}
-	for (size_t i = 0; i < c->n_peers; i++) {
-		const struct m_node *pn = &m->nodes[c->peers[i]];
+	for (int six = 0; six < 2; six++) {
+		size_t *order = compile_peer_order(c, six ? addr6_cmp
+							  : addr4_cmp);
 
-		for (size_t k = 0; k < sizeof(grant_sets) / sizeof(*grant_sets);
-		     k++) {
-			const struct perm_value *v =
-				grant_value(&c->grants[i], k);
+		for (size_t o = 0; o < c->n_peers; o++) {
+			size_t i = order[o];
+			const struct m_node *pn = &m->nodes[c->peers[i]];
+			const struct m_addr *a = six ? &pn->address6
+						     : &pn->address;
 
-			if (!v->v)
-				continue;
-			add_host_elem(c, grant_sets[k].id, &pn->address,
-				      pn->name.v, v->loc);
-			add_host_elem(c, grant_sets[k].id, &pn->address6,
-				      pn->name.v, v->loc);
+			for (size_t k = 0; k < nk; k++) {
+				const struct perm_value *v =
+					grant_value(&c->grants[i], k);
+
+				if (v->v)
+					add_host_elem(c, grant_sets[k].id, a,
+						      pn->name.v, v->loc);
+			}
 		}
 	}
 }

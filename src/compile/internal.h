@@ -21,6 +21,13 @@ struct compile_ctx {
 	size_t cap_elems[FW_SET_COUNT][2];
 };
 
+/* Positions 0..n_peers-1 (into peers[] and grants[]) ordered by cmp
+ * (qsort_r style; ctx is c).  Emitting peers and set elements in the
+ * plan's order spares plan_sort sorting them again: at 10,000 peers
+ * that sort was a tenth of a compile. */
+size_t *compile_peer_order(struct compile_ctx *c,
+			   int (*cmp)(const void *, const void *, void *));
+
 void compile_peers(struct compile_ctx *c);
 void compile_routes(struct compile_ctx *c);
 void compile_firewall(struct compile_ctx *c);

@@ -95,9 +95,21 @@ static void compile_peer(struct compile_ctx *c, size_t j, const bool *via)
 				    ALLOWED_LANS_VIA, pn->lan.items[k].loc);
 }
 
+/* The plan's peer order (plan_sort's): name, then public key. */
+static int peer_name_cmp(const void *pa, const void *pb, void *ctx)
+{
+	const struct compile_ctx *c = ctx;
+	const struct m_node *a = &c->m->nodes[c->peers[*(const size_t *)pa]];
+	const struct m_node *b = &c->m->nodes[c->peers[*(const size_t *)pb]];
+	int r = strcmp(a->name.v, b->name.v);
+
+	return r ? r : strcmp(a->public_key.b64, b->public_key.b64);
+}
+
 void compile_peers(struct compile_ctx *c)
 {
 	bool *via = arena_calloc(c->arena, c->m->n_nodes, sizeof(*via));
+	size_t *order = compile_peer_order(c, peer_name_cmp);
 
 	/* A lookup table keeps this linear in the number of peers even when
 	 * lans_via is long. */
@@ -108,7 +120,7 @@ void compile_peers(struct compile_ctx *c)
 				      sizeof(*c->plan->peers));
 	c->cap_peers = c->n_peers + 1;
 	for (size_t i = 0; i < c->n_peers; i++)
-		compile_peer(c, c->peers[i], via);
+		compile_peer(c, c->peers[order[i]], via);
 }
 
 static void add_route(struct compile_ctx *c, const struct ip_prefix *dst,
