@@ -20,6 +20,11 @@ struct wg_prefetch {
 	struct secret_key key;
 	enum wg_backend backend;
 	int err;
+	/* the same thread's read of addresses, routes and rules */
+	bool rt_read;
+	int rt_ifindex;
+	int rt_err;
+	struct plan rt;
 };
 
 void wg_prefetch_start(struct wg_prefetch *pf, const char *ifname);
@@ -30,6 +35,10 @@ void wg_prefetch_start(struct wg_prefetch *pf, const char *ifname);
 bool wg_prefetch_take(struct wg_prefetch *pf, struct arena *a,
 		      const char *ifname, enum wg_backend backend,
 		      struct wg_device_state *out, int *err);
+/* After a successful wg_prefetch_take: the thread's rtnl_read_plan of
+ * ifindex into p (0 or -errno in *err) and true, once; else false. */
+bool wg_prefetch_take_rtnl(struct wg_prefetch *pf, int ifindex,
+			   struct plan *p, int *err);
 void wg_prefetch_end(struct wg_prefetch *pf);
 
 struct apply_early {

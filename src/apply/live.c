@@ -116,8 +116,12 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 	}
 	lv->plan.iface.name = ifname;
 	lv->plan.iface.private_key_file = want->iface.private_key_file;
-	err = rtnl_read_plan(c->rtnl, c->a, ifname,
-			     lv->link.exists ? lv->link.ifindex : 0, &lv->plan);
+	if (!lv->link.exists ||
+	    !wg_prefetch_take_rtnl(c->prefetch, lv->link.ifindex, &lv->plan,
+				   &err))
+		err = rtnl_read_plan(c->rtnl, c->a, ifname,
+				     lv->link.exists ? lv->link.ifindex : 0,
+				     &lv->plan);
 	if (err)
 		return err;
 	keep_own_routes(&lv->plan, ifname);
@@ -145,7 +149,7 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 static const char *resolve_endpoint(struct arena *a, const char *endpoint)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res = NULL;
-	const char *colon = strrchr(endpoint, ':');
+	const char *colon = strrchr(endpoint, ':'), *written = endpoint;
 	char host[256], num[IP_STRLEN];
 	const char *out = NULL, *why;
 	struct ip_addr ip;
@@ -163,9 +167,13 @@ static const char *resolve_endpoint(struct arena *a, const char *endpoint)
 	host[hlen] = '\0';
 	/* A numeric host (nearly every endpoint) needs no resolver: at
 	 * 10,000 peers getaddrinfo alone took longer than the whole diff. */
-	if (ip_addr_parse(host, &ip, &why) == 0)
+	if (ip_addr_parse(host, &ip, &why) == 0) {
+		/* already in the numeric form: the text itself */
+		if (!strcmp(ip_addr_str(&ip, num), host))
+			return written;
 		return arena_printf(a, ip.family == IP_V6 ? "[%s]:%s" : "%s:%s",
-				    ip_addr_str(&ip, num), colon + 1);
+				    num, colon + 1);
+	}
 	rc = getaddrinfo(host, colon + 1, &hints, &res);
 	if (rc) {
 		fprintf(stderr, "meshc: cannot resolve endpoint %s: %s\n",

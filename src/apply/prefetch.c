@@ -8,7 +8,9 @@
  * apply.c) in a thread of its own, before it compiles, and live_read()
  * takes the result if the compiled plan names that interface.
  *
- * The thread works on its own arena, rtnetlink socket and secret key and
+ * The thread also reads the interface's addresses, meshc's routes and
+ * rules (rtnl_read_plan), the other read that needs nothing from the
+ * plan.  It works on its own arena, rtnetlink socket and secret key and
  * shares nothing with the main thread until wg_prefetch_take() joins it.
  * It only reads; errors it meets are reported as a direct read would
  * report them, and live_read() returns them without reading again.
@@ -28,17 +30,24 @@ static void *prefetch_run(void *arg)
 	pf->err = rtnl_open(&rtnl);
 	if (!pf->err)
 		pf->err = rtnl_get_link(rtnl, pf->ifname, &link);
-	if (rtnl)
-		rtnl_close(rtnl);
 	/* only a device that live_read() would go on to read */
 	if (pf->err || !link.exists || link.kind == LINK_OTHER ||
 	    !link.meshc_mark)
-		return NULL;
+		goto out;
 	pf->backend = wg_backend_for(pf->ifname, link.kind == LINK_WIREGUARD);
 	if (pf->backend == WG_BACKEND_NONE)
-		return NULL;
+		goto out;
 	pf->st.private_key_out = &pf->key;
 	pf->err = wg_read(pf->backend, pf->ifname, &pf->a, &pf->st);
+	if (!pf->err) {
+		pf->rt_err = rtnl_read_plan(rtnl, &pf->a, pf->ifname,
+					    link.ifindex, &pf->rt);
+		pf->rt_ifindex = link.ifindex;
+		pf->rt_read = true;
+	}
+out:
+	if (rtnl)
+		rtnl_close(rtnl);
 	return NULL;
 }
 
@@ -71,8 +80,10 @@ bool wg_prefetch_take(struct wg_prefetch *pf, struct arena *a,
 	prefetch_join(pf);
 	pf->taken = true;
 	if (strcmp(pf->ifname, ifname) != 0 || pf->backend != backend ||
-	    backend == WG_BACKEND_NONE)
+	    backend == WG_BACKEND_NONE) {
+		pf->rt_read = false;
 		return false;
+	}
 	*out = pf->st;
 	out->private_key_out = want_key;
 	if (want_key) {
@@ -81,6 +92,23 @@ bool wg_prefetch_take(struct wg_prefetch *pf, struct arena *a,
 	}
 	arena_adopt(a, &pf->a);
 	*err = pf->err;
+	pf->rt_read &= !pf->err;
+	return true;
+}
+
+bool wg_prefetch_take_rtnl(struct wg_prefetch *pf, int ifindex,
+			   struct plan *p, int *err)
+{
+	if (!pf || !pf->rt_read || pf->rt_ifindex != ifindex)
+		return false;
+	pf->rt_read = false;
+	p->iface.addresses = pf->rt.iface.addresses;
+	p->iface.n_addresses = pf->rt.iface.n_addresses;
+	p->routes = pf->rt.routes;
+	p->n_routes = pf->rt.n_routes;
+	p->rules = pf->rt.rules;
+	p->n_rules = pf->rt.n_rules;
+	*err = pf->rt_err;
 	return true;
 }
 
