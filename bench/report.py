@@ -358,15 +358,17 @@ def plot(runs, sizes, out):
         print("report: no gnuplot, no plot", file=sys.stderr)
         return None
     dat = os.path.join(out, "results.dat")
+    # every step with a peer to draw against (not the report-only ones)
+    psteps = [st for st in STEPS if st[0] not in ("diff", "baseline")]
     # the floors' columns come after every step's two
-    floors = [(s, name) for s, _, _ in STEPS[:6] for name in FLOORS.get(s, [])]
+    floors = [(s, name) for s, _, _ in psteps for name in FLOORS.get(s, [])]
     with open(dat, "w") as f:
-        f.write("# N " + " ".join(f"{s}_meshc {s}_peer" for s, _, _ in STEPS[:6])
+        f.write("# N " + " ".join(f"{s}_meshc {s}_peer" for s, _, _ in psteps)
                 + "".join(f" {s}_floor{i}" for i, (s, _) in enumerate(floors))
                 + "\n")
         for n in sizes:
             row = [str(n)]
-            for step, _, _ in STEPS[:6]:
+            for step, _, _ in psteps:
                 res = runs.get((step, n), {})
                 res = res[min(res)] if res else []
                 for i in (0, 1):
@@ -377,20 +379,20 @@ def plot(runs, sizes, out):
                 row.append(f"{r['median'] * 1000:.3f}" if r else "NaN")
             f.write(" ".join(row) + "\n")
     panels = []
-    for i, (step, title, _) in enumerate(STEPS[:6]):
+    for i, (step, title, _) in enumerate(psteps):
         c = 2 + 2 * i
         names = next((v[min(v)] for (s, n), v in sorted(runs.items())
                       if s == step), [])
         peer = names[1]["command"] if len(names) > 1 else "peer"
         extra = "".join(
-            f", \\\n     '{dat}' u 1:{2 + 2 * len(STEPS[:6]) + j} w lp dt 3 pt 4 t '{name}'"
+            f", \\\n     '{dat}' u 1:{2 + 2 * len(psteps) + j} w lp dt 3 pt 4 t '{name}'"
             for j, (s, name) in enumerate(floors) if s == step)
         panels.append(f"""set title '{title}'
 plot '{dat}' u 1:{c} w lp lw 2 pt 7 t 'meshc', \\
      '{dat}' u 1:{c + 1} w lp dt 2 pt 6 t '{peer}'{extra}
 """)
     png = os.path.join(out, "results.png")
-    script = f"""set terminal pngcairo size 1500,900 noenhanced font ',10'
+    script = f"""set terminal pngcairo size 2000,900 noenhanced font ',10'
 set output '{png}'
 set logscale xy
 set xlabel 'N (n0 has N-1 peers)'
@@ -398,7 +400,7 @@ set ylabel 'median wall time (ms)'
 set key top left box opaque
 set grid
 set offsets graph 0.05, graph 0.05, 0, 0
-set multiplot layout 2,3 title 'meshc against the standard tools and floors, time against N (log-log)'
+set multiplot layout 2,4 title 'meshc against the standard tools and floors, time against N (log-log)'
 {''.join(panels)}unset multiplot
 """
     try:
