@@ -385,9 +385,11 @@ static enum step on_scalar(struct builder *b, const yaml_event_t *ev)
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	n->block = ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
 		   ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
-	/* Only an escape ("\0") can put a NUL here; names and paths are C
-	 * strings, so it would silently cut them short. */
-	if (memchr(text, '\0', len)) {
+	/* Only an escape ("\0") can put a NUL here (prescan refused NUL
+	 * bytes): names and paths are C strings, so it would silently cut
+	 * them short. */
+	if (ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE &&
+	    memchr(text, '\0', len)) {
 		diag_error(b->d, l, "NUL character in a string is not allowed");
 		n->bad = true;
 	}
