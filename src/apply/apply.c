@@ -136,11 +136,14 @@ static const char *document_id(struct arena *a, const char *path)
  * run of it knows its interface before it has compiled anything. */
 static void record_document(struct apply_ctx *c, const struct plan *want)
 {
-	const char *id = document_id(c->a, want->document);
+	const char *id = document_id(c->a, want->document), *line, *was;
 
-	if (id)
-		(void)state_write(c->a, &c->st, STATE_DOCUMENT_FILE,
-				  arena_printf(c->a, "%s\n", id));
+	if (!id)
+		return;
+	line = arena_printf(c->a, "%s\n", id);
+	was = state_read(c->a, &c->st, STATE_DOCUMENT_FILE);
+	if (!was || strcmp(was, line))	/* a no-op run writes nothing */
+		(void)state_write(c->a, &c->st, STATE_DOCUMENT_FILE, line);
 }
 
 static enum apply_result run(struct apply_ctx *c, const struct plan *want,
@@ -182,13 +185,14 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 			print_changes(c, &before.plan, target, &cs);
 		else if (!c->o->quiet)
 			printf("no changes\n");
-		/* a table just read in full and found right is recorded, so
-		 * the next run need not read it again */
-		if (!read_only && !before.nft_seen.trusted)
-			nft_mark_record(c->a, &c->st, &target->fw,
-					before.nft_seen.gen, 0);
-		if (!read_only)
+		if (!read_only) {
+			/* a table just read in full and found right is
+			 * recorded: the next run need not read it again */
+			if (!before.nft_seen.trusted)
+				nft_mark_record(c->a, &c->st, &target->fw,
+						before.nft_seen.gen, 0);
 			record_document(c, want);
+		}
 		r = APPLY_NO_CHANGES;
 		goto out;
 	}
