@@ -48,8 +48,10 @@ enum apply_result {
 
 /* What apply starts before it compiles the document (NULL when nothing
  * is known): the interface that the last successful run of the same
- * document used is locked (not with --dry-run) and its WireGuard device
- * read in a thread, so that compiling and reading overlap.  The plan then
+ * document used is locked (not with --dry-run; only if no other run
+ * holds the lock, which is then waited for after compiling) and its
+ * WireGuard device read in a thread, so that compiling and reading
+ * overlap.  The plan then
  * goes to apply_plan/apply_diff_live with it, which end it; without a
  * plan, apply_early_end. */
 struct apply_early;

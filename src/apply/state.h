@@ -29,8 +29,9 @@ const char *state_run_root(void);
 int state_lock(struct arena *a, const char *iface, struct run_state *st);
 void state_unlock(struct run_state *st);
 /* The same lock, taken only if iface's state directory and lock file
- * exist; -errno without a report otherwise (the caller then goes the
- * state_lock way, which reports). */
+ * exist and no other run holds it (no waiting); -errno without a report
+ * otherwise (the caller then goes the state_lock way, which waits and
+ * reports). */
 int state_lock_existing(struct arena *a, const char *iface,
 			struct run_state *st);
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,13 @@ static void test_document_record_finds_its_interface(void **state)
 	assert_int_equal(state_lock_existing(&a, "meshd", &early), 0);
 	assert_true(early.lock_fd >= 0);
 	state_unlock(&early);
+
+	/* held by another run: no waiting, no lock */
+	assert_int_equal(state_lock(&a, "meshd", &st), 0);
+	assert_int_equal(state_lock_existing(&a, "meshd", &early),
+			 -EWOULDBLOCK);
+	assert_int_equal(early.lock_fd, -1);
+	state_unlock(&st);
 	arena_free(&a);
 }
 
