@@ -362,21 +362,26 @@ static int read_live(struct nft_sock *s, struct read_ctx *c)
 /* The trust record holds if, at one generation, our table still has the
  * recorded handle and the generation is the recorded one.  1 when it
  * holds, 0 when not (read the table), or -errno. */
+/* The handle of our table as read, or 0 (none, or not ours). */
+static uint64_t our_handle(const struct nftnl_table *t)
+{
+	if (!t || !nft_table_is_ours(t) ||
+	    !nftnl_table_is_set(t, NFTNL_TABLE_HANDLE))
+		return 0;
+	return nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
+}
+
 static int read_trusted(struct nft_sock *s, struct read_ctx *c,
 			const struct nft_trust *trust, uint32_t *gen)
 {
 	uint32_t before, after;
-	const struct nftnl_table *t;
 	int err;
 
 	if ((err = read_gen(s, c, &before)) || before != trust->gen)
 		return err;
 	if ((err = read_table(s, c)))
 		return err == -EINTR ? 0 : err;
-	t = c->l->table;
-	if (!t || !nft_table_is_ours(t) ||
-	    !nftnl_table_is_set(t, NFTNL_TABLE_HANDLE) ||
-	    nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE) != trust->handle)
+	if (our_handle(c->l->table) != trust->handle)
 		return 0;
 	if ((err = read_gen(s, c, &after)))
 		return err;
@@ -452,9 +457,8 @@ int nft_ident(uint32_t *gen, uint64_t *handle)
 	err = read_gen(&s, &c, gen);
 	if (!err)
 		err = read_table(&s, &c);
-	if (!err && l.table && nft_table_is_ours(l.table) &&
-	    nftnl_table_is_set(l.table, NFTNL_TABLE_HANDLE))
-		*handle = nftnl_table_get_u64(l.table, NFTNL_TABLE_HANDLE);
+	if (!err)
+		*handle = our_handle(l.table);
 	nft_live_free(&l);
 	sock_close(&s);
 	return err;
