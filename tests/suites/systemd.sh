@@ -36,7 +36,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-"$MESHC" genkey >"$T/private.key"
+(umask 077; "$MESHC" genkey >"$T/private.key")
 chmod 600 "$T/private.key"
 PUB=$("$MESHC" pubkey <"$T/private.key")
 PEER=$("$MESHC" genkey | "$MESHC" pubkey)
