@@ -835,6 +835,142 @@ static void test_ack_names_object_and_kernel_text(void **state)
 	arena_free(&a);
 }
 
+/* ---- pure: answers to a read request ---------------------------------- */
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+/* One message of a dump reply (or NLMSG_DONE) appended to buf at *len. */
+static void put_msg(char *buf, size_t *len, uint16_t type, uint16_t flags,
+		    uint32_t seq, uint32_t pid)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + *len);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = pid;
+	if (type == NLMSG_DONE)
+		*(int *)mnl_nlmsg_put_extra_header(nlh, sizeof(int)) = 0;
+	else
+		mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
+	*len += nlh->nlmsg_len;
+}
+
+#define NFT_CHAIN_MSG (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN)
+
+/* Every message must answer the request sent: its sequence number (0 is
+ * no exception) and this socket's port id; otherwise nothing of the
+ * datagram is used. */
+static void test_reply_checks_seq_and_portid(void **state)
+{
+	static const struct {
+		uint32_t seq, pid;
+	} wrong[] = { { 6, 4242 }, { 0, 4242 }, { 7, 4243 }, { 7, 0 } };
+	char buf[512];
+	size_t len = 0;
+	int calls = 0;
+	struct nft_reply r = { .seq = 7, .portid = 4242 };
+
+	(void)state;
+	put_msg(buf, &len, NFT_CHAIN_MSG, NLM_F_MULTI, 7, 4242);
+	put_msg(buf, &len, NLMSG_DONE, NLM_F_MULTI, 7, 4242);
+	assert_int_equal(nft_reply_feed(&r, buf, len, count_cb, &calls), 0);
+	assert_true(r.done);
+	assert_int_equal(calls, 1);
+	assert_int_equal(nft_reply_result(&r), 0);
+	for (size_t i = 0; i < sizeof(wrong) / sizeof(*wrong); i++) {
+		struct nft_reply q = { .seq = 7, .portid = 4242 };
+
+		len = 0;
+		calls = 0;
+		put_msg(buf, &len, NFT_CHAIN_MSG, NLM_F_MULTI, 7, 4242);
+		put_msg(buf, &len, NFT_CHAIN_MSG, NLM_F_MULTI, wrong[i].seq,
+			wrong[i].pid);
+		assert_int_equal(nft_reply_feed(&q, buf, len, count_cb,
+						&calls), -EPROTO);
+		assert_int_equal(calls, 0);
+	}
+	/* a datagram cut inside a message */
+	len = 0;
+	put_msg(buf, &len, NFT_CHAIN_MSG, NLM_F_MULTI, 7, 4242);
+	r = (struct nft_reply){ .seq = 7, .portid = 4242 };
+	assert_int_equal(nft_reply_feed(&r, buf, len - 4, count_cb, &calls),
+			 -EPROTO);
+	/* a recorded dump, fed as a request this socket did not send */
+	{
+		const struct nlmsghdr *h = (const void *)nft_fx_ours_chains;
+
+		r = (struct nft_reply){ .seq = h->nlmsg_seq + 1,
+					.portid = h->nlmsg_pid };
+		assert_int_equal(nft_reply_feed(&r, nft_fx_ours_chains,
+						sizeof(nft_fx_ours_chains),
+						count_cb, &calls), -EPROTO);
+		r.seq = h->nlmsg_seq;
+		calls = 0;
+		assert_int_equal(nft_reply_feed(&r, nft_fx_ours_chains,
+						sizeof(nft_fx_ours_chains),
+						count_cb, &calls), 0);
+		assert_int_equal(calls, FW_CHAIN_COUNT);
+		assert_true(r.done);
+	}
+}
+
+/* A dump the kernel flags as interrupted (NLM_F_DUMP_INTR) is read to
+ * its NLMSG_DONE, none of it used after the flag, and reads as -EINTR:
+ * the socket is clean for the retry (libmnl alone stops at the flag and
+ * leaves the rest of the dump for the next request to trip over). */
+static void test_interrupted_dump_is_drained(void **state)
+{
+	char d1[256], d2[256], d3[256];
+	size_t n1 = 0, n2 = 0, n3 = 0;
+	struct nft_reply r = { .seq = 3, .portid = 99 };
+	struct arena a;
+	int calls = 0;
+	unsigned char *rec;
+	struct nlmsghdr *h;
+
+	(void)state;
+	put_msg(d1, &n1, NFT_CHAIN_MSG, NLM_F_MULTI, 3, 99);
+	put_msg(d1, &n1, NFT_CHAIN_MSG, NLM_F_MULTI, 3, 99);
+	put_msg(d2, &n2, NFT_CHAIN_MSG, NLM_F_MULTI | NLM_F_DUMP_INTR, 3, 99);
+	put_msg(d3, &n3, NFT_CHAIN_MSG, NLM_F_MULTI | NLM_F_DUMP_INTR, 3, 99);
+	put_msg(d3, &n3, NLMSG_DONE, NLM_F_MULTI | NLM_F_DUMP_INTR, 3, 99);
+	assert_int_equal(nft_reply_feed(&r, d1, n1, count_cb, &calls),
+			 0);
+	assert_int_equal(calls, 2);
+	assert_false(r.done);
+	assert_int_equal(nft_reply_feed(&r, d2, n2, count_cb, &calls),
+			 0);
+	assert_false(r.done);
+	assert_true(r.intr);
+	assert_int_equal(nft_reply_feed(&r, d3, n3, count_cb, &calls),
+			 0);
+	assert_true(r.done);
+	assert_int_equal(calls, 2);
+	assert_int_equal(nft_reply_result(&r), -EINTR);
+
+	/* the recorded chain dump with the kernel's flag on its first
+	 * message: read to the end, nothing used */
+	arena_init(&a);
+	rec = arena_alloc(&a, sizeof(nft_fx_ours_chains));
+	memcpy(rec, nft_fx_ours_chains, sizeof(nft_fx_ours_chains));
+	h = (struct nlmsghdr *)rec;
+	h->nlmsg_flags |= NLM_F_DUMP_INTR;
+	r = (struct nft_reply){ .seq = h->nlmsg_seq, .portid = h->nlmsg_pid };
+	calls = 0;
+	assert_int_equal(nft_reply_feed(&r, rec, sizeof(nft_fx_ours_chains),
+					count_cb, &calls), 0);
+	assert_true(r.done);
+	assert_int_equal(calls, 0);
+	assert_int_equal(nft_reply_result(&r), -EINTR);
+	arena_free(&a);
+}
+
 /* ---- pure: decoding ---------------------------------------------------- */
 
 /* The central property without a kernel: compile, build the batch, parse
@@ -2266,6 +2402,262 @@ static void test_table_from_rendered_file_is_replaced(void **state)
 	arena_free(&a);
 }
 
+/* Apply (read, then sync) a plan's firewall to its own part. */
+static void apply_part(struct arena *a, const struct plan_firewall *want,
+		       const char *iface)
+{
+	struct plan_firewall live;
+	enum nft_table_state st;
+	struct nft_seen seen;
+
+	assert_int_equal(nft_read(a, iface, &live, &st, NULL, &seen), 0);
+	assert_int_not_equal(st, NFT_TABLE_FOREIGN);
+	assert_int_equal(nft_sync(st, &seen, want, NULL, NULL), 0);
+}
+
+/* The part of iface as nft lists it: every chain and set of its name. */
+static void list_part(struct strbuf *out, const char *iface)
+{
+	static const char *const kinds[] = { "chain", "set" };
+	struct strbuf one = STRBUF_INIT;
+	char cmd[160];
+
+	strbuf_reset(out);
+	for (int k = 0; k < 2; k++) {
+		int n = k ? 2 * FW_SET_COUNT : FW_CHAIN_COUNT;
+
+		for (int i = 0; i < n; i++) {
+			const char *name = k ? fw_set_name(i / 2, i % 2 ? IP_V6
+									: IP_V4)
+					     : fw_chain_name(i);
+
+			snprintf(cmd, sizeof(cmd),
+				 "nft list %s inet meshc %s/%s 2>&1", kinds[k],
+				 iface, name);
+			sh_out(&one, cmd);
+			strbuf_add(out, one.buf, one.len);
+		}
+	}
+	strbuf_free(&one);
+}
+
+static void assert_part_reads_as(struct arena *a, const char *iface,
+				 const struct plan *p)
+{
+	struct plan_firewall live;
+	enum nft_table_state st;
+	struct nft_seen seen;
+
+	assert_int_equal(nft_read(a, iface, &live, &st, NULL, &seen), 0);
+	assert_int_equal(st, NFT_TABLE_OURS);
+	assert_int_equal(count_unknown(&live), 0);
+	assert_fw_matches(a, &live, p);
+}
+
+/* The seed bug: two interfaces in one namespace (seed nodes b on meshx
+ * and c on meshy).  Applying, re-applying (with a rule change) or taking
+ * down one never changes the other's part; the table goes with the last
+ * part.  Before parts, the second apply replaced the whole table and the
+ * first interface's firewall was gone. */
+static void test_two_interfaces_keep_their_parts(void **state)
+{
+	struct strbuf x0 = STRBUF_INIT, y0 = STRBUF_INIT, now = STRBUF_INIT;
+	struct arena a;
+	struct plan *b, *c, *b2;
+	struct plan_firewall fw;
+	enum nft_table_state st;
+	struct nft_seen seen;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	b = compile_seed(&a, "b");
+	c = compile_seed(&a, "c");
+	assert_string_equal(b->fw.iface, "meshx");
+	assert_string_equal(c->fw.iface, "meshy");
+	fw = copy_fw(&a, &b->fw);
+	fw.uplink = "eth1";		/* a rule change for meshx */
+	fw_add_elem(&a, &fw, FW_SET_ROUTING, "100.64.0.1/32");
+	b2 = with_fw(&a, b, &fw);
+
+	apply_part(&a, &b->fw, "meshx");
+	list_part(&x0, "meshx");
+	apply_part(&a, &c->fw, "meshy");
+	list_part(&y0, "meshy");
+	list_part(&now, "meshx");
+	assert_string_equal(strbuf_str(&now), strbuf_str(&x0));
+	assert_part_reads_as(&a, "meshx", b);
+	assert_part_reads_as(&a, "meshy", c);
+
+	/* re-apply meshx, changed and back: meshy stays as it was */
+	apply_part(&a, &b2->fw, "meshx");
+	assert_part_reads_as(&a, "meshx", b2);
+	list_part(&now, "meshy");
+	assert_string_equal(strbuf_str(&now), strbuf_str(&y0));
+	apply_part(&a, &b->fw, "meshx");
+	list_part(&now, "meshx");
+	assert_string_equal(strbuf_str(&now), strbuf_str(&x0));
+
+	/* re-apply meshy unchanged, then down meshy: meshx stays */
+	apply_part(&a, &c->fw, "meshy");
+	list_part(&now, "meshx");
+	assert_string_equal(strbuf_str(&now), strbuf_str(&x0));
+	assert_int_equal(nft_read(&a, "meshy", &fw, &st, NULL, &seen), 0);
+	assert_true(seen.others);
+	assert_int_equal(nft_sync(st, &seen, NULL, NULL, NULL), 0);
+	assert_int_equal(nft_read(&a, "meshy", &fw, &st, NULL, &seen), 0);
+	assert_int_equal(st, NFT_TABLE_ABSENT);
+	assert_true(seen.table);
+	list_part(&now, "meshx");
+	assert_string_equal(strbuf_str(&now), strbuf_str(&x0));
+	assert_part_reads_as(&a, "meshx", b);
+
+	/* meshy again, then down meshx: meshy stays; down meshy, the
+	 * last part: the table goes */
+	apply_part(&a, &c->fw, "meshy");
+	assert_int_equal(nft_read(&a, "meshx", &fw, &st, NULL, &seen), 0);
+	assert_int_equal(nft_sync(st, &seen, NULL, NULL, NULL), 0);
+	list_part(&now, "meshy");
+	assert_string_equal(strbuf_str(&now), strbuf_str(&y0));
+	assert_int_equal(nft_read(&a, "meshy", &fw, &st, NULL, &seen), 0);
+	assert_false(seen.others);
+	assert_int_equal(nft_sync(st, &seen, NULL, NULL, NULL), 0);
+	sh_out(&now, "nft list tables");
+	assert_string_equal(strbuf_str(&now), "");
+	strbuf_free(&x0);
+	strbuf_free(&y0);
+	strbuf_free(&now);
+	arena_free(&a);
+}
+
+/* A record of meshx's part is trusted while nothing committed; another
+ * interface's apply bumps the generation and meshx's next read dumps
+ * its part, which is still exactly meshx's firewall. */
+static void test_trust_after_another_interface_applies(void **state)
+{
+	struct arena a;
+	struct plan *b, *c;
+	struct plan_firewall fw;
+	enum nft_table_state st;
+	struct nft_seen seen;
+	struct nft_trust t;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	b = compile_seed(&a, "b");
+	c = compile_seed(&a, "c");
+	apply_part(&a, &b->fw, "meshx");
+	t.fw = &b->fw;
+	assert_int_equal(nft_ident(&t.gen, &t.handle), 0);
+	assert_int_equal(nft_read(&a, "meshx", &fw, &st, &t, &seen), 0);
+	assert_true(seen.trusted);
+	assert_int_equal(seen.n_chains, FW_CHAIN_COUNT);
+	assert_false(seen.others);
+
+	apply_part(&a, &c->fw, "meshy");
+	assert_int_equal(nft_read(&a, "meshx", &fw, &st, &t, &seen), 0);
+	assert_false(seen.trusted);
+	assert_true(seen.others);
+	assert_int_equal(st, NFT_TABLE_OURS);
+	assert_fw_matches(&a, &fw, b);
+	arena_free(&a);
+}
+
+/* meshc 0.1's table (its renderer's file) is cleaned up by the next
+ * apply of any interface, in the same batch that makes the part. */
+static void test_legacy_table_cleaned_up_by_next_apply(void **state)
+{
+	struct strbuf text = STRBUF_INIT, list = STRBUF_INIT;
+	struct arena a;
+	struct plan *b, *c;
+	FILE *f;
+	char buf[4096];
+	size_t n;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	f = fopen("tests/unit/data/nft/legacy-b.nft", "r");
+	assert_non_null(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&text, buf, n);
+	fclose(f);
+	b = compile_seed(&a, "b");
+	c = compile_seed(&a, "c");
+	for (int i = 0; i < 2; i++) {
+		struct plan *p = i ? b : c;
+
+		nft_load(strbuf_str(&text));
+		apply_part(&a, &p->fw, p->fw.iface);
+		/* nothing without an interface prefix is left */
+		sh_out(&list, "nft -a list table inet meshc | "
+			      "grep -E '^\t(chain|set) ' | grep -v /");
+		assert_string_equal(strbuf_str(&list), "");
+		assert_part_reads_as(&a, p->fw.iface, p);
+		assert_int_equal(system("nft delete table inet meshc"), 0);
+	}
+	strbuf_free(&text);
+	strbuf_free(&list);
+	arena_free(&a);
+}
+
+/* The batch carries the generation the part was read at.  Another
+ * program commits in between (an element added by hand): the kernel
+ * refuses the stale batch as a whole (ERESTART, nothing changed), and
+ * nft_sync reads again and retries, so the hand-added element is gone
+ * afterwards.  Before, the element-only diff computed from the stale
+ * read went in and the hand-added element stayed. */
+static void test_stale_batch_refused_and_retried(void **state)
+{
+	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
+	struct arena a;
+	struct plan *p, *want;
+	struct plan_firewall fw, live;
+	enum nft_table_state st;
+	struct nft_seen seen;
+	struct changeset cs;
+	struct nft_batch b;
+	unsigned batches = 0;
+	char cmd[128];
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	p = compile_seed(&a, "b");
+	apply_part(&a, &p->fw, IFACE);
+	fw = copy_fw(&a, &p->fw);
+	fw_add_elem(&a, &fw, FW_SET_ROUTING, "100.64.0.1/32");
+	want = with_fw(&a, p, &fw);
+	assert_int_equal(nft_read(&a, IFACE, &live, &st, NULL, &seen), 0);
+	assert_true(seen.gen != 0);
+	diff_fw(&a, p, &live, want, &cs);
+
+	snprintf(cmd, sizeof(cmd), "add element inet meshc %s/%s { 10.99.0.1 }\n",
+		 IFACE, fw_set_name(FW_SET_ROUTING, IP_V4));
+	nft_load(cmd);
+	list_part(&before, IFACE);
+
+	/* the stale batch alone: refused, nothing changed */
+	assert_int_equal(nft_batch_init(&b, 1, seen.gen), 0);
+	assert_int_equal(nft_batch_sync(&b, st, &seen, &fw, &cs), 0);
+	assert_int_equal(b.n_msgs, 1);	/* element-only, from the stale read */
+	assert_int_equal(nft_batch_send(&b), -ERESTART);
+	nft_batch_free(&b);
+	list_part(&after, IFACE);
+	assert_string_equal(strbuf_str(&before), strbuf_str(&after));
+
+	/* nft_sync: refused, read again, retried whole */
+	assert_int_equal(nft_sync(st, &seen, &fw, &cs, &batches), 0);
+	assert_int_equal(batches, 1);
+	assert_int_equal(nft_read(&a, IFACE, &live, &st, NULL, &seen), 0);
+	assert_fw_matches(&a, &live, want);
+	assert_false(fw_has_elem(&live, FW_SET_ROUTING, "10.99.0.1/32"));
+	strbuf_free(&before);
+	strbuf_free(&after);
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2281,6 +2673,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_rules_are_not_recreated),
 		cmocka_unit_test(test_comment_as_renderer_prints_it),
 		cmocka_unit_test(test_ack_names_object_and_kernel_text),
+		cmocka_unit_test(test_reply_checks_seq_and_portid),
+		cmocka_unit_test(test_interrupted_dump_is_drained),
 		cmocka_unit_test(test_decode_of_batch_equals_plan),
 		cmocka_unit_test(test_decode_hand_built_rules),
 		cmocka_unit_test(test_decode_interval_and_host_elements),
@@ -2303,6 +2697,10 @@ int main(void)
 		cmocka_unit_test(test_down_deletes_only_meshc_table),
 		cmocka_unit_test(test_refused_batch_changes_nothing),
 		cmocka_unit_test(test_table_from_rendered_file_is_replaced),
+		cmocka_unit_test(test_two_interfaces_keep_their_parts),
+		cmocka_unit_test(test_trust_after_another_interface_applies),
+		cmocka_unit_test(test_legacy_table_cleaned_up_by_next_apply),
+		cmocka_unit_test(test_stale_batch_refused_and_retried),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
