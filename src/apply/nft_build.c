@@ -675,7 +675,8 @@ static int add_part(struct nft_batch *b, const struct plan_firewall *fw)
 		    (err = add_set(b, fw, id, IP_V6)))
 			return err;
 	for (int c = 0; c < FW_CHAIN_COUNT; c++)
-		if (fw_chain_wanted(fw, c) && (err = add_chain(b, fw->iface, c)))
+		if (fw_chain_wanted(fw, c) &&
+		    (err = add_chain(b, fw->iface, c)))
 			return err;
 	/* Chain by chain, as the renderer prints them. */
 	for (int c = 0; c < FW_CHAIN_COUNT; c++) {

@@ -473,7 +473,9 @@ static void test_create_batch_message_sequence(void **state)
 	arena_init(&a);
 	p = compile_seed(&a, "b");
 	assert_int_equal(nft_batch_init(&b, 100, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL),
+		0);
 	assert_int_equal(b.msgs[i++].type, NFT_MSG_NEWTABLE);
 	for (int id = 0; id < FW_SET_COUNT; id++)
 		for (int f = 0; f < 2; f++) {
@@ -524,10 +526,12 @@ static void test_rule_count_does_not_grow_with_peers(void **state)
 	}
 	assert_int_equal(nft_batch_init(&small_b, 1, 0), 0);
 	assert_int_equal(nft_batch_init(&big_b, 1, 0), 0);
-	assert_int_equal(nft_batch_sync(&small_b, NFT_TABLE_ABSENT, NO_TABLE, &p->fw,
-					NULL), 0);
-	assert_int_equal(nft_batch_sync(&big_b, NFT_TABLE_ABSENT, NO_TABLE, &big, NULL),
+	assert_int_equal(nft_batch_sync(&small_b, NFT_TABLE_ABSENT, NO_TABLE,
+					&p->fw, NULL),
 			 0);
+	assert_int_equal(
+		nft_batch_sync(&big_b, NFT_TABLE_ABSENT, NO_TABLE, &big, NULL),
+		0);
 	assert_int_equal(nft_batch_count(&big_b, NFT_MSG_NEWRULE),
 			 nft_batch_count(&small_b, NFT_MSG_NEWRULE));
 	assert_int_equal(nft_batch_count(&big_b, NFT_MSG_NEWSET),
@@ -552,7 +556,9 @@ static void test_batch_down_and_foreign(void **state)
 	arena_init(&a);
 	p = compile_seed(&a, "b");
 	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw), NULL, NULL), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					NULL, NULL),
+			 0);
 	assert_int_equal(b.n_msgs, 1);
 	assert_int_equal(b.msgs[0].type, NFT_MSG_DELTABLE);
 	nft_batch_free(&b);
@@ -561,23 +567,50 @@ static void test_batch_down_and_foreign(void **state)
 		struct plan_firewall none = { 0 };
 
 		assert_int_equal(nft_batch_init(&b, 1, 0), 0);
-		assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw), &none,
-						NULL), 0);
+		assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS,
+						seen_of(&a, &p->fw), &none,
+						NULL),
+				 0);
 		assert_int_equal(b.n_msgs, 1);
 		assert_int_equal(b.msgs[0].type, NFT_MSG_DELTABLE);
 		nft_batch_free(&b);
 	}
+	/* down with another interface's part in the table: only this
+	 * part's chains (flushed first) and sets go, the table stays */
+	{
+		struct nft_seen shared = *seen_of(&a, &p->fw);
+
+		shared.others = true;
+		assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+		assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, &shared,
+						NULL, NULL),
+				 0);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELTABLE), 0);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELRULE),
+				 FW_CHAIN_COUNT);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELCHAIN),
+				 FW_CHAIN_COUNT);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELSET),
+				 2 * FW_SET_COUNT);
+		assert_int_equal(b.n_msgs,
+				 2 * FW_CHAIN_COUNT + 2 * FW_SET_COUNT);
+		assert_int_equal(b.msgs[0].type, NFT_MSG_DELRULE);
+		nft_batch_free(&b);
+	}
 	/* down with no table: nothing to send */
 	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, NULL, NULL), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, NULL, NULL), 0);
 	assert_int_equal(b.n_msgs, 0);
 	nft_batch_free(&b);
 	/* a foreign table is never touched, up or down */
 	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_FOREIGN, NO_TABLE, &p->fw, NULL),
-			 -EEXIST);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_FOREIGN, NO_TABLE, NULL, NULL),
-			 -EEXIST);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_FOREIGN, NO_TABLE, &p->fw, NULL),
+		-EEXIST);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_FOREIGN, NO_TABLE, NULL, NULL),
+		-EEXIST);
 	assert_int_equal(b.n_msgs, 0);
 	nft_batch_free(&b);
 	arena_free(&a);
@@ -602,7 +635,9 @@ static void test_element_change_sends_only_elements(void **state)
 	want = with_fw(&a, p, &fw);
 	diff_fw(&a, p, &p->fw, want, &cs);
 	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw), &fw, &cs), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&fw, &cs),
+			 0);
 	/* removals first (incoming4, mesh4), then additions */
 	assert_int_equal(b.n_msgs, 4);
 	assert_int_equal(b.msgs[0].type, NFT_MSG_DELSETELEM);
@@ -618,7 +653,9 @@ static void test_element_change_sends_only_elements(void **state)
 	/* no firewall change at all: nothing to send */
 	diff_fw(&a, p, &p->fw, p, &cs);
 	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw), &p->fw, &cs), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&p->fw, &cs),
+			 0);
 	assert_int_equal(b.n_msgs, 0);
 	nft_batch_free(&b);
 	arena_free(&a);
@@ -667,7 +704,9 @@ static void test_rule_change_replaces_table(void **state)
 	want = with_fw(&a, p, &fw);
 	diff_fw(&a, p, &p->fw, want, &cs);
 	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw), &fw, &cs), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&fw, &cs),
+			 0);
 	assert_part_replaced(&b, &fw);
 	nft_batch_free(&b);
 	/* no change set: everything differs */
@@ -697,7 +736,9 @@ static void test_network_in_host_set_replaces_table(void **state)
 	want = with_fw(&a, p, &fw);
 	diff_fw(&a, p, &p->fw, want, &cs);
 	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw), &fw, &cs), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&fw, &cs),
+			 0);
 	assert_part_replaced(&b, &fw);
 	nft_batch_free(&b);
 	arena_free(&a);
@@ -726,23 +767,28 @@ static void test_unknown_rules_are_not_recreated(void **state)
 					.id = NFT_UNKNOWN_ID };
 	fw.n_rules++;
 	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL),
+		0);
 	before = nft_batch_count(&b, NFT_MSG_NEWRULE);
 	nft_batch_free(&b);
 	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &fw, NULL), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &fw, NULL), 0);
 	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWRULE), before);
 	nft_batch_free(&b);
 	/* no interface name: nothing can be matched, nothing is sent */
 	fw.iface = NULL;
 	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &fw, NULL),
-			 -EINVAL);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &fw, NULL),
+		-EINVAL);
 	nft_batch_free(&b);
 	fw.iface = "a-very-long-interface-name";
 	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &fw, NULL),
-			 -EINVAL);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &fw, NULL),
+		-EINVAL);
 	nft_batch_free(&b);
 	arena_free(&a);
 }
@@ -811,14 +857,17 @@ static void test_ack_names_object_and_kernel_text(void **state)
 	arena_init(&a);
 	p = compile_seed(&a, "b");
 	assert_int_equal(nft_batch_init(&b, 1000, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL),
+		0);
 	m = &b.msgs[b.n_msgs - 3];
 	assert_int_equal(nft_ack_parse(&b, kernel_ack(buf, m->seq, 0, true,
 						      NULL), &what, &msg), 0);
 	assert_int_equal(nft_ack_parse(&b, kernel_ack(buf, m->seq, -ENOENT,
 						      true, "Chain not found"),
 				       &what, &msg), ENOENT);
-	assert_string_equal(what, "rule 'lan-masquerade' in chain meshx/postrouting");
+	assert_string_equal(what,
+			    "rule 'lan-masquerade' in chain meshx/postrouting");
 	assert_string_equal(msg, "Chain not found");
 	/* not capped: the text follows the echoed request */
 	assert_int_equal(nft_ack_parse(&b, kernel_ack(buf, m->seq, -EINVAL,
@@ -2005,12 +2054,14 @@ static void test_kernel_round_trip_equals_plan(void **state)
 	p = compile_seed(&a, "b");
 	assert_int_equal(nft_read(&a, IFACE, &fw, &st, NULL, &seen), 0);
 	assert_int_equal(st, NFT_TABLE_ABSENT);
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 	read_ours(&a, &fw);
 	assert_int_equal(count_unknown(&fw), 0);
 	assert_fw_matches(&a, &fw, p);
 	/* creating again over an existing table is refused, not merged */
-	assert_int_not_equal(nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	assert_int_not_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 	arena_free(&a);
 }
 
@@ -2045,7 +2096,9 @@ static void test_trusted_read_only_while_generation_holds(void **state)
 	enter_netns();
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, &batches), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, &batches),
+		0);
 	assert_int_equal(batches, 1);
 	t.fw = &p->fw;
 	assert_int_equal(nft_ident(&t.gen, &t.handle), 0);
@@ -2062,8 +2115,9 @@ static void test_trusted_read_only_while_generation_holds(void **state)
 	assert_false(seen.trusted);
 	t.handle--;
 
-	snprintf(cmd, sizeof(cmd), "add element inet meshc %s/%s { 10.99.0.1 }\n",
-		 IFACE, fw_set_name(FW_SET_ROUTING, IP_V4));
+	snprintf(cmd, sizeof(cmd),
+		 "add element inet meshc %s/%s { 10.99.0.1 }\n", IFACE,
+		 fw_set_name(FW_SET_ROUTING, IP_V4));
 	nft_load(cmd);
 	assert_int_equal(nft_read(&a, IFACE, &fw, &st, &t, &seen), 0);
 	assert_false(seen.trusted);
@@ -2122,7 +2176,9 @@ static void test_mark_record_and_trust(void **state)
 	q = compile_seed(&a, "a");
 	assert_false(same_fw(&p->fw, &q->fw));
 	assert_int_equal(nft_ident(&gen, &handle), 0);
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, &batches), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, &batches),
+		0);
 	nft_mark_record(&a, &st, &p->fw, gen, batches);
 
 	assert_true(nft_mark_trust(&a, &st, &p->fw, &t));
@@ -2166,7 +2222,8 @@ static void test_listing_equals_rendered_file(void **state)
 	enter_netns();
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 	list_table(&ours, "meshc");
 	assert_non_null(strstr(strbuf_str(&ours),
 			       "comment \"managed by meshc\""));
@@ -2210,7 +2267,8 @@ static void test_element_update_and_replace_in_kernel(void **state)
 	nft_load(other_table);
 	list_table(&before, "other");
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 
 	/* a grant changes: only element messages go out */
 	fw = copy_fw(&a, &p->fw);
@@ -2225,7 +2283,9 @@ static void test_element_update_and_replace_in_kernel(void **state)
 	read_ours(&a, &live);
 	diff_fw(&a, p, &live, want, &cs);
 	assert_int_equal(nft_batch_init(&b, 7, 0), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw), &fw, &cs), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&fw, &cs),
+			 0);
 	assert_true(b.n_msgs > 0);
 	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWSETELEM) +
 				 nft_batch_count(&b, NFT_MSG_DELSETELEM),
@@ -2310,7 +2370,8 @@ static void test_down_deletes_only_meshc_table(void **state)
 	nft_load(other_table);
 	list_table(&before, "other");
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 	read_ours(&a, &fw);
 	assert_int_equal(sync_live(&a, NULL, NULL), 0);
 	assert_int_equal(nft_read(&a, IFACE, &fw, &st, NULL, &seen), 0);
@@ -2340,7 +2401,8 @@ static void test_refused_batch_changes_nothing(void **state)
 	enter_netns();
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 	list_table(&before, "meshc");
 
 	fw = copy_fw(&a, &p->fw);
@@ -2633,8 +2695,9 @@ static void test_stale_batch_refused_and_retried(void **state)
 	assert_true(seen.gen != 0);
 	diff_fw(&a, p, &live, want, &cs);
 
-	snprintf(cmd, sizeof(cmd), "add element inet meshc %s/%s { 10.99.0.1 }\n",
-		 IFACE, fw_set_name(FW_SET_ROUTING, IP_V4));
+	snprintf(cmd, sizeof(cmd),
+		 "add element inet meshc %s/%s { 10.99.0.1 }\n", IFACE,
+		 fw_set_name(FW_SET_ROUTING, IP_V4));
 	nft_load(cmd);
 	list_part(&before, IFACE);
 
