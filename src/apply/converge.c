@@ -241,8 +241,8 @@ static int converge_firewall(struct apply_ctx *c, const struct live *lv,
 		return 0;
 	if ((err = apply_fault("firewall")))
 		return err;
-	return nft_sync(lv->nft, target ? &target->fw : NULL, cs,
-			&c->nft_batches);
+	return nft_sync(lv->nft, &lv->nft_seen, target ? &target->fw : NULL,
+			cs, &c->nft_batches);
 }
 
 static int converge_up(struct apply_ctx *c, struct live *lv,

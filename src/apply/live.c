@@ -130,8 +130,8 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 		return err;
 	have_trust = c->st.dir && nft_mark_trust(c->a, &c->st, &want->fw,
 						  &trust);
-	err = nft_read(c->a, &lv->plan.fw, &lv->nft, have_trust ? &trust : NULL,
-		       &lv->nft_seen);
+	err = nft_read(c->a, ifname, &lv->plan.fw, &lv->nft,
+		       have_trust ? &trust : NULL, &lv->nft_seen);
 	if (err)
 		return err;
 	if (lv->nft == NFT_TABLE_FOREIGN) {

@@ -356,8 +356,8 @@ node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>&1
 marked=no
 [ -s "$(e2e_dir)/a/run/meshx/nft.mark" ] && marked=yes
 before=$(snap a)
-node_exec a nft add element inet meshc mesh4 '{ 10.250.0.0/24 }'
-edited=$(node_exec a nft list set inet meshc mesh4 | grep -c 10.250.0.0)
+node_exec a nft add element inet meshc meshx/mesh4 '{ 10.250.0.0/24 }'
+edited=$(node_exec a nft list set inet meshc meshx/mesh4 | grep -c 10.250.0.0)
 node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>"$OUT"
 verdict "15b. an element added by hand to meshc's table (record in place): apply removes it" \
 	$? 0 '[ "$marked" = yes ]' '[ "$edited" = 1 ]' 'same s "$before" "$(snap a)"' \
