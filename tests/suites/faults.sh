@@ -486,5 +486,25 @@ verdict "19c. wireguard-go started by an apply: no signal blocked in it" \
 	$? 0 '[ "$(cat "$T.sigblk" 2>/dev/null)" = 0000000000000000 ]' \
 	'noop d "$DOC"'
 
+# --- 20. two interface names, one policy mark -------------------------------
+# mc27 and mc190 both give M = 0x4d43cd0d (the first two bytes of
+# BLAKE2b-256 of the name): the second apply would share the first's
+# rules and table, so it is refused before it changes anything.
+sed 's/interface: meshx/interface: mc27/' "$DOC" >"$T.mc27.yaml"
+sed 's/interface: meshx/interface: mc190/' "$MOVED" >"$T.mc190.yaml"
+fresh a "$DOC"
+node_exec a "$MESHC" apply "$T.mc27.yaml" -q >/dev/null 2>"$OUT"
+rc27=$?
+before=$(snap a mc27)
+node_exec a "$MESHC" apply "$T.mc190.yaml" -q >/dev/null 2>"$OUT"
+verdict "20. interfaces mc27 and mc190 share a policy mark: the second apply is refused (exit 1, names both), nothing changed" \
+	$? 1 '[ "$rc27" = 0 ]' \
+	'grep -q "mc190 and mc27 both get policy mark 0x4d43cd0d" "$OUT"' \
+	'node_exec a ip rule | grep -q "not from all fwmark 0x4d43cd0d lookup 1296289037"' \
+	'same s "$before" "$(snap a mc27)"'
+fresh a "$T.mc27.yaml"
+node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>"$OUT"
+verdict "20b. and back to meshx" $? 0 'noop a "$DOC"'
+
 echo "ok   faults: $pass passed, $fail failed"
 [ "$fail" = 0 ]
