@@ -23,6 +23,9 @@
 #include "plan/plan.h"
 #include "render/render.h"
 
+/* plan_policy_mark("meshx"): the exit-node mark and table of meshx */
+#define MARK_X 0x4d43ab78u
+
 #define KEY_A "7mgtuDbZ//ar2FSZQNrWG2p57HowsTguEDTNb3uYgQs="
 #define KEY_B "F+qmoczhdwdsejzn1s131Ec0rmVdkn25nHQbisLtXwA="
 #define KEY_C "2GC87T/SQQOow+1kHm28iGfCzeoLLGmOfkCadp49lSA="
@@ -142,12 +145,13 @@ static void exit_rules_add(struct arena *a, struct plan *p, uint8_t family)
 	*r = (struct plan_rule){ .family = family,
 				 .priority = MESHC_RULE_PRIO_SUPPRESS,
 				 .table = MESHC_MAIN_TABLE,
+				 .fwmark = MARK_X, .invert = true,
 				 .suppress_prefixlen = 0 };
 	r = PUSH(a, p->rules, p->n_rules);
 	*r = (struct plan_rule){ .family = family,
 				 .priority = MESHC_RULE_PRIO_TABLE,
-				 .table = MESHC_POLICY_TABLE,
-				 .fwmark = MESHC_FWMARK, .invert = true,
+				 .table = MARK_X,
+				 .fwmark = MARK_X, .invert = true,
 				 .suppress_prefixlen = -1 };
 }
 
@@ -343,6 +347,7 @@ static struct plan *make_plan(struct arena *a, const struct variant *v)
 	p->node_loc = at(18);
 	p->forwards = v->nat;
 	p->iface.name = "meshx";
+	p->iface.policy_mark = MARK_X;
 	strcpy(p->iface.public_key, KEY_B);
 	p->iface.listen_port = 51820;
 	p->iface.private_key_file = "/etc/meshc/private.key";
@@ -367,14 +372,14 @@ static struct plan *make_plan(struct arena *a, const struct variant *v)
 			  "lan of d (lans_via)", 23);
 	if (v->exit) {
 		p->exit_node = "a";
-		p->iface.fwmark = MESHC_FWMARK;
-		route_add(a, p, "0.0.0.0/0", MESHC_POLICY_TABLE,
+		p->iface.fwmark = MARK_X;
+		route_add(a, p, "0.0.0.0/0", MARK_X,
 			  "exit node a", 22);
 		exit_rules_add(a, p, IP_V4);
 		sysctl_add(a, p, "net.ipv4.conf.all.src_valid_mark", "1",
 			   "exit node: replies to the tunnel keep their mark");
 		if (v->dual) {
-			route_add(a, p, "::/0", MESHC_POLICY_TABLE,
+			route_add(a, p, "::/0", MARK_X,
 				  "exit node a", 22);
 			exit_rules_add(a, p, IP_V6);
 		}
@@ -727,6 +732,7 @@ static const char tiny_text[] =
 	"  listen port       51820\n"
 	"  private key file  /etc/meshc/private.key\n"
 	"  fwmark            none\n"
+	"  policy mark       0x4d43ab78\n"
 	"  addresses         100.64.0.2/32  line 20\n"
 	"\n"
 	"peers (1)\n"
@@ -787,6 +793,7 @@ static const char tiny_json[] =
 	"    \"listen_port\": 51820,\n"
 	"    \"private_key_file\": \"/etc/meshc/private.key\",\n"
 	"    \"fwmark\": 0,\n"
+	"    \"policy_mark\": 1296280440,\n"
 	"    \"addresses\": [\n"
 	"      \"100.64.0.2/32\"\n"
 	"    ]\n"
@@ -1193,10 +1200,11 @@ static void test_routes_exit_node_policy_routing(void **state)
 	assert_contains(s, "route replace 100.64.0.0/24 dev meshx proto 77 "
 			   "table main\t# mesh x\n");
 	assert_contains(s, "route replace 0.0.0.0/0 dev meshx proto 77 table "
-			   "19779\t# exit node a\n");
-	assert_contains(s, "\nrule add priority 32100 from all lookup main "
-			   "suppress_prefixlength 0\nrule add priority 32101 "
-			   "not from all fwmark 0x4d43 lookup 19779\n");
+			   "1296280440\t# exit node a\n");
+	assert_contains(s, "\nrule add priority 32100 not from all fwmark "
+			   "0x4d43ab78 lookup main suppress_prefixlength 0\n"
+			   "rule add priority 32101 "
+			   "not from all fwmark 0x4d43ab78 lookup 1296280440\n");
 	assert_before(s, "route replace", "rule add");
 	assert_not_contains(s, "#ip6");
 	strbuf_free(&out);
@@ -1209,11 +1217,12 @@ static void test_routes_ipv6_rules_go_to_ip6_batch(void **state)
 
 	(void)state;
 	assert_contains(s, "address replace fd64:0:0:1::2/128 dev meshx\n");
-	assert_contains(s, "route replace ::/0 dev meshx proto 77 table 19779");
-	assert_contains(s, "\n#ip6 rule add priority 32100 from all lookup "
-			   "main suppress_prefixlength 0\n#ip6 rule add "
-			   "priority 32101 not from all fwmark 0x4d43 lookup "
-			   "19779\n");
+	assert_contains(s, "route replace ::/0 dev meshx proto 77 table 1296280440");
+	assert_contains(s, "\n#ip6 rule add priority 32100 not from all "
+			   "fwmark 0x4d43ab78 lookup main "
+			   "suppress_prefixlength 0\n#ip6 rule add "
+			   "priority 32101 not from all fwmark 0x4d43ab78 lookup "
+			   "1296280440\n");
 	/* iproute2 would add an IPv4 rule for "from ::/0". */
 	assert_not_contains(s, "from ::/0");
 	assert_int_equal(count(s, "\nrule add"), 2);
@@ -1263,8 +1272,8 @@ static void test_routes_accepted_by_ip_batch(void **state)
 				path, ns);
 		if (rc == 0 && variants[i]->exit)
 			rc = sh("ip -n %s rule | grep -q '^32101:.*not from all "
-				"fwmark 0x4d43 lookup 19779' && ip -n %s route "
-				"show table 19779 proto 77 | grep -q '^default "
+				"fwmark 0x4d43ab78 lookup 1296280440' && ip -n %s route "
+				"show table 1296280440 proto 77 | grep -q '^default "
 				"dev meshx'", ns, ns);
 		if (rc == 0 && variants[i]->exit && variants[i]->dual)
 			rc = sh("ip -n %s -6 rule | grep -q '^32100:.*"
@@ -1286,7 +1295,7 @@ static void test_wg_exit_node_fwmark_and_default_route(void **state)
 	const char *s = rendering(&out, T_WG, &V_DUAL_EXIT);
 
 	(void)state;
-	assert_contains(s, "[Interface]\nListenPort = 51820\nFwMark = 0x4d43\n");
+	assert_contains(s, "[Interface]\nListenPort = 51820\nFwMark = 0x4d43ab78\n");
 	assert_contains(s, "\n[Peer]\n# a\nPublicKey = " KEY_A "\nAllowedIPs = "
 			   "0.0.0.0/0, 100.64.0.1/32, ::/0, fd64:0:0:1::1/128\n"
 			   "Endpoint = 198.51.100.10:51820\n\n");
@@ -1353,7 +1362,7 @@ static void test_wg_accepted_by_wg_setconf(void **state)
 	if (rc == 0)
 		rc = sh("ip netns exec %s wg showconf %s | grep -q '^PrivateKey "
 			"= " SECRET "$' && ip netns exec %s wg showconf %s | "
-			"grep -q '^FwMark = 0x4d43$' && ip netns exec %s wg show "
+			"grep -q '^FwMark = 0x4d43ab78$' && ip netns exec %s wg show "
 			"%s peers | grep -c . | grep -qx 3", ns, ifname, ns,
 			ifname, ns, ifname);
 	sh("ip -n %s link del %s 2>/dev/null", ns, ifname);
@@ -1526,11 +1535,11 @@ static void test_json_nulls_exit_node_and_rules(void **state)
 
 	(void)state;
 	assert_contains(s, "\n  \"exit_node\": \"a\",\n  \"forwards\": true,\n");
-	assert_contains(s, "\"fwmark\": 19779,\n");
+	assert_contains(s, "\"fwmark\": 1296280440,\n");
 	assert_contains(s, "      \"name\": \"c\",\n      \"public_key\": \""
 			   KEY_C "\",\n      \"endpoint\": null,\n");
 	assert_contains(s, "{\n      \"family\": 4,\n      \"priority\": 32101,\n"
-			   "      \"table\": 19779,\n      \"fwmark\": 19779,\n"
+			   "      \"table\": 1296280440,\n      \"fwmark\": 1296280440,\n"
 			   "      \"invert\": true,\n"
 			   "      \"suppress_prefixlen\": null\n    }");
 	assert_contains(s, "\"suppress_prefixlen\": 0\n");
@@ -1603,13 +1612,13 @@ static void test_text_exit_node_variant(void **state)
 
 	(void)state;
 	assert_contains(s, "\nexit node a\nforwards  yes\n");
-	assert_contains(s, "  fwmark            0x4d43\n");
+	assert_contains(s, "  fwmark            0x4d43ab78\n");
 	assert_contains(s, "    allowed ips  0.0.0.0/0      exit node     line 22\n"
 			   "                 100.64.0.1/32  mesh address  line 14\n");
-	assert_contains(s, "  0.0.0.0/0       dev meshx  table 19779  exit node a"
+	assert_contains(s, "  0.0.0.0/0       dev meshx  table 1296280440  exit node a"
 			   "  line 22\n");
-	assert_contains(s, "  ipv4  priority 32101 not from all fwmark 0x4d43 "
-			   "lookup 19779\n");
+	assert_contains(s, "  ipv4  priority 32101 not from all fwmark 0x4d43ab78 "
+			   "lookup 1296280440\n");
 	assert_contains(s, "firewall  table inet meshc, interface meshx, uplink "
 			   "eth0, nat yes\n");
 	assert_contains(s, "    ip daddr @mesh4 drop");
