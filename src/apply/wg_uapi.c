@@ -655,7 +655,10 @@ int wg_uapi_write(const char *ifname, const struct secret_key *priv,
 	char path[sizeof(WG_UAPI_DIR) + IFNAMSIZ + 8];
 	struct wg_rbuf reply = { NULL, 0, 0 };
 	struct strbuf req = STRBUF_INIT;
-	struct wg_device_state st;
+	/* The answer to a set is only errno=N; whatever else a confused
+	 * implementation sends lands here, and a private_key line must not
+	 * be copied through a pointer nobody set. */
+	struct wg_device_state st = { 0 };
 	struct wg_set_ops ops;
 	struct arena a;
 	int err;
