@@ -19,6 +19,8 @@
 /* A get=1 reply larger than this is refused (a sane device is far below:
  * 10,000 peers with a few allowed IPs each are about 4 MiB). */
 #define WG_UAPI_MAX_REPLY (64u << 20)
+/* An operation a signal interrupts is tried again this many times. */
+#define WG_EINTR_TRIES 10
 
 /* ---- one configuration request, whatever the backend ---------------- */
 
