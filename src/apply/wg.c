@@ -20,8 +20,8 @@ bool wg_ifname_ok(const char *ifname)
 {
 	size_t n = ifname ? strlen(ifname) : 0;
 
-	if (n == 0 || n >= IFNAMSIZ || !strcmp(ifname, ".") ||
-	    !strcmp(ifname, ".."))
+	/* '.', '..' and hidden names: the state directory is named so */
+	if (n == 0 || n >= IFNAMSIZ || ifname[0] == '.')
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (ifname[i] == '/' || ifname[i] == ':' ||

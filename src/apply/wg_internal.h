@@ -73,8 +73,8 @@ bool wg_endpoint_format(const struct ip_addr *ip, uint16_t port,
 
 /* ---- names and sockets ----------------------------------------------- */
 
-/* A name the kernel accepts for a link: 1..15 bytes, no '/', no space,
- * not "." or "..". */
+/* A name the kernel accepts for a link and meshc for its state
+ * directory: 1..15 bytes, no '/', ':' or space, no leading '.'. */
 bool wg_ifname_ok(const char *ifname);
 /* WG_UAPI_DIR/IFNAME.sock (ifname must be wg_ifname_ok). */
 void wg_uapi_path(const char *ifname, char *out, size_t size);

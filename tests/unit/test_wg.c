@@ -1851,6 +1851,9 @@ static void test_ifname_checks(void **state)
 	assert_false(wg_ifname_ok(""));
 	assert_false(wg_ifname_ok("../x"));
 	assert_false(wg_ifname_ok(".."));
+	assert_false(wg_ifname_ok("."));
+	assert_false(wg_ifname_ok(".hidden"));
+	assert_true(wg_ifname_ok("x."));
 	assert_false(wg_ifname_ok("a b"));
 	assert_false(wg_ifname_ok(NULL));
 	assert_int_equal(wg_backend_for("../etc", false), WG_BACKEND_NONE);
