@@ -356,8 +356,8 @@ node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>&1
 marked=no
 [ -s "$(e2e_dir)/a/run/meshx/nft.mark" ] && marked=yes
 before=$(snap a)
-node_exec a nft add element inet meshc mesh4 '{ 10.250.0.0/24 }'
-edited=$(node_exec a nft list set inet meshc mesh4 | grep -c 10.250.0.0)
+node_exec a nft add element inet meshc meshx/mesh4 '{ 10.250.0.0/24 }'
+edited=$(node_exec a nft list set inet meshc meshx/mesh4 | grep -c 10.250.0.0)
 node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>"$OUT"
 verdict "15b. an element added by hand to meshc's table (record in place): apply removes it" \
 	$? 0 '[ "$marked" = yes ]' '[ "$edited" = 1 ]' 'same s "$before" "$(snap a)"' \
@@ -417,6 +417,94 @@ verdict "18. a's address changes: applied, routes kept, then no changes" \
 	'noop a "$MOVED"'
 node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>"$OUT"
 verdict "18b. and back: applied, then no changes" $? 0 'noop a "$DOC"'
+
+# --- 19. signals while the node is between two states --------------------
+# SIGINT, SIGTERM and SIGHUP are held from the first change until the node
+# is in one state or the other (meshc(8) APPLY GUARANTEES).  The runs start
+# through python3 with SIGINT at its default action: an asynchronous
+# command of a non-interactive shell would inherit it ignored.
+dfl() {
+	n=$1
+	shift
+	node_exec "$n" python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
+# wait_delays N: until the run's stderr shows N injected delays
+wait_delays() {
+	i=0
+	until [ "$(grep -c "injected delay" "$OUT" 2>/dev/null)" -ge "$1" ] ||
+		[ $i -ge 150 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+# 19a: SIGTERM while the apply sits in its routes step (addresses, listen
+# port already changed; the rules, which change too, still to come)
+node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>&1
+before=$(snap a)
+: >"$OUT"
+dfl a env MESHC_FAULT_DELAY=routes:3 "$FAULT" apply "$NOEXIT" -q \
+	>/dev/null 2>"$OUT" &
+run=$!
+wait_delays 1
+kill -TERM $(e2e_node_pids a meshc-fault) 2>/dev/null
+wait $run
+verdict "19a. SIGTERM during the routes step: held, apply stops, rolls back, exit 1, a exactly as before, next apply works" \
+	$? 1 'grep -q "SIGTERM received; stopping the apply" "$OUT"' \
+	'grep -q "interrupted by SIGTERM" "$OUT"' 'clean_rollback' \
+	'same s "$before" "$(snap a)"' 'noop a "$DOC"'
+# 19b: an injected fault at the sysctls step; SIGINT while the rollback
+# sits in its own routes step
+before=$(snap a)
+: >"$OUT"
+dfl a env MESHC_FAULT=sysctls MESHC_FAULT_DELAY=routes:3 "$FAULT" apply \
+	"$NOEXIT" -q >/dev/null 2>"$OUT" &
+run=$!
+wait_delays 2
+rolling=$(grep -c "rolling back" "$OUT")
+kill -INT $(e2e_node_pids a meshc-fault) 2>/dev/null
+wait $run
+verdict "19b. SIGINT during the rollback: held until it finished, exit 1, a exactly as before" \
+	$? 1 '[ "$rolling" = 1 ]' 'clean_rollback' \
+	'grep -q "interrupted by SIGINT" "$OUT"' \
+	'same s "$before" "$(snap a)"' 'noop a "$DOC"'
+# 19c: a WireGuard implementation started while signals are held does not
+# inherit them blocked (its start resets the mask before exec): a wrapper
+# records its own mask, then runs wireguard-go
+cat >"$T.wgwrap" <<EOF
+#!/bin/sh
+awk '/^SigBlk:/ {print \$2}' /proc/\$\$/status >"$T.sigblk"
+exec wireguard-go "\$@"
+EOF
+chmod 755 "$T.wgwrap"
+rm -f "$T.sigblk"
+fresh d "$DOC"
+node_exec d env WG_QUICK_USERSPACE_IMPLEMENTATION="$T.wgwrap" "$MESHC" \
+	apply "$DOC" -q >/dev/null 2>"$OUT"
+verdict "19c. wireguard-go started by an apply: no signal blocked in it" \
+	$? 0 '[ "$(cat "$T.sigblk" 2>/dev/null)" = 0000000000000000 ]' \
+	'noop d "$DOC"'
+
+# --- 20. two interface names, one policy mark -------------------------------
+# mc27 and mc190 both give M = 0x4d43cd0d (the first two bytes of
+# BLAKE2b-256 of the name): the second apply would share the first's
+# rules and table, so it is refused before it changes anything.
+sed 's/interface: meshx/interface: mc27/' "$DOC" >"$T.mc27.yaml"
+sed 's/interface: meshx/interface: mc190/' "$MOVED" >"$T.mc190.yaml"
+fresh a "$DOC"
+node_exec a "$MESHC" apply "$T.mc27.yaml" -q >/dev/null 2>"$OUT"
+rc27=$?
+before=$(snap a mc27)
+node_exec a "$MESHC" apply "$T.mc190.yaml" -q >/dev/null 2>"$OUT"
+verdict "20. interfaces mc27 and mc190 share a policy mark: the second apply is refused (exit 1, names both), nothing changed" \
+	$? 1 '[ "$rc27" = 0 ]' \
+	'grep -q "mc190 and mc27 both get policy mark 0x4d43cd0d" "$OUT"' \
+	'node_exec a ip rule | grep -q "not from all fwmark 0x4d43cd0d lookup 1296289037"' \
+	'same s "$before" "$(snap a mc27)"'
+fresh a "$T.mc27.yaml"
+node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>"$OUT"
+verdict "20b. and back to meshx" $? 0 'noop a "$DOC"'
 
 echo "ok   faults: $pass passed, $fail failed"
 [ "$fail" = 0 ]
