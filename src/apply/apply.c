@@ -100,7 +100,7 @@ void apply_rollback(struct apply_ctx *c, const struct plan *want,
 		 * it and was there before: policy rules, sysctls and the
 		 * firewall (another interface of the node may use them). */
 		if (now.link.exists)
-			err = wg_destroy(now.wg, want->iface.name);
+			err = wg_destroy(c->rtnl, now.wg, want->iface.name);
 		if (!err)
 			err = live_read(c, want, &now);
 		secret_key_free(&now.private_key);

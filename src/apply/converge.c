@@ -90,7 +90,7 @@ static int converge_interface(struct apply_ctx *c, struct live *lv,
 		err = state_mark_creating(c->a, &c->st, true);
 		if (err)
 			return err;
-		err = wg_create(ifname, &lv->wg);
+		err = wg_create(c->rtnl, ifname, &lv->wg);
 		if (err) {
 			state_mark_creating(c->a, &c->st, false);
 			return err;
@@ -310,7 +310,7 @@ static int converge_down(struct apply_ctx *c, struct live *lv,
 	err = converge_layer(c, lv, cs, LAYER_ROUTES);
 	first_err = first_err ? first_err : err;
 	if (lv->link.exists) {
-		err = wg_destroy(lv->wg, lv->plan.iface.name);
+		err = wg_destroy(c->rtnl, lv->wg, lv->plan.iface.name);
 		first_err = first_err ? first_err : err;
 	}
 	err = converge_firewall(c, lv, NULL, cs);

@@ -22,31 +22,16 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
+#include "apply/nl.h"
 #include "base/strbuf.h"
 
-/* The kernel fills a dump datagram up to the largest receive buffer it
- * has seen, capped at 32 KiB; a smaller buffer would truncate. */
-#define RTNL_RECV_SIZE 32768
 /* Requests are fixed headers plus a few attributes of bounded size. */
 #define RTNL_REQ_SIZE 1024
-/* A dump that changed while it ran (NLM_F_DUMP_INTR) is started again. */
-#define RTNL_DUMP_TRIES 3
 
 struct rtnl {
-	struct mnl_socket *nl;
-	unsigned portid;
-	uint32_t seq;
+	struct nl *nl;
 	unsigned long n_modify;
 	char *req;		/* RTNL_REQ_SIZE: the request being built */
-	char *buf;		/* RTNL_RECV_SIZE: the datagram received */
-};
-
-/* One request's answer. */
-struct talk {
-	mnl_cb_t cb;		/* data messages (dump items, GET replies) */
-	void *data;
-	int error;		/* the kernel's answer: 0 or -errno */
-	struct strbuf ext;	/* its extended-ack text, or ours */
 };
 
 /* ---- socket and requests -------------------------------------------- */
@@ -54,37 +39,22 @@ struct talk {
 int rtnl_open(struct rtnl **out)
 {
 	struct rtnl *r = calloc(1, sizeof(*r));
-	int one = 1, err;
+	int err;
 
 	*out = NULL;
-	if (!r || !(r->req = malloc(RTNL_REQ_SIZE)) ||
-	    !(r->buf = malloc(RTNL_RECV_SIZE))) {
+	if (!r || !(r->req = malloc(RTNL_REQ_SIZE))) {
 		err = -ENOMEM;
 		goto out_free;
 	}
-	r->nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!r->nl) {
-		err = -errno;
+	err = nl_open(NETLINK_ROUTE, NL_TIMEOUT_MS, &r->nl);
+	if (err)
 		goto out_free;
-	}
-	if (mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = -errno;
-		goto out_close_socket;
-	}
-	/* Best effort: without them errors merely say less. */
-	mnl_socket_setsockopt(r->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(r->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	r->portid = mnl_socket_get_portid(r->nl);
 	*out = r;
 	return 0;
 
-out_close_socket:
-	mnl_socket_close(r->nl);
 out_free:
-	if (r) {
-		free(r->buf);
+	if (r)
 		free(r->req);
-	}
 	free(r);
 	fprintf(stderr, "meshc: open rtnetlink socket: %s\n", strerror(-err));
 	return err;
@@ -94,8 +64,7 @@ void rtnl_close(struct rtnl *r)
 {
 	if (!r)
 		return;
-	mnl_socket_close(r->nl);
-	free(r->buf);
+	nl_close(r->nl);
 	free(r->req);
 	free(r);
 }
@@ -123,144 +92,21 @@ static bool is_modifying(uint16_t type)
 	return type >= RTM_BASE && ((type - RTM_BASE) & 3) != 2;
 }
 
-static bool is_dump(const struct nlmsghdr *nlh)
+/* Send one request and read its whole answer, counting the ones that
+ * change something.  0 or -errno: the kernel's error (t->ext may say
+ * more) or the socket's. */
+static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh,
+		     struct nl_answer *t)
 {
-	return (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-}
-
-static int ext_attr(const struct nlattr *at, void *data)
-{
-	struct talk *t = data;
-
-	if (mnl_attr_get_type(at) == NLMSGERR_ATTR_MSG &&
-	    mnl_attr_validate(at, MNL_TYPE_NUL_STRING) == 0) {
-		strbuf_reset(&t->ext);
-		strbuf_puts(&t->ext, mnl_attr_get_str(at));
-	}
-	return MNL_CB_OK;
-}
-
-/* The extended-ack attributes start at off into the payload. */
-static void ext_parse(const struct nlmsghdr *nlh, size_t off, struct talk *t)
-{
-	size_t len = mnl_nlmsg_get_payload_len(nlh);
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= len)
-		return;
-	mnl_attr_parse_payload((const char *)mnl_nlmsg_get_payload(nlh) + off,
-			       len - off, ext_attr, t);
-}
-
-static int talk_error(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	struct talk *t = data;
-	size_t off = sizeof(*e);
-
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (e->error == 0)
-		return MNL_CB_STOP;	/* the ACK */
-	t->error = e->error < 0 ? e->error : -e->error;
-	/* Without NLM_F_CAPPED the request is echoed before the TLVs. */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
-		if (e->msg.nlmsg_len < sizeof(e->msg))
-			return MNL_CB_STOP;
-		off += MNL_ALIGN(e->msg.nlmsg_len - sizeof(e->msg));
-	}
-	ext_parse(nlh, off, t);
-	return MNL_CB_STOP;
-}
-
-static int talk_done(const struct nlmsghdr *nlh, void *data)
-{
-	struct talk *t = data;
-	int err;
-
-	/* A dump can end in an error too: DONE then carries it. */
-	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(err)) {
-		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
-		if (err < 0) {
-			t->error = err;
-			ext_parse(nlh, sizeof(err), t);
-		}
-	}
-	return MNL_CB_STOP;
-}
-
-static int talk_data(const struct nlmsghdr *nlh, void *data)
-{
-	struct talk *t = data;
-
-	return t->cb ? t->cb(nlh, t->data) : MNL_CB_OK;
-}
-
-/* After an interrupted dump, read the rest of it so the next request
- * does not find stale messages; n bytes of r->buf are the current ones. */
-static void drain(struct rtnl *r, uint32_t seq, ssize_t n)
-{
-	for (;;) {
-		const struct nlmsghdr *h = (const void *)r->buf;
-		int len = (int)n;
-
-		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len))
-			if (h->nlmsg_seq == seq &&
-			    (h->nlmsg_type == NLMSG_DONE ||
-			     h->nlmsg_type == NLMSG_ERROR))
-				return;
-		n = mnl_socket_recvfrom(r->nl, r->buf, RTNL_RECV_SIZE);
-		if (n <= 0)
-			return;
-	}
-}
-
-/* Send one request and read its whole answer.  0 or -errno: the
- * kernel's error (t->ext may say more) or the socket's. */
-static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh, struct talk *t)
-{
-	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-		[NLMSG_ERROR] = talk_error,
-		[NLMSG_DONE] = talk_done,
-	};
-	ssize_t n;
-	int ret;
-
-	t->error = 0;
-	strbuf_reset(&t->ext);
-	/* seq 0 would turn off mnl_cb_run's sequence check */
-	if (++r->seq == 0)
-		r->seq = 1;
-	nlh->nlmsg_seq = r->seq;
-	/* a plain request is answered by an ACK; a dump ends in DONE */
-	if (!is_dump(nlh))
-		nlh->nlmsg_flags |= NLM_F_ACK;
-	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
 	if (is_modifying(nlh->nlmsg_type))
 		r->n_modify++;
-	do {
-		n = mnl_socket_recvfrom(r->nl, r->buf, RTNL_RECV_SIZE);
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run2(r->buf, (size_t)n, r->seq, r->portid,
-				  talk_data, t, ctl, NLMSG_MIN_TYPE);
-	} while (ret > 0);
-	if (ret < 0) {
-		int err = errno ? -errno : -EPROTO;
-
-		if (err == -EINTR)
-			drain(r, r->seq, n);
-		return err;
-	}
-	return t->error;
+	return nl_talk(r->nl, nlh, t);
 }
 
 /* "meshc: <what> <object>: <strerror>[: <extended ack>]"; frees the
  * talk's text.  Returns err. */
 static int report(int err, const char *what, const char *object,
-		  struct talk *t)
+		  struct nl_answer *t)
 {
 	fprintf(stderr, "meshc: %s %s: %s", what, object, strerror(-err));
 	if (t && t->ext.len)
@@ -296,7 +142,7 @@ static int name_cb(const struct nlmsghdr *nlh, void *data)
 static void link_name(struct rtnl *r, int ifindex, struct strbuf *out)
 {
 	struct strbuf name = STRBUF_INIT;
-	struct talk t = { .cb = name_cb, .data = &name };
+	struct nl_answer t = { .cb = name_cb, .data = &name };
 	struct nlmsghdr *nlh = req_start(r, RTM_GETLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 
@@ -357,7 +203,7 @@ static void describe_rule(const struct plan_rule *rule, struct strbuf *out)
 
 /* Report a failed request about link ifindex: "<what> link NAME". */
 static int report_link(struct rtnl *r, int err, const char *what,
-		       int ifindex, struct talk *t)
+		       int ifindex, struct nl_answer *t)
 {
 	struct strbuf obj = STRBUF_INIT;
 
@@ -396,7 +242,7 @@ static bool ifname_ok(const char *ifname)
 int rtnl_get_link(struct rtnl *r, const char *ifname, struct live_link *out)
 {
 	struct link_ctx c = { .ifname = ifname, .out = out };
-	struct talk t = { .cb = link_cb, .data = &c };
+	struct nl_answer t = { .cb = link_cb, .data = &c };
 	struct strbuf obj = STRBUF_INIT;
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh;
@@ -458,26 +304,29 @@ static int meshc_link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* An interrupted link dump starts again with no links. */
+static void restart_links(void *data)
+{
+	struct links_ctx *c = data;
+
+	c->n = 0;
+	c->err = 0;
+}
+
 int rtnl_meshc_links(struct rtnl *r, struct arena *a, const char *except,
 		     struct live_link **out, size_t *n)
 {
 	struct links_ctx c = { .a = a, .except = except };
-	struct talk t = { .cb = meshc_link_cb, .data = &c };
+	struct nl_answer t = { .cb = meshc_link_cb, .data = &c };
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	int err;
 
-	for (int tries = 1;; tries++) {
-		nlh = req_start(r, RTM_GETLINK, NLM_F_DUMP);
-		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-		ifi->ifi_family = AF_UNSPEC;
-		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-		c.n = 0;
-		c.err = 0;
-		err = rtnl_talk(r, nlh, &t);
-		if (err != -EINTR || tries == RTNL_DUMP_TRIES)
-			break;
-	}
+	nlh = req_start(r, RTM_GETLINK, NLM_F_DUMP);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	err = nl_dump(r->nl, nlh, &t, restart_links);
 	if (!err && c.err) {
 		err = c.err;
 		strbuf_puts(&t.ext, "malformed message from the kernel");
@@ -493,7 +342,7 @@ int rtnl_meshc_links(struct rtnl *r, struct arena *a, const char *except,
 int rtnl_link_add_wireguard(struct rtnl *r, const char *ifname)
 {
 	struct strbuf obj = STRBUF_INIT;
-	struct talk t = { 0 };
+	struct nl_answer t = { 0 };
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh;
 	struct nlattr *info;
@@ -528,7 +377,7 @@ static int link_request(struct rtnl *r, uint16_t type, int ifindex,
 			unsigned flags, unsigned change, const char *alias,
 			const char *what)
 {
-	struct talk t = { 0 };
+	struct nl_answer t = { 0 };
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh;
 	int err;
@@ -561,7 +410,7 @@ int rtnl_link_set_up(struct rtnl *r, int ifindex)
 
 int rtnl_link_set_alias(struct rtnl *r, int ifindex, const char *alias)
 {
-	struct talk t = { 0 };
+	struct nl_answer t = { 0 };
 
 	/* IFALIASZ counts the kernel's NUL */
 	if (strlen(alias) >= IFALIASZ) {
@@ -612,7 +461,7 @@ int rtnl_addr(struct rtnl *r, enum rtnl_op op, int ifindex,
 {
 	const struct ip_prefix *a = &addr->addr;
 	struct strbuf obj = STRBUF_INIT;
-	struct talk t = { 0 };
+	struct nl_answer t = { 0 };
 	struct ifaddrmsg *ifa;
 	struct nlmsghdr *nlh;
 	char buf[IP_STRLEN];
@@ -652,7 +501,7 @@ int rtnl_route(struct rtnl *r, enum rtnl_op op, int ifindex,
 {
 	uint8_t family = route->dst.addr.family;
 	struct strbuf obj = STRBUF_INIT;
-	struct talk t = { 0 };
+	struct nl_answer t = { 0 };
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	int err = -EINVAL;
@@ -703,7 +552,7 @@ out_report:
  * rest, to clear the place of a rule that is to be replaced. */
 static int rule_send(struct rtnl *r, uint16_t type, uint16_t flags,
 		     const struct plan_rule *rule, bool by_priority,
-		     struct talk *t)
+		     struct nl_answer *t)
 {
 	struct nlmsghdr *nlh = req_start(r, type, flags);
 	struct fib_rule_hdr *frh = mnl_nlmsg_put_extra_header(nlh,
@@ -731,7 +580,7 @@ static int rule_send(struct rtnl *r, uint16_t type, uint16_t flags,
 int rtnl_rule(struct rtnl *r, enum rtnl_op op, const struct plan_rule *rule)
 {
 	struct strbuf obj = STRBUF_INIT;
-	struct talk t = { 0 };
+	struct nl_answer t = { 0 };
 	int err = -EINVAL;
 
 	if (!family_ok(rule->family)) {
@@ -773,6 +622,8 @@ struct read_ctx {
 	uint32_t *oifs;		/* per route: the device to name, or 0 */
 	size_t n_oifs;
 	int err;		/* the first malformed message */
+	/* the counts before the current dump, to restart it */
+	size_t keep_addrs, keep_routes, keep_rules, keep_oifs;
 };
 
 static void note_error(struct read_ctx *c, int ret)
@@ -849,29 +700,34 @@ struct dump_req {
 	const char *object;	/* for messages */
 };
 
+/* A dump the kernel interrupted starts again from what was there
+ * before it: what the torn one delivered is dropped. */
+static void restart_read(void *data)
+{
+	struct read_ctx *c = data;
+
+	c->p->iface.n_addresses = c->keep_addrs;
+	c->p->n_routes = c->keep_routes;
+	c->p->n_rules = c->keep_rules;
+	c->n_oifs = c->keep_oifs;
+	c->err = 0;
+}
+
 static int rtnl_dump(struct rtnl *r, const struct dump_req *d,
 		     struct read_ctx *c)
 {
-	size_t n_addrs = c->p->iface.n_addresses, n_routes = c->p->n_routes,
-	       n_rules = c->p->n_rules, n_oifs = c->n_oifs;
-	struct talk t = { .cb = d->cb, .data = c };
+	struct nl_answer t = { .cb = d->cb, .data = c };
+	struct nlmsghdr *nlh = req_start(r, d->type, NLM_F_DUMP);
+	uint8_t *family = mnl_nlmsg_put_extra_header(nlh, d->hdr_len);
 	int err;
 
-	for (int tries = 1;; tries++) {
-		struct nlmsghdr *nlh = req_start(r, d->type, NLM_F_DUMP);
-		uint8_t *family = mnl_nlmsg_put_extra_header(nlh, d->hdr_len);
-
-		*family = d->family;
-		c->err = 0;
-		err = rtnl_talk(r, nlh, &t);
-		if (err != -EINTR || tries == RTNL_DUMP_TRIES)
-			break;
-		/* it changed while we read it: what we have may be torn */
-		c->p->iface.n_addresses = n_addrs;
-		c->p->n_routes = n_routes;
-		c->p->n_rules = n_rules;
-		c->n_oifs = n_oifs;
-	}
+	*family = d->family;
+	c->keep_addrs = c->p->iface.n_addresses;
+	c->keep_routes = c->p->n_routes;
+	c->keep_rules = c->p->n_rules;
+	c->keep_oifs = c->n_oifs;
+	c->err = 0;
+	err = nl_dump(r->nl, nlh, &t, restart_read);
 	if (!err && c->err) {
 		err = c->err;
 		strbuf_puts(&t.ext, "malformed message from the kernel");

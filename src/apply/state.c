@@ -144,19 +144,49 @@ void state_unlock(struct run_state *st)
 	st->lock_fd = -1;
 }
 
+/* The whole file as a string, or NULL with errno set (ENOENT: there is
+ * none; EFBIG: over STATE_FILE_MAX, reported).  A file is never cut
+ * short: a ledger read in part would be written back without its tail. */
+#define STATE_FILE_MAX (1u << 20)
 static char *read_small_file(struct arena *a, const char *path)
 {
-	char buf[4096];
-	ssize_t n;
+	size_t len = 0, cap = 4096;
+	char *buf = arena_alloc(a, cap);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int e = 0;
 
 	if (fd < 0)
 		return NULL;
-	n = read(fd, buf, sizeof(buf) - 1);
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 == cap) {
+			if (cap > STATE_FILE_MAX) {
+				e = EFBIG;
+				fprintf(stderr, "meshc: %s: larger than %u "
+						"bytes\n",
+					path, STATE_FILE_MAX);
+				break;
+			}
+			buf = arena_grow(a, buf, len, cap * 2);
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : 0;
+			break;
+		}
+		len += (size_t)n;
+	}
 	close(fd);
-	if (n < 0)
+	if (e) {
+		errno = e;
 		return NULL;
-	return arena_strndup(a, buf, (size_t)n);
+	}
+	buf[len] = '\0';
+	return buf;
 }
 
 /* Replace a file atomically: write a temporary, then rename. */
@@ -257,6 +287,9 @@ int state_save_sysctl(struct arena *a, const struct run_state *st,
 	const char *path = state_path(a, st, "sysctl.saved");
 	char *text = read_small_file(a, path);
 	const char *have;
+
+	if (!text && errno != ENOENT)
+		return -errno;	/* never rewrite a ledger we could not read */
 
 	if (state_saved_sysctl(a, st, key, &have) == 0 && have)
 		return 0;	/* the value before meshc's first change */

@@ -46,22 +46,44 @@ int sysctl_read(const char *key, char *buf, size_t size)
 	return 0;
 }
 
+int sysctl_write_fd(int fd, const char *key, const char *value)
+{
+	size_t len = strlen(value);
+	ssize_t n;
+	int err = 0;
+
+	do
+		n = write(fd, value, len);
+	while (n < 0 && errno == EINTR);
+	/* A sysctl takes its value in one write; a part of it is not the
+	 * value asked for (and errno says nothing then). */
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	if (err)
+		fprintf(stderr, "meshc: sysctl %s=%s: %s\n", key, value,
+			n < 0 ? strerror(-err) : "the kernel took only part "
+						 "of the value");
+	return err;
+}
+
 int sysctl_write(const char *key, const char *value)
 {
 	char path[256];
-	size_t len = strlen(value);
-	int fd, err = 0;
+	int fd, err;
 
 	if (sysctl_path(key, path, sizeof(path)))
 		return -EINVAL;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, value, len) != (ssize_t)len)
+	if (fd < 0) {
 		err = -errno;
-	if (fd >= 0)
-		close(fd);
-	if (err)
 		fprintf(stderr, "meshc: sysctl %s=%s: %s\n", key, value,
 			strerror(-err));
+		return err;
+	}
+	err = sysctl_write_fd(fd, key, value);
+	close(fd);
 	return err;
 }
 

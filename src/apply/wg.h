@@ -24,6 +24,8 @@
 
 #define WG_UAPI_DIR "/var/run/wireguard"
 
+struct rtnl;
+
 enum wg_backend {
 	WG_BACKEND_NONE,	/* no such device */
 	WG_BACKEND_KERNEL,
@@ -83,25 +85,27 @@ int wg_write(enum wg_backend b, const char *ifname,
 	     const struct secret_key *priv, const struct plan *want,
 	     const struct changeset *cs);
 
-/* Create the device: a kernel WireGuard link when the module is there,
+/* Create the device: a kernel WireGuard link (RTM_NEWLINK through r, so
+ * rtnl_modify_count counts it) when the module is there,
  * else start the userspace implementation (WG_QUICK_USERSPACE_IMPLEMENTATION,
  * default "wireguard-go") and wait (up to 5 s) for its socket.  *b gets
  * the backend.  0 or -errno (reported: missing binary, timeout).
- * The kernel link is made here (RTM_NEWLINK) when the "wireguard" genl
- * family resolves.  The implementation runs in its own session with
+ * The kernel link is made when the "wireguard" genl family resolves.
+ * The implementation runs in its own session with
  * stdio on /dev/null and none of meshc's descriptors; a stale socket
  * file (nobody listening) is removed first, one that answers is another
  * network namespace's device: -EEXIST.  The link is left down and
  * unmarked.  Reports: "meshc: cannot start PROG for IFACE: REASON", with
  * REASON "PROG not found (install it or set
  * WG_QUICK_USERSPACE_IMPLEMENTATION)" for -ENOENT. */
-int wg_create(const char *ifname, enum wg_backend *b);
+int wg_create(struct rtnl *r, const char *ifname, enum wg_backend *b);
 
 /* Remove the device (kernel: delete the link; userspace: delete the tun
  * link, which ends wireguard-go, and remove a stale socket).  A link
  * that is already gone is no error; b == WG_BACKEND_NONE is treated as
- * userspace (a tun left without its daemon).  0 or -errno (reported). */
-int wg_destroy(enum wg_backend b, const char *ifname);
+ * userspace (a tun left without its daemon).  The link goes through r.
+ * 0 or -errno (reported). */
+int wg_destroy(struct rtnl *r, enum wg_backend b, const char *ifname);
 
 /* Fill p->iface (public_key, listen_port, fwmark) and p->peers from a
  * device state (names NULL, locs zero, allowed IPs sorted). */

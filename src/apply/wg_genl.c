@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <linux/genetlink.h>
 #include <linux/time_types.h>
 #include <linux/wireguard.h>
 
+#include "apply/nl.h"
 #include "base/secret.h"
 
 /* ---- attribute walking -------------------------------------------------- */
@@ -592,44 +592,35 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, GENL_HDRLEN, family_attr, data);
 }
 
-static int resolve_family(struct mnl_socket *nl, const char *name,
-			  uint16_t *id)
+static int resolve_family(struct nl *nl, const char *name, uint16_t *id)
 {
-	char buf[WG_NL_RECV_SIZE];
-	uint32_t portid = mnl_socket_get_portid(nl), seq = (uint32_t)time(NULL);
+	char buf[256];	/* a header and a family name */
+	struct nl_answer ans = { .cb = family_cb, .data = id };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *genl;
-	ssize_t n;
-	int ret;
+	int err;
 
 	nlh->nlmsg_type = GENL_ID_CTRL;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
 	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
 	genl->cmd = CTRL_CMD_GETFAMILY;
 	genl->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
+	if (!mnl_attr_put_strz_check(nlh, sizeof(buf), CTRL_ATTR_FAMILY_NAME,
+				     name))
+		return -ENAMETOOLONG;
 	*id = 0;
-	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, family_cb, id);
-	} while (ret > MNL_CB_STOP);
-	if (ret < 0)
-		return -errno;
+	err = nl_talk(nl, nlh, &ans);
+	strbuf_free(&ans.ext);
+	if (err)
+		return err;
 	return *id ? 0 : -ENOENT;
 }
 
-static int genl_open(struct mnl_socket **nl, uint16_t *family, bool report)
+static int genl_open(struct nl **nl, uint16_t *family, bool report)
 {
 	int err;
 
-	*nl = wg_nl_open(NETLINK_GENERIC);
-	if (!*nl) {
-		err = -errno;
+	err = nl_open(NETLINK_GENERIC, NL_TIMEOUT_MS, nl);
+	if (err) {
 		if (report)
 			fprintf(stderr, "meshc: generic netlink: %s\n",
 				strerror(-err));
@@ -641,7 +632,7 @@ static int genl_open(struct mnl_socket **nl, uint16_t *family, bool report)
 			fprintf(stderr, "meshc: the kernel has no WireGuard "
 					"(generic netlink family \"%s\": %s)\n",
 				WG_GENL_NAME, strerror(-err));
-		mnl_socket_close(*nl);
+		nl_close(*nl);
 		*nl = NULL;
 	}
 	return err;
@@ -649,13 +640,13 @@ static int genl_open(struct mnl_socket **nl, uint16_t *family, bool report)
 
 int wg_genl_family_id(const char *name, uint16_t *id)
 {
-	struct mnl_socket *nl = wg_nl_open(NETLINK_GENERIC);
-	int err;
+	struct nl *nl;
+	int err = nl_open(NETLINK_GENERIC, NL_TIMEOUT_MS, &nl);
 
-	if (!nl)
-		return -errno;
+	if (err)
+		return err;
 	err = resolve_family(nl, name, id);
-	mnl_socket_close(nl);
+	nl_close(nl);
 	return err;
 }
 
@@ -667,7 +658,7 @@ int wg_genl_family(uint16_t *id)
 struct dump_ctx {
 	struct arena *a;
 	struct wg_device_state *out;
-	int err;
+	int err;		/* the first malformed message */
 };
 
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
@@ -682,97 +673,66 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* A dump's NLMSG_DONE carries the error of the dump (linux/wireguard.h). */
-static int done_cb(const struct nlmsghdr *nlh, void *data)
+static void wg_genl_dump_restart(void *data)
 {
 	struct dump_ctx *c = data;
-	int32_t e = 0;
+	struct secret_key *keep = c->out->private_key_out;
 
-	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(e))
-		memcpy(&e, mnl_nlmsg_get_payload(nlh), sizeof(e));
-	if (e) {
-		c->err = e < 0 ? e : -e;
-		errno = -c->err;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_STOP;
-}
-
-static int dump_device(struct mnl_socket *nl, uint16_t family,
-		       const char *ifname, char *buf, struct dump_ctx *c)
-{
-	uint32_t portid = mnl_socket_get_portid(nl), seq = (uint32_t)time(NULL);
-	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_DONE] = done_cb };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *genl;
-	ssize_t n;
-	int ret;
-
-	nlh->nlmsg_type = family;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
-	genl->cmd = WG_CMD_GET_DEVICE;
-	genl->version = WG_GENL_VERSION;
-	mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, ifname);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(nl, buf, WG_NL_RECV_SIZE);
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run2(buf, (size_t)n, seq, portid, dump_cb, c, ctl,
-				  NLMSG_MIN_TYPE);
-		/* the device's private key was in there */
-		secret_wipe(buf, (size_t)n);
-	} while (ret > MNL_CB_STOP);
-	if (ret < 0)
-		return c->err ? c->err : -errno;
-	return 0;
+	/* the torn dump's peers stay in the arena, unused; a key it
+	 * delivered is read again (it may have changed meanwhile) */
+	if (keep)
+		secret_key_free(keep);
+	memset(c->out, 0, sizeof(*c->out));
+	c->out->private_key_out = keep;
+	c->err = 0;
 }
 
 int wg_genl_read(const char *ifname, struct arena *a,
 		 struct wg_device_state *out)
 {
+	char buf[256];	/* a header and an interface name */
 	struct dump_ctx c = { a, out, 0 };
-	struct mnl_socket *nl;
+	struct nl_answer ans = { .cb = dump_cb, .data = &c, .secret = true };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *genl;
 	uint16_t family;
-	char *buf;
+	struct nl *nl;
 	int err;
 
 	err = genl_open(&nl, &family, true);
 	if (err)
 		return err;
-	buf = malloc(WG_NL_RECV_SIZE);
-	if (!buf) {
-		err = -ENOMEM;
-		goto out_close;
-	}
-	err = dump_device(nl, family, ifname, buf, &c);
-	if (err == -EINVAL && c.err == -EINVAL)
+	nlh->nlmsg_type = family;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = WG_CMD_GET_DEVICE;
+	genl->version = WG_GENL_VERSION;
+	mnl_attr_put_strz(nlh, WGDEVICE_A_IFNAME, ifname);
+	/* A dump the kernel interrupted (peers changed meanwhile) is read
+	 * again from the start, as wg(8) does. */
+	err = nl_dump(nl, nlh, &ans, wg_genl_dump_restart);
+	if (err && c.err == -EINVAL)
 		fprintf(stderr, "meshc: malformed WireGuard netlink message "
 				"for %s\n",
 			ifname);
 	else if (err)
 		fprintf(stderr, "meshc: cannot read WireGuard interface %s: "
-				"%s\n",
-			ifname, strerror(-err));
-	secret_wipe(buf, WG_NL_RECV_SIZE);
-	free(buf);
-out_close:
-	mnl_socket_close(nl);
+				"%s%s%s\n",
+			ifname, strerror(-err), ans.ext.len ? ": " : "",
+			strbuf_str(&ans.ext));
+	strbuf_free(&ans.ext);
+	nl_close(nl);
 	return err;
 }
 
 int wg_genl_write(const char *ifname, const struct secret_key *priv,
 		  const struct plan *want, const struct changeset *cs)
 {
-	struct strbuf why = STRBUF_INIT;
+	struct nl_answer ans = { 0 };
 	struct wg_genl_msgs msgs;
-	struct mnl_socket *nl;
 	uint16_t family;
+	struct nl *nl;
 	struct arena a;
-	uint32_t seq = (uint32_t)time(NULL);
 	int err;
 
 	err = genl_open(&nl, &family, true);
@@ -782,18 +742,17 @@ int wg_genl_write(const char *ifname, const struct secret_key *priv,
 	err = wg_genl_build_set(&a, family, ifname, priv, want, cs,
 				MNL_SOCKET_BUFFER_SIZE, &msgs);
 	for (size_t i = 0; !err && i < msgs.count; i++) {
-		msgs.msgs[i]->nlmsg_seq = seq + (uint32_t)i;
-		err = wg_nl_request(nl, msgs.msgs[i], &why);
+		err = nl_talk(nl, msgs.msgs[i], &ans);
 		if (err)
 			fprintf(stderr, "meshc: cannot configure WireGuard "
 					"interface %s: %s%s%s\n",
-				ifname, strerror(-err), why.len ? ": " : "",
-				strbuf_str(&why));
+				ifname, strerror(-err), ans.ext.len ? ": " : "",
+				strbuf_str(&ans.ext));
 	}
 	for (size_t i = 0; i < msgs.count; i++)
 		secret_wipe(msgs.msgs[i], msgs.msgs[i]->nlmsg_len);
-	strbuf_free(&why);
+	strbuf_free(&ans.ext);
 	arena_free(&a);
-	mnl_socket_close(nl);
+	nl_close(nl);
 	return err;
 }

@@ -1,5 +1,7 @@
-/* wg_internal.h - shared by wg.c, wg_uapi.c and wg_genl.c (and their unit
- * test); not part of the WireGuard module's interface (that is wg.h).
+/* wg_internal.h - shared by the files of the WireGuard module (wg.c
+ * dispatch, wg_set.c requests, wg_state.c device state, wg_spawn.c the
+ * userspace daemon, wg_uapi.c and wg_genl.c the backends) and their unit
+ * test; not part of the module's interface (that is wg.h).
  */
 #ifndef MESHC_APPLY_WG_INTERNAL_H
 #define MESHC_APPLY_WG_INTERNAL_H
@@ -8,7 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libmnl/libmnl.h>
 
 #include "apply/wg.h"
 
@@ -18,11 +19,8 @@
 /* A get=1 reply larger than this is refused (a sane device is far below:
  * 10,000 peers with a few allowed IPs each are about 4 MiB). */
 #define WG_UAPI_MAX_REPLY (64u << 20)
-
-/* Receive buffer for netlink replies: the kernel fills dump messages up
- * to what the reader can take (libmnl >= 1.0.5 calls it
- * MNL_SOCKET_DUMP_SIZE). */
-#define WG_NL_RECV_SIZE 32768
+/* An operation a signal interrupts is tried again this many times. */
+#define WG_EINTR_TRIES 10
 
 /* ---- one configuration request, whatever the backend ---------------- */
 
@@ -75,8 +73,8 @@ bool wg_endpoint_format(const struct ip_addr *ip, uint16_t port,
 
 /* ---- names and sockets ----------------------------------------------- */
 
-/* A name the kernel accepts for a link: 1..15 bytes, no '/', no space,
- * not "." or "..". */
+/* A name the kernel accepts for a link and meshc for its state
+ * directory: 1..15 bytes, no '/', ':' or space, no leading '.'. */
 bool wg_ifname_ok(const char *ifname);
 /* WG_UAPI_DIR/IFNAME.sock (ifname must be wg_ifname_ok). */
 void wg_uapi_path(const char *ifname, char *out, size_t size);
@@ -115,14 +113,14 @@ int wg_genl_family(uint16_t *id);
 /* The same for any family name (the tests resolve "nlctrl"). */
 int wg_genl_family_id(const char *name, uint16_t *id);
 
-/* ---- netlink plumbing shared by the genl and rtnetlink requests ------- */
+/* ---- the userspace implementation (wg_spawn.c) ----------------------- */
 
-/* A netlink socket of this protocol, close-on-exec, bound, extended ACKs
- * on.  NULL with errno set. */
-struct mnl_socket *wg_nl_open(int bus);
-/* Send one request (NLM_F_ACK is added) and wait for its ACK.  0 or the
- * kernel's -errno; the kernel's extended-ACK text, if any, goes to why. */
-int wg_nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh,
-		  struct strbuf *why);
+/* Start it for ifname and wait for its socket (see wg_create).  0 or
+ * -errno, reported. */
+int wg_spawn_start(const char *ifname);
+/* After the tun link of ifname is gone (link_deleted: by this run), wait
+ * for the daemon to remove its socket, then remove a stale file.  0 or
+ * -errno, reported. */
+int wg_spawn_cleanup(const char *ifname, bool link_deleted);
 
 #endif

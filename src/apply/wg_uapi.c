@@ -486,15 +486,12 @@ static int rbuf_grow(struct wg_rbuf *b, size_t max)
 	return 0;
 }
 
-static int uapi_connect(const char *path, int timeout_ms, int *fd_out)
+static int uapi_connect_once(const struct sockaddr_un *sun, int timeout_ms,
+			     int *fd_out)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
 	int fd, e;
 
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -502,7 +499,7 @@ static int uapi_connect(const char *path, int timeout_ms, int *fd_out)
 	    (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv))))
 		goto out_close;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) < 0)
 		goto out_close;
 	*fd_out = fd;
 	return 0;
@@ -510,6 +507,24 @@ out_close:
 	e = errno;
 	close(fd);
 	return -e;
+}
+
+/* A signal during connect leaves the socket half-way: start again with
+ * a new one, as wg(8) retries an interrupted read of the device. */
+static int uapi_connect(const char *path, int timeout_ms, int *fd_out)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int err;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, path);
+	for (int tries = 0; tries < WG_EINTR_TRIES; tries++) {
+		err = uapi_connect_once(&sun, timeout_ms, fd_out);
+		if (err != -EINTR)
+			break;
+	}
+	return err;
 }
 
 int wg_uapi_probe(const char *path)
@@ -655,7 +670,10 @@ int wg_uapi_write(const char *ifname, const struct secret_key *priv,
 	char path[sizeof(WG_UAPI_DIR) + IFNAMSIZ + 8];
 	struct wg_rbuf reply = { NULL, 0, 0 };
 	struct strbuf req = STRBUF_INIT;
-	struct wg_device_state st;
+	/* The answer to a set is only errno=N; whatever else a confused
+	 * implementation sends lands here, and a private_key line must not
+	 * be copied through a pointer nobody set. */
+	struct wg_device_state st = { 0 };
 	struct wg_set_ops ops;
 	struct arena a;
 	int err;

@@ -302,6 +302,11 @@ void *arena_push(struct arena *a, void *items_ptr, size_t *count, size_t *cap,
 	if (*count == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 8;
 
+		/* a doubling or a byte size that wraps would hand out a
+		 * small block and write past it */
+		if (ncap < *cap || (elem_size && ncap > SIZE_MAX / elem_size))
+			arena_oom(SIZE_MAX);
+
 		/* no zeroing: every element is zeroed as it is pushed */
 		*items = arena_grow_raw(a, *items, *count * elem_size,
 					ncap * elem_size);

@@ -105,7 +105,9 @@ int secret_key_read_file(const char *path, struct secret_key *k)
 	int fd, err;
 
 	k->bytes = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (it is
+	 * refused below, before anything is read) */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		err = -errno;
 		fprintf(stderr, "meshc: %s: %s\n", path, strerror(errno));

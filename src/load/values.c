@@ -314,6 +314,16 @@ static void load_ifname(struct loader *L, const struct key_info *k,
 			   s.v);
 		return;
 	}
+	/* meshc's own interface names its state directory (and its UAPI
+	 * socket): a leading '.' would make that a hidden file.  An uplink
+	 * is the host's interface and only named, never made. */
+	if (s.v[0] == '.' && !strcmp(k->name, "interface")) {
+		diag_error(L->d, s.loc,
+			   "interface name '%s' must not start with '.' "
+			   "(meshc names its state directory after it)",
+			   s.v);
+		return;
+	}
 	*f = s;
 }
 

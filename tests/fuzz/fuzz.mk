@@ -45,6 +45,7 @@ build/fuzz-obj/%.o: src/%.c
 		-MMD -MP -c -o $@ $<
 
 build/fuzz/libmeshc-fuzz.a: $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 

@@ -138,6 +138,25 @@ cat "$tmp/r.out" "$tmp/r.err" >>"$out/refusals.txt"
 apply_refused "apply refuses a key file owned by nobody, changing nothing" \
 	"owned by uid $(id -u nobody)"
 chown "$(id -u)" "$tmp/a.key"
+# A FIFO in the key file's place: refused before anything is read, and
+# never waited on (opening it used to block for a writer, also while
+# looking for the node whose key is on this host).
+mv "$tmp/a.key" "$tmp/a.key.real"
+mkfifo -m 600 "$tmp/a.key"
+refused "compile --with-secrets refuses a FIFO as key file, at once" \
+	"not a regular file" timeout 10 "$MESHC" compile "$tmp/mesh.yaml" \
+	--node a --target wg --with-secrets
+timeout 10 "$MESHC" compile "$tmp/mesh.yaml" --target wg \
+	>/dev/null 2>"$tmp/r.err"
+rc=$?
+if [ "$rc" != 124 ] && grep -q -F "$tmp/a.key: not a regular file" "$tmp/r.err"; then
+	ok "node selection passes over a FIFO key file without waiting"
+else
+	bad "node selection with a FIFO key file (exit $rc)"
+	head -n 3 "$tmp/r.err"
+fi
+rm -f "$tmp/a.key"
+mv "$tmp/a.key.real" "$tmp/a.key"
 
 # ---- (2) no private key in any output but the intended one -------------
 run() {	# name command...: all stdout and stderr kept, any exit code

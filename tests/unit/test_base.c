@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,6 +35,33 @@ static void test_arena_push_grows_and_keeps_contents(void **state)
 		assert_int_equal(items[i], i);
 	assert_string_equal(arena_printf(&a, "%s-%d", "x", 7), "x-7");
 	arena_free(&a);
+}
+
+/* A push whose doubled capacity, in bytes, does not fit size_t fails
+ * (out of memory, abort) instead of wrapping to a small block and
+ * writing past it. */
+static void test_arena_push_size_overflow_fails(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct arena a;
+		void *items = NULL;
+		size_t cap = (SIZE_MAX / 16) / 2 + 1, n = cap;
+
+		close(2);	/* the report is not this test's output */
+		arena_init(&a);
+		arena_push(&a, &items, &n, &cap, 16);
+		_exit(0);	/* wrapped: the bug */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
 }
 
 /* Recycled memory is handed out again; adopted memory lives on in the
@@ -379,6 +407,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena_push_grows_and_keeps_contents),
 		cmocka_unit_test(test_arena_big_allocation),
+		cmocka_unit_test(test_arena_push_size_overflow_fails),
 		cmocka_unit_test(test_arena_recycle_and_adopt),
 		cmocka_unit_test(test_strbuf_json_escapes_control_bytes),
 		cmocka_unit_test(test_ip_parse_strict_v4),

@@ -147,6 +147,33 @@ static void test_saved_sysctl_keeps_the_first_value(void **state)
 	arena_free(&a);
 }
 
+/* A ledger over the old 4 KiB read buffer is read whole: the keys past
+ * it were silently lost before (and the next save rewrote the file
+ * without them). */
+static void test_large_sysctl_ledger_is_read_whole(void **state)
+{
+	struct arena a;
+	struct run_state st;
+	const char *v;
+	char key[64];
+
+	(void)state;
+	arena_init(&a);
+	assert_int_equal(state_lock(&a, "meshbig", &st), 0);
+	for (int i = 0; i < 200; i++) {
+		snprintf(key, sizeof(key), "net.ipv4.conf.mesh%03d.forwarding", i);
+		assert_int_equal(state_save_sysctl(&a, &st, key, "0"), 0);
+	}
+	for (int i = 0; i < 200; i++) {
+		snprintf(key, sizeof(key), "net.ipv4.conf.mesh%03d.forwarding", i);
+		assert_int_equal(state_saved_sysctl(&a, &st, key, &v), 0);
+		assert_non_null(v);
+		assert_string_equal(v, "0");
+	}
+	state_unlock(&st);
+	arena_free(&a);
+}
+
 static void test_pending_of_a_dead_process_is_stale(void **state)
 {
 	struct arena a;
@@ -177,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_lock_is_exclusive_across_processes),
 		cmocka_unit_test(test_document_record_finds_its_interface),
 		cmocka_unit_test(test_saved_sysctl_keeps_the_first_value),
+		cmocka_unit_test(test_large_sysctl_ledger_is_read_whole),
 		cmocka_unit_test(test_pending_of_a_dead_process_is_stale),
 	};
 

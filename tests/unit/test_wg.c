@@ -40,6 +40,8 @@
 #include <linux/time_types.h>
 #include <linux/wireguard.h>
 
+#include "apply/nl.h"
+#include "apply/rtnl.h"
 #include "apply/wg.h"
 #include "apply/wg_internal.h"
 #include "base/secret.h"
@@ -1647,14 +1649,22 @@ struct server {
 
 /* A scripted peer on a temporary socket: reads one request, then answers
  * `reply` in pieces (NULL: never answers), keeping the connection open. */
+static void serve_on(struct server *s, const char *reply, size_t len);
+
 static void serve(struct server *s, const char *reply, size_t len)
+{
+	strcpy(s->dir, "/tmp/meshc-test-wg-XXXXXX");
+	assert_non_null(mkdtemp(s->dir));
+	snprintf(s->path, sizeof(s->path), "%s/t.sock", s->dir);
+	serve_on(s, reply, len);
+}
+
+/* serve() on s->path as it is (s->dir "" : no directory to remove). */
+static void serve_on(struct server *s, const char *reply, size_t len)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int ls;
 
-	strcpy(s->dir, "/tmp/meshc-test-wg-XXXXXX");
-	assert_non_null(mkdtemp(s->dir));
-	snprintf(s->path, sizeof(s->path), "%s/t.sock", s->dir);
 	strcpy(sun.sun_path, s->path);
 	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(ls >= 0);
@@ -1689,7 +1699,8 @@ static void serve_end(struct server *s)
 	kill(s->pid, SIGKILL);
 	waitpid(s->pid, NULL, 0);
 	unlink(s->path);
-	rmdir(s->dir);
+	if (s->dir[0])
+		rmdir(s->dir);
 }
 
 static void test_uapi_transact_reads_to_blank_line(void **state)
@@ -1748,6 +1759,60 @@ static void test_uapi_transact_refuses_huge_reply(void **state)
 	free(big);
 }
 
+/* Leave garbage where the next call's locals will be. */
+static __attribute__((noinline)) void dirty_stack(void)
+{
+	volatile unsigned char junk[8192];
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = 0xa5;
+}
+
+static int uapi_write_child(const char *ifname, const struct plan *want)
+{
+	dirty_stack();
+	return wg_uapi_write(ifname, NULL, want, NULL) == 0 ? 0 : 1;
+}
+
+/* The answer to a set is parsed into a device state; one that says
+ * private_key=... must not be copied through an uninitialised pointer
+ * (wg_uapi_write's state was not initialised: the sanitizer build
+ * crashed on this reply). */
+static void test_uapi_write_reply_with_private_key(void **state)
+{
+	char reply[256];
+	struct builder b;
+	struct server s;
+	struct arena a;
+	struct plan *p;
+	char ifname[16];
+	pid_t pid;
+	int status;
+
+	(void)state;
+	assert_int_equal(geteuid(), 0);	/* WG_UAPI_DIR is root's */
+	arena_init(&a);
+	snprintf(ifname, sizeof(ifname), "mcuw%d", (int)getpid() % 100000);
+	p = three_peer_plan(&b, &a, ifname);
+	snprintf(reply, sizeof(reply), "private_key=%s\nerrno=0\n\n",
+		 "e84b5a6d2717c1003a13b431570353dbaca9146cf150c5f8575680feba52027a");
+	mkdir(WG_UAPI_DIR, 0755);
+	s.dir[0] = '\0';
+	wg_uapi_path(ifname, s.path, sizeof(s.path));
+	unlink(s.path);
+	serve_on(&s, reply, strlen(reply));
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		exit(uapi_write_child(ifname, p));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	serve_end(&s);
+	arena_free(&a);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_uapi_probe_stale_socket(void **state)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -1781,39 +1846,6 @@ static void test_genl_family_resolution(void **state)
 	assert_true(err == 0 || err == -ENOENT);
 }
 
-/* The kernel's extended-ACK text comes back with the error. */
-static void test_netlink_error_carries_kernel_text(void **state)
-{
-	char buf[512];
-	struct strbuf why = STRBUF_INIT;
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifm;
-	struct nlattr *info;
-	struct mnl_socket *nl;
-	int err;
-
-	(void)state;
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, "mcbogus0");
-	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "meshc-no-such-kind");
-	mnl_attr_nest_end(nlh, info);
-	nl = wg_nl_open(NETLINK_ROUTE);
-	assert_non_null(nl);
-	err = wg_nl_request(nl, nlh, &why);
-	mnl_socket_close(nl);
-	if (geteuid() == 0) {
-		assert_int_equal(err, -EOPNOTSUPP);
-		assert_non_null(strstr(strbuf_str(&why), "Unknown device type"));
-	} else {
-		assert_true(err == -EPERM || err == -EOPNOTSUPP);
-	}
-	strbuf_free(&why);
-}
-
 static void test_ifname_checks(void **state)
 {
 	(void)state;
@@ -1823,6 +1855,9 @@ static void test_ifname_checks(void **state)
 	assert_false(wg_ifname_ok(""));
 	assert_false(wg_ifname_ok("../x"));
 	assert_false(wg_ifname_ok(".."));
+	assert_false(wg_ifname_ok("."));
+	assert_false(wg_ifname_ok(".hidden"));
+	assert_true(wg_ifname_ok("x."));
 	assert_false(wg_ifname_ok("a b"));
 	assert_false(wg_ifname_ok(NULL));
 	assert_int_equal(wg_backend_for("../etc", false), WG_BACKEND_NONE);
@@ -1856,7 +1891,7 @@ static int create_capturing(const char *ifname, const char *impl,
 	setenv("WG_QUICK_USERSPACE_IMPLEMENTATION", impl, 1);
 	fflush(stderr);
 	dup2(fd, 2);
-	rc = wg_create(ifname, &b);
+	rc = wg_create(NULL, ifname, &b);	/* no kernel WireGuard here */
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -1894,6 +1929,73 @@ static void test_create_reports_missing_implementation(void **state)
 			 -EIO);
 	assert_non_null(strstr(err, "cannot start false for "));
 	assert_non_null(strstr(err, "exited with status 1"));
+}
+
+/* What meshc ignores, blocks or has open is not the daemon's: a script
+ * standing in for wireguard-go records its signal state and descriptors
+ * (then fails, so nothing waits for a socket). */
+static void test_spawn_gives_the_daemon_a_clean_start(void **state)
+{
+	char dir[] = "/tmp/meshc-test-spawn-XXXXXX", impl[96], out[96];
+	char marker[96], script[512], line[256], ifname[16];
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_hup;
+	sigset_t usr1, old_mask;
+	bool saw_ign = false, saw_blk = false, leaked = false;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(impl, sizeof(impl), "%s/impl", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(marker, sizeof(marker), "%s/marker", dir);
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\n"
+		 "grep -E '^Sig(Ign|Blk)' /proc/$$/status >%s\n"
+		 "for f in /proc/$$/fd/*; do readlink $f; done >>%s\n"
+		 "exit 1\n",
+		 out, out);
+	f = fopen(impl, "w");
+	assert_non_null(f);
+	fputs(script, f);
+	fclose(f);
+	assert_int_equal(chmod(impl, 0755), 0);
+	/* like meshc holding signals and a careless descriptor */
+	fd = open(marker, O_WRONLY | O_CREAT, 0600);	/* no O_CLOEXEC */
+	assert_true(fd >= 0);
+	sigaction(SIGHUP, &ign, &old_hup);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &old_mask);
+
+	snprintf(ifname, sizeof(ifname), "mcsp%d", (int)getpid() % 100000);
+	setenv("WG_QUICK_USERSPACE_IMPLEMENTATION", impl, 1);
+	assert_int_equal(wg_spawn_start(ifname), -EIO);
+	unsetenv("WG_QUICK_USERSPACE_IMPLEMENTATION");
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	close(fd);
+
+	f = fopen(out, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long mask;
+
+		if (sscanf(line, "SigIgn: %llx", &mask) == 1)
+			saw_ign = !(mask & (1ull << (SIGHUP - 1)));
+		else if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+			saw_blk = !(mask & (1ull << (SIGUSR1 - 1)));
+		else if (strstr(line, marker))
+			leaked = true;
+	}
+	fclose(f);
+	unlink(out);
+	unlink(impl);
+	unlink(marker);
+	rmdir(dir);
+	assert_true(saw_ign);	/* SIGHUP back to its default */
+	assert_true(saw_blk);	/* SIGUSR1 not blocked */
+	assert_false(leaked);	/* meshc's descriptor not inherited */
 }
 
 /* ---- root: a real device in a throwaway network namespace ---------------- */
@@ -2071,6 +2173,8 @@ static int root_scenario(void)
 	char lock[] = "/tmp/meshc-test-wg-lock-XXXXXX";
 	char *req = NULL;
 	int rc = 1, lockfd = -1;
+	struct rtnl *r = NULL;
+	unsigned long before;
 
 	arena_init(&a);
 	snprintf(ifname, sizeof(ifname), "mcwg%d", (int)getpid() % 1000000);
@@ -2086,9 +2190,14 @@ static int root_scenario(void)
 	/* like a careless lock: open without O_CLOEXEC */
 	lockfd = mkstemp(lock);
 	CHECK(lockfd >= 0);
-	CHECK(wg_create(ifname, &b) == 0);
+	CHECK(rtnl_open(&r) == 0);
+	before = rtnl_modify_count(r);
+	CHECK(wg_create(r, ifname, &b) == 0);
 	created = true;
 	CHECK(b == WG_BACKEND_UAPI || b == WG_BACKEND_KERNEL);
+	/* a kernel link is made through the counted rtnetlink handle; the
+	 * userspace implementation makes its tun itself */
+	CHECK(rtnl_modify_count(r) == before + (b == WG_BACKEND_KERNEL));
 	if (b == WG_BACKEND_UAPI)
 		CHECK(daemon_fds_clean(ifname, lock));
 	CHECK(if_nametoindex(ifname) != 0);
@@ -2114,8 +2223,10 @@ static int root_scenario(void)
 	CHECK(device_matches(&a, b, ifname, want2, &live));
 
 	/* down: the device and its socket go */
-	CHECK(wg_destroy(b, ifname) == 0);
+	before = rtnl_modify_count(r);
+	CHECK(wg_destroy(r, b, ifname) == 0);
 	created = false;
+	CHECK(rtnl_modify_count(r) == before + 1);
 	CHECK(if_nametoindex(ifname) == 0);
 	CHECK(wg_uapi_probe(path) != 0);
 	CHECK(access(path, F_OK) != 0);
@@ -2126,20 +2237,21 @@ static int root_scenario(void)
 	CHECK(wg_uapi_probe(spath) == -ECONNREFUSED);
 	CHECK(wg_backend_for(stale, false) == WG_BACKEND_NONE);
 	if (b == WG_BACKEND_UAPI) {
-		CHECK(wg_create(stale, &b2) == 0);
+		CHECK(wg_create(r, stale, &b2) == 0);
 		created2 = true;
 		CHECK(b2 == WG_BACKEND_UAPI);
 		CHECK(wg_backend_for(stale, false) == WG_BACKEND_UAPI);
-		CHECK(wg_destroy(b2, stale) == 0);
+		CHECK(wg_destroy(r, b2, stale) == 0);
 		created2 = false;
 		CHECK(access(spath, F_OK) != 0);
 	}
 	rc = 0;
 out_fail:
 	if (created)
-		wg_destroy(b, ifname);
+		wg_destroy(r, b, ifname);
 	if (created2)
-		wg_destroy(b2, stale);
+		wg_destroy(r, b2, stale);
+	rtnl_close(r);
 	unlink(spath);
 	if (lockfd >= 0)
 		close(lockfd);
@@ -2235,10 +2347,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_uapi_transact_times_out),
 		cmocka_unit_test(test_uapi_transact_refuses_huge_reply),
 		cmocka_unit_test(test_uapi_probe_stale_socket),
+		cmocka_unit_test(test_uapi_write_reply_with_private_key),
 		cmocka_unit_test(test_genl_family_resolution),
-		cmocka_unit_test(test_netlink_error_carries_kernel_text),
 		cmocka_unit_test(test_ifname_checks),
 		cmocka_unit_test(test_create_reports_missing_implementation),
+		cmocka_unit_test(test_spawn_gives_the_daemon_a_clean_start),
 		cmocka_unit_test(test_root_device_lifecycle_in_netns),
 	};
 
