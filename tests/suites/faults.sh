@@ -15,6 +15,10 @@ done
 E2E=mcf$$
 . tests/e2e/lib.sh
 trap e2e_cleanup EXIT
+# sdir NODE: the state directory of the node's meshx: NSDIR/meshx, where
+# NSDIR is MESHC_RUN_DIR/netns:COOKIE (each node has a network namespace
+# of its own; see meshc(8), FILES)
+sdir() { for d in "$(e2e_dir)/$1/run"/netns:*/meshx; do echo "$d"; done; }
 trap 'exit 1' INT TERM
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   faults: $1"; }
@@ -324,7 +328,7 @@ MESHC_RUN_DIR="$(e2e_dir)/b/run" setsid nsenter --net="/run/netns/$E2E-b" \
 	>/dev/null 2>&1 &
 session=$!
 i=0
-until [ -e "$(e2e_dir)/b/run/meshx/pending" ] || [ $i -ge 50 ]; do
+until [ -e "$(sdir b)/pending" ] || [ $i -ge 50 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -332,14 +336,14 @@ during=$(snap b)
 kill -HUP -- "-$session" 2>/dev/null
 kill -- "-$session" 2>/dev/null
 i=0
-while [ -e "$(e2e_dir)/b/run/meshx/pending" ] && [ $i -lt 100 ]; do
+while [ -e "$(sdir b)/pending" ] && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
 sleep 0.3
 verdict "14. --confirm 3 with the session gone: reverted to the byte-identical state" \
 	0 0 '[ "$before" != "$during" ]' \
-	'[ ! -e "$(e2e_dir)/b/run/meshx/pending" ]' 'same s "$before" "$(snap b)"'
+	'[ ! -e "$(sdir b)/pending" ]' 'same s "$before" "$(snap b)"'
 
 # --- 15. someone flushes the ruleset ----------------------------------------
 before=$(snap a)
@@ -354,7 +358,7 @@ verdict "15. nft flush ruleset behind meshc's back: apply restores the table" \
 # hand edit is seen and undone, never hidden by the record.
 node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>&1
 marked=no
-[ -s "$(e2e_dir)/a/run/meshx/nft.mark" ] && marked=yes
+[ -s "$(sdir a)/nft.mark" ] && marked=yes
 before=$(snap a)
 node_exec a nft add element inet meshc mesh4 '{ 10.250.0.0/24 }'
 edited=$(node_exec a nft list set inet meshc mesh4 | grep -c 10.250.0.0)
@@ -370,7 +374,7 @@ verdict "15b. an element added by hand to meshc's table (record in place): apply
 # the planned interface's taken.
 cp "$DOC" "$T.doc.yaml"
 node_exec a "$MESHC" apply "$T.doc.yaml" -q >/dev/null 2>&1
-recorded=$(cat "$(e2e_dir)/a/run/meshx/document" 2>/dev/null)
+recorded=$(cat "$(sdir a)/document" 2>/dev/null)
 sed 's/interface: meshx/interface: meshw/' "$DOC" >"$T.doc.yaml"
 before=$(snap a)
 node_exec a "$MESHC" apply "$T.doc.yaml" --dry-run >"$T.dry" 2>&1
