@@ -15,6 +15,7 @@
 #include "base/strbuf.h"
 
 #define LEDGER_MAX (64 * 1024)
+#define LEGACY_SAVED "sysctl.saved"
 
 struct ledger_entry {
 	const char *key;
@@ -143,6 +144,21 @@ static int ledger_store(struct arena *a, const char *path,
 	return err;
 }
 
+/* meshc 0.1 kept the values it replaced per interface, in
+ * IFACE/sysctl.saved ("KEY=VALUE" lines): the original of a key that
+ * interface changed, which the ledger takes over. */
+static const char *legacy_original(struct arena *a, const struct run_state *st,
+				   const char *key)
+{
+	char *text = (char *)state_read(a, st, LEGACY_SAVED), *line;
+	size_t klen = strlen(key);
+
+	while (text && (line = strsep(&text, "\n")))
+		if (!strncmp(line, key, klen) && line[klen] == '=')
+			return line + klen + 1;
+	return NULL;
+}
+
 static bool needed(const struct plan_sysctl *needs, size_t n, const char *key)
 {
 	for (size_t i = 0; i < n; i++)
@@ -184,16 +200,20 @@ int sysctl_ledger_set(struct arena *a, const struct run_state *st,
 
 		if (!e || !e->n_users) {
 			/* the first to need it (again): what is there now is
-			 * what there was before meshc */
+			 * what there was before meshc (or 0.1 saved it) */
+			const char *old = legacy_original(a, st, needs[i].key);
+
 			if (!e)
 				e = arena_push(a, &l.e, &l.n, &l.cap,
 					       sizeof(*l.e));
 			e->key = needs[i].key;
-			e->value = needs[i].value;
+			e->value = old ? old : needs[i].value;
 		}
 		add_user(a, e, st->iface);
 	}
 	err = ledger_store(a, path, &l);
+	if (!err)
+		state_remove(a, st, LEGACY_SAVED);	/* taken over */
 out_unlock:
 	close(lock);
 	return err;

@@ -13,7 +13,12 @@ trap e2e_cleanup EXIT
 # sdir NODE: the state directory of the node's meshx: NSDIR/meshx, where
 # NSDIR is MESHC_RUN_DIR/netns:COOKIE (each node has a network namespace
 # of its own; see meshc(8), FILES)
-sdir() { for d in "$(e2e_dir)/$1/run"/netns:*/meshx; do echo "$d"; done; }
+sdir() {
+	for d in "$(e2e_dir)/$1/run"/netns:*/meshx; do
+		[ -d "$d" ] && echo "$d" && return
+	done
+	echo "$(e2e_dir)/$1/run/meshx"	# meshc before the netns directories
+}
 trap 'exit 1' INT TERM
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   e2e: $1"; }

@@ -184,6 +184,29 @@ static void test_sysctl_ledger_restores_after_the_last_interface(void **state)
 	arena_free(&a);
 }
 
+/* The values meshc 0.1 saved per interface are the originals. */
+static void test_sysctl_ledger_takes_over_saved_values(void **state)
+{
+	struct arena a;
+	struct run_state x;
+	struct plan_sysctl need = { .key = "net.ipv4.ip_forward", .value = "1" };
+	struct plan_sysctl *restore;
+	size_t n;
+
+	(void)state;
+	arena_init(&a);
+	assert_int_equal(state_lock(&a, "meshl", &x), 0);
+	state_unlock(&x);
+	assert_int_equal(state_write(&a, &x, "sysctl.saved",
+				     "net.ipv4.ip_forward=0\n"), 0);
+	assert_int_equal(sysctl_ledger_set(&a, &x, &need, 1, &restore, &n), 0);
+	assert_null(state_read(&a, &x, "sysctl.saved"));
+	assert_int_equal(sysctl_ledger_set(&a, &x, NULL, 0, &restore, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(restore[0].value, "0");
+	arena_free(&a);
+}
+
 struct holder {
 	const char *iface;
 	int ready;	/* pipe: the child wrote pending */
@@ -502,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_lock_is_exclusive_across_processes),
 		cmocka_unit_test(test_document_record_finds_its_interface),
 		cmocka_unit_test(test_sysctl_ledger_restores_after_the_last_interface),
+		cmocka_unit_test(test_sysctl_ledger_takes_over_saved_values),
 		cmocka_unit_test(test_pending_identity_is_the_held_lock),
 		cmocka_unit_test(test_pending_cancel_takes_the_name),
 		cmocka_unit_test(test_state_is_per_network_namespace),
