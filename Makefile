@@ -107,7 +107,8 @@ build/san-tests/%: tests/unit/%.c build/libmeshc-san.a
 # missing and only as root; otherwise the list is printed.
 DEB_PKGS := build-essential pkg-config libyaml-dev libsodium-dev libmnl-dev \
 	libnftnl-dev libcmocka-dev nftables iproute2 mandoc python3 \
-	python3-jsonschema python3-yaml graphviz socat iputils-ping wireguard-tools wireguard-go
+	python3-jsonschema python3-yaml graphviz socat iputils-ping wireguard-tools wireguard-go \
+	systemd procps
 
 deps:
 	@tests/install-deps.sh $(DEB_PKGS)

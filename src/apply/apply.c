@@ -77,9 +77,13 @@ int apply_rollback(struct apply_ctx *c, const struct plan *want,
 {
 	struct changeset cs = { 0 };
 	struct live now = { 0 };
+	sigset_t mask;
 	int err;
 
 	c->rollback = before;	/* its sysctl needs, not the target's */
+	/* a signal now would leave the system between two states: it waits
+	 * for the rollback (signals.c) */
+	signals_hold(&mask);
 	fprintf(stderr, "meshc: rolling back to the state before this run\n");
 	err = live_read(c, want, &now);
 	secret_key_free(&now.private_key);
@@ -115,6 +119,7 @@ int apply_rollback(struct apply_ctx *c, const struct plan *want,
 	else
 		fprintf(stderr, "meshc: rolled back; nothing of this run "
 				"remains\n");
+	signals_restore(&mask);
 	c->rollback = NULL;
 	return err;
 }
@@ -147,6 +152,15 @@ static void record_document(struct apply_ctx *c, const struct plan *want)
 		(void)state_write(c->a, &c->st, STATE_DOCUMENT_FILE, line);
 }
 
+/* Say why a run that was told to stop failed (sig 0: it was not). */
+static void interrupted(int sig)
+{
+	if (sig)
+		fprintf(stderr, "meshc: interrupted by %s (held until the "
+				"rollback above was done)\n",
+			signals_name(sig));
+}
+
 static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 			     bool read_only)
 {
@@ -154,6 +168,8 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 	struct live before = { 0 }, work;
 	struct plan *target;
 	enum apply_result r = APPLY_FAILED;
+	sigset_t mask;
+	bool held = false;
 	int err;
 
 	if (!read_only) {
@@ -201,15 +217,23 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 		r = APPLY_CHANGED;
 		goto out;
 	}
+	/* From here until the system is in the new state or back in the
+	 * old one, SIGINT, SIGTERM and SIGHUP wait (signals.c); converge
+	 * stops at the next step when one came, and the run rolls back. */
+	signals_hold(&mask);
+	held = true;
 	/* converge records what it creates in its live state; `before`
 	 * stays the state to roll back to */
 	nft_mark_forget(c->a, &c->st);
 	work = before;
+	c->stop_on_signal = true;
 	err = converge(c, &work, target, &cs);
+	c->stop_on_signal = false;
 	if (!err && c->o->confirm_seconds > 0)
 		err = confirm_spawn(c, want, &before, c->o->confirm_seconds);
 	if (err) {
 		apply_rollback(c, want, &before);
+		interrupted(signals_take());
 		goto out;
 	}
 	nft_mark_record(c->a, &c->st, &target->fw, before.nft_seen.gen,
@@ -219,7 +243,12 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 		printf("applied %zu changes to %s\n", cs.count,
 		       want->iface.name);
 	r = APPLY_CHANGED;
+	/* A signal that came after the last step finds the new state
+	 * complete and recorded: it takes effect as the mask is restored. */
+	fflush(stdout);
 out:
+	if (held)
+		signals_restore(&mask);
 	secret_key_free(&before.private_key);
 	return r;
 }
@@ -304,6 +333,8 @@ enum apply_result apply_down(struct arena *a, const struct plan *want,
 	struct changeset cs = { 0 };
 	struct live now = { 0 };
 	enum apply_result r = APPLY_FAILED;
+	sigset_t mask;
+	int err;
 
 	if (ctx_open(&c, a, o) || state_lock(a, want->iface.name, &c.st))
 		goto out;
@@ -320,7 +351,11 @@ enum apply_result apply_down(struct arena *a, const struct plan *want,
 	}
 	print_changes(&c, &now.plan, NULL, &cs);
 	nft_mark_forget(a, &c.st);
-	if (converge(&c, &now, NULL, &cs) == 0) {
+	/* a tear down half done is neither state: signals wait for it */
+	signals_hold(&mask);
+	err = converge(&c, &now, NULL, &cs);
+	signals_restore(&mask);
+	if (err == 0) {
 		if (!o->quiet && !o->json)
 			printf("removed %s and everything meshc set up for "
 			       "it\n",

@@ -286,8 +286,21 @@ static int converge_firewall(struct apply_ctx *c, const struct live *lv,
 		return 0;
 	if ((err = apply_fault("firewall")))
 		return err;
-	return nft_sync(lv->nft, target ? &target->fw : NULL, cs,
-			&c->nft_batches);
+	return nft_sync(lv->nft, &lv->nft_seen, target ? &target->fw : NULL,
+			cs, &c->nft_batches);
+}
+
+/* An apply told to stop (a held SIGINT, SIGTERM or SIGHUP) stops at the
+ * next step; its caller rolls back what is done so far. */
+static int stop_requested(const struct apply_ctx *c)
+{
+	int sig = c->stop_on_signal ? signals_pending() : 0;
+
+	if (!sig)
+		return 0;
+	fprintf(stderr, "meshc: %s received; stopping the apply\n",
+		signals_name(sig));
+	return -EINTR;
 }
 
 static int converge_up(struct apply_ctx *c, struct live *lv,
@@ -296,7 +309,9 @@ static int converge_up(struct apply_ctx *c, struct live *lv,
 	int err;
 
 	if ((err = converge_firewall(c, lv, target, cs)) ||
+	    (err = stop_requested(c)) ||
 	    (err = converge_interface(c, lv, target, cs)) ||
+	    (err = stop_requested(c)) ||
 	    (err = converge_layer(c, lv, cs, LAYER_ADDRESSES)))
 		return err;
 	if (!lv->link.up) {
@@ -305,11 +320,14 @@ static int converge_up(struct apply_ctx *c, struct live *lv,
 			return err;
 		lv->link.up = true;
 	}
-	if ((err = converge_layer(c, lv, cs, LAYER_ROUTES)) ||
+	if ((err = stop_requested(c)) ||
+	    (err = converge_layer(c, lv, cs, LAYER_ROUTES)) ||
+	    (err = stop_requested(c)) ||
 	    (err = converge_layer(c, lv, cs, LAYER_RULES)) ||
+	    (err = stop_requested(c)) ||
 	    (err = converge_sysctls(c, target, cs)))
 		return err;
-	return 0;
+	return stop_requested(c);
 }
 
 /* Tear down keeps going after an error, so that as much as possible goes;

@@ -4,6 +4,7 @@
 
 #include <net/if.h>
 #include <pthread.h>
+#include <signal.h>
 
 #include "apply/apply.h"
 #include "apply/sysctl.h"
@@ -58,6 +59,10 @@ struct apply_ctx {
 	unsigned nft_batches;	/* nftables transactions this run sent */
 	struct wg_prefetch *prefetch;	/* NULL: read the device here */
 	const struct live *rollback;	/* converging back to it */
+	/* converge stops (-EINTR) between steps once a held signal is
+	 * pending: set for the forward converge of apply, never for a
+	 * rollback or `down`, which finish first */
+	bool stop_on_signal;
 };
 
 int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv);
@@ -95,6 +100,17 @@ int apply_rollback(struct apply_ctx *c, const struct plan *want,
  * `seconds` unless `meshc confirm` signals it.  0 or -errno. */
 int confirm_spawn(struct apply_ctx *c, const struct plan *want,
 		  const struct live *before, long seconds);
+
+/* signals.c: SIGINT, SIGTERM and SIGHUP blocked while the system is
+ * between two states (signals_hold ... signals_restore).  pending: the
+ * first held signal waiting (ignored ones do not count), 0 if none;
+ * take: the same, taken off so that restoring the mask does not deliver
+ * it.  name: "SIGTERM", ... */
+void signals_hold(sigset_t *old);
+void signals_restore(const sigset_t *old);
+int signals_pending(void);
+int signals_take(void);
+const char *signals_name(int sig);
 
 /* Debug builds (-DMESHC_FAULT_INJECTION): MESHC_FAULT=<step> makes that
  * step fail, to test rollback.  Always 0 in release builds. */

@@ -9,15 +9,73 @@
 #include <sys/socket.h>
 
 /* Another interface's routes carry meshc's protocol too when a host has
- * several meshes; this plan owns only those through its interface. */
+ * several meshes; this plan owns only those through its interface, and
+ * every one in its own table M (no other interface uses that table). */
 static void keep_own_routes(struct plan *p, const char *ifname)
 {
 	size_t out = 0;
 
 	for (size_t i = 0; i < p->n_routes; i++)
-		if (p->routes[i].dev && !strcmp(p->routes[i].dev, ifname))
+		if ((p->routes[i].dev && !strcmp(p->routes[i].dev, ifname)) ||
+		    p->routes[i].table == p->iface.policy_mark)
 			p->routes[out++] = p->routes[i];
 	p->n_routes = out;
+}
+
+/* Does this run deal with the interface's M at all: rules or table-M
+ * routes wanted or found?  Only then can another interface share it. */
+static bool uses_policy_mark(const struct plan *want, const struct plan *live)
+{
+	const struct plan *both[] = { want, live };
+
+	for (size_t k = 0; k < 2; k++) {
+		if (both[k]->n_rules)
+			return true;
+		for (size_t i = 0; i < both[k]->n_routes; i++)
+			if (both[k]->routes[i].table == want->iface.policy_mark)
+				return true;
+	}
+	return false;
+}
+
+/* Two interface names can give the same M (16 bits of a hash).  Another
+ * meshc interface of this netns whose WireGuard fwmark is M has its rules
+ * and table where this one's would be: changing them would break it, so
+ * the run is refused, naming both.  Read only when M is in use here. */
+static int check_policy_mark(struct apply_ctx *c, const struct plan *want,
+			     const struct plan *live)
+{
+	struct live_link *links;
+	size_t n;
+	int err;
+
+	if (!uses_policy_mark(want, live))
+		return 0;
+	err = rtnl_meshc_links(c->rtnl, c->a, want->iface.name, &links, &n);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		struct wg_device_state wg = { 0 };
+		enum wg_backend b = wg_backend_for(links[i].name,
+						   links[i].kind ==
+							   LINK_WIREGUARD);
+
+		/* one that answers to nobody sets no mark on packets */
+		if (b == WG_BACKEND_NONE || wg_read(b, links[i].name, c->a, &wg))
+			continue;
+		if (wg.fwmark == want->iface.policy_mark) {
+			fprintf(stderr,
+				"meshc: interfaces %s and %s both get policy "
+				"mark 0x%x (fwmark and routing table; meshc(8)), "
+				"and %s uses it; refusing to touch its rules: "
+				"rename one of them\n",
+				want->iface.name, links[i].name,
+				(unsigned)want->iface.policy_mark,
+				links[i].name);
+			return -EADDRINUSE;
+		}
+	}
+	return 0;
 }
 
 /* The sysctls the plan wants, and those the ledger says the interface
@@ -113,22 +171,26 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 	}
 	lv->plan.iface.name = ifname;
 	lv->plan.iface.private_key_file = want->iface.private_key_file;
+	lv->plan.iface.policy_mark = want->iface.policy_mark;
 	if (!lv->link.exists ||
 	    !wg_prefetch_take_rtnl(c->prefetch, lv->link.ifindex, &lv->plan,
 				   &err))
 		err = rtnl_read_plan(c->rtnl, c->a, ifname,
 				     lv->link.exists ? lv->link.ifindex : 0,
-				     &lv->plan);
+				     want->iface.policy_mark, &lv->plan);
 	if (err)
 		return err;
 	keep_own_routes(&lv->plan, ifname);
+	err = check_policy_mark(c, want, &lv->plan);
+	if (err)
+		return err;
 	err = read_sysctls(c, want, lv);
 	if (err)
 		return err;
 	have_trust = c->st.dir && nft_mark_trust(c->a, &c->st, &want->fw,
 						  &trust);
-	err = nft_read(c->a, &lv->plan.fw, &lv->nft, have_trust ? &trust : NULL,
-		       &lv->nft_seen);
+	err = nft_read(c->a, ifname, &lv->plan.fw, &lv->nft,
+		       have_trust ? &trust : NULL, &lv->nft_seen);
 	if (err)
 		return err;
 	if (lv->nft == NFT_TABLE_FOREIGN) {

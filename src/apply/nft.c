@@ -1,16 +1,23 @@
-/* nft.c - `table inet meshc` over nfnetlink: read it, change it.
+/* nft.c - an interface's part of `table inet meshc` over nfnetlink: read
+ * it, change it.
  *
- * Reading is a handful of dumps (table, chains, sets, each set's elements,
- * rules) between two ruleset generation ids: if another program changed
- * the ruleset meanwhile, the read starts over, so the plan never mixes two
- * generations.  The dumped objects go to nft_decode() (nft_decode.c), a
- * pure function.
+ * Reading is a handful of dumps (table, chains, sets, the elements of the
+ * part's sets, rules) between two ruleset generation ids: if another
+ * program changed the ruleset meanwhile, the read starts over, so the
+ * plan never mixes two generations.  Every answer must carry the
+ * sequence number of its request and this socket's port id; a dump the
+ * kernel flags as interrupted is read to its end before the read starts
+ * over.  The dumped objects go to nft_decode() (nft_decode.c), a pure
+ * function.
  *
  * Writing sends the one batch nft_batch_sync() (nft_build.c) made, in one
  * sendmsg, and reads an ACK for every message (each asks for one).  The
  * kernel applies a batch as one transaction: a refusal anywhere aborts all
  * of it.  Each refusal is reported with the object it concerns (the ACK's
  * sequence number is the message's) and the kernel's extended-ACK text.
+ * The batch carries the generation the part was read at; a batch the
+ * kernel refuses for a newer generation (ERESTART) is computed again from
+ * a fresh read.
  */
 #include "apply/nft_internal.h"
 #include "apply/internal.h"
@@ -37,6 +44,8 @@
 #define NFT_RECV_SIZE (UINT16_MAX + 4096u)
 /* Reads that overlap another program's ruleset change are retried. */
 #define NFT_READ_ATTEMPTS 5
+/* Batches refused for a ruleset that moved on since the read. */
+#define NFT_SYNC_ATTEMPTS 3
 
 struct nft_sock {
 	struct mnl_socket *nl;
@@ -96,27 +105,62 @@ static int sock_recv(struct nft_sock *s, int timeout_ms)
 	return n < 0 ? -errno : (int)n;
 }
 
+int nft_reply_feed(struct nft_reply *r, const void *buf, size_t len,
+		   int (*cb)(const struct nlmsghdr *nlh, void *data),
+		   void *data)
+{
+	const struct nlmsghdr *nlh = buf;
+	int left = len > INT32_MAX ? -1 : (int)len;
+
+	/* Every message of the datagram answers this request, or none of
+	 * it is used. */
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (nlh->nlmsg_seq != r->seq || nlh->nlmsg_pid != r->portid)
+			return -EPROTO;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			r->intr = true;
+		if (nlh->nlmsg_type == NLMSG_DONE ||
+		    nlh->nlmsg_type == NLMSG_ERROR)
+			r->done = true;
+	}
+	if (left != 0)
+		return -EPROTO;
+	/* An interrupted or failed dump is read to its end, unused. */
+	if (r->intr || r->err)
+		return 0;
+	errno = 0;
+	if (mnl_cb_run(buf, len, r->seq, r->portid, cb, data) < 0)
+		r->err = errno ? -errno : -EPROTO;
+	return 0;
+}
+
+int nft_reply_result(const struct nft_reply *r)
+{
+	return r->intr ? -EINTR : r->err;
+}
+
 /* Send a request and run cb on every answer until the dump is done or
  * the kernel ACKs.  0 or -errno (not reported: the caller knows what it
- * asked). */
+ * asked); -EINTR: the dump was interrupted by a change (and read to its
+ * end). */
 static int request(struct nft_sock *s, struct nlmsghdr *nlh, mnl_cb_t cb,
 		   void *data)
 {
+	/* nlh lives in s->buf, which the answers overwrite */
+	struct nft_reply r = { .seq = nlh->nlmsg_seq, .portid = s->portid };
+	int err;
+
 	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	for (;;) {
-		int n = sock_recv(s, NFT_IO_TIMEOUT_MS), r;
+	while (!r.done) {
+		int n = sock_recv(s, NFT_IO_TIMEOUT_MS);
 
 		if (n < 0)
 			return n;
-		errno = 0;
-		r = mnl_cb_run(s->buf, (size_t)n, nlh->nlmsg_seq, s->portid,
-			       cb, data);
-		if (r < 0)
-			return errno ? -errno : -EPROTO;
-		if (r == MNL_CB_STOP)
-			return 0;
+		if ((err = nft_reply_feed(&r, s->buf, (size_t)n, cb, data)))
+			return err;
 	}
+	return nft_reply_result(&r);
 }
 
 static struct nlmsghdr *req_hdr(struct nft_sock *s, uint16_t type,
@@ -130,6 +174,7 @@ static struct nlmsghdr *req_hdr(struct nft_sock *s, uint16_t type,
 struct read_ctx {
 	struct arena *a;
 	struct nft_live *l;
+	const char *iface;	/* whose part */
 	struct nftnl_set *set;	/* whose elements are being dumped */
 	uint32_t gen;
 };
@@ -309,7 +354,10 @@ static int dump_chains(struct nft_sock *s, struct read_ctx *c)
 	return request(s, nlh, dump_cb(NFT_DUMP_CHAINS), c);
 }
 
-static int dump_sets(struct nft_sock *s, struct read_ctx *c)
+/* The sets, and with elems the elements of this part's and legacy sets
+ * (other parts' elements are never needed: the expensive part of a
+ * read). */
+static int dump_sets(struct nft_sock *s, struct read_ctx *c, bool elems)
 {
 	struct nftnl_set *set = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
@@ -323,8 +371,11 @@ static int dump_sets(struct nft_sock *s, struct read_ctx *c)
 	nftnl_set_free(set);
 	if ((err = request(s, nlh, dump_cb(NFT_DUMP_SETS), c)))
 		return err;
-	for (size_t i = 0; i < c->l->n_sets; i++) {
+	for (size_t i = 0; elems && i < c->l->n_sets; i++) {
 		c->set = c->l->sets[i];
+		if (nft_owner_of(nftnl_set_get_str(c->set, NFTNL_SET_NAME),
+				 c->iface) == NFT_OWNER_OTHER)
+			continue;
 		nlh = req_hdr(s, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP);
 		nftnl_set_elems_nlmsg_build_payload(nlh, c->set);
 		if ((err = request(s, nlh, dump_cb(NFT_DUMP_ELEMS), c)))
@@ -353,15 +404,12 @@ static int read_live(struct nft_sock *s, struct read_ctx *c)
 
 	if ((err = read_table(s, c)) || !c->l->table)
 		return err;
-	if ((err = dump_chains(s, c)) || (err = dump_sets(s, c)) ||
+	if ((err = dump_chains(s, c)) || (err = dump_sets(s, c, true)) ||
 	    (err = dump_rules(s, c)))
 		return err;
 	return 0;
 }
 
-/* The trust record holds if, at one generation, our table still has the
- * recorded handle and the generation is the recorded one.  1 when it
- * holds, 0 when not (read the table), or -errno. */
 /* The handle of our table as read, or 0 (none, or not ours). */
 static uint64_t our_handle(const struct nftnl_table *t)
 {
@@ -371,8 +419,16 @@ static uint64_t our_handle(const struct nftnl_table *t)
 	return nftnl_table_get_u64(t, NFTNL_TABLE_HANDLE);
 }
 
+/* The trust record holds if, at one generation, our table still has the
+ * recorded handle and the generation is the recorded one: then nothing
+ * committed since the record, not even another interface's apply (which
+ * bumps the generation, and the part is dumped).  The chains and sets
+ * (without elements: cheap) are read for the layout nft_sync needs;
+ * with legacy objects or without the part the record cannot be right.
+ * 1 when it holds (*seen filled), 0 when not (read the table), or
+ * -errno. */
 static int read_trusted(struct nft_sock *s, struct read_ctx *c,
-			const struct nft_trust *trust, uint32_t *gen)
+			const struct nft_trust *trust, struct nft_seen *seen)
 {
 	uint32_t before, after;
 	int err;
@@ -383,13 +439,20 @@ static int read_trusted(struct nft_sock *s, struct read_ctx *c,
 		return err == -EINTR ? 0 : err;
 	if (our_handle(c->l->table) != trust->handle)
 		return 0;
+	if ((err = dump_chains(s, c)) || (err = dump_sets(s, c, false)))
+		return err == -EINTR ? 0 : err;
 	if ((err = read_gen(s, c, &after)))
 		return err;
-	*gen = after;
-	return after == before;
+	if (after != before)
+		return 0;
+	nft_layout(c->a, c->l, c->iface, seen);
+	if (!seen->n_chains || seen->n_legacy)
+		return 0;
+	seen->gen = after;
+	return 1;
 }
 
-int nft_read(struct arena *a, struct plan_firewall *fw,
+int nft_read(struct arena *a, const char *iface, struct plan_firewall *fw,
 	     enum nft_table_state *state, const struct nft_trust *trust,
 	     struct nft_seen *seen)
 {
@@ -398,13 +461,14 @@ int nft_read(struct arena *a, struct plan_firewall *fw,
 	int err;
 
 	memset(seen, 0, sizeof(*seen));
+	seen->iface = iface;
 	if ((err = sock_open(&s)))
 		return err;
 	if (trust) {
 		struct nft_live l = { 0 };
-		struct read_ctx c = { .a = a, .l = &l };
+		struct read_ctx c = { .a = a, .l = &l, .iface = iface };
 
-		err = read_trusted(&s, &c, trust, &seen->gen);
+		err = read_trusted(&s, &c, trust, seen);
 		nft_live_free(&l);
 		if (err > 0) {
 			*fw = *trust->fw;
@@ -417,7 +481,7 @@ int nft_read(struct arena *a, struct plan_firewall *fw,
 	err = err < 0 ? err : -EAGAIN;
 	for (int i = 0; i < NFT_READ_ATTEMPTS && err == -EAGAIN; i++) {
 		struct nft_live l = { 0 };
-		struct read_ctx c = { .a = a, .l = &l };
+		struct read_ctx c = { .a = a, .l = &l, .iface = iface };
 		uint32_t before, after;
 
 		err = read_gen(&s, &c, &before);
@@ -426,11 +490,11 @@ int nft_read(struct arena *a, struct plan_firewall *fw,
 		if (!err)
 			err = read_gen(&s, &c, &after);
 		/* EINTR: the kernel flagged a dump as interrupted by a
-		 * change (NLM_F_DUMP_INTR). */
+		 * change (NLM_F_DUMP_INTR); it has been read to its end. */
 		if (err == -EINTR || (!err && before != after))
 			err = -EAGAIN;
 		if (!err) {
-			nft_decode(a, &l, state, fw);
+			nft_decode(a, &l, iface, state, fw, seen);
 			seen->gen = after;
 		}
 		nft_live_free(&l);
@@ -472,6 +536,7 @@ int nft_ident(uint32_t *gen, uint64_t *handle)
 
 struct ack_ctx {
 	const struct nft_batch *b;
+	uint32_t portid;
 	size_t acked;
 	size_t refused;
 	int first_err;		/* -errno of the first refusal */
@@ -515,11 +580,20 @@ int nft_ack_parse(const struct nft_batch *b, const struct nlmsghdr *nlh,
 	return e->error < 0 ? -e->error : e->error;
 }
 
+/* Does the answer come from the kernel for a message of this batch? */
+static bool answers_batch(const struct ack_ctx *c, const struct nlmsghdr *nlh)
+{
+	return nlh->nlmsg_pid == c->portid &&
+	       nlh->nlmsg_seq - c->b->seq_begin <
+		       c->b->next_seq - c->b->seq_begin;
+}
+
 static int ack_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct ack_ctx *c = data;
 	const char *what, *msg;
-	int err = nft_ack_parse(c->b, nlh, &what, &msg);
+	int err = answers_batch(c, nlh) ? nft_ack_parse(c->b, nlh, &what, &msg)
+					 : -EPROTO;
 
 	if (err < 0) {
 		errno = -err;
@@ -528,6 +602,12 @@ static int ack_cb(const struct nlmsghdr *nlh, void *data)
 	c->acked++;
 	if (!err)
 		return MNL_CB_OK;
+	/* The generation moved on since the read: the batch was not
+	 * looked at; nft_sync reads again, nothing to report. */
+	if (err == ERESTART && nlh->nlmsg_seq == c->b->seq_begin) {
+		c->first_err = -ERESTART;
+		return MNL_CB_OK;
+	}
 	if (c->refused++ < NFT_MAX_REPORTED)
 		nft_report(what, err, msg);
 	if (!c->first_err)
@@ -578,7 +658,7 @@ static int send_iov(struct nft_sock *s, struct nft_batch *b)
 static int read_acks(struct nft_sock *s, struct nft_batch *b)
 {
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = ack_cb };
-	struct ack_ctx c = { .b = b };
+	struct ack_ctx c = { .b = b, .portid = s->portid };
 
 	while (c.acked < b->n_msgs) {
 		int n = sock_recv(s, c.first_err ? 0 : NFT_IO_TIMEOUT_MS);
@@ -591,7 +671,8 @@ static int read_acks(struct nft_sock *s, struct nft_batch *b)
 				   "table may or may not have changed");
 			return n;
 		}
-		if (mnl_cb_run2(s->buf, (size_t)n, 0, s->portid, NULL, &c, ctl,
+		errno = 0;
+		if (mnl_cb_run2(s->buf, (size_t)n, 0, 0, NULL, &c, ctl,
 				MNL_ARRAY_SIZE(ctl)) < 0) {
 			int err = errno ? errno : EPROTO;
 
@@ -625,28 +706,61 @@ int nft_batch_send(struct nft_batch *b)
 	return err;
 }
 
-int nft_sync(enum nft_table_state state, const struct plan_firewall *want,
-	     const struct changeset *cs, unsigned *batches)
+/* One batch computed from seen.  0 or -errno; -ERESTART: the kernel
+ * refused it because the ruleset moved on since seen->gen. */
+static int sync_once(enum nft_table_state state, const struct nft_seen *seen,
+		     const struct plan_firewall *want,
+		     const struct changeset *cs, unsigned *batches)
 {
 	struct nft_batch b;
 	int err;
 
-	if ((err = nft_batch_init(&b, 1))) {
+	if ((err = nft_batch_init(&b, 1, seen->gen))) {
 		nft_report("batch", -err, NULL);
 		return err;
 	}
-	err = nft_batch_sync(&b, state, want, cs);
+	err = nft_batch_sync(&b, state, seen, want, cs);
 	/* Debug builds: MESHC_FAULT=nftables makes the kernel refuse the
 	 * batch (the table is made a second time, exclusively: EEXIST), to
 	 * test that a refused transaction leaves nothing behind. */
 	if (!err && b.n_msgs && want && want->n_rules &&
-	    apply_fault("nftables"))
-		err = nft_batch_sync(&b, NFT_TABLE_ABSENT, want, NULL);
+	    apply_fault("nftables")) {
+		struct nft_seen none = { .iface = seen->iface };
+
+		err = nft_batch_sync(&b, NFT_TABLE_ABSENT, &none, want, NULL);
+	}
 	if (!err && b.n_msgs) {
 		err = nft_batch_send(&b);
-		if (batches)
+		if (!err && batches)
 			(*batches)++;
 	}
 	nft_batch_free(&b);
+	return err;
+}
+
+int nft_sync(enum nft_table_state state, const struct nft_seen *seen,
+	     const struct plan_firewall *want, const struct changeset *cs,
+	     unsigned *batches)
+{
+	int err = sync_once(state, seen, want, cs, batches);
+	struct arena a;
+
+	arena_init(&a);
+	for (int i = 1; i < NFT_SYNC_ATTEMPTS && err == -ERESTART; i++) {
+		struct plan_firewall live;
+		struct nft_seen again;
+
+		/* Something committed since the part was read (another
+		 * interface's apply, a hand edit): the diff may be stale.
+		 * Read the part again and make it whole. */
+		err = nft_read(&a, seen->iface, &live, &state, NULL, &again);
+		if (!err)
+			err = sync_once(state, &again, want, NULL, batches);
+	}
+	arena_free(&a);
+	if (err == -ERESTART)
+		nft_report("batch", 0, "the ruleset kept changing while meshc "
+				       "changed it; nothing was changed, try "
+				       "again");
 	return err;
 }

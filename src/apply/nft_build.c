@@ -9,11 +9,17 @@
  * auto-merge: merged ranges could not be read back into the plan's
  * prefixes, and element-only updates need one range per prefix).
  *
- * A batch is always one transaction: a whole table (deleted and declared
- * anew when it exists), or only the set elements that changed.
+ * Every name is the part's: "IFACE/input", "IFACE/mesh4", with IFACE the
+ * plan's mesh interface (nft.h says why parts cannot weaken each other).
+ *
+ * A batch is always one transaction: a whole part (its old chains and
+ * sets, and legacy objects, deleted first when they exist), only the set
+ * elements that changed, or the removal of the part (of the table, when
+ * no other part is left).
  */
 #include "apply/nft_internal.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +28,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter_ipv4.h>
 
 #include <libmnl/libmnl.h>
@@ -91,10 +98,19 @@ void nft_rule_comment(const struct fw_rule *r, char out[NFT_COMMENT_MAX + 1])
 	fw_rule_comment(r, out, NFT_COMMENT_MAX + 1);
 }
 
+const char *nft_part_name(char buf[NFT_NAME_MAX], const char *iface,
+			  const char *name)
+{
+	snprintf(buf, NFT_NAME_MAX, "%s/%s", iface ? iface : "", name);
+	return buf;
+}
+
 /* ---- the batch ----------------------------------------------------------- */
 
-int nft_batch_init(struct nft_batch *b, uint32_t seq)
+int nft_batch_init(struct nft_batch *b, uint32_t seq, uint32_t genid)
 {
+	struct nlmsghdr *begin;
+
 	memset(b, 0, sizeof(*b));
 	arena_init(&b->a);
 	b->nb = nftnl_batch_alloc(NFT_BATCH_PAGE, NFT_BATCH_OVERRUN);
@@ -103,7 +119,11 @@ int nft_batch_init(struct nft_batch *b, uint32_t seq)
 		return -ENOMEM;
 	}
 	b->seq_begin = seq;
-	nftnl_batch_begin(nftnl_batch_buffer(b->nb), seq);
+	begin = nftnl_batch_begin(nftnl_batch_buffer(b->nb), seq);
+	/* As nft does: the kernel compares it with the generation now and
+	 * refuses a batch computed from an older ruleset (ERESTART). */
+	if (genid)
+		mnl_attr_put_u32(begin, NFNL_BATCH_GENID, htonl(genid));
 	if (nftnl_batch_update(b->nb) < 0) {
 		nft_batch_free(b);
 		return -ENOMEM;
@@ -174,6 +194,8 @@ static int msg_end(struct nft_batch *b)
 
 static const char *table_what = "table inet " MESHC_NFT_TABLE;
 
+/* NEWTABLE with NLM_F_EXCL makes the table; without, it declares an
+ * existing one again, which also clears flags someone set (dormant). */
 static int add_table_msg(struct nft_batch *b, uint16_t type, uint16_t flags)
 {
 	struct nftnl_table *t = must(nftnl_table_alloc());
@@ -206,10 +228,11 @@ static unsigned key_len(uint8_t family)
 	return family == IP_V6 ? 16 : 4;
 }
 
-static int add_set_msg(struct nft_batch *b, enum fw_set_id id, uint8_t family,
-		       bool interval)
+static int add_set_msg(struct nft_batch *b, const char *iface,
+		       enum fw_set_id id, uint8_t family, bool interval)
 {
-	const char *name = fw_set_name(id, family);
+	char buf[NFT_NAME_MAX];
+	const char *name = nft_part_name(buf, iface, fw_set_name(id, family));
 	struct nftnl_set *s = must(nftnl_set_alloc());
 	struct nftnl_udata_buf *ud = must(nftnl_udata_buf_alloc(NFT_UDATA_MAX));
 	struct nlmsghdr *nlh;
@@ -276,11 +299,12 @@ static void put_prefix(struct nftnl_set *s, const struct ip_prefix *p,
 }
 
 /* Element messages for one set: n prefixes, NFT_ELEMS_PER_MSG a message. */
-static int add_elem_msgs(struct nft_batch *b, uint16_t type, enum fw_set_id id,
-			 uint8_t family, bool interval,
+static int add_elem_msgs(struct nft_batch *b, uint16_t type, const char *iface,
+			 enum fw_set_id id, uint8_t family, bool interval,
 			 const struct ip_prefix *const *pfx, size_t n)
 {
-	const char *name = fw_set_name(id, family);
+	char buf[NFT_NAME_MAX];
+	const char *name = nft_part_name(buf, iface, fw_set_name(id, family));
 	const char *what = arena_printf(&b->a, "elements of set %s", name);
 
 	for (size_t i = 0; i < n; i += NFT_ELEMS_PER_MSG) {
@@ -337,22 +361,24 @@ static int add_set(struct nft_batch *b, const struct plan_firewall *fw,
 	size_t n = set_prefixes(&b->a, s, interval, &pfx);
 	int err;
 
-	if ((err = add_set_msg(b, id, family, interval)))
+	if ((err = add_set_msg(b, fw->iface, id, family, interval)))
 		return err;
-	return add_elem_msgs(b, NFT_MSG_NEWSETELEM, id, family, interval, pfx,
-			     n);
+	return add_elem_msgs(b, NFT_MSG_NEWSETELEM, fw->iface, id, family,
+			     interval, pfx, n);
 }
 
 /* ---- chains -------------------------------------------------------------- */
 
-static int add_chain(struct nft_batch *b, enum fw_chain c)
+static int add_chain(struct nft_batch *b, const char *iface, enum fw_chain c)
 {
 	struct nftnl_chain *ch = must(nftnl_chain_alloc());
+	char buf[NFT_NAME_MAX];
+	const char *name = nft_part_name(buf, iface, fw_chain_name(c));
 	struct nft_chain_hook hook;
 	struct nlmsghdr *nlh;
 
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, MESHC_NFT_TABLE);
-	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, fw_chain_name(c));
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
 	if (nft_chain_hook(c, &hook)) {
 		nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, hook.type);
@@ -360,8 +386,8 @@ static int add_chain(struct nft_batch *b, enum fw_chain c)
 		nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, hook.prio);
 		nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	}
-	nlh = msg_start(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
-			arena_printf(&b->a, "chain %s", fw_chain_name(c)));
+	nlh = msg_start(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL,
+			arena_printf(&b->a, "chain %s", name));
 	nftnl_chain_nlmsg_build_payload(nlh, ch);
 	nftnl_chain_free(ch);
 	return msg_end(b);
@@ -435,9 +461,10 @@ static void add_nfproto(struct nftnl_rule *nr, uint8_t family)
 }
 
 /* `ip saddr @set`: the address from the network header, looked up. */
-static void add_addr_lookup(struct nftnl_rule *nr, uint8_t family, bool src,
-			    int set_id)
+static void add_addr_lookup(struct nftnl_rule *nr, const char *iface,
+			    uint8_t family, bool src, int set_id)
 {
+	char buf[NFT_NAME_MAX];
 	uint32_t off = family == IP_V6 ? (src ? 8 : 24) : (src ? 12 : 16);
 	struct nftnl_expr *e;
 
@@ -450,11 +477,14 @@ static void add_addr_lookup(struct nftnl_rule *nr, uint8_t family, bool src,
 	add_expr(nr, "lookup", &e);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
-			   fw_set_name(set_id, family));
+			   nft_part_name(buf, iface,
+					 fw_set_name(set_id, family)));
 }
 
-static void add_verdict(struct nftnl_rule *nr, const struct fw_rule *r)
+static void add_verdict(struct nftnl_rule *nr, const char *iface,
+			const struct fw_rule *r)
 {
+	char buf[NFT_NAME_MAX];
 	struct nftnl_expr *e;
 
 	if (r->verdict == FW_MASQUERADE) {
@@ -473,7 +503,8 @@ static void add_verdict(struct nftnl_rule *nr, const struct fw_rule *r)
 	default:
 		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NFT_JUMP);
 		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN,
-				   fw_chain_name(r->target));
+				   nft_part_name(buf, iface,
+						 fw_chain_name(r->target)));
 		break;
 	}
 }
@@ -543,6 +574,7 @@ struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
 {
 	const char *iif, *oif;
 	bool iif_neq, oif_neq, set_seen = false;
+	char chain[NFT_NAME_MAX];
 	struct nftnl_rule *nr;
 
 	if (iface_match(fw, r->iif, &iif, &iif_neq) ||
@@ -556,7 +588,9 @@ struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
 	}
 	nr = must(nftnl_rule_alloc());
 	nftnl_rule_set_str(nr, NFTNL_RULE_TABLE, MESHC_NFT_TABLE);
-	nftnl_rule_set_str(nr, NFTNL_RULE_CHAIN, fw_chain_name(r->chain));
+	nftnl_rule_set_str(nr, NFTNL_RULE_CHAIN,
+			   nft_part_name(chain, fw->iface,
+					 fw_chain_name(r->chain)));
 	nftnl_rule_set_u32(nr, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	/* The renderer's word order, which is nft's expression order. */
 	if (iif)
@@ -571,14 +605,14 @@ struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
 	if (r->saddr_set != FW_SET_NONE) {
 		add_nfproto(nr, family);
 		set_seen = true;
-		add_addr_lookup(nr, family, true, r->saddr_set);
+		add_addr_lookup(nr, fw->iface, family, true, r->saddr_set);
 	}
 	if (r->daddr_set != FW_SET_NONE) {
 		if (!set_seen)
 			add_nfproto(nr, family);
-		add_addr_lookup(nr, family, false, r->daddr_set);
+		add_addr_lookup(nr, fw->iface, family, false, r->daddr_set);
 	}
-	add_verdict(nr, r);
+	add_verdict(nr, fw->iface, r);
 	if (put_rule_udata(nr, r)) {
 		fprintf(stderr, "meshc: nftables: rule '%s' in chain %s: its "
 				"comment and id exceed %d bytes of userdata\n",
@@ -607,8 +641,9 @@ static int add_rule(struct nft_batch *b, const struct plan_firewall *fw,
 	 * it into the unconditional drop it stands for. */
 	if (rule_is_unknown(r))
 		return 0;
-	what = arena_printf(&b->a, "rule '%s' in chain %s",
-			    r->id ? r->id : "?", fw_chain_name(r->chain));
+	what = arena_printf(&b->a, "rule '%s' in chain %s/%s",
+			    r->id ? r->id : "?", fw->iface,
+			    fw_chain_name(r->chain));
 	n = fw_rule_families(r, fams);
 	for (size_t i = 0; i < n; i++) {
 		struct nftnl_rule *nr = nft_rule_build(fw, r, fams[i]);
@@ -627,27 +662,21 @@ static int add_rule(struct nft_batch *b, const struct plan_firewall *fw,
 	return 0;
 }
 
-/* ---- whole table ----------------------------------------------------- */
+/* ---- a whole part ------------------------------------------------------ */
 
-/* The renderer's file, object by object: table, sets with their elements,
- * chains, rules.  With replace, the old table goes first in the same
- * transaction, so there is never a moment without a table. */
-static int add_whole_table(struct nft_batch *b, const struct plan_firewall *fw,
-			   bool replace)
+/* The renderer's part, object by object: sets with their elements,
+ * chains, rules. */
+static int add_part(struct nft_batch *b, const struct plan_firewall *fw)
 {
 	int err;
 
-	if (replace && (err = add_table_msg(b, NFT_MSG_DELTABLE, 0)))
-		return err;
-	if ((err = add_table_msg(b, NFT_MSG_NEWTABLE,
-				 NLM_F_CREATE | NLM_F_EXCL)))
-		return err;
 	for (int id = 0; id < FW_SET_COUNT; id++)
 		if ((err = add_set(b, fw, id, IP_V4)) ||
 		    (err = add_set(b, fw, id, IP_V6)))
 			return err;
 	for (int c = 0; c < FW_CHAIN_COUNT; c++)
-		if (fw_chain_wanted(fw, c) && (err = add_chain(b, c)))
+		if (fw_chain_wanted(fw, c) &&
+		    (err = add_chain(b, fw->iface, c)))
 			return err;
 	/* Chain by chain, as the renderer prints them. */
 	for (int c = 0; c < FW_CHAIN_COUNT; c++) {
@@ -658,6 +687,72 @@ static int add_whole_table(struct nft_batch *b, const struct plan_firewall *fw,
 			    (err = add_rule(b, fw, &fw->rules[i])))
 				return err;
 	}
+	return 0;
+}
+
+/* DELRULE naming a chain and no rule flushes the chain. */
+static int add_flush_msg(struct nft_batch *b, const char *chain)
+{
+	struct nftnl_rule *r = must(nftnl_rule_alloc());
+	struct nlmsghdr *nlh;
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, MESHC_NFT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nlh = msg_start(b, NFT_MSG_DELRULE, 0,
+			arena_printf(&b->a, "rules of chain %s", chain));
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	return msg_end(b);
+}
+
+static int add_delchain_msg(struct nft_batch *b, const char *chain)
+{
+	struct nftnl_chain *ch = must(nftnl_chain_alloc());
+	struct nlmsghdr *nlh;
+
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, MESHC_NFT_TABLE);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, chain);
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nlh = msg_start(b, NFT_MSG_DELCHAIN, 0,
+			arena_printf(&b->a, "chain %s", chain));
+	nftnl_chain_nlmsg_build_payload(nlh, ch);
+	nftnl_chain_free(ch);
+	return msg_end(b);
+}
+
+static int add_delset_msg(struct nft_batch *b, const char *set)
+{
+	struct nftnl_set *s = must(nftnl_set_alloc());
+	struct nlmsghdr *nlh;
+
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, MESHC_NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nlh = msg_start(b, NFT_MSG_DELSET, 0,
+			arena_printf(&b->a, "set %s", set));
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return msg_end(b);
+}
+
+/* Delete the part's (and legacy) chains and sets the read found.  Every
+ * chain is flushed before any is deleted, so no jump or set lookup of
+ * theirs is left to hold another back; other parts' rules never name
+ * them. */
+static int del_objects(struct nft_batch *b, const struct nft_seen *seen)
+{
+	int err;
+
+	for (size_t i = 0; i < seen->n_chains; i++)
+		if ((err = add_flush_msg(b, seen->chains[i])))
+			return err;
+	for (size_t i = 0; i < seen->n_chains; i++)
+		if ((err = add_delchain_msg(b, seen->chains[i])))
+			return err;
+	for (size_t i = 0; i < seen->n_sets; i++)
+		if ((err = add_delset_msg(b, seen->sets[i])))
+			return err;
 	return 0;
 }
 
@@ -732,7 +827,7 @@ static bool collect_elem_ops(struct arena *a, const struct plan_firewall *want,
 }
 
 /* Every set's removals (adds false) or additions. */
-static int add_elem_pass(struct nft_batch *b,
+static int add_elem_pass(struct nft_batch *b, const char *iface,
 			 struct elem_ops ops[FW_SET_COUNT][2], bool adds)
 {
 	for (int id = 0; id < FW_SET_COUNT; id++) {
@@ -745,7 +840,7 @@ static int add_elem_pass(struct nft_batch *b,
 				continue;
 			err = add_elem_msgs(b, adds ? NFT_MSG_NEWSETELEM
 						    : NFT_MSG_DELSETELEM,
-					    id, f ? IP_V6 : IP_V4,
+					    iface, id, f ? IP_V6 : IP_V4,
 					    fw_set_id_is_interval(id),
 					    adds ? o->add : o->del, n);
 			if (err)
@@ -755,7 +850,7 @@ static int add_elem_pass(struct nft_batch *b,
 	return 0;
 }
 
-/* 1: not expressible as element changes (replace the table instead). */
+/* 1: not expressible as element changes (replace the part instead). */
 static int add_elem_changes(struct nft_batch *b,
 			    const struct plan_firewall *want,
 			    const struct changeset *cs)
@@ -767,9 +862,9 @@ static int add_elem_changes(struct nft_batch *b,
 	if (!collect_elem_ops(&b->a, want, cs, ops))
 		return 1;
 	/* Removals first: a range may give way to a neighbour. */
-	if ((err = add_elem_pass(b, ops, false)))
+	if ((err = add_elem_pass(b, want->iface, ops, false)))
 		return err;
-	return add_elem_pass(b, ops, true);
+	return add_elem_pass(b, want->iface, ops, true);
 }
 
 static bool layer_has_changes(const struct changeset *cs,
@@ -780,7 +875,51 @@ static bool layer_has_changes(const struct changeset *cs,
 	return changeset_layer(cs, layer, &first) > 0;
 }
 
+/* Does the firewall hold a rule meshc can make?  A firewall read back
+ * from a system without the part has none (or only "unknown" ones). */
+static bool has_own_rules(const struct plan_firewall *fw)
+{
+	for (size_t i = 0; fw && i < fw->n_rules; i++)
+		if (!rule_is_unknown(&fw->rules[i]))
+			return true;
+	return false;
+}
+
+/* The part's name is the interface's: a valid one, and the plan's. */
+static int check_iface(const struct nft_seen *seen,
+		       const struct plan_firewall *want)
+{
+	const char *iface = seen->iface;
+
+	if (!iface || !iface[0] || strlen(iface) >= NFT_IFNAMSIZ ||
+	    strchr(iface, '/')) {
+		nft_report("firewall", EINVAL, "no valid interface name "
+					       "for the table's part");
+		return -EINVAL;
+	}
+	if (want && has_own_rules(want) &&
+	    (!want->iface || strcmp(want->iface, iface))) {
+		nft_report("firewall", EINVAL, "the plan's interface is not "
+					       "the one whose part was read");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Down, or back to a system without the part. */
+static int remove_part(struct nft_batch *b, enum nft_table_state state,
+		       const struct nft_seen *seen)
+{
+	if (state != NFT_TABLE_OURS)
+		return 0;
+	/* The last part takes the table with it. */
+	if (!seen->others)
+		return add_table_msg(b, NFT_MSG_DELTABLE, 0);
+	return del_objects(b, seen);
+}
+
 int nft_batch_sync(struct nft_batch *b, enum nft_table_state state,
+		   const struct nft_seen *seen,
 		   const struct plan_firewall *want,
 		   const struct changeset *cs)
 {
@@ -792,18 +931,27 @@ int nft_batch_sync(struct nft_batch *b, enum nft_table_state state,
 			MESHC_NFT_TABLE);
 		return -EEXIST;
 	}
-	/* No rules is what nft_read leaves for a system without the table
-	 * (a rollback to it passes that plan): no table either. */
-	if (!want || !want->n_rules)
-		return state == NFT_TABLE_OURS ?
-			       add_table_msg(b, NFT_MSG_DELTABLE, 0) : 0;
-	if (state == NFT_TABLE_ABSENT)
-		return add_whole_table(b, want, false);
-	if (cs && !layer_has_changes(cs, LAYER_FIREWALL_RULES)) {
+	if ((err = check_iface(seen, want)))
+		return err;
+	if (!has_own_rules(want))
+		return remove_part(b, state, seen);
+	if (!seen->table) {
+		if ((err = add_table_msg(b, NFT_MSG_NEWTABLE,
+					 NLM_F_CREATE | NLM_F_EXCL)))
+			return err;
+		return add_part(b, want);
+	}
+	if (state == NFT_TABLE_OURS && cs && !seen->n_legacy &&
+	    !layer_has_changes(cs, LAYER_FIREWALL_RULES)) {
 		/* 1 comes before any message is written. */
 		err = add_elem_changes(b, want, cs);
 		if (err <= 0)
 			return err;
 	}
-	return add_whole_table(b, want, true);
+	/* The old part goes first in the same transaction, so there is
+	 * never a moment without it. */
+	if ((err = add_table_msg(b, NFT_MSG_NEWTABLE, NLM_F_CREATE)) ||
+	    (err = del_objects(b, seen)))
+		return err;
+	return add_part(b, want);
 }

@@ -1,4 +1,10 @@
-/* nft_decode.c - the kernel's `table inet meshc` back into a plan_firewall.
+/* nft_decode.c - one interface's part of the kernel's `table inet meshc`
+ * back into a plan_firewall.
+ *
+ * The part is the chains and sets named "IFACE/..."; everything of other
+ * interfaces is skipped as if it were not there (nft_owner_of), and
+ * legacy objects (no '/') are listed for removal and make the part read
+ * as changed.
  *
  * The decoder accepts exactly what nft_build.c makes and nothing else:
  * expressions in the builder's order with the builder's registers, sets
@@ -67,6 +73,34 @@ void nft_live_free(struct nft_live *l)
 }
 
 /* ---- names ------------------------------------------------------------ */
+
+enum nft_owner nft_owner_of(const char *name, const char *iface)
+{
+	const char *slash = name ? strchr(name, '/') : NULL;
+	size_t n;
+
+	if (!name)
+		return NFT_OWNER_OTHER;
+	if (!slash)
+		return NFT_OWNER_LEGACY;
+	n = (size_t)(slash - name);
+	if (iface && strlen(iface) == n && !strncmp(name, iface, n))
+		return NFT_OWNER_SELF;
+	return NFT_OWNER_OTHER;
+}
+
+/* The plan name of a kernel name in the part that prefix ("IFACE/", or
+ * "" for legacy objects) reads; NULL for a name of another owner. */
+static const char *in_part(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (!name)
+		return NULL;
+	if (!n)
+		return strchr(name, '/') ? NULL : name;
+	return strncmp(name, prefix, n) ? NULL : name + n;
+}
 
 static bool chain_by_name(const char *name, enum fw_chain *out)
 {
@@ -176,6 +210,7 @@ enum stage {
 struct expr_cursor {
 	struct nftnl_expr **e;
 	size_t n, i;
+	const char *prefix;	/* of the part's set and chain names */
 };
 
 static bool expr_is(const struct expr_cursor *x, size_t i, const char *name)
@@ -330,7 +365,9 @@ static bool take_lookup(struct expr_cursor *x, uint8_t family, bool *src,
 	if (!attr_eq(lk, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1) ||
 	    nftnl_expr_is_set(lk, NFTNL_EXPR_LOOKUP_DREG) ||
 	    !attr_absent_or(lk, NFTNL_EXPR_LOOKUP_FLAGS, 0) ||
-	    !set_by_name(nftnl_expr_get_str(lk, NFTNL_EXPR_LOOKUP_SET),
+	    !set_by_name(in_part(nftnl_expr_get_str(lk,
+						    NFTNL_EXPR_LOOKUP_SET),
+				 x->prefix),
 			 set_id, &set_family) ||
 	    set_family != family)
 		return false;
@@ -364,8 +401,9 @@ static bool take_verdict(struct expr_cursor *x, struct fw_rule *r)
 		return !nftnl_expr_is_set(e, NFTNL_EXPR_IMM_CHAIN);
 	case NFT_JUMP:
 		r->verdict = FW_JUMP;
-		return chain_by_name(nftnl_expr_get_str(e,
-							NFTNL_EXPR_IMM_CHAIN),
+		return chain_by_name(in_part(nftnl_expr_get_str(
+						     e, NFTNL_EXPR_IMM_CHAIN),
+					     x->prefix),
 				     &r->target);
 	default:
 		return false;
@@ -418,10 +456,10 @@ static bool take_part(struct arena *a, struct expr_cursor *x,
 }
 
 static bool decode_exprs(struct arena *a, const struct nftnl_rule *nr,
-			 struct rule_view *v)
+			 const char *prefix, struct rule_view *v)
 {
 	struct nftnl_expr_iter *it = nftnl_expr_iter_create(nr);
-	struct expr_cursor x = { 0 };
+	struct expr_cursor x = { .prefix = prefix };
 	struct nftnl_expr *e;
 	enum stage stage = ST_NONE;
 	size_t cap = 0;
@@ -460,7 +498,8 @@ static void decode_comment(struct arena *a, const char *s, struct fw_rule *r)
 }
 
 static void decode_rule(struct arena *a, const struct nftnl_rule *nr,
-			enum fw_chain chain, struct rule_view *v)
+			const char *prefix, enum fw_chain chain,
+			struct rule_view *v)
 {
 	struct udata_tb tb;
 	const void *ud;
@@ -485,7 +524,7 @@ static void decode_rule(struct arena *a, const struct nftnl_rule *nr,
 		if (f == 0 || f == IP_V4 || f == IP_V6)
 			v->meshc_family = f;
 	}
-	v->ok = decode_exprs(a, nr, v);
+	v->ok = decode_exprs(a, nr, prefix, v);
 }
 
 /* ---- the whole table ---------------------------------------------------- */
@@ -498,6 +537,7 @@ struct chain_views {
 struct decode_ctx {
 	struct arena *a;
 	struct plan_firewall *fw;
+	const char *prefix;	/* "IFACE/", or "" for legacy objects */
 	struct chain_views views[FW_CHAIN_COUNT];
 	bool chain_seen[FW_CHAIN_COUNT];
 	struct fw_rule *rules[FW_CHAIN_COUNT];
@@ -586,9 +626,11 @@ static void decode_chains(struct decode_ctx *c, const struct nft_live *l)
 		const char *name = nftnl_chain_get_str(ch, NFTNL_CHAIN_NAME);
 		enum fw_chain fc;
 
-		if (!is_ours(nftnl_chain_get_str(ch, NFTNL_CHAIN_TABLE)))
+		if (!is_ours(nftnl_chain_get_str(ch, NFTNL_CHAIN_TABLE)) ||
+		    !in_part(name, c->prefix))
 			continue;
-		if (!chain_by_name(name, &fc) || c->chain_seen[fc]) {
+		if (!chain_by_name(in_part(name, c->prefix), &fc) ||
+		    c->chain_seen[fc]) {
 			mark_foreign(c, "chain", name);
 			continue;
 		}
@@ -751,9 +793,10 @@ static void decode_sets(struct decode_ctx *c, const struct nft_live *l)
 		uint8_t family;
 		int id;
 
-		if (!is_ours(nftnl_set_get_str(s, NFTNL_SET_TABLE)))
+		if (!is_ours(nftnl_set_get_str(s, NFTNL_SET_TABLE)) ||
+		    !in_part(name, c->prefix))
 			continue;
-		if (!set_by_name(name, &id, &family) ||
+		if (!set_by_name(in_part(name, c->prefix), &id, &family) ||
 		    c->set_seen[id][family == IP_V6]) {
 			mark_foreign(c, "set", name);
 			continue;
@@ -792,12 +835,15 @@ static void decode_rules(struct decode_ctx *c, const struct nft_live *l)
 		struct rule_view *v;
 
 		if (!is_ours(nftnl_rule_get_str(nr, NFTNL_RULE_TABLE)) ||
-		    !chain_by_name(nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN),
+		    !chain_by_name(in_part(nftnl_rule_get_str(nr,
+							      NFTNL_RULE_CHAIN),
+					   c->prefix),
 				   &fc))
-			continue;	/* a foreign chain is marked already */
+			continue;	/* a foreign chain is marked already,
+					 * another part's is not ours */
 		cv = &c->views[fc];
 		v = arena_push(c->a, &cv->v, &cv->n, &cv->cap, sizeof(*v));
-		decode_rule(c->a, nr, fc, v);
+		decode_rule(c->a, nr, c->prefix, fc, v);
 	}
 }
 
@@ -920,11 +966,110 @@ static void collect_rules(struct decode_ctx *c)
 	fw->n_rules = n;
 }
 
-void nft_decode(struct arena *a, const struct nft_live *l,
-		enum nft_table_state *state, struct plan_firewall *fw)
-{
-	struct decode_ctx *c;
+/* ---- the part ---------------------------------------------------------- */
 
+/* This part's names first, then legacy ones (the order of deletion
+ * does not matter: every chain is flushed before any goes) into out,
+ * which has room for all n. */
+static size_t layout_names(struct arena *a, const char *const *names,
+			   size_t n, const char *iface, const char **out,
+			   struct nft_seen *seen)
+{
+	size_t k = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			enum nft_owner o = nft_owner_of(names[i], iface);
+
+			if (pass == 0 && o == NFT_OWNER_OTHER && names[i])
+				seen->others = true;
+			if (o != (pass ? NFT_OWNER_LEGACY : NFT_OWNER_SELF))
+				continue;
+			out[k++] = arena_strdup(a, names[i]);
+			seen->n_legacy += pass;
+		}
+	return k;
+}
+
+void nft_layout(struct arena *a, const struct nft_live *l, const char *iface,
+		struct nft_seen *seen)
+{
+	const char **names;
+
+	seen->iface = iface;
+	seen->table = l->table && nft_table_is_ours(l->table);
+	seen->others = false;
+	seen->chains = seen->sets = NULL;
+	seen->n_chains = seen->n_sets = seen->n_legacy = 0;
+	if (!seen->table)
+		return;
+	names = arena_calloc(a, l->n_chains + 1, sizeof(*names));
+	for (size_t i = 0; i < l->n_chains; i++)
+		names[i] = nftnl_chain_get_str(l->chains[i], NFTNL_CHAIN_NAME);
+	seen->chains = arena_calloc(a, l->n_chains + 1, sizeof(*names));
+	seen->n_chains = layout_names(a, names, l->n_chains, iface,
+				      seen->chains, seen);
+	names = arena_calloc(a, l->n_sets + 1, sizeof(*names));
+	for (size_t i = 0; i < l->n_sets; i++)
+		names[i] = nftnl_set_get_str(l->sets[i], NFTNL_SET_NAME);
+	seen->sets = arena_calloc(a, l->n_sets + 1, sizeof(*names));
+	seen->n_sets = layout_names(a, names, l->n_sets, iface, seen->sets,
+				    seen);
+}
+
+/* A legacy object's name, for the message. */
+static const char *first_legacy(const struct nft_seen *seen)
+{
+	for (size_t i = 0; i < seen->n_chains; i++)
+		if (!strchr(seen->chains[i], '/'))
+			return seen->chains[i];
+	for (size_t i = 0; i < seen->n_sets; i++)
+		if (!strchr(seen->sets[i], '/'))
+			return seen->sets[i];
+	return NULL;
+}
+
+static struct decode_ctx *ctx_new(struct arena *a, struct plan_firewall *fw,
+				  const char *prefix)
+{
+	struct decode_ctx *c = arena_calloc(a, 1, sizeof(*c));
+
+	c->a = a;
+	c->fw = fw;
+	c->prefix = prefix;
+	memset(fw, 0, sizeof(*fw));
+	for (int id = 0; id < FW_SET_COUNT; id++) {
+		fw->sets[id][0].name = fw_set_name(id, IP_V4);
+		fw->sets[id][0].family = IP_V4;
+		fw->sets[id][1].name = fw_set_name(id, IP_V6);
+		fw->sets[id][1].family = IP_V6;
+	}
+	return c;
+}
+
+static void decode_part(struct decode_ctx *c, const struct nft_live *l)
+{
+	if (nftnl_table_is_set(l->table, NFTNL_TABLE_FLAGS) &&
+	    nftnl_table_get_u32(l->table, NFTNL_TABLE_FLAGS))
+		mark_foreign(c, "table flags on", MESHC_NFT_TABLE);
+	decode_chains(c, l);
+	decode_sets(c, l);
+	decode_rules(c, l);
+	c->fw->iface = learn_iface(c);
+	c->fw->nat = c->chain_seen[FW_CHAIN_POSTROUTING];
+}
+
+void nft_decode(struct arena *a, const struct nft_live *l, const char *iface,
+		enum nft_table_state *state, struct plan_firewall *fw,
+		struct nft_seen *seen)
+{
+	struct nft_seen own = { 0 };
+	struct decode_ctx *c;
+	const char *prefix;
+
+	if (!seen)
+		seen = &own;
+	nft_layout(a, l, iface, seen);
 	if (!l->table) {
 		*state = NFT_TABLE_ABSENT;
 		return;
@@ -933,24 +1078,29 @@ void nft_decode(struct arena *a, const struct nft_live *l,
 		*state = NFT_TABLE_FOREIGN;
 		return;
 	}
-	*state = NFT_TABLE_OURS;
-	c = arena_alloc(a, sizeof(*c));
-	c->a = a;
-	c->fw = fw;
-	memset(fw, 0, sizeof(*fw));
-	for (int id = 0; id < FW_SET_COUNT; id++) {
-		fw->sets[id][0].name = fw_set_name(id, IP_V4);
-		fw->sets[id][0].family = IP_V4;
-		fw->sets[id][1].name = fw_set_name(id, IP_V6);
-		fw->sets[id][1].family = IP_V6;
+	if (!seen->n_chains && !seen->n_sets) {
+		/* only other interfaces' parts: nothing of ours */
+		*state = NFT_TABLE_ABSENT;
+		return;
 	}
-	if (nftnl_table_is_set(l->table, NFTNL_TABLE_FLAGS) &&
-	    nftnl_table_get_u32(l->table, NFTNL_TABLE_FLAGS))
-		mark_foreign(c, "table flags on", MESHC_NFT_TABLE);
-	decode_chains(c, l);
-	decode_sets(c, l);
-	decode_rules(c, l);
-	fw->iface = learn_iface(c);
-	fw->nat = c->chain_seen[FW_CHAIN_POSTROUTING];
+	*state = NFT_TABLE_OURS;
+	prefix = arena_printf(a, "%s/", iface ? iface : "");
+	if (seen->n_chains + seen->n_sets > seen->n_legacy) {
+		c = ctx_new(a, fw, prefix);
+		decode_part(c, l);
+	} else {
+		/* No part yet: meshc 0.1's firewall is this interface's
+		 * old one if it dispatches on it (a rollback makes it the
+		 * part), else nothing of it is ours. */
+		c = ctx_new(a, fw, "");
+		decode_part(c, l);
+		if (!fw->iface || !iface || strcmp(fw->iface, iface))
+			c = ctx_new(a, fw, prefix);
+	}
+	if (seen->n_legacy)
+		push_unknown(c, FW_CHAIN_INPUT,
+			     arena_printf(a, "left by meshc 0.1 (no interface "
+					     "prefix): %s",
+					  first_legacy(seen)));
 	collect_rules(c);
 }

@@ -75,7 +75,8 @@ struct nft_msg {
 	const char *what;	/* "set routing4", "rule 'x' in chain input" */
 };
 
-/* One transaction: BATCH_BEGIN, the messages, BATCH_END.  Everything a
+/* One transaction: BATCH_BEGIN (with the ruleset generation it was
+ * computed from), the messages, BATCH_END.  Everything a
  * sync sends is here, so a test sees exactly what would go out. */
 struct nft_batch {
 	struct arena a;		/* descriptions and the message log */
@@ -87,14 +88,18 @@ struct nft_batch {
 	bool closed;		/* BATCH_END written */
 };
 
-/* 0 or -ENOMEM.  seq numbers the messages from seq on. */
-int nft_batch_init(struct nft_batch *b, uint32_t seq);
+/* 0 or -ENOMEM.  seq numbers the messages from seq on.  genid: the
+ * ruleset generation the batch was computed from (NFNL_BATCH_GENID: the
+ * kernel refuses the batch with ERESTART once the ruleset has moved on);
+ * 0 for none. */
+int nft_batch_init(struct nft_batch *b, uint32_t seq, uint32_t genid);
 void nft_batch_free(struct nft_batch *b);
 
-/* Put into b the messages that make the kernel's table equal want (the
- * contract of nft_sync).  Leaves b without messages when nothing needs
- * changing.  0 or -errno (reported). */
+/* Put into b the messages that make seen->iface's part of the kernel's
+ * table equal want (the contract of nft_sync).  Leaves b without
+ * messages when nothing needs changing.  0 or -errno (reported). */
 int nft_batch_sync(struct nft_batch *b, enum nft_table_state state,
+		   const struct nft_seen *seen,
 		   const struct plan_firewall *want,
 		   const struct changeset *cs);
 
@@ -155,6 +160,14 @@ struct nft_live {
 /* The table carries meshc's comment (MESHC_NFT_MARK). */
 bool nft_table_is_ours(const struct nftnl_table *t);
 
+/* Whose object a chain or set name is, seen from interface iface. */
+enum nft_owner {
+	NFT_OWNER_SELF,		/* "iface/..." */
+	NFT_OWNER_LEGACY,	/* no '/': meshc 0.1's single firewall */
+	NFT_OWNER_OTHER,	/* another interface's part (or no name) */
+};
+enum nft_owner nft_owner_of(const char *name, const char *iface);
+
 /* Take ownership of one object. */
 void nft_live_add_set(struct arena *a, struct nft_live *l,
 		      struct nftnl_set *s);
@@ -180,11 +193,44 @@ enum nft_dump {
 int nft_live_feed(struct arena *a, struct nft_live *l, enum nft_dump kind,
 		  struct nftnl_set *set, const void *buf, size_t len);
 
-/* The table's state and, for NFT_TABLE_OURS, the firewall it holds.
- * Pure: a function of the objects only.  Anything meshc would not have
- * made becomes a rule with id NFT_UNKNOWN_ID (so the diff replaces the
- * table). */
-void nft_decode(struct arena *a, const struct nft_live *l,
-		enum nft_table_state *state, struct plan_firewall *fw);
+/* Where a request's answer stands, datagram by datagram (nft.c).  Every
+ * message must answer the request: the sequence number sent and this
+ * socket's port id, nothing else (a stale answer of an earlier request,
+ * or a message with sequence 0, is an error, not data).  A dump the
+ * kernel flags as interrupted by a change (NLM_F_DUMP_INTR) is read to
+ * its end, without handing its messages on, so the socket is clean for
+ * the retry. */
+struct nft_reply {
+	uint32_t seq, portid;	/* what was sent */
+	bool done;		/* NLMSG_DONE or the ACK/error came */
+	bool intr;		/* some message had NLM_F_DUMP_INTR */
+	int err;		/* the kernel's or a callback's -errno */
+};
+
+/* Take one datagram: run cb on its messages (unless the dump was
+ * interrupted or failed).  0 to go on (check r->done), -EPROTO for a
+ * message that does not answer the request or does not parse; the
+ * outcome of a finished request is nft_reply_result(). */
+int nft_reply_feed(struct nft_reply *r, const void *buf, size_t len,
+		   int (*cb)(const struct nlmsghdr *nlh, void *data),
+		   void *data);
+/* 0, the kernel's or a callback's -errno, or -EINTR (interrupted dump:
+ * read it again). */
+int nft_reply_result(const struct nft_reply *r);
+
+/* Which chains and sets of the live table are iface's part or legacy,
+ * and whether other parts exist, into seen (arena arrays; gen and
+ * trusted are left as they are).  Pure. */
+void nft_layout(struct arena *a, const struct nft_live *l, const char *iface,
+		struct nft_seen *seen);
+
+/* The table's state for iface and, for NFT_TABLE_OURS, the firewall its
+ * part holds (legacy objects, when it has no part yet and they dispatch
+ * on iface).  Pure: a function of the objects only.  Anything meshc
+ * would not have made becomes a rule with id NFT_UNKNOWN_ID (so the diff
+ * replaces the part).  seen (may be NULL): nft_layout's. */
+void nft_decode(struct arena *a, const struct nft_live *l, const char *iface,
+		enum nft_table_state *state, struct plan_firewall *fw,
+		struct nft_seen *seen);
 
 #endif

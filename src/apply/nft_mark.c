@@ -1,4 +1,4 @@
-/* nft_mark.c - knowing the live table without dumping it.
+/* nft_mark.c - knowing the live part of the table without dumping it.
  *
  * Reading `table inet meshc` back costs as much as loading it: every set
  * element crosses netlink and libnftnl (35 ms of a 10,000-peer no-op
@@ -20,6 +20,13 @@
  * changed document: the diff against it is what changes).  Any doubt (a
  * missing, unreadable or inconsistent record, another program's change, a
  * failed run) means a full read, never a wrong one.
+ *
+ * The table is shared by every meshc interface of the namespace, each
+ * with its own part, and the generation is the namespace's: another
+ * interface's apply bumps it, so the record no longer holds and the next
+ * run of this interface simply dumps its part (and records it again).  A
+ * record is only ever taken for the whole part at one generation, so it
+ * cannot vouch for a part another run changed.
  */
 #include "apply/internal.h"
 

@@ -41,7 +41,9 @@ static void *prefetch_run(void *arg)
 	pf->err = wg_read(pf->backend, pf->ifname, &pf->a, &pf->st);
 	if (!pf->err) {
 		pf->rt_err = rtnl_read_plan(rtnl, &pf->a, pf->ifname,
-					    link.ifindex, &pf->rt);
+					    link.ifindex,
+					    plan_policy_mark(pf->ifname),
+					    &pf->rt);
 		pf->rt_ifindex = link.ifindex;
 		pf->rt_read = true;
 	}

@@ -436,6 +436,60 @@ out_report:
 	return err;
 }
 
+struct links_ctx {
+	struct arena *a;
+	const char *except;
+	struct live_link *links;
+	size_t n, cap;
+	int err;
+};
+
+static int meshc_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct links_ctx *c = data;
+	struct live_link l;
+	int ret = rtnl_parse_link(nlh, NULL, &l);
+
+	if (ret < 0 && !c->err)
+		c->err = ret;
+	if (ret == 1 && l.meshc_mark && strcmp(l.name, c->except))
+		*(struct live_link *)arena_push(c->a, &c->links, &c->n,
+						&c->cap, sizeof(l)) = l;
+	return MNL_CB_OK;
+}
+
+int rtnl_meshc_links(struct rtnl *r, struct arena *a, const char *except,
+		     struct live_link **out, size_t *n)
+{
+	struct links_ctx c = { .a = a, .except = except };
+	struct talk t = { .cb = meshc_link_cb, .data = &c };
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	int err;
+
+	for (int tries = 1;; tries++) {
+		nlh = req_start(r, RTM_GETLINK, NLM_F_DUMP);
+		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+		c.n = 0;
+		c.err = 0;
+		err = rtnl_talk(r, nlh, &t);
+		if (err != -EINTR || tries == RTNL_DUMP_TRIES)
+			break;
+	}
+	if (!err && c.err) {
+		err = c.err;
+		strbuf_puts(&t.ext, "malformed message from the kernel");
+	}
+	if (err)
+		return report(err, "dump", "links", &t);
+	strbuf_free(&t.ext);
+	*out = c.links;
+	*n = c.n;
+	return 0;
+}
+
 int rtnl_link_add_wireguard(struct rtnl *r, const char *ifname)
 {
 	struct strbuf obj = STRBUF_INIT;
@@ -714,6 +768,7 @@ struct read_ctx {
 	struct plan *p;
 	int ifindex;
 	const char *ifname;
+	uint32_t mark;		/* the interface's M: its rules match it */
 	size_t cap_addrs, cap_routes, cap_rules, cap_oifs;
 	uint32_t *oifs;		/* per route: the device to name, or 0 */
 	size_t n_oifs;
@@ -776,7 +831,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct read_ctx *c = data;
 	struct plan_rule item;
-	int ret = rtnl_parse_rule(nlh, &item);
+	int ret = rtnl_parse_rule(nlh, c->mark, &item);
 
 	note_error(c, ret);
 	if (ret == 1)
@@ -861,7 +916,7 @@ static void name_routes(struct rtnl *r, struct read_ctx *c)
 }
 
 int rtnl_read_plan(struct rtnl *r, struct arena *a, const char *ifname,
-		   int ifindex, struct plan *p)
+		   int ifindex, uint32_t mark, struct plan *p)
 {
 	static const struct dump_req dumps[] = {
 		{ RTM_GETADDR, AF_UNSPEC, sizeof(struct ifaddrmsg), addr_cb,
@@ -877,6 +932,7 @@ int rtnl_read_plan(struct rtnl *r, struct arena *a, const char *ifname,
 	};
 	struct read_ctx c = {
 		.a = a, .p = p, .ifindex = ifindex, .ifname = ifname,
+		.mark = mark,
 	};
 	int err;
 

@@ -7,7 +7,8 @@
  *
  * Ownership: routes carry rtm_protocol MESHC_ROUTE_PROTO and rules carry
  * FRA_PROTOCOL MESHC_ROUTE_PROTO; nothing without that mark is read back
- * or touched.  Addresses are read from meshc's own interface only, IPv6
+ * or touched.  A rule is an interface's only when it also matches the
+ * interface's policy mark M (FRA_FWMARK == plan_policy_mark(ifname)).  Addresses are read from meshc's own interface only, IPv6
  * link-local addresses excepted (the kernel adds those, not meshc).
  */
 #ifndef MESHC_APPLY_RTNL_H
@@ -31,6 +32,7 @@ enum link_kind {
 
 struct live_link {
 	bool exists;
+	char name[16];		/* IFNAMSIZ */
 	int ifindex;
 	enum link_kind kind;
 	char kind_name[32];	/* IFLA_INFO_KIND, "" when none */
@@ -49,12 +51,18 @@ void rtnl_close(struct rtnl *r);
 /* Look a link up by name; out->exists false when there is none. */
 int rtnl_get_link(struct rtnl *r, const char *ifname, struct live_link *out);
 
+/* Every link of the netns that carries MESHC_LINK_MARK, except `except`,
+ * into *out (an arena array of *n).  0 or -errno (reported). */
+int rtnl_meshc_links(struct rtnl *r, struct arena *a, const char *except,
+		     struct live_link **out, size_t *n);
+
 /* Read this node's addresses (of ifindex), meshc's routes (any table) and
- * meshc's policy rules into p->iface.addresses, p->routes, p->rules (arena
- * arrays; route dev names from ifindex; ifname is the name to use for
- * routes through ifindex).  p is not sorted. 0 or -errno. */
+ * the interface's policy rules (those of mark, its M) into
+ * p->iface.addresses, p->routes, p->rules (arena arrays; route dev names
+ * from ifindex; ifname is the name to use for routes through ifindex).
+ * p is not sorted. 0 or -errno. */
 int rtnl_read_plan(struct rtnl *r, struct arena *a, const char *ifname,
-		   int ifindex, struct plan *p);
+		   int ifindex, uint32_t mark, struct plan *p);
 
 /* Writers: 0 or -errno (the kernel's message reported on stderr with the
  * object named).  MODIFY of a route = rtnl_route(..., RTNL_REPLACE). */
@@ -77,12 +85,14 @@ unsigned long rtnl_modify_count(const struct rtnl *r);
 /* Pure parsers of one message of a dump (exported for the unit tests).
  * Each returns 1 when the message produced an item, 0 when it was not
  * one of ours (skipped), -EINVAL when malformed. */
+/* ifname NULL: any link. */
 int rtnl_parse_link(const struct nlmsghdr *nlh, const char *ifname,
 		    struct live_link *out);
 int rtnl_parse_addr(const struct nlmsghdr *nlh, int ifindex,
 		    struct plan_address *out);
 int rtnl_parse_route(const struct nlmsghdr *nlh, int ifindex,
 		     const char *ifname, struct plan_route *out);
-int rtnl_parse_rule(const struct nlmsghdr *nlh, struct plan_rule *out);
+int rtnl_parse_rule(const struct nlmsghdr *nlh, uint32_t mark,
+		    struct plan_rule *out);
 
 #endif

@@ -166,10 +166,11 @@ int rtnl_parse_link(const struct nlmsghdr *nlh, const char *ifname,
 	ifi = mnl_nlmsg_get_payload(nlh);
 	if (!tb[IFLA_IFNAME] || !(name = attr_str(tb[IFLA_IFNAME])))
 		return -EINVAL;
-	if (strcmp(name, ifname))
+	if ((ifname && strcmp(name, ifname)) || strlen(name) >= sizeof(out->name))
 		return 0;
 	memset(out, 0, sizeof(*out));
 	out->exists = true;
+	strcpy(out->name, name);
 	out->ifindex = ifi->ifi_index;
 	out->kind = LINK_OTHER;
 	out->up = ifi->ifi_flags & IFF_UP;
@@ -267,11 +268,12 @@ int rtnl_parse_route(const struct nlmsghdr *nlh, int ifindex,
 
 /* ---- policy rules --------------------------------------------------- */
 
-int rtnl_parse_rule(const struct nlmsghdr *nlh, struct plan_rule *out)
+int rtnl_parse_rule(const struct nlmsghdr *nlh, uint32_t mark,
+		    struct plan_rule *out)
 {
 	const struct nlattr *tb[FRA_MAX + 1];
 	const struct fib_rule_hdr *frh;
-	uint32_t prio = 0, table, mark = 0, suppress = UINT32_MAX;
+	uint32_t prio = 0, table, fwmark = 0, suppress = UINT32_MAX;
 	uint8_t family, proto = 0;
 
 	if (nlh->nlmsg_type != RTM_NEWRULE)
@@ -286,19 +288,22 @@ int rtnl_parse_rule(const struct nlmsghdr *nlh, struct plan_rule *out)
 	if ((tb[FRA_PROTOCOL] && attr_u8(tb[FRA_PROTOCOL], &proto)) ||
 	    (tb[FRA_PRIORITY] && attr_u32(tb[FRA_PRIORITY], &prio)) ||
 	    (tb[FRA_TABLE] && attr_u32(tb[FRA_TABLE], &table)) ||
-	    (tb[FRA_FWMARK] && attr_u32(tb[FRA_FWMARK], &mark)) ||
+	    (tb[FRA_FWMARK] && attr_u32(tb[FRA_FWMARK], &fwmark)) ||
 	    (tb[FRA_SUPPRESS_PREFIXLEN] &&
 	     attr_u32(tb[FRA_SUPPRESS_PREFIXLEN], &suppress)))
 		return -EINVAL;
 	/* meshc's rules are table lookups; anything else under its number
-	 * is not one of its rules */
-	if (proto != MESHC_ROUTE_PROTO || frh->action != FR_ACT_TO_TBL)
+	 * is not one of its rules.  Every rule of an interface matches its
+	 * own mark M, so another meshc interface's rules (another M) are
+	 * not this one's to change or remove. */
+	if (proto != MESHC_ROUTE_PROTO || frh->action != FR_ACT_TO_TBL ||
+	    !mark || fwmark != mark)
 		return 0;
 	memset(out, 0, sizeof(*out));
 	out->family = family;
 	out->priority = prio;
 	out->table = table;
-	out->fwmark = mark;
+	out->fwmark = fwmark;
 	out->invert = frh->flags & FIB_RULE_INVERT;
 	/* the kernel reports "unset" as -1 (0xffffffff) */
 	out->suppress_prefixlen = suppress > INT32_MAX ? -1 : (int)suppress;

@@ -78,8 +78,9 @@ static void compile_interface(struct compile_ctx *c)
 	ifc->loc = n->loc;
 	add_address(c, &n->address);
 	add_address(c, &n->address6);
+	ifc->policy_mark = plan_policy_mark(ifc->name);
 	if (n->exit_idx != MODEL_NONE)
-		ifc->fwmark = MESHC_FWMARK;
+		ifc->fwmark = ifc->policy_mark;
 }
 
 static void add_sysctl(struct compile_ctx *c, const char *key,

@@ -143,19 +143,22 @@ static void add_rule(struct compile_ctx *c, uint8_t family, uint32_t prio,
 	struct plan_rule *r = arena_push(c->arena, &c->plan->rules,
 					 &c->plan->n_rules, &c->cap_rules,
 					 sizeof(*r));
+	uint32_t mark = c->plan->iface.policy_mark;
 
 	r->family = family;
 	r->priority = prio;
 	r->loc = loc;
+	/* Only what WireGuard itself does not send; both rules carry the
+	 * interface's mark so they are told from another interface's. */
+	r->fwmark = mark;
+	r->invert = true;
 	if (suppress) {
 		/* main table first, but never its default route */
 		r->table = MESHC_MAIN_TABLE;
 		r->suppress_prefixlen = 0;
 	} else {
-		/* everything not sent by WireGuard itself -> exit table */
-		r->table = MESHC_POLICY_TABLE;
-		r->fwmark = MESHC_FWMARK;
-		r->invert = true;
+		/* everything else -> this interface's exit table */
+		r->table = mark;
 		r->suppress_prefixlen = -1;
 	}
 }
@@ -214,8 +217,8 @@ static void compile_exit_routes(struct compile_ctx *c)
 		return;
 	why = arena_printf(c->arena, "exit node %s",
 			   c->m->nodes[n->exit_idx].name.v);
-	add_route(c, &d4, MESHC_POLICY_TABLE, why, n->exit_node.loc);
-	add_route(c, &d6, MESHC_POLICY_TABLE, why, n->exit_node.loc);
+	add_route(c, &d4, c->plan->iface.policy_mark, why, n->exit_node.loc);
+	add_route(c, &d6, c->plan->iface.policy_mark, why, n->exit_node.loc);
 	add_rule(c, IP_V4, MESHC_RULE_PRIO_SUPPRESS, true, n->exit_node.loc);
 	add_rule(c, IP_V4, MESHC_RULE_PRIO_TABLE, false, n->exit_node.loc);
 	add_rule(c, IP_V6, MESHC_RULE_PRIO_SUPPRESS, true, n->exit_node.loc);

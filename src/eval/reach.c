@@ -172,7 +172,7 @@ static bool uses_policy_table(const struct plan *p, uint8_t family)
 {
 	for (size_t i = 0; i < p->n_rules; i++)
 		if (p->rules[i].family == family &&
-		    p->rules[i].table == MESHC_POLICY_TABLE)
+		    p->rules[i].table == p->iface.policy_mark)
 			return true;
 	return false;
 }
@@ -202,7 +202,7 @@ static struct egress find_egress(const struct m_node *n, const struct plan *p,
 		}
 	}
 	if (e.kind == EGRESS_OTHER && uses_policy_table(p, d->family)) {
-		e.route = lpm_route(p, MESHC_POLICY_TABLE, d);
+		e.route = lpm_route(p, p->iface.policy_mark, d);
 		if (e.route) {
 			e.kind = EGRESS_MESH;
 			e.via_policy = true;

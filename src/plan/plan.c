@@ -4,11 +4,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 static int cmp_str(const char *a, const char *b)
 {
 	if (!a || !b)
 		return a ? 1 : b ? -1 : 0;
 	return strcmp(a, b);
+}
+
+uint32_t plan_policy_mark(const char *ifname)
+{
+	unsigned char h[crypto_generichash_BYTES];
+
+	/* unkeyed BLAKE2b-256 of the name's bytes; cannot fail at this
+	 * output size */
+	crypto_generichash(h, sizeof(h), (const unsigned char *)ifname,
+			   strlen(ifname), NULL, 0);
+	return MESHC_POLICY_BASE | (uint32_t)h[0] << 8 | h[1];
 }
 
 int plan_address_cmp(const void *pa, const void *pb)

@@ -27,10 +27,14 @@
 
 /* The numbers meshc owns on a Linux node (documented in meshc(8)). */
 #define MESHC_ROUTE_PROTO 77		/* rtm_protocol of every meshc route */
-#define MESHC_POLICY_TABLE 19779	/* 0x4d43: exit-node routing table */
-#define MESHC_FWMARK 0x4d43		/* WireGuard socket mark for exit nodes */
-#define MESHC_RULE_PRIO_SUPPRESS 32100	/* main, suppress_prefixlength 0 */
-#define MESHC_RULE_PRIO_TABLE 32101	/* not fwmark -> MESHC_POLICY_TABLE */
+/* Each interface's exit-node policy routing has a number M of its own,
+ * used as WireGuard's socket fwmark and as the routing table id, so two
+ * interfaces of one netns never share a rule or a table: M is
+ * MESHC_POLICY_BASE | the first 16 bits of BLAKE2b-256(interface name)
+ * (plan_policy_mark).  Never 0 nor a reserved table (253-255). */
+#define MESHC_POLICY_BASE 0x4d430000u
+#define MESHC_RULE_PRIO_SUPPRESS 32100	/* not fwmark M: main, suppress /0 */
+#define MESHC_RULE_PRIO_TABLE 32101	/* not fwmark M: lookup M */
 #define MESHC_MAIN_TABLE 254
 #define MESHC_NFT_TABLE "meshc"		/* table inet meshc / pf anchor meshc */
 
@@ -46,7 +50,8 @@ struct plan_interface {
 	char public_key[WG_KEY_B64_LEN + 1];
 	uint16_t listen_port;
 	const char *private_key_file;
-	uint32_t fwmark;	/* 0: none; MESHC_FWMARK with an exit node */
+	uint32_t fwmark;	/* WireGuard's: 0, or policy_mark with an exit node */
+	uint32_t policy_mark;	/* M = plan_policy_mark(name): fwmark and table */
 	struct plan_address *addresses;
 	size_t n_addresses;
 	struct loc loc;
@@ -76,7 +81,7 @@ struct plan_peer {
 
 struct plan_route {
 	struct ip_prefix dst;
-	uint32_t table;		/* MESHC_MAIN_TABLE or MESHC_POLICY_TABLE */
+	uint32_t table;		/* MESHC_MAIN_TABLE or iface.policy_mark */
 	const char *dev;
 	const char *why;	/* "mesh x", "lan of b (lans_via)", ... */
 	struct loc loc;
@@ -86,7 +91,7 @@ struct plan_rule {
 	uint8_t family;		/* IP_V4 / IP_V6 */
 	uint32_t priority;
 	uint32_t table;
-	uint32_t fwmark;	/* 0: no fwmark match */
+	uint32_t fwmark;	/* 0: no fwmark match; meshc's: iface.policy_mark */
 	bool invert;		/* "not fwmark" */
 	int suppress_prefixlen;	/* -1: none */
 	struct loc loc;
@@ -196,6 +201,10 @@ struct plan {
 
 /* Bring every array into its canonical order. */
 void plan_sort(struct plan *p);
+
+/* M of interface ifname (see MESHC_POLICY_BASE): deterministic, so the
+ * compiler, `down` and a reader of the live system agree on it. */
+uint32_t plan_policy_mark(const char *ifname);
 
 /* The orders plan_sort() uses (qsort comparators).  Anything that walks two
  * sorted plans side by side (the diff engine) must use these very ones. */

@@ -107,6 +107,7 @@ static void json_interface(struct jw *w, const struct plan_interface *i)
 	jw_uint(w, "listen_port", i->listen_port);
 	jw_str(w, "private_key_file", i->private_key_file);
 	jw_uint(w, "fwmark", i->fwmark);
+	jw_uint(w, "policy_mark", i->policy_mark);
 	jw_open(w, "addresses", '[');
 	for (size_t k = 0; k < i->n_addresses; k++)
 		jw_prefix(w, NULL, &i->addresses[k].addr);

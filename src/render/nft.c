@@ -1,10 +1,16 @@
-/* nft.c - the firewall as one `nft -f` file for `table inet meshc`.
+/* nft.c - the firewall as one `nft -f` file for the interface's part of
+ * `table inet meshc`.
  *
- * The file first makes sure the table exists, deletes it and declares it
- * anew: nft loads a file as one transaction, so the table is replaced
- * atomically and nothing outside it is touched (spec rule 7).  Base chains
- * have policy accept and dispatch only traffic that enters or leaves the
- * mesh interface; every verdict about the mesh lives in regular chains.
+ * Several meshc interfaces share the table; each owns the chains and sets
+ * named "IFACE/NAME" (apply/nft.h says why parts cannot weaken each
+ * other).  The file replaces only its own part: it declares the table
+ * and every chain and set name the part can have (so that deleting them
+ * is valid on a fresh system; nft 1.0.6 has no `destroy`), flushes the
+ * part's chains, deletes its chains and sets, and defines the part anew.
+ * nft loads a file as one transaction, so the part is replaced atomically
+ * and nothing outside it is touched (spec rule 7).  Base chains have
+ * policy accept and dispatch only traffic that enters or leaves the mesh
+ * interface; every verdict about the mesh lives in regular chains.
  *
  * Every set is declared, empty or not, so every rule can name it.  A rule
  * for both families that matches a set is printed once per family.
@@ -44,11 +50,12 @@ static void nft_elements(struct strbuf *out, const struct fw_set *s)
 }
 
 static void nft_set(struct strbuf *out, const struct plan_firewall *fw,
-		    enum fw_set_id id, uint8_t family)
+		    const char *part, enum fw_set_id id, uint8_t family)
 {
 	const struct fw_set *s = render_fw_set(fw, id, family);
 
-	strbuf_printf(out, "\tset %s {\n\t\ttype %s;", fw_set_name(id, family),
+	strbuf_printf(out, "\tset %s/%s {\n\t\ttype %s;", part,
+		      fw_set_name(id, family),
 		      family == IP_V6 ? "ipv6_addr" : "ipv4_addr");
 	if (fw_set_is_interval(s, id))
 		strbuf_puts(out, " flags interval;");
@@ -80,7 +87,7 @@ static void nft_rule(struct strbuf *out, const struct plan *p,
 
 	for (size_t i = 0; i < n; i++) {
 		strbuf_puts(out, "\t\t");
-		render_nft_rule(out, p, r, fams[i]);
+		render_nft_part_rule(out, p, r, fams[i]);
 		if (render_fw_has_comment(r)) {
 			strbuf_puts(out, " comment \"");
 			render_fw_comment(out, r, NFT_COMMENT_MAX);
@@ -91,11 +98,11 @@ static void nft_rule(struct strbuf *out, const struct plan *p,
 }
 
 static void nft_chain(struct strbuf *out, const struct plan *p,
-		      enum fw_chain c)
+		      const char *part, enum fw_chain c)
 {
 	const char *hook = chain_hook(c);
 
-	strbuf_printf(out, "\tchain %s {\n", fw_chain_name(c));
+	strbuf_printf(out, "\tchain %s/%s {\n", part, fw_chain_name(c));
 	if (hook)
 		strbuf_printf(out, "\t\t%s\n", hook);
 	for (size_t i = 0; i < p->fw.n_rules; i++)
@@ -104,21 +111,60 @@ static void nft_chain(struct strbuf *out, const struct plan *p,
 	strbuf_puts(out, "\t}\n");
 }
 
+/* Every chain and set the part can have, whatever this plan wants: a
+ * postrouting chain of an earlier plan must go too.  Sets are declared
+ * as the part declares them (an existing set must agree). */
+static void nft_clear_part(struct strbuf *out, const struct plan_firewall *fw,
+			   const char *part)
+{
+	const char *t = "inet " MESHC_NFT_TABLE;
+
+	for (int c = 0; c < FW_CHAIN_COUNT; c++)
+		strbuf_printf(out, "add chain %s %s/%s\n", t, part,
+			      fw_chain_name(c));
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < 2; f++) {
+			uint8_t family = f ? IP_V6 : IP_V4;
+
+			strbuf_printf(out, "add set %s %s/%s { type %s;%s }\n",
+				      t, part, fw_set_name(id, family),
+				      f ? "ipv6_addr" : "ipv4_addr",
+				      fw_set_is_interval(
+					      render_fw_set(fw, id, family), id)
+					      ? " flags interval;"
+					      : "");
+		}
+	for (int c = 0; c < FW_CHAIN_COUNT; c++)
+		strbuf_printf(out, "flush chain %s %s/%s\n", t, part,
+			      fw_chain_name(c));
+	for (int c = 0; c < FW_CHAIN_COUNT; c++)
+		strbuf_printf(out, "delete chain %s %s/%s\n", t, part,
+			      fw_chain_name(c));
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < 2; f++)
+			strbuf_printf(out, "delete set %s %s/%s\n", t, part,
+				      fw_set_name(id, f ? IP_V6 : IP_V4));
+}
+
 void render_nft(struct strbuf *out, const struct plan *p)
 {
 	const char *table = "inet " MESHC_NFT_TABLE;
+	struct strbuf part = STRBUF_INIT;
 	bool first = true;
 
+	render_clean(&part, render_fw_iface(p), 64);
 	render_header(out, p, "nftables ruleset");
-	strbuf_printf(out, "# load with: nft -f FILE (replaces table %s "
-			   "atomically)\n", table);
-	/* Declaring first makes the delete valid on a fresh system. */
-	strbuf_printf(out, "table %s\ndelete table %s\ntable %s {\n", table,
-		      table, table);
-	strbuf_puts(out, "\tcomment \"managed by meshc\"\n\n");
+	strbuf_printf(out, "# load with: nft -f FILE (replaces the part %s/ "
+			   "of table %s atomically;\n# other interfaces' "
+			   "parts stay as they are)\n",
+		      strbuf_str(&part), table);
+	strbuf_printf(out, "table %s {\n\tcomment \"managed by meshc\"\n}\n",
+		      table);
+	nft_clear_part(out, &p->fw, strbuf_str(&part));
+	strbuf_printf(out, "table %s {\n", table);
 	for (int id = 0; id < FW_SET_COUNT; id++) {
-		nft_set(out, &p->fw, id, IP_V4);
-		nft_set(out, &p->fw, id, IP_V6);
+		nft_set(out, &p->fw, strbuf_str(&part), id, IP_V4);
+		nft_set(out, &p->fw, strbuf_str(&part), id, IP_V6);
 	}
 	for (int c = 0; c < FW_CHAIN_COUNT; c++) {
 		if (!fw_chain_wanted(&p->fw, c))
@@ -126,7 +172,8 @@ void render_nft(struct strbuf *out, const struct plan *p)
 		if (!first)
 			strbuf_putc(out, '\n');
 		first = false;
-		nft_chain(out, p, c);
+		nft_chain(out, p, strbuf_str(&part), c);
 	}
 	strbuf_puts(out, "}\n");
+	strbuf_free(&part);
 }

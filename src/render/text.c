@@ -92,6 +92,9 @@ static void text_interface(struct strbuf *out, const struct plan_interface *i)
 			      (unsigned)i->fwmark);
 	else
 		strbuf_puts(out, "  fwmark            none\n");
+	/* shown even when unused: it is the number meshc owns for this
+	 * interface (rules and table), so a reader can find it */
+	strbuf_printf(out, "  policy mark       0x%x\n", (unsigned)i->policy_mark);
 	for (size_t k = 0; k < i->n_addresses; k++)
 		if (prefix_width(&i->addresses[k].addr) > w)
 			w = prefix_width(&i->addresses[k].addr);

@@ -119,17 +119,18 @@ static void nft_iface(struct strbuf *out, const struct plan *p,
 	strbuf_puts(out, "\" ");
 }
 
+/* part: "IFACE/" for the names of an nft table part, or "". */
 static void nft_addr(struct strbuf *out, const char *dir, int id,
-		     uint8_t family)
+		     uint8_t family, const char *part)
 {
 	if (id < 0 || id >= FW_SET_COUNT)
 		return;
-	strbuf_printf(out, "%s %s @%s ", family == IP_V6 ? "ip6" : "ip", dir,
-		      fw_set_name(id, family));
+	strbuf_printf(out, "%s %s @%s%s ", family == IP_V6 ? "ip6" : "ip",
+		      dir, part, fw_set_name(id, family));
 }
 
-void render_nft_rule(struct strbuf *out, const struct plan *p,
-		     const struct fw_rule *r, uint8_t family)
+static void nft_rule(struct strbuf *out, const struct plan *p,
+		     const struct fw_rule *r, uint8_t family, const char *part)
 {
 	nft_iface(out, p, "iifname", r->iif);
 	nft_iface(out, p, "oifname", r->oif);
@@ -138,8 +139,8 @@ void render_nft_rule(struct strbuf *out, const struct plan *p,
 	if (family && !fw_rule_has_set_match(r))
 		strbuf_printf(out, "meta nfproto %s ",
 			      family == IP_V6 ? "ipv6" : "ipv4");
-	nft_addr(out, "saddr", r->saddr_set, family);
-	nft_addr(out, "daddr", r->daddr_set, family);
+	nft_addr(out, "saddr", r->saddr_set, family, part);
+	nft_addr(out, "daddr", r->daddr_set, family, part);
 	switch (r->verdict) {
 	case FW_ACCEPT:
 		strbuf_puts(out, "accept");
@@ -148,12 +149,29 @@ void render_nft_rule(struct strbuf *out, const struct plan *p,
 		strbuf_puts(out, "drop");
 		break;
 	case FW_JUMP:
-		strbuf_printf(out, "jump %s", fw_chain_name(r->target));
+		strbuf_printf(out, "jump %s%s", part, fw_chain_name(r->target));
 		break;
 	case FW_MASQUERADE:
 		strbuf_puts(out, "masquerade");
 		break;
 	}
+}
+
+void render_nft_rule(struct strbuf *out, const struct plan *p,
+		     const struct fw_rule *r, uint8_t family)
+{
+	nft_rule(out, p, r, family, "");
+}
+
+void render_nft_part_rule(struct strbuf *out, const struct plan *p,
+			  const struct fw_rule *r, uint8_t family)
+{
+	struct strbuf part = STRBUF_INIT;
+
+	render_clean(&part, render_fw_iface(p), 64);
+	strbuf_putc(&part, '/');
+	nft_rule(out, p, r, family, strbuf_str(&part));
+	strbuf_free(&part);
 }
 
 bool render_fw_has_comment(const struct fw_rule *r)

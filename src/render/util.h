@@ -49,6 +49,10 @@ bool render_fw_can_match(const struct plan_firewall *fw,
  * `iifname "meshx" ip saddr @routing4 oifname "eth0" accept`. */
 void render_nft_rule(struct strbuf *out, const struct plan *p,
 		     const struct fw_rule *r, uint8_t family);
+/* The same with set and chain names of the interface's part of the nft
+ * table: `@meshx/routing4`, `jump meshx/mesh_input`. */
+void render_nft_part_rule(struct strbuf *out, const struct plan *p,
+			  const struct fw_rule *r, uint8_t family);
 /* "rule 2: never forward ...", "rule 2", the comment alone, or "" when the
  * rule has neither. */
 void render_fw_comment(struct strbuf *out, const struct fw_rule *r,

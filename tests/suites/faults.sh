@@ -365,8 +365,8 @@ node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>&1
 marked=no
 [ -s "$(sdir a)/nft.mark" ] && marked=yes
 before=$(snap a)
-node_exec a nft add element inet meshc mesh4 '{ 10.250.0.0/24 }'
-edited=$(node_exec a nft list set inet meshc mesh4 | grep -c 10.250.0.0)
+node_exec a nft add element inet meshc meshx/mesh4 '{ 10.250.0.0/24 }'
+edited=$(node_exec a nft list set inet meshc meshx/mesh4 | grep -c 10.250.0.0)
 node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>"$OUT"
 verdict "15b. an element added by hand to meshc's table (record in place): apply removes it" \
 	$? 0 '[ "$marked" = yes ]' '[ "$edited" = 1 ]' 'same s "$before" "$(snap a)"' \
@@ -427,7 +427,95 @@ verdict "18. a's address changes: applied, routes kept, then no changes" \
 node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>"$OUT"
 verdict "18b. and back: applied, then no changes" $? 0 'noop a "$DOC"'
 
-# --- 19-22. try mode tells the truth -----------------------------------------
+# --- 19. signals while the node is between two states --------------------
+# SIGINT, SIGTERM and SIGHUP are held from the first change until the node
+# is in one state or the other (meshc(8) APPLY GUARANTEES).  The runs start
+# through python3 with SIGINT at its default action: an asynchronous
+# command of a non-interactive shell would inherit it ignored.
+dfl() {
+	n=$1
+	shift
+	node_exec "$n" python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
+# wait_delays N: until the run's stderr shows N injected delays
+wait_delays() {
+	i=0
+	until [ "$(grep -c "injected delay" "$OUT" 2>/dev/null)" -ge "$1" ] ||
+		[ $i -ge 150 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+# 19a: SIGTERM while the apply sits in its routes step (addresses, listen
+# port already changed; the rules, which change too, still to come)
+node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>&1
+before=$(snap a)
+: >"$OUT"
+dfl a env MESHC_FAULT_DELAY=routes:3 "$FAULT" apply "$NOEXIT" -q \
+	>/dev/null 2>"$OUT" &
+run=$!
+wait_delays 1
+kill -TERM $(e2e_node_pids a meshc-fault) 2>/dev/null
+wait $run
+verdict "19a. SIGTERM during the routes step: held, apply stops, rolls back, exit 1, a exactly as before, next apply works" \
+	$? 1 'grep -q "SIGTERM received; stopping the apply" "$OUT"' \
+	'grep -q "interrupted by SIGTERM" "$OUT"' 'clean_rollback' \
+	'same s "$before" "$(snap a)"' 'noop a "$DOC"'
+# 19b: an injected fault at the sysctls step; SIGINT while the rollback
+# sits in its own routes step
+before=$(snap a)
+: >"$OUT"
+dfl a env MESHC_FAULT=sysctls MESHC_FAULT_DELAY=routes:3 "$FAULT" apply \
+	"$NOEXIT" -q >/dev/null 2>"$OUT" &
+run=$!
+wait_delays 2
+rolling=$(grep -c "rolling back" "$OUT")
+kill -INT $(e2e_node_pids a meshc-fault) 2>/dev/null
+wait $run
+verdict "19b. SIGINT during the rollback: held until it finished, exit 1, a exactly as before" \
+	$? 1 '[ "$rolling" = 1 ]' 'clean_rollback' \
+	'grep -q "interrupted by SIGINT" "$OUT"' \
+	'same s "$before" "$(snap a)"' 'noop a "$DOC"'
+# 19c: a WireGuard implementation started while signals are held does not
+# inherit them blocked (its start resets the mask before exec): a wrapper
+# records its own mask, then runs wireguard-go
+cat >"$T.wgwrap" <<EOF
+#!/bin/sh
+awk '/^SigBlk:/ {print \$2}' /proc/\$\$/status >"$T.sigblk"
+exec wireguard-go "\$@"
+EOF
+chmod 755 "$T.wgwrap"
+rm -f "$T.sigblk"
+fresh d "$DOC"
+node_exec d env WG_QUICK_USERSPACE_IMPLEMENTATION="$T.wgwrap" "$MESHC" \
+	apply "$DOC" -q >/dev/null 2>"$OUT"
+verdict "19c. wireguard-go started by an apply: no signal blocked in it" \
+	$? 0 '[ "$(cat "$T.sigblk" 2>/dev/null)" = 0000000000000000 ]' \
+	'noop d "$DOC"'
+
+# --- 20. two interface names, one policy mark -------------------------------
+# mc27 and mc190 both give M = 0x4d43cd0d (the first two bytes of
+# BLAKE2b-256 of the name): the second apply would share the first's
+# rules and table, so it is refused before it changes anything.
+sed 's/interface: meshx/interface: mc27/' "$DOC" >"$T.mc27.yaml"
+sed 's/interface: meshx/interface: mc190/' "$MOVED" >"$T.mc190.yaml"
+fresh a "$DOC"
+node_exec a "$MESHC" apply "$T.mc27.yaml" -q >/dev/null 2>"$OUT"
+rc27=$?
+before=$(snap a mc27)
+node_exec a "$MESHC" apply "$T.mc190.yaml" -q >/dev/null 2>"$OUT"
+verdict "20. interfaces mc27 and mc190 share a policy mark: the second apply is refused (exit 1, names both), nothing changed" \
+	$? 1 '[ "$rc27" = 0 ]' \
+	'grep -q "mc190 and mc27 both get policy mark 0x4d43cd0d" "$OUT"' \
+	'node_exec a ip rule | grep -q "not from all fwmark 0x4d43cd0d lookup 1296289037"' \
+	'same s "$before" "$(snap a mc27)"'
+fresh a "$T.mc27.yaml"
+node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>"$OUT"
+verdict "20b. and back to meshx" $? 0 'noop a "$DOC"'
+
+# --- 21-24. try mode tells the truth -----------------------------------------
 # wait_gone FILE: up to 15 s for it to go
 wait_gone() {
 	i=0
@@ -439,31 +527,31 @@ wait_gone() {
 }
 PEND=$(sdir b)/pending LOG=$(sdir b)/confirm.log
 node_exec b "$MESHC" apply "$DOC" -q >/dev/null 2>&1
-# 19. down while a --confirm waits cancels its revert: after the deadline
+# 21. down while a --confirm waits cancels its revert: after the deadline
 # the node stays down (the revert used to bring it all back)
 node_exec b "$MESHC" apply "$REVOKED" -q --confirm 2 >/dev/null 2>"$OUT"
 node_exec b "$MESHC" down "$DOC" -q >/dev/null 2>>"$OUT"
 rc=$?
 sleep 3
 wait_gone "$PEND"
-verdict "19. down while an apply --confirm waits: the revert is cancelled, the node stays down" \
+verdict "21. down while an apply --confirm waits: the revert is cancelled, the node stays down" \
 	$rc 0 '! node_exec b ip link show meshx >/dev/null 2>&1' \
 	'! node_exec b nft list tables | grep -q meshc' 'no_daemon b' \
 	'grep -q "cancelled the pending apply --confirm on meshx" "$OUT"' \
 	'[ ! -e "$PEND" ]' 'tail -n 1 "$LOG" | grep -q "cancelled by meshc down"'
 
-# 20. a confirm that comes after the revert ran: exit 1, and it says so
+# 22. a confirm that comes after the revert ran: exit 1, and it says so
 node_exec b "$MESHC" apply "$DOC" -q >/dev/null 2>&1
 before=$(snap b)
 node_exec b "$MESHC" apply "$REVOKED" -q --confirm 1 >/dev/null 2>&1
 sleep 1.5
 wait_gone "$PEND"
 node_exec b "$MESHC" confirm >/dev/null 2>"$OUT"
-verdict "20. meshc confirm after the revert ran: exit 1, says it was reverted" \
+verdict "22. meshc confirm after the revert ran: exit 1, says it was reverted" \
 	$? 1 'grep -q "not confirmed in time: reverted" "$OUT"' \
 	'same s "$before" "$(snap b)"'
 
-# 21. a pending file whose process is gone, naming a pid now in use by
+# 23. a pending file whose process is gone, naming a pid now in use by
 # another process: confirm signals nobody (exit 1), apply is not blocked
 node_exec b sleep 60 &
 bystander=$!
@@ -473,13 +561,13 @@ node_exec b "$MESHC" confirm >/dev/null 2>"$OUT"
 crc=$?
 node_exec b "$MESHC" apply "$REVOKED" -q >/dev/null 2>>"$OUT"
 arc=$?
-verdict "21. a stale pending naming a live pid: confirm exit 1 and the pid untouched, apply proceeds" \
+verdict "23. a stale pending naming a live pid: confirm exit 1 and the pid untouched, apply proceeds" \
 	"$crc$arc" 10 'kill -0 $bystander' 'grep -q "nothing is waiting" "$OUT"' \
 	'[ ! -e "$PEND" ]' 'noop b "$REVOKED"'
 kill $bystander 2>/dev/null
 wait $bystander 2>/dev/null
 
-# 22. the revert meets a held interface lock: it waits (and says so in
+# 24. the revert meets a held interface lock: it waits (and says so in
 # confirm.log), a confirm meanwhile is too late (exit 1), then it reverts
 node_exec b "$MESHC" apply "$DOC" -q >/dev/null 2>&1
 before=$(snap b)
@@ -494,13 +582,13 @@ held=$(snap b)
 wait $holder
 wait_gone "$PEND"
 sleep 0.3
-verdict "22. the revert meets a held lock: waits, a confirm meanwhile exits 1 (too late), then reverts" \
+verdict "24. the revert meets a held lock: waits, a confirm meanwhile exits 1 (too late), then reverts" \
 	$crc 1 'grep -q "too late" "$OUT"' '[ "$held" = "$during" ]' \
 	'[ "$before" != "$during" ]' 'same s "$before" "$(snap b)"' \
 	'grep -q "holds .*lock; waiting for it" "$LOG"' \
 	'tail -n 1 "$LOG" | grep -q "reverted to the state before"'
 
-# --- 23. two interfaces of one namespace need forwarding --------------------
+# --- 25. two interfaces of one namespace need forwarding --------------------
 # b's meshx and meshw (another mesh) both forward: down of one leaves
 # ip_forward on for the other; down of the last puts back the value from
 # before meshc (0)
@@ -541,12 +629,12 @@ node_exec b "$MESHC" down "$DOC" -q >>"$OUT" 2>&1
 f2=$(fwd)
 node_exec b "$MESHC" down "$W" -q >>"$OUT" 2>&1
 f3=$(fwd)
-verdict "23. meshx and meshw on b both forward: down of meshx keeps ip_forward=1, down of meshw puts back 0" \
+verdict "25. meshx and meshw on b both forward: down of meshx keeps ip_forward=1, down of meshw puts back 0" \
 	$rc 0 '[ "$f0$f1$f2$f3" = 0110 ]' \
 	'[ ! -e "$(e2e_dir)/b/run"/netns:*/:sysctl ]'
 node_exec b "$MESHC" apply "$DOC" -q >/dev/null 2>&1
 
-# --- 24. state directories meshc must not trust ------------------------------
+# --- 26. state directories meshc must not trust ------------------------------
 before=$(snap d)
 mkdir -p "$T.open" "$T.nobody"
 chmod 0777 "$T.open"
@@ -557,13 +645,13 @@ orc=$?
 node_exec d env MESHC_RUN_DIR="$T.nobody" "$MESHC" apply "$DOC" -q \
 	>/dev/null 2>>"$OUT"
 nrc=$?
-verdict "24. a run directory of mode 0777, one owned by nobody: refused naming it and why, d unchanged" \
+verdict "26. a run directory of mode 0777, one owned by nobody: refused naming it and why, d unchanged" \
 	"$orc$nrc" 11 'grep -qF "$T.open is writable by group or others (mode 0777)" "$OUT"' \
 	"grep -qF \"\$T.nobody is owned by uid 65534\" \"\$OUT\"" \
 	'same s "$before" "$(snap d)"' '[ -z "$(ls "$T.open")" ]'
 rm -rf "$T.open" "$T.nobody"
 
-# --- 25. a symlink planted for each record meshc writes ---------------------
+# --- 27. a symlink planted for each record meshc writes ---------------------
 # (tests/unit/test_state.c plants one for every file; here a real run)
 echo precious >"$T.target"
 for f in document nft.mark nft.fw creating confirm.last; do
@@ -577,7 +665,7 @@ ln -sf "$T.target" "$(sdir a)/lock.new" && mv -fT "$(sdir a)/lock.new" "$(sdir a
 node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>>"$OUT"
 lrc=$?
 rm -f "$(sdir a)/lock"
-verdict "25. symlinks planted for a's records: replaced by meshc's own files, the target untouched; a symlinked lock: refused" \
+verdict "27. symlinks planted for a's records: replaced by meshc's own files, the target untouched; a symlinked lock: refused" \
 	"$rc$lrc" 01 '[ "$(cat "$T.target")" = precious ]' \
 	'[ -f "$(sdir a)/document" ] && [ ! -L "$(sdir a)/document" ]' \
 	'[ ! -L "$(sdir a)/nft.mark" ]' 'grep -q "lock is a symlink" "$OUT"' \

@@ -16,6 +16,7 @@
 #define KEY_A "cshLTDHpqLM4ecVPEvtX8Swn2dP1hNV2zxxfXz4+KjM="
 #define KEY_B "fIw5W2sX1IHsm9+oi1pD3AV5VIEeakKwRTYpKanfjhI="
 #define KEY_C "4SE3jhDWzW+SwkDb7kOd0BIqd8AgiF6DZcSmMMLo0F0="
+#define KEY_D "SrIGWWIAmzS87lFlpRt4qfS0PrmXqonjxvSPWgCenDU="
 
 static const char seed_doc[] =
 	"version: 1\n"
@@ -187,12 +188,14 @@ static void test_exit_node_client_gets_policy_routing(void **state)
 	struct fixture *f = *state;
 	struct plan *c = plan_for(&f->arena, f->m, "c");
 	struct plan *a = plan_for(&f->arena, f->m, "a");
+	uint32_t m = plan_policy_mark("meshy");
 	size_t policy_routes = 0;
 
-	assert_int_equal(c->iface.fwmark, MESHC_FWMARK);
+	assert_int_equal(c->iface.policy_mark, m);
+	assert_int_equal(c->iface.fwmark, m);
 	assert_string_equal(c->exit_node, "b");
 	for (size_t i = 0; i < c->n_routes; i++)
-		if (c->routes[i].table == MESHC_POLICY_TABLE) {
+		if (c->routes[i].table == m) {
 			assert_int_equal(c->routes[i].dst.len, 0);
 			policy_routes++;
 		}
@@ -201,20 +204,68 @@ static void test_exit_node_client_gets_policy_routing(void **state)
 	for (size_t i = 0; i < c->n_rules; i++) {
 		const struct plan_rule *r = &c->rules[i];
 
+		/* both rules carry the interface's mark: that is how a
+		 * reader tells them from another interface's */
+		assert_true(r->invert);
+		assert_int_equal(r->fwmark, m);
 		if (r->priority == MESHC_RULE_PRIO_SUPPRESS) {
 			assert_int_equal(r->table, MESHC_MAIN_TABLE);
 			assert_int_equal(r->suppress_prefixlen, 0);
 		} else {
 			assert_int_equal(r->priority, MESHC_RULE_PRIO_TABLE);
-			assert_true(r->invert);
-			assert_int_equal(r->fwmark, MESHC_FWMARK);
-			assert_int_equal(r->table, MESHC_POLICY_TABLE);
+			assert_int_equal(r->table, m);
+			assert_int_equal(r->suppress_prefixlen, -1);
 		}
 	}
 	assert_non_null(find_sysctl(c, "net.ipv4.conf.all.src_valid_mark"));
-	/* no exit node: no mark, no rules */
+	/* no exit node: no WireGuard mark, no rules, but M is known */
 	assert_int_equal(a->iface.fwmark, 0);
+	assert_int_equal(a->iface.policy_mark, plan_policy_mark("meshx"));
 	assert_int_equal(a->n_rules, 0);
+}
+
+/* M is the documented function of the interface name (meshc(8)):
+ * 0x4d430000 | the first two bytes of BLAKE2b-256(name).  Two interfaces
+ * of one host get their own, so neither reads the other's rules. */
+static void test_policy_mark_is_per_interface(void **state)
+{
+	static const char two_exits[] =
+		"version: 1\n"
+		"meshes:\n"
+		"  x: { network: 100.64.0.0/24, interface: meshx }\n"
+		"  y: { network: 100.64.1.0/24, interface: meshy }\n"
+		"nodes:\n"
+		"  gx: { mesh: x, public_key: " KEY_A ", address: 100.64.0.1,"
+		" endpoint: 198.51.100.10:51820,"
+		" permissions: { peers: { cx: { routing: true } } } }\n"
+		"  cx: { mesh: x, public_key: " KEY_B ", address: 100.64.0.2,"
+		" exit_node: gx }\n"
+		"  gy: { mesh: y, public_key: " KEY_C ", address: 100.64.1.1,"
+		" endpoint: 198.51.100.11:51820,"
+		" permissions: { peers: { cy: { routing: true } } } }\n"
+		"  cy: { mesh: y, public_key: " KEY_D ", address: 100.64.1.2,"
+		" exit_node: gy }\n";
+	struct fixture *f = *state;
+	struct model *m = load_doc(&f->arena, two_exits);
+	struct plan *x = plan_for(&f->arena, m, "cx");
+	struct plan *y = plan_for(&f->arena, m, "cy");
+
+	/* known answers (python3: hashlib.blake2b(name, digest_size=32)) */
+	assert_int_equal(plan_policy_mark("meshx"), 0x4d43ab78);
+	assert_int_equal(plan_policy_mark("meshy"), 0x4d43491f);
+	assert_int_equal(plan_policy_mark("meshc0"), 0x4d4347d5);
+	assert_int_equal(x->iface.policy_mark, 0x4d43ab78);
+	assert_int_equal(y->iface.policy_mark, 0x4d43491f);
+	assert_int_not_equal(x->iface.policy_mark, y->iface.policy_mark);
+	for (size_t i = 0; i < x->n_rules; i++)
+		for (size_t k = 0; k < y->n_rules; k++)
+			assert_int_not_equal(x->rules[i].fwmark,
+					     y->rules[k].fwmark);
+	for (size_t i = 0; i < x->n_routes; i++)
+		for (size_t k = 0; k < y->n_routes; k++)
+			if (x->routes[i].table != MESHC_MAIN_TABLE)
+				assert_int_not_equal(x->routes[i].table,
+						     y->routes[k].table);
 }
 
 static void test_forwarding_only_when_granting(void **state)
@@ -373,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_peers_are_mesh_members_and_links),
 		cmocka_unit_test(test_allowed_ips_follow_spec_rule_1),
 		cmocka_unit_test(test_exit_node_client_gets_policy_routing),
+		cmocka_unit_test(test_policy_mark_is_per_interface),
 		cmocka_unit_test(test_forwarding_only_when_granting),
 		cmocka_unit_test(test_grants_go_into_sets),
 		cmocka_unit_test(test_rule2_drop_precedes_every_accept),

@@ -11,6 +11,9 @@
 #include "base/secret.h"
 #include "diff/diff.h"
 
+/* plan_policy_mark("meshx"): the exit-node mark and table of meshx */
+#define MARK_X 0x4d43ab78u
+
 /* ---- building plans ------------------------------------------------ */
 
 struct builder {
@@ -181,10 +184,10 @@ static struct plan *plan_b(struct arena *a)
 	add_peer(&b, "a", 1, "198.51.100.10:51820", a_ips);
 	add_peer(&b, "c", 3, "203.0.113.7:51820", c_ips)->keepalive = 25;
 	add_route(&b, "100.64.0.0/24", MESHC_MAIN_TABLE, "meshx");
-	add_rule(&b, IP_V4, MESHC_RULE_PRIO_SUPPRESS, MESHC_MAIN_TABLE, 0,
-		 false, 0);
-	add_rule(&b, IP_V4, MESHC_RULE_PRIO_TABLE, MESHC_POLICY_TABLE,
-		 MESHC_FWMARK, true, -1);
+	add_rule(&b, IP_V4, MESHC_RULE_PRIO_SUPPRESS, MESHC_MAIN_TABLE, MARK_X,
+		 true, 0);
+	add_rule(&b, IP_V4, MESHC_RULE_PRIO_TABLE, MARK_X,
+		 MARK_X, true, -1);
 	add_sysctl(&b, "net.ipv4.ip_forward", "1");
 	add_elem(&b, FW_SET_MESH, "100.64.0.0/24", "mesh x");
 	add_elem(&b, FW_SET_ROUTING, "100.64.1.1/32", "c");
@@ -661,7 +664,7 @@ static void test_route_dev_change_is_modify(void **state)
 	struct builder b = { .a = &f->a, .p = f->new, .cap_routes = 1 };
 
 	f->new->routes[0].dev = "meshy";
-	add_route(&b, "0.0.0.0/0", MESHC_POLICY_TABLE, "meshx");
+	add_route(&b, "0.0.0.0/0", MARK_X, "meshx");
 	plan_sort(f->new);
 	run_diff(f);
 	assert_int_equal(f->cs.count, 2);
@@ -669,7 +672,7 @@ static void test_route_dev_change_is_modify(void **state)
 	assert_int_equal(f->cs.items[0].what, CHG_ROUTE_DEV);
 	assert_string_equal(f->cs.items[0].detail, "dev meshx -> meshy");
 	assert_int_equal(f->cs.items[1].op, CHANGE_ADD);
-	assert_string_equal(f->cs.items[1].subject, "0.0.0.0/0 table 19779");
+	assert_string_equal(f->cs.items[1].subject, "0.0.0.0/0 table 1296280440");
 }
 
 static void test_policy_rule_change(void **state)
@@ -683,8 +686,8 @@ static void test_policy_rule_change(void **state)
 	assert_int_equal(f->cs.items[0].what, CHG_RULE_FWMARK);
 	assert_string_equal(f->cs.items[0].subject, "ipv4 priority 32101");
 	assert_string_equal(f->cs.items[0].detail,
-			    "not fwmark 0x4d43 lookup 19779 -> "
-			    "fwmark 0x4d43 lookup 19779");
+			    "not fwmark 0x4d43ab78 lookup 1296280440 -> "
+			    "fwmark 0x4d43ab78 lookup 1296280440");
 }
 
 static void test_address_added_and_removed(void **state)
@@ -706,13 +709,13 @@ static void test_interface_listen_port_and_fwmark(void **state)
 	struct fixture *f = *state;
 
 	f->new->iface.listen_port = 51821;
-	f->new->iface.fwmark = MESHC_FWMARK;
+	f->new->iface.fwmark = MARK_X;
 	run_diff(f);
 	assert_int_equal(f->cs.count, 1);
 	assert_int_equal(f->cs.items[0].what,
 			 CHG_IFACE_LISTEN_PORT | CHG_IFACE_FWMARK);
 	assert_string_equal(f->cs.items[0].detail,
-			    "listen-port 51820 -> 51821  fwmark 0x0 -> 0x4d43");
+			    "listen-port 51820 -> 51821  fwmark 0x0 -> 0x4d43ab78");
 }
 
 /* The private key never reaches the output: a new key shows as "private

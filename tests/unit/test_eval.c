@@ -15,6 +15,9 @@
 #include "load/load.h"
 #include "validate/validate.h"
 
+/* plan_policy_mark("meshy"): the exit-node mark and table of meshy */
+#define MARK_Y 0x4d43491fu
+
 /* ---- hand-built model and plans ---------------------------------------- *
  *
  * The seed's shape: mesh x = {a, b}, mesh y = {c}, link c-b; b has lan
@@ -337,10 +340,11 @@ static int hand_setup(void **state)
 		 (const char *const[]){ "100.64.0.2/32", "0.0.0.0/0", NULL },
 		 (const unsigned[]){ L_ADDR_B, L_EXIT_C });
 	add_route(c, "100.64.0.0/24", MESHC_MAIN_TABLE, L_NET_X);
-	add_route(c, "0.0.0.0/0", MESHC_POLICY_TABLE, L_EXIT_C);
+	c->iface.policy_mark = MARK_Y;
+	add_route(c, "0.0.0.0/0", MARK_Y, L_EXIT_C);
 	c->rules[c->n_rules++] = (struct plan_rule){
 		.family = IP_V4, .priority = MESHC_RULE_PRIO_TABLE,
-		.table = MESHC_POLICY_TABLE, .fwmark = MESHC_FWMARK,
+		.table = MARK_Y, .fwmark = MARK_Y,
 		.invert = true, .suppress_prefixlen = -1, .loc = at(L_EXIT_C) };
 	add_elem(c, FW_SET_INCOMING, "100.64.0.2/32", "b", L_NODE_C);
 

@@ -45,6 +45,13 @@
 #include "validate/validate.h"
 
 #define SEED "examples/seed.yaml"
+/* The seed document's mesh interface: the part the tests read. */
+#define IFACE "meshx"
+
+static const char *own(char buf[NFT_NAME_MAX], const char *name)
+{
+	return nft_part_name(buf, IFACE, name);
+}
 
 /* One recorded reply: the datagrams the kernel sent for one request. */
 struct nft_fx {
@@ -55,6 +62,7 @@ struct nft_fx {
 };
 
 #include "data/nft/fixtures.inc"
+#include "data/nft/fixtures-legacy.inc"
 
 /* ---- plans ----------------------------------------------------------- */
 
@@ -244,6 +252,8 @@ static void replay_msg(struct arena *a, struct nft_live *l,
 		nft_live_free(l);
 		break;
 	case NFT_MSG_NEWTABLE:
+		if (l->table)	/* declared again: the table stays */
+			break;
 		l->table = nftnl_table_alloc();
 		assert_int_equal(nftnl_table_nlmsg_parse(nlh, l->table), 0);
 		break;
@@ -305,6 +315,28 @@ static void replay_batch(struct arena *a, struct nft_batch *b,
 	}
 	free(iov);
 	assert_int_equal(seen, b->n_msgs);
+}
+
+/* What nft_read says of a namespace without the table. */
+#define NO_TABLE (&(struct nft_seen){ .iface = IFACE })
+
+/* What nft_read says of a table holding exactly fw's part: fw's create
+ * batch replayed, laid out (generation 0: no check). */
+static const struct nft_seen *seen_of(struct arena *a,
+				      const struct plan_firewall *fw)
+{
+	struct nft_seen *seen = arena_calloc(a, 1, sizeof(*seen));
+	struct nft_live l = { 0 };
+	struct nft_batch b;
+
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, fw,
+					NULL), 0);
+	replay_batch(a, &b, &l);
+	nft_layout(a, &l, IFACE, seen);
+	nft_live_free(&l);
+	nft_batch_free(&b);
+	return seen;
 }
 
 /* ---- pure: ranges ----------------------------------------------------- */
@@ -440,8 +472,10 @@ static void test_create_batch_message_sequence(void **state)
 	(void)state;
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_batch_init(&b, 100), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, &p->fw, NULL), 0);
+	assert_int_equal(nft_batch_init(&b, 100, 0), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL),
+		0);
 	assert_int_equal(b.msgs[i++].type, NFT_MSG_NEWTABLE);
 	for (int id = 0; id < FW_SET_COUNT; id++)
 		for (int f = 0; f < 2; f++) {
@@ -462,10 +496,10 @@ static void test_create_batch_message_sequence(void **state)
 	assert_null(nft_batch_msg(&b, 100));
 	assert_null(nft_batch_msg(&b, 101 + (uint32_t)b.n_msgs));
 	assert_string_equal(b.msgs[0].what, "table inet meshc");
-	assert_string_equal(b.msgs[1].what, "set mesh4");
-	assert_string_equal(b.msgs[2].what, "elements of set mesh4");
+	assert_string_equal(b.msgs[1].what, "set meshx/mesh4");
+	assert_string_equal(b.msgs[2].what, "elements of set meshx/mesh4");
 	assert_string_equal(b.msgs[b.n_msgs - 1].what,
-			    "rule 'masquerade' in chain postrouting");
+			    "rule 'masquerade' in chain meshx/postrouting");
 	nft_batch_free(&b);
 	arena_free(&a);
 }
@@ -490,12 +524,14 @@ static void test_rule_count_does_not_grow_with_peers(void **state)
 		snprintf(buf, sizeof(buf), "fd65::%x/128", i + 1);
 		fw_add_elem(&a, &big, FW_SET_ROUTING, buf);
 	}
-	assert_int_equal(nft_batch_init(&small_b, 1), 0);
-	assert_int_equal(nft_batch_init(&big_b, 1), 0);
-	assert_int_equal(nft_batch_sync(&small_b, NFT_TABLE_ABSENT, &p->fw,
-					NULL), 0);
-	assert_int_equal(nft_batch_sync(&big_b, NFT_TABLE_ABSENT, &big, NULL),
+	assert_int_equal(nft_batch_init(&small_b, 1, 0), 0);
+	assert_int_equal(nft_batch_init(&big_b, 1, 0), 0);
+	assert_int_equal(nft_batch_sync(&small_b, NFT_TABLE_ABSENT, NO_TABLE,
+					&p->fw, NULL),
 			 0);
+	assert_int_equal(
+		nft_batch_sync(&big_b, NFT_TABLE_ABSENT, NO_TABLE, &big, NULL),
+		0);
 	assert_int_equal(nft_batch_count(&big_b, NFT_MSG_NEWRULE),
 			 nft_batch_count(&small_b, NFT_MSG_NEWRULE));
 	assert_int_equal(nft_batch_count(&big_b, NFT_MSG_NEWSET),
@@ -519,8 +555,10 @@ static void test_batch_down_and_foreign(void **state)
 	(void)state;
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_batch_init(&b, 1), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, NULL, NULL), 0);
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					NULL, NULL),
+			 0);
 	assert_int_equal(b.n_msgs, 1);
 	assert_int_equal(b.msgs[0].type, NFT_MSG_DELTABLE);
 	nft_batch_free(&b);
@@ -528,24 +566,51 @@ static void test_batch_down_and_foreign(void **state)
 	{
 		struct plan_firewall none = { 0 };
 
-		assert_int_equal(nft_batch_init(&b, 1), 0);
-		assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, &none,
-						NULL), 0);
+		assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+		assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS,
+						seen_of(&a, &p->fw), &none,
+						NULL),
+				 0);
 		assert_int_equal(b.n_msgs, 1);
 		assert_int_equal(b.msgs[0].type, NFT_MSG_DELTABLE);
 		nft_batch_free(&b);
 	}
+	/* down with another interface's part in the table: only this
+	 * part's chains (flushed first) and sets go, the table stays */
+	{
+		struct nft_seen shared = *seen_of(&a, &p->fw);
+
+		shared.others = true;
+		assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+		assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, &shared,
+						NULL, NULL),
+				 0);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELTABLE), 0);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELRULE),
+				 FW_CHAIN_COUNT);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELCHAIN),
+				 FW_CHAIN_COUNT);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELSET),
+				 2 * FW_SET_COUNT);
+		assert_int_equal(b.n_msgs,
+				 2 * FW_CHAIN_COUNT + 2 * FW_SET_COUNT);
+		assert_int_equal(b.msgs[0].type, NFT_MSG_DELRULE);
+		nft_batch_free(&b);
+	}
 	/* down with no table: nothing to send */
-	assert_int_equal(nft_batch_init(&b, 1), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, NULL, NULL), 0);
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, NULL, NULL), 0);
 	assert_int_equal(b.n_msgs, 0);
 	nft_batch_free(&b);
 	/* a foreign table is never touched, up or down */
-	assert_int_equal(nft_batch_init(&b, 1), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_FOREIGN, &p->fw, NULL),
-			 -EEXIST);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_FOREIGN, NULL, NULL),
-			 -EEXIST);
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_FOREIGN, NO_TABLE, &p->fw, NULL),
+		-EEXIST);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_FOREIGN, NO_TABLE, NULL, NULL),
+		-EEXIST);
 	assert_int_equal(b.n_msgs, 0);
 	nft_batch_free(&b);
 	arena_free(&a);
@@ -569,26 +634,56 @@ static void test_element_change_sends_only_elements(void **state)
 	fw_add_elem(&a, &fw, FW_SET_MESH, "10.99.0.0/16");
 	want = with_fw(&a, p, &fw);
 	diff_fw(&a, p, &p->fw, want, &cs);
-	assert_int_equal(nft_batch_init(&b, 1), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, &fw, &cs), 0);
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&fw, &cs),
+			 0);
 	/* removals first (incoming4, mesh4), then additions */
 	assert_int_equal(b.n_msgs, 4);
 	assert_int_equal(b.msgs[0].type, NFT_MSG_DELSETELEM);
-	assert_string_equal(b.msgs[0].what, "elements of set mesh4");
+	assert_string_equal(b.msgs[0].what, "elements of set meshx/mesh4");
 	assert_int_equal(b.msgs[1].type, NFT_MSG_DELSETELEM);
-	assert_string_equal(b.msgs[1].what, "elements of set incoming4");
+	assert_string_equal(b.msgs[1].what,
+			    "elements of set meshx/incoming4");
 	assert_int_equal(b.msgs[2].type, NFT_MSG_NEWSETELEM);
-	assert_string_equal(b.msgs[2].what, "elements of set mesh4");
+	assert_string_equal(b.msgs[2].what, "elements of set meshx/mesh4");
 	assert_int_equal(b.msgs[3].type, NFT_MSG_NEWSETELEM);
-	assert_string_equal(b.msgs[3].what, "elements of set routing4");
+	assert_string_equal(b.msgs[3].what, "elements of set meshx/routing4");
 	nft_batch_free(&b);
 	/* no firewall change at all: nothing to send */
 	diff_fw(&a, p, &p->fw, p, &cs);
-	assert_int_equal(nft_batch_init(&b, 1), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, &p->fw, &cs), 0);
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&p->fw, &cs),
+			 0);
 	assert_int_equal(b.n_msgs, 0);
 	nft_batch_free(&b);
 	arena_free(&a);
+}
+
+/* The table stays (re-declared, which keeps it and clears flags); the
+ * part's chains are flushed, its chains and sets deleted and made anew,
+ * all in the one batch, and nothing of the table as a whole goes. */
+static void assert_part_replaced(const struct nft_batch *b,
+				 const struct plan_firewall *fw)
+{
+	size_t i = 0;
+
+	assert_int_equal(b->msgs[i++].type, NFT_MSG_NEWTABLE);
+	for (int c = 0; c < FW_CHAIN_COUNT; c++)
+		assert_int_equal(b->msgs[i++].type, NFT_MSG_DELRULE);
+	for (int c = 0; c < FW_CHAIN_COUNT; c++)
+		assert_int_equal(b->msgs[i++].type, NFT_MSG_DELCHAIN);
+	for (int k = 0; k < 2 * FW_SET_COUNT; k++)
+		assert_int_equal(b->msgs[i++].type, NFT_MSG_DELSET);
+	assert_int_equal(b->msgs[i].type, NFT_MSG_NEWSET);
+	assert_string_equal(b->msgs[1].what, "rules of chain meshx/input");
+	assert_string_equal(b->msgs[1 + FW_CHAIN_COUNT].what,
+			    "chain meshx/input");
+	assert_int_equal(nft_batch_count(b, NFT_MSG_DELTABLE), 0);
+	assert_int_equal(nft_batch_count(b, NFT_MSG_NEWSET), 2 * FW_SET_COUNT);
+	assert_int_equal(nft_batch_count(b, NFT_MSG_NEWRULE),
+			 kernel_rules(fw));
 }
 
 static void test_rule_change_replaces_table(void **state)
@@ -608,18 +703,18 @@ static void test_rule_change_replaces_table(void **state)
 	fw_add_elem(&a, &fw, FW_SET_ROUTING, "100.64.0.1/32");
 	want = with_fw(&a, p, &fw);
 	diff_fw(&a, p, &p->fw, want, &cs);
-	assert_int_equal(nft_batch_init(&b, 1), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, &fw, &cs), 0);
-	assert_int_equal(b.msgs[0].type, NFT_MSG_DELTABLE);
-	assert_int_equal(b.msgs[1].type, NFT_MSG_NEWTABLE);
-	assert_int_equal(nft_batch_count(&b, NFT_MSG_DELTABLE), 1);
-	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWRULE),
-			 kernel_rules(&fw));
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&fw, &cs),
+			 0);
+	assert_part_replaced(&b, &fw);
 	nft_batch_free(&b);
 	/* no change set: everything differs */
-	assert_int_equal(nft_batch_init(&b, 1), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, &p->fw, NULL), 0);
-	assert_int_equal(b.msgs[0].type, NFT_MSG_DELTABLE);
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS,
+					seen_of(&a, &p->fw), &p->fw, NULL),
+			 0);
+	assert_part_replaced(&b, &p->fw);
 	nft_batch_free(&b);
 	arena_free(&a);
 }
@@ -640,9 +735,11 @@ static void test_network_in_host_set_replaces_table(void **state)
 	fw_add_elem(&a, &fw, FW_SET_INCOMING, "10.7.0.0/16");
 	want = with_fw(&a, p, &fw);
 	diff_fw(&a, p, &p->fw, want, &cs);
-	assert_int_equal(nft_batch_init(&b, 1), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, &fw, &cs), 0);
-	assert_int_equal(b.msgs[0].type, NFT_MSG_DELTABLE);
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&fw, &cs),
+			 0);
+	assert_part_replaced(&b, &fw);
 	nft_batch_free(&b);
 	arena_free(&a);
 }
@@ -669,24 +766,29 @@ static void test_unknown_rules_are_not_recreated(void **state)
 					.verdict = FW_DROP,
 					.id = NFT_UNKNOWN_ID };
 	fw.n_rules++;
-	assert_int_equal(nft_batch_init(&b, 1), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, &p->fw, NULL), 0);
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL),
+		0);
 	before = nft_batch_count(&b, NFT_MSG_NEWRULE);
 	nft_batch_free(&b);
-	assert_int_equal(nft_batch_init(&b, 1), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, &fw, NULL), 0);
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &fw, NULL), 0);
 	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWRULE), before);
 	nft_batch_free(&b);
 	/* no interface name: nothing can be matched, nothing is sent */
 	fw.iface = NULL;
-	assert_int_equal(nft_batch_init(&b, 1), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, &fw, NULL),
-			 -EINVAL);
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &fw, NULL),
+		-EINVAL);
 	nft_batch_free(&b);
 	fw.iface = "a-very-long-interface-name";
-	assert_int_equal(nft_batch_init(&b, 1), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, &fw, NULL),
-			 -EINVAL);
+	assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &fw, NULL),
+		-EINVAL);
 	nft_batch_free(&b);
 	arena_free(&a);
 }
@@ -754,15 +856,18 @@ static void test_ack_names_object_and_kernel_text(void **state)
 	(void)state;
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_batch_init(&b, 1000), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, &p->fw, NULL), 0);
+	assert_int_equal(nft_batch_init(&b, 1000, 0), 0);
+	assert_int_equal(
+		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL),
+		0);
 	m = &b.msgs[b.n_msgs - 3];
 	assert_int_equal(nft_ack_parse(&b, kernel_ack(buf, m->seq, 0, true,
 						      NULL), &what, &msg), 0);
 	assert_int_equal(nft_ack_parse(&b, kernel_ack(buf, m->seq, -ENOENT,
 						      true, "Chain not found"),
 				       &what, &msg), ENOENT);
-	assert_string_equal(what, "rule 'lan-masquerade' in chain postrouting");
+	assert_string_equal(what,
+			    "rule 'lan-masquerade' in chain meshx/postrouting");
 	assert_string_equal(msg, "Chain not found");
 	/* not capped: the text follows the echoed request */
 	assert_int_equal(nft_ack_parse(&b, kernel_ack(buf, m->seq, -EINVAL,
@@ -776,6 +881,142 @@ static void test_ack_names_object_and_kernel_text(void **state)
 	assert_string_equal(what, "batch");
 	assert_null(msg);
 	nft_batch_free(&b);
+	arena_free(&a);
+}
+
+/* ---- pure: answers to a read request ---------------------------------- */
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+/* One message of a dump reply (or NLMSG_DONE) appended to buf at *len. */
+static void put_msg(char *buf, size_t *len, uint16_t type, uint16_t flags,
+		    uint32_t seq, uint32_t pid)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + *len);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = pid;
+	if (type == NLMSG_DONE)
+		*(int *)mnl_nlmsg_put_extra_header(nlh, sizeof(int)) = 0;
+	else
+		mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
+	*len += nlh->nlmsg_len;
+}
+
+#define NFT_CHAIN_MSG (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN)
+
+/* Every message must answer the request sent: its sequence number (0 is
+ * no exception) and this socket's port id; otherwise nothing of the
+ * datagram is used. */
+static void test_reply_checks_seq_and_portid(void **state)
+{
+	static const struct {
+		uint32_t seq, pid;
+	} wrong[] = { { 6, 4242 }, { 0, 4242 }, { 7, 4243 }, { 7, 0 } };
+	char buf[512];
+	size_t len = 0;
+	int calls = 0;
+	struct nft_reply r = { .seq = 7, .portid = 4242 };
+
+	(void)state;
+	put_msg(buf, &len, NFT_CHAIN_MSG, NLM_F_MULTI, 7, 4242);
+	put_msg(buf, &len, NLMSG_DONE, NLM_F_MULTI, 7, 4242);
+	assert_int_equal(nft_reply_feed(&r, buf, len, count_cb, &calls), 0);
+	assert_true(r.done);
+	assert_int_equal(calls, 1);
+	assert_int_equal(nft_reply_result(&r), 0);
+	for (size_t i = 0; i < sizeof(wrong) / sizeof(*wrong); i++) {
+		struct nft_reply q = { .seq = 7, .portid = 4242 };
+
+		len = 0;
+		calls = 0;
+		put_msg(buf, &len, NFT_CHAIN_MSG, NLM_F_MULTI, 7, 4242);
+		put_msg(buf, &len, NFT_CHAIN_MSG, NLM_F_MULTI, wrong[i].seq,
+			wrong[i].pid);
+		assert_int_equal(nft_reply_feed(&q, buf, len, count_cb,
+						&calls), -EPROTO);
+		assert_int_equal(calls, 0);
+	}
+	/* a datagram cut inside a message */
+	len = 0;
+	put_msg(buf, &len, NFT_CHAIN_MSG, NLM_F_MULTI, 7, 4242);
+	r = (struct nft_reply){ .seq = 7, .portid = 4242 };
+	assert_int_equal(nft_reply_feed(&r, buf, len - 4, count_cb, &calls),
+			 -EPROTO);
+	/* a recorded dump, fed as a request this socket did not send */
+	{
+		const struct nlmsghdr *h = (const void *)nft_fx_ours_chains;
+
+		r = (struct nft_reply){ .seq = h->nlmsg_seq + 1,
+					.portid = h->nlmsg_pid };
+		assert_int_equal(nft_reply_feed(&r, nft_fx_ours_chains,
+						sizeof(nft_fx_ours_chains),
+						count_cb, &calls), -EPROTO);
+		r.seq = h->nlmsg_seq;
+		calls = 0;
+		assert_int_equal(nft_reply_feed(&r, nft_fx_ours_chains,
+						sizeof(nft_fx_ours_chains),
+						count_cb, &calls), 0);
+		assert_int_equal(calls, FW_CHAIN_COUNT);
+		assert_true(r.done);
+	}
+}
+
+/* A dump the kernel flags as interrupted (NLM_F_DUMP_INTR) is read to
+ * its NLMSG_DONE, none of it used after the flag, and reads as -EINTR:
+ * the socket is clean for the retry (libmnl alone stops at the flag and
+ * leaves the rest of the dump for the next request to trip over). */
+static void test_interrupted_dump_is_drained(void **state)
+{
+	char d1[256], d2[256], d3[256];
+	size_t n1 = 0, n2 = 0, n3 = 0;
+	struct nft_reply r = { .seq = 3, .portid = 99 };
+	struct arena a;
+	int calls = 0;
+	unsigned char *rec;
+	struct nlmsghdr *h;
+
+	(void)state;
+	put_msg(d1, &n1, NFT_CHAIN_MSG, NLM_F_MULTI, 3, 99);
+	put_msg(d1, &n1, NFT_CHAIN_MSG, NLM_F_MULTI, 3, 99);
+	put_msg(d2, &n2, NFT_CHAIN_MSG, NLM_F_MULTI | NLM_F_DUMP_INTR, 3, 99);
+	put_msg(d3, &n3, NFT_CHAIN_MSG, NLM_F_MULTI | NLM_F_DUMP_INTR, 3, 99);
+	put_msg(d3, &n3, NLMSG_DONE, NLM_F_MULTI | NLM_F_DUMP_INTR, 3, 99);
+	assert_int_equal(nft_reply_feed(&r, d1, n1, count_cb, &calls),
+			 0);
+	assert_int_equal(calls, 2);
+	assert_false(r.done);
+	assert_int_equal(nft_reply_feed(&r, d2, n2, count_cb, &calls),
+			 0);
+	assert_false(r.done);
+	assert_true(r.intr);
+	assert_int_equal(nft_reply_feed(&r, d3, n3, count_cb, &calls),
+			 0);
+	assert_true(r.done);
+	assert_int_equal(calls, 2);
+	assert_int_equal(nft_reply_result(&r), -EINTR);
+
+	/* the recorded chain dump with the kernel's flag on its first
+	 * message: read to the end, nothing used */
+	arena_init(&a);
+	rec = arena_alloc(&a, sizeof(nft_fx_ours_chains));
+	memcpy(rec, nft_fx_ours_chains, sizeof(nft_fx_ours_chains));
+	h = (struct nlmsghdr *)rec;
+	h->nlmsg_flags |= NLM_F_DUMP_INTR;
+	r = (struct nft_reply){ .seq = h->nlmsg_seq, .portid = h->nlmsg_pid };
+	calls = 0;
+	assert_int_equal(nft_reply_feed(&r, rec, sizeof(nft_fx_ours_chains),
+					count_cb, &calls), 0);
+	assert_true(r.done);
+	assert_int_equal(calls, 0);
+	assert_int_equal(nft_reply_result(&r), -EINTR);
 	arena_free(&a);
 }
 
@@ -798,11 +1039,13 @@ static void test_decode_of_batch_equals_plan(void **state)
 
 		arena_init(&a);
 		p = compile_seed(&a, nodes[i]);
-		assert_int_equal(nft_batch_init(&b, 1), 0);
-		assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT, &p->fw,
-						NULL), 0);
+		assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+		assert_int_equal(nft_batch_sync(&b, NFT_TABLE_ABSENT,
+						&(struct nft_seen){
+							.iface = p->fw.iface },
+						&p->fw, NULL), 0);
 		replay_batch(&a, &b, &l);
-		nft_decode(&a, &l, &st, &fw);
+		nft_decode(&a, &l, p->fw.iface, &st, &fw, NULL);
 		assert_int_equal(st, NFT_TABLE_OURS);
 		assert_int_equal(count_unknown(&fw), 0);
 		assert_string_equal(fw.iface, p->fw.iface);
@@ -819,10 +1062,11 @@ static void test_decode_of_batch_equals_plan(void **state)
 static struct nftnl_rule *kr_new(const char *chain, uint64_t handle)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
+	char buf[NFT_NAME_MAX];
 
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, MESHC_NFT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, own(buf, chain));
 	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, handle);
 	return r;
 }
@@ -891,6 +1135,7 @@ static void kr_lookup(struct nftnl_rule *r, uint32_t off, uint32_t len,
 		      const char *set)
 {
 	struct nftnl_expr *e = kr_expr(r, "payload");
+	char buf[NFT_NAME_MAX];
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
@@ -899,18 +1144,19 @@ static void kr_lookup(struct nftnl_rule *r, uint32_t off, uint32_t len,
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
 	e = kr_expr(r, "lookup");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, own(buf, set));
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, 0);
 }
 
 static void kr_verdict(struct nftnl_rule *r, int verdict, const char *chain)
 {
 	struct nftnl_expr *e = kr_expr(r, "immediate");
+	char buf[NFT_NAME_MAX];
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
 	if (chain)
-		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain);
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, own(buf, chain));
 }
 
 /* family < 0: no meshc userdata (a rule nft or a person made) */
@@ -953,9 +1199,10 @@ static void kr_table(struct nft_live *l, const char *comment)
 static struct nftnl_set *kr_set(const char *name, bool v6, bool interval)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
+	char buf[NFT_NAME_MAX];
 
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, MESHC_NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, own(buf, name));
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, v6 ? 8 : 7);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 16 : 4);
@@ -983,9 +1230,11 @@ static struct nftnl_chain *kr_chain(enum fw_chain c)
 {
 	struct nftnl_chain *ch = nftnl_chain_alloc();
 	struct nft_chain_hook h;
+	char buf[NFT_NAME_MAX];
 
 	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, MESHC_NFT_TABLE);
-	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, fw_chain_name(c));
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME,
+			    own(buf, fw_chain_name(c)));
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
 	nftnl_chain_set_u64(ch, NFTNL_CHAIN_HANDLE, (uint64_t)c + 1);
 	if (nft_chain_hook(c, &h)) {
@@ -1080,7 +1329,7 @@ static void test_decode_hand_built_rules(void **state)
 	kr_udata(kr, "rule 3", "masq4", IP_V4);
 	nft_live_add_rule(&a, &l, kr);
 
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
 	assert_int_equal(count_unknown(&fw), 0);
 	assert_string_equal(fw.iface, "meshx");
@@ -1151,7 +1400,7 @@ static void test_decode_interval_and_host_elements(void **state)
 	 * leading zero end element and an open range at the top */
 	s = NULL;
 	{
-		struct nftnl_set *ks = live_set(&l, "private4");
+		struct nftnl_set *ks = live_set(&l, "meshx/private4");
 
 		kr_elem(ks, "240.0.0.0", false);
 		kr_elem(ks, "240.0.0.0", true);
@@ -1159,11 +1408,11 @@ static void test_decode_interval_and_host_elements(void **state)
 		kr_elem(ks, "10.0.0.7", true);
 		kr_elem(ks, "10.0.0.1", false);
 		kr_elem(ks, "0.0.0.0", true);
-		ks = live_set(&l, "self6");
+		ks = live_set(&l, "meshx/self6");
 		kr_elem(ks, "fd64::2", false);
 		kr_elem(ks, "fd64::1", false);
 	}
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(count_unknown(&fw), 0);
 	s = &fw.sets[FW_SET_PRIVATE][0];
 	assert_int_equal(s->n_elems, 6);
@@ -1196,7 +1445,7 @@ static void expect_unknown_rule(struct nftnl_rule *kr)
 	arena_init(&a);
 	kr_skeleton(&a, &l);
 	nft_live_add_rule(&a, &l, kr);
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
 	assert_int_equal(count_unknown(&fw), 1);
 	r = rule_at(&fw, FW_CHAIN_FROM_MESH, 0);
@@ -1312,7 +1561,7 @@ static void test_decode_truncated_userdata(void **state)
 	kr_verdict(kr, NF_DROP, NULL);
 	nftnl_rule_set_data(kr, NFTNL_RULE_USERDATA, ud, sizeof(ud));
 	nft_live_add_rule(&a, &l, kr);
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	r = rule_at(&fw, FW_CHAIN_TO_MESH, 0);
 	assert_non_null(r);
 	assert_null(r->id);
@@ -1332,7 +1581,7 @@ static void test_decode_foreign_objects_force_replace(void **state)
 	arena_init(&a);
 	kr_skeleton(&a, &l);
 	nft_live_add_set(&a, &l, kr_set("blocklist", false, false));
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
 	assert_int_equal(count_unknown(&fw), 1);
 	nft_live_free(&l);
@@ -1341,7 +1590,7 @@ static void test_decode_foreign_objects_force_replace(void **state)
 	kr_skeleton(&a, &l);
 	nftnl_chain_set_u32(l.chains[FW_CHAIN_FORWARD], NFTNL_CHAIN_POLICY,
 			    NF_DROP);
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(count_unknown(&fw), 1);
 	assert_string_equal(rule_at(&fw, FW_CHAIN_FORWARD, 0)->id,
 			    NFT_UNKNOWN_ID);
@@ -1351,7 +1600,7 @@ static void test_decode_foreign_objects_force_replace(void **state)
 	kr_skeleton(&a, &l);
 	nftnl_set_free(l.sets[--l.n_sets]);
 	nftnl_set_unset(l.sets[0], NFTNL_SET_FLAGS);
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(count_unknown(&fw), 2);
 	nft_live_free(&l);
 	arena_free(&a);
@@ -1363,24 +1612,55 @@ static void test_decode_table_ownership(void **state)
 	struct nft_live l = { 0 };
 	struct plan_firewall fw = { .iface = "untouched" };
 	enum nft_table_state st;
+	struct nft_seen seen;
+	struct nftnl_chain *ch;
 
 	(void)state;
 	arena_init(&a);
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_ABSENT);
 	kr_table(&l, NULL);
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_FOREIGN);
 	assert_string_equal(fw.iface, "untouched");
 	nft_live_free(&l);
 	kr_table(&l, "managed by someone else");
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_FOREIGN);
 	nft_live_free(&l);
+	/* meshc's table with nothing of this interface's: nothing to
+	 * remove, a table to keep */
 	kr_table(&l, MESHC_NFT_MARK);
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, &seen);
+	assert_int_equal(st, NFT_TABLE_ABSENT);
+	assert_true(seen.table);
+	assert_false(seen.others);
+	ch = nftnl_chain_alloc();
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, MESHC_NFT_TABLE);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, "meshy/input");
+	nft_live_add_chain(&a, &l, ch);
+	nft_decode(&a, &l, IFACE, &st, &fw, &seen);
+	assert_int_equal(st, NFT_TABLE_ABSENT);
+	assert_true(seen.others);
+	assert_int_equal(seen.n_chains, 0);
+	assert_string_equal(fw.iface, "untouched");
+	/* a name that merely starts like ours is another interface's */
+	ch = nftnl_chain_alloc();
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, MESHC_NFT_TABLE);
+	nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, "meshx0/input");
+	nft_live_add_chain(&a, &l, ch);
+	nft_decode(&a, &l, IFACE, &st, &fw, &seen);
+	assert_int_equal(st, NFT_TABLE_ABSENT);
+	nft_live_add_chain(&a, &l, kr_chain(FW_CHAIN_INPUT));
+	nft_decode(&a, &l, IFACE, &st, &fw, &seen);
 	assert_int_equal(st, NFT_TABLE_OURS);
+	assert_int_equal(seen.n_chains, 1);
+	assert_string_equal(seen.chains[0], "meshx/input");
 	nft_live_free(&l);
+	assert_int_equal(nft_owner_of("meshx/a/b", "meshx"), NFT_OWNER_SELF);
+	assert_int_equal(nft_owner_of("input", "meshx"), NFT_OWNER_LEGACY);
+	assert_int_equal(nft_owner_of("/input", "meshx"), NFT_OWNER_OTHER);
+	assert_int_equal(nft_owner_of(NULL, "meshx"), NFT_OWNER_OTHER);
 	arena_free(&a);
 }
 
@@ -1437,7 +1717,7 @@ static void test_recorded_meshc_table_reads_as_plan(void **state)
 	assert_int_equal(l.n_chains, 6);
 	assert_int_equal(l.n_sets, 14);
 	assert_int_equal(l.n_rules, 27);
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
 	assert_int_equal(count_unknown(&fw), 0);
 	assert_string_equal(fw.iface, "meshx");
@@ -1459,9 +1739,9 @@ static void test_recorded_meshc_table_reads_as_plan(void **state)
 	arena_free(&a);
 }
 
-/* The renderer's file loaded with nft -f: the mark is there, so the table
+/* The renderer's file loaded with nft -f: the mark is there, so the part
  * is meshc's, but no rule has meshc's id (every one reads as unknown, so
- * apply replaces them) and auto-merge joined adjacent prefixes. */
+ * apply replaces them); the sets read back as compiled. */
 static void test_recorded_rendered_table_reads_as_changed(void **state)
 {
 	struct arena a;
@@ -1472,16 +1752,123 @@ static void test_recorded_rendered_table_reads_as_changed(void **state)
 	(void)state;
 	arena_init(&a);
 	FEED(&a, &l, nft_fx_rendered);
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
 	assert_int_equal(fw.n_rules, 27);
 	assert_int_equal(count_unknown(&fw), 27);
-	assert_set(&fw, FW_SET_MESH, IP_V4,
-		   (const char *const[]){ "100.64.0.0/23", NULL });
-	assert_int_equal(fw.sets[FW_SET_PRIVATE][0].n_elems, 8);
+	assert_set(&fw, FW_SET_MESH, IP_V4, (const char *const[]){
+			   "100.64.0.0/24", "100.64.1.0/24", NULL });
+	assert_int_equal(fw.sets[FW_SET_PRIVATE][0].n_elems, 9);
 	assert_set(&fw, FW_SET_SELF, IP_V4,
 		   (const char *const[]){ "100.64.0.2/32", NULL });
 	nft_live_free(&l);
+	arena_free(&a);
+}
+
+/* Two interfaces' parts in one table, recorded: each interface reads
+ * exactly its own compiled firewall, sees the other part as "others"
+ * and lists only its own objects for deletion. */
+static void test_recorded_two_parts_each_reads_its_own(void **state)
+{
+	static const char *const nodes[] = { "b", "c" };
+	struct arena a;
+
+	(void)state;
+	arena_init(&a);
+	for (size_t i = 0; i < 2; i++) {
+		struct nft_live l = { 0 };
+		struct plan_firewall fw;
+		enum nft_table_state st;
+		struct nft_seen seen;
+		struct plan *p = compile_seed(&a, nodes[i]);
+		char prefix[NFT_NAME_MAX];
+
+		nft_part_name(prefix, p->fw.iface, "");
+		FEED(&a, &l, nft_fx_two);
+		nft_decode(&a, &l, p->fw.iface, &st, &fw, &seen);
+		assert_int_equal(st, NFT_TABLE_OURS);
+		assert_int_equal(count_unknown(&fw), 0);
+		assert_string_equal(fw.iface, p->fw.iface);
+		assert_fw_matches(&a, &fw, p);
+		assert_true(seen.table);
+		assert_true(seen.others);
+		assert_int_equal(seen.n_legacy, 0);
+		assert_int_equal(seen.n_sets, 2 * FW_SET_COUNT);
+		assert_true(seen.n_chains >= FW_CHAIN_COUNT - 1);
+		for (size_t k = 0; k < seen.n_chains; k++)
+			assert_memory_equal(seen.chains[k], prefix,
+					    strlen(prefix));
+		for (size_t k = 0; k < seen.n_sets; k++)
+			assert_memory_equal(seen.sets[k], prefix,
+					    strlen(prefix));
+		nft_live_free(&l);
+	}
+	arena_free(&a);
+}
+
+/* meshc 0.1's table (recorded): for the interface it dispatches on it
+ * reads as that interface's firewall plus one "unknown" rule, so the
+ * next apply rewrites it; the batch deletes every legacy chain and set
+ * and makes the part.  For another interface nothing of it is its
+ * firewall, but the legacy objects go all the same (and the table
+ * stays only because the part is made in the same batch). */
+static void test_recorded_legacy_table_is_replaced(void **state)
+{
+	static const char *const nodes[] = { "b", "c" };
+	struct arena a;
+
+	(void)state;
+	arena_init(&a);
+	for (size_t i = 0; i < 2; i++) {
+		struct nft_live l = { 0 };
+		struct plan_firewall fw;
+		enum nft_table_state st;
+		struct nft_seen seen;
+		struct plan *p = compile_seed(&a, nodes[i]);
+		struct changeset cs;
+		struct nft_batch b;
+
+		FEED(&a, &l, nft_fx_legacy);
+		nft_decode(&a, &l, p->fw.iface, &st, &fw, &seen);
+		assert_int_equal(st, NFT_TABLE_OURS);
+		assert_int_equal(count_unknown(&fw), 1);
+		assert_int_equal(seen.n_legacy, FW_CHAIN_COUNT +
+						       2 * FW_SET_COUNT);
+		assert_false(seen.others);
+		if (i == 0) {
+			/* meshx's own old firewall: only the mark differs */
+			assert_string_equal(fw.iface, "meshx");
+			assert_int_equal(fw.n_rules, p->fw.n_rules + 1);
+		} else {
+			assert_int_equal(fw.n_rules, 1);
+		}
+		diff_fw(&a, p, &fw, p, &cs);
+		{
+			size_t first;
+
+			assert_true(changeset_layer(&cs, LAYER_FIREWALL_RULES,
+						    &first) > 0);
+		}
+		assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+		assert_int_equal(nft_batch_sync(&b, st, &seen, &p->fw, &cs), 0);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELTABLE), 0);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELCHAIN),
+				 FW_CHAIN_COUNT);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELSET),
+				 2 * FW_SET_COUNT);
+		assert_string_equal(b.msgs[1].what, "rules of chain input");
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWRULE),
+				 kernel_rules(&p->fw));
+		nft_batch_free(&b);
+		/* down: the last part (legacy counts as none) takes the
+		 * table */
+		assert_int_equal(nft_batch_init(&b, 1, 0), 0);
+		assert_int_equal(nft_batch_sync(&b, st, &seen, NULL, NULL), 0);
+		assert_int_equal(b.n_msgs, 1);
+		assert_int_equal(b.msgs[0].type, NFT_MSG_DELTABLE);
+		nft_batch_free(&b);
+		nft_live_free(&l);
+	}
 	arena_free(&a);
 }
 
@@ -1497,7 +1884,7 @@ static void test_recorded_foreign_table(void **state)
 	FEED(&a, &l, nft_fx_foreign);
 	assert_int_equal(l.n_chains, 1);
 	assert_int_equal(l.n_rules, 1);
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_FOREIGN);
 	assert_string_equal(fw.iface, "untouched");
 	nft_live_free(&l);
@@ -1607,8 +1994,20 @@ static void read_ours(struct arena *a, struct plan_firewall *fw)
 	enum nft_table_state st = NFT_TABLE_ABSENT;
 	struct nft_seen seen;
 
-	assert_int_equal(nft_read(a, fw, &st, NULL, &seen), 0);
+	assert_int_equal(nft_read(a, IFACE, fw, &st, NULL, &seen), 0);
 	assert_int_equal(st, NFT_TABLE_OURS);
+}
+
+/* Read the part as apply does, then sync it to want. */
+static int sync_live(struct arena *a, const struct plan_firewall *want,
+		     const struct changeset *cs)
+{
+	struct plan_firewall live;
+	enum nft_table_state st;
+	struct nft_seen seen;
+
+	assert_int_equal(nft_read(a, IFACE, &live, &st, NULL, &seen), 0);
+	return nft_sync(st, &seen, want, cs, NULL);
 }
 
 /* Run fn with stderr going into out. */
@@ -1653,14 +2052,16 @@ static void test_kernel_round_trip_equals_plan(void **state)
 	enter_netns();
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_read(&a, &fw, &st, NULL, &seen), 0);
+	assert_int_equal(nft_read(&a, IFACE, &fw, &st, NULL, &seen), 0);
 	assert_int_equal(st, NFT_TABLE_ABSENT);
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, NULL), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 	read_ours(&a, &fw);
 	assert_int_equal(count_unknown(&fw), 0);
 	assert_fw_matches(&a, &fw, p);
 	/* creating again over an existing table is refused, not merged */
-	assert_int_not_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, NULL), 0);
+	assert_int_not_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 	arena_free(&a);
 }
 
@@ -1695,27 +2096,30 @@ static void test_trusted_read_only_while_generation_holds(void **state)
 	enter_netns();
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, &batches), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, &batches),
+		0);
 	assert_int_equal(batches, 1);
 	t.fw = &p->fw;
 	assert_int_equal(nft_ident(&t.gen, &t.handle), 0);
 	assert_true(t.handle != 0);
 
-	assert_int_equal(nft_read(&a, &fw, &st, &t, &seen), 0);
+	assert_int_equal(nft_read(&a, IFACE, &fw, &st, &t, &seen), 0);
 	assert_true(seen.trusted);
 	assert_int_equal(st, NFT_TABLE_OURS);
 	assert_int_equal(seen.gen, t.gen);
 	assert_ptr_equal(fw.rules, p->fw.rules);
 
 	t.handle++;
-	assert_int_equal(nft_read(&a, &fw, &st, &t, &seen), 0);
+	assert_int_equal(nft_read(&a, IFACE, &fw, &st, &t, &seen), 0);
 	assert_false(seen.trusted);
 	t.handle--;
 
-	snprintf(cmd, sizeof(cmd), "add element inet meshc %s { 10.99.0.1 }\n",
+	snprintf(cmd, sizeof(cmd),
+		 "add element inet meshc %s/%s { 10.99.0.1 }\n", IFACE,
 		 fw_set_name(FW_SET_ROUTING, IP_V4));
 	nft_load(cmd);
-	assert_int_equal(nft_read(&a, &fw, &st, &t, &seen), 0);
+	assert_int_equal(nft_read(&a, IFACE, &fw, &st, &t, &seen), 0);
 	assert_false(seen.trusted);
 	assert_int_equal(st, NFT_TABLE_OURS);
 	assert_true(fw_has_elem(&fw, FW_SET_ROUTING, "10.99.0.1/32"));
@@ -1772,7 +2176,9 @@ static void test_mark_record_and_trust(void **state)
 	q = compile_seed(&a, "a");
 	assert_false(same_fw(&p->fw, &q->fw));
 	assert_int_equal(nft_ident(&gen, &handle), 0);
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, &batches), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, &batches),
+		0);
 	nft_mark_record(&a, &st, &p->fw, gen, batches);
 
 	assert_true(nft_mark_trust(&a, &st, &p->fw, &t));
@@ -1816,7 +2222,8 @@ static void test_listing_equals_rendered_file(void **state)
 	enter_netns();
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, NULL), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 	list_table(&ours, "meshc");
 	assert_non_null(strstr(strbuf_str(&ours),
 			       "comment \"managed by meshc\""));
@@ -1860,7 +2267,8 @@ static void test_element_update_and_replace_in_kernel(void **state)
 	nft_load(other_table);
 	list_table(&before, "other");
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, NULL), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 
 	/* a grant changes: only element messages go out */
 	fw = copy_fw(&a, &p->fw);
@@ -1874,8 +2282,10 @@ static void test_element_update_and_replace_in_kernel(void **state)
 	want = with_fw(&a, p, &fw);
 	read_ours(&a, &live);
 	diff_fw(&a, p, &live, want, &cs);
-	assert_int_equal(nft_batch_init(&b, 7), 0);
-	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, &fw, &cs), 0);
+	assert_int_equal(nft_batch_init(&b, 7, 0), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&fw, &cs),
+			 0);
 	assert_true(b.n_msgs > 0);
 	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWSETELEM) +
 				 nft_batch_count(&b, NFT_MSG_DELSETELEM),
@@ -1890,13 +2300,13 @@ static void test_element_update_and_replace_in_kernel(void **state)
 	want = with_fw(&a, p, &fw);
 	read_ours(&a, &live);
 	diff_fw(&a, p, &live, want, &cs);
-	assert_int_equal(nft_sync(NFT_TABLE_OURS, &fw, &cs, NULL), 0);
+	assert_int_equal(sync_live(&a, &fw, &cs), 0);
 	read_ours(&a, &live);
 	assert_fw_matches(&a, &live, want);
 	assert_string_equal(live.uplink, "eth1");
 
 	/* back to the document, with no change set: replaced whole */
-	assert_int_equal(nft_sync(NFT_TABLE_OURS, &p->fw, NULL, NULL), 0);
+	assert_int_equal(sync_live(&a, &p->fw, NULL), 0);
 	read_ours(&a, &live);
 	assert_fw_matches(&a, &live, p);
 
@@ -1926,12 +2336,12 @@ static void test_foreign_table_refused_and_untouched(void **state)
 		 "\tchain input { type filter hook input priority 0; "
 		 "policy accept;\n\t\tcounter\n\t}\n}\n");
 	list_table(&before, "meshc");
-	assert_int_equal(nft_read(&a, &fw, &st, NULL, &seen), 0);
+	assert_int_equal(nft_read(&a, IFACE, &fw, &st, NULL, &seen), 0);
 	assert_int_equal(st, NFT_TABLE_FOREIGN);
 	assert_int_equal(fw.n_rules, 0);
 	capture_start(&cap);
-	assert_int_equal(nft_sync(st, &p->fw, NULL, NULL), -EEXIST);
-	assert_int_equal(nft_sync(st, NULL, NULL, NULL), -EEXIST);
+	assert_int_equal(nft_sync(st, &seen, &p->fw, NULL, NULL), -EEXIST);
+	assert_int_equal(nft_sync(st, &seen, NULL, NULL, NULL), -EEXIST);
 	capture_end(&cap, &err);
 	assert_non_null(strstr(strbuf_str(&err),
 			       "meshc: nftables: table inet meshc exists and "
@@ -1960,10 +2370,11 @@ static void test_down_deletes_only_meshc_table(void **state)
 	nft_load(other_table);
 	list_table(&before, "other");
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, NULL), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 	read_ours(&a, &fw);
-	assert_int_equal(nft_sync(NFT_TABLE_OURS, NULL, NULL, NULL), 0);
-	assert_int_equal(nft_read(&a, &fw, &st, NULL, &seen), 0);
+	assert_int_equal(sync_live(&a, NULL, NULL), 0);
+	assert_int_equal(nft_read(&a, IFACE, &fw, &st, NULL, &seen), 0);
 	assert_int_equal(st, NFT_TABLE_ABSENT);
 	list_table(&after, "other");
 	assert_string_equal(strbuf_str(&before), strbuf_str(&after));
@@ -1990,7 +2401,8 @@ static void test_refused_batch_changes_nothing(void **state)
 	enter_netns();
 	arena_init(&a);
 	p = compile_seed(&a, "b");
-	assert_int_equal(nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL, NULL), 0);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 	list_table(&before, "meshc");
 
 	fw = copy_fw(&a, &p->fw);
@@ -2007,11 +2419,11 @@ static void test_refused_batch_changes_nothing(void **state)
 				 .target = FW_CHAIN_POSTROUTING,
 				 .id = "bad-jump" };
 	capture_start(&cap);
-	rc = nft_sync(NFT_TABLE_OURS, &fw, NULL, NULL);
+	rc = sync_live(&a, &fw, NULL);
 	capture_end(&cap, &err);
 	assert_true(rc < 0);
 	if (!strstr(strbuf_str(&err), "meshc: nftables: rule 'bad-jump' in "
-				      "chain to_mesh: "))
+				      "chain meshx/to_mesh: "))
 		fail_msg("unexpected error report: %s", strbuf_str(&err));
 	assert_non_null(strstr(strbuf_str(&err), strerror(-rc)));
 	list_table(&after, "meshc");
@@ -2045,10 +2457,267 @@ static void test_table_from_rendered_file_is_replaced(void **state)
 	assert_true(count_unknown(&live) > 0);
 	diff_fw(&a, p, &live, p, &cs);
 	assert_false(changeset_empty(&cs));
-	assert_int_equal(nft_sync(NFT_TABLE_OURS, &p->fw, &cs, NULL), 0);
+	assert_int_equal(sync_live(&a, &p->fw, &cs), 0);
 	read_ours(&a, &live);
 	assert_fw_matches(&a, &live, p);
 	strbuf_free(&text);
+	arena_free(&a);
+}
+
+/* Apply (read, then sync) a plan's firewall to its own part. */
+static void apply_part(struct arena *a, const struct plan_firewall *want,
+		       const char *iface)
+{
+	struct plan_firewall live;
+	enum nft_table_state st;
+	struct nft_seen seen;
+
+	assert_int_equal(nft_read(a, iface, &live, &st, NULL, &seen), 0);
+	assert_int_not_equal(st, NFT_TABLE_FOREIGN);
+	assert_int_equal(nft_sync(st, &seen, want, NULL, NULL), 0);
+}
+
+/* The part of iface as nft lists it: every chain and set of its name. */
+static void list_part(struct strbuf *out, const char *iface)
+{
+	static const char *const kinds[] = { "chain", "set" };
+	struct strbuf one = STRBUF_INIT;
+	char cmd[160];
+
+	strbuf_reset(out);
+	for (int k = 0; k < 2; k++) {
+		int n = k ? 2 * FW_SET_COUNT : FW_CHAIN_COUNT;
+
+		for (int i = 0; i < n; i++) {
+			const char *name = k ? fw_set_name(i / 2, i % 2 ? IP_V6
+									: IP_V4)
+					     : fw_chain_name(i);
+
+			snprintf(cmd, sizeof(cmd),
+				 "nft list %s inet meshc %s/%s 2>&1", kinds[k],
+				 iface, name);
+			sh_out(&one, cmd);
+			strbuf_add(out, one.buf, one.len);
+		}
+	}
+	strbuf_free(&one);
+}
+
+static void assert_part_reads_as(struct arena *a, const char *iface,
+				 const struct plan *p)
+{
+	struct plan_firewall live;
+	enum nft_table_state st;
+	struct nft_seen seen;
+
+	assert_int_equal(nft_read(a, iface, &live, &st, NULL, &seen), 0);
+	assert_int_equal(st, NFT_TABLE_OURS);
+	assert_int_equal(count_unknown(&live), 0);
+	assert_fw_matches(a, &live, p);
+}
+
+/* The seed bug: two interfaces in one namespace (seed nodes b on meshx
+ * and c on meshy).  Applying, re-applying (with a rule change) or taking
+ * down one never changes the other's part; the table goes with the last
+ * part.  Before parts, the second apply replaced the whole table and the
+ * first interface's firewall was gone. */
+static void test_two_interfaces_keep_their_parts(void **state)
+{
+	struct strbuf x0 = STRBUF_INIT, y0 = STRBUF_INIT, now = STRBUF_INIT;
+	struct arena a;
+	struct plan *b, *c, *b2;
+	struct plan_firewall fw;
+	enum nft_table_state st;
+	struct nft_seen seen;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	b = compile_seed(&a, "b");
+	c = compile_seed(&a, "c");
+	assert_string_equal(b->fw.iface, "meshx");
+	assert_string_equal(c->fw.iface, "meshy");
+	fw = copy_fw(&a, &b->fw);
+	fw.uplink = "eth1";		/* a rule change for meshx */
+	fw_add_elem(&a, &fw, FW_SET_ROUTING, "100.64.0.1/32");
+	b2 = with_fw(&a, b, &fw);
+
+	apply_part(&a, &b->fw, "meshx");
+	list_part(&x0, "meshx");
+	apply_part(&a, &c->fw, "meshy");
+	list_part(&y0, "meshy");
+	list_part(&now, "meshx");
+	assert_string_equal(strbuf_str(&now), strbuf_str(&x0));
+	assert_part_reads_as(&a, "meshx", b);
+	assert_part_reads_as(&a, "meshy", c);
+
+	/* re-apply meshx, changed and back: meshy stays as it was */
+	apply_part(&a, &b2->fw, "meshx");
+	assert_part_reads_as(&a, "meshx", b2);
+	list_part(&now, "meshy");
+	assert_string_equal(strbuf_str(&now), strbuf_str(&y0));
+	apply_part(&a, &b->fw, "meshx");
+	list_part(&now, "meshx");
+	assert_string_equal(strbuf_str(&now), strbuf_str(&x0));
+
+	/* re-apply meshy unchanged, then down meshy: meshx stays */
+	apply_part(&a, &c->fw, "meshy");
+	list_part(&now, "meshx");
+	assert_string_equal(strbuf_str(&now), strbuf_str(&x0));
+	assert_int_equal(nft_read(&a, "meshy", &fw, &st, NULL, &seen), 0);
+	assert_true(seen.others);
+	assert_int_equal(nft_sync(st, &seen, NULL, NULL, NULL), 0);
+	assert_int_equal(nft_read(&a, "meshy", &fw, &st, NULL, &seen), 0);
+	assert_int_equal(st, NFT_TABLE_ABSENT);
+	assert_true(seen.table);
+	list_part(&now, "meshx");
+	assert_string_equal(strbuf_str(&now), strbuf_str(&x0));
+	assert_part_reads_as(&a, "meshx", b);
+
+	/* meshy again, then down meshx: meshy stays; down meshy, the
+	 * last part: the table goes */
+	apply_part(&a, &c->fw, "meshy");
+	assert_int_equal(nft_read(&a, "meshx", &fw, &st, NULL, &seen), 0);
+	assert_int_equal(nft_sync(st, &seen, NULL, NULL, NULL), 0);
+	list_part(&now, "meshy");
+	assert_string_equal(strbuf_str(&now), strbuf_str(&y0));
+	assert_int_equal(nft_read(&a, "meshy", &fw, &st, NULL, &seen), 0);
+	assert_false(seen.others);
+	assert_int_equal(nft_sync(st, &seen, NULL, NULL, NULL), 0);
+	sh_out(&now, "nft list tables");
+	assert_string_equal(strbuf_str(&now), "");
+	strbuf_free(&x0);
+	strbuf_free(&y0);
+	strbuf_free(&now);
+	arena_free(&a);
+}
+
+/* A record of meshx's part is trusted while nothing committed; another
+ * interface's apply bumps the generation and meshx's next read dumps
+ * its part, which is still exactly meshx's firewall. */
+static void test_trust_after_another_interface_applies(void **state)
+{
+	struct arena a;
+	struct plan *b, *c;
+	struct plan_firewall fw;
+	enum nft_table_state st;
+	struct nft_seen seen;
+	struct nft_trust t;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	b = compile_seed(&a, "b");
+	c = compile_seed(&a, "c");
+	apply_part(&a, &b->fw, "meshx");
+	t.fw = &b->fw;
+	assert_int_equal(nft_ident(&t.gen, &t.handle), 0);
+	assert_int_equal(nft_read(&a, "meshx", &fw, &st, &t, &seen), 0);
+	assert_true(seen.trusted);
+	assert_int_equal(seen.n_chains, FW_CHAIN_COUNT);
+	assert_false(seen.others);
+
+	apply_part(&a, &c->fw, "meshy");
+	assert_int_equal(nft_read(&a, "meshx", &fw, &st, &t, &seen), 0);
+	assert_false(seen.trusted);
+	assert_true(seen.others);
+	assert_int_equal(st, NFT_TABLE_OURS);
+	assert_fw_matches(&a, &fw, b);
+	arena_free(&a);
+}
+
+/* meshc 0.1's table (its renderer's file) is cleaned up by the next
+ * apply of any interface, in the same batch that makes the part. */
+static void test_legacy_table_cleaned_up_by_next_apply(void **state)
+{
+	struct strbuf text = STRBUF_INIT, list = STRBUF_INIT;
+	struct arena a;
+	struct plan *b, *c;
+	FILE *f;
+	char buf[4096];
+	size_t n;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	f = fopen("tests/unit/data/nft/legacy-b.nft", "r");
+	assert_non_null(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		strbuf_add(&text, buf, n);
+	fclose(f);
+	b = compile_seed(&a, "b");
+	c = compile_seed(&a, "c");
+	for (int i = 0; i < 2; i++) {
+		struct plan *p = i ? b : c;
+
+		nft_load(strbuf_str(&text));
+		apply_part(&a, &p->fw, p->fw.iface);
+		/* nothing without an interface prefix is left */
+		sh_out(&list, "nft -a list table inet meshc | "
+			      "grep -E '^\t(chain|set) ' | grep -v /");
+		assert_string_equal(strbuf_str(&list), "");
+		assert_part_reads_as(&a, p->fw.iface, p);
+		assert_int_equal(system("nft delete table inet meshc"), 0);
+	}
+	strbuf_free(&text);
+	strbuf_free(&list);
+	arena_free(&a);
+}
+
+/* The batch carries the generation the part was read at.  Another
+ * program commits in between (an element added by hand): the kernel
+ * refuses the stale batch as a whole (ERESTART, nothing changed), and
+ * nft_sync reads again and retries, so the hand-added element is gone
+ * afterwards.  Before, the element-only diff computed from the stale
+ * read went in and the hand-added element stayed. */
+static void test_stale_batch_refused_and_retried(void **state)
+{
+	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
+	struct arena a;
+	struct plan *p, *want;
+	struct plan_firewall fw, live;
+	enum nft_table_state st;
+	struct nft_seen seen;
+	struct changeset cs;
+	struct nft_batch b;
+	unsigned batches = 0;
+	char cmd[128];
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	p = compile_seed(&a, "b");
+	apply_part(&a, &p->fw, IFACE);
+	fw = copy_fw(&a, &p->fw);
+	fw_add_elem(&a, &fw, FW_SET_ROUTING, "100.64.0.1/32");
+	want = with_fw(&a, p, &fw);
+	assert_int_equal(nft_read(&a, IFACE, &live, &st, NULL, &seen), 0);
+	assert_true(seen.gen != 0);
+	diff_fw(&a, p, &live, want, &cs);
+
+	snprintf(cmd, sizeof(cmd),
+		 "add element inet meshc %s/%s { 10.99.0.1 }\n", IFACE,
+		 fw_set_name(FW_SET_ROUTING, IP_V4));
+	nft_load(cmd);
+	list_part(&before, IFACE);
+
+	/* the stale batch alone: refused, nothing changed */
+	assert_int_equal(nft_batch_init(&b, 1, seen.gen), 0);
+	assert_int_equal(nft_batch_sync(&b, st, &seen, &fw, &cs), 0);
+	assert_int_equal(b.n_msgs, 1);	/* element-only, from the stale read */
+	assert_int_equal(nft_batch_send(&b), -ERESTART);
+	nft_batch_free(&b);
+	list_part(&after, IFACE);
+	assert_string_equal(strbuf_str(&before), strbuf_str(&after));
+
+	/* nft_sync: refused, read again, retried whole */
+	assert_int_equal(nft_sync(st, &seen, &fw, &cs, &batches), 0);
+	assert_int_equal(batches, 1);
+	assert_int_equal(nft_read(&a, IFACE, &live, &st, NULL, &seen), 0);
+	assert_fw_matches(&a, &live, want);
+	assert_false(fw_has_elem(&live, FW_SET_ROUTING, "10.99.0.1/32"));
+	strbuf_free(&before);
+	strbuf_free(&after);
 	arena_free(&a);
 }
 
@@ -2067,6 +2736,8 @@ int main(void)
 		cmocka_unit_test(test_unknown_rules_are_not_recreated),
 		cmocka_unit_test(test_comment_as_renderer_prints_it),
 		cmocka_unit_test(test_ack_names_object_and_kernel_text),
+		cmocka_unit_test(test_reply_checks_seq_and_portid),
+		cmocka_unit_test(test_interrupted_dump_is_drained),
 		cmocka_unit_test(test_decode_of_batch_equals_plan),
 		cmocka_unit_test(test_decode_hand_built_rules),
 		cmocka_unit_test(test_decode_interval_and_host_elements),
@@ -2076,6 +2747,8 @@ int main(void)
 		cmocka_unit_test(test_decode_table_ownership),
 		cmocka_unit_test(test_recorded_meshc_table_reads_as_plan),
 		cmocka_unit_test(test_recorded_rendered_table_reads_as_changed),
+		cmocka_unit_test(test_recorded_two_parts_each_reads_its_own),
+		cmocka_unit_test(test_recorded_legacy_table_is_replaced),
 		cmocka_unit_test(test_recorded_foreign_table),
 		cmocka_unit_test(test_feed_refuses_garbage),
 		cmocka_unit_test(test_kernel_round_trip_equals_plan),
@@ -2087,6 +2760,10 @@ int main(void)
 		cmocka_unit_test(test_down_deletes_only_meshc_table),
 		cmocka_unit_test(test_refused_batch_changes_nothing),
 		cmocka_unit_test(test_table_from_rendered_file_is_replaced),
+		cmocka_unit_test(test_two_interfaces_keep_their_parts),
+		cmocka_unit_test(test_trust_after_another_interface_applies),
+		cmocka_unit_test(test_legacy_table_cleaned_up_by_next_apply),
+		cmocka_unit_test(test_stale_batch_refused_and_retried),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

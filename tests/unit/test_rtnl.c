@@ -6,13 +6,16 @@
  * hold a namespace with veth meshx (peer p) and tun meshtun:
  *   meshx: 100.64.0.2/32, 100.64.1.5/24, fd00:64::2/128, fe80::/64 (kernel)
  *   p:     192.0.2.1/24, fd00:99::1/64, fe80::/64 (kernel)
- *   proto 77: 100.64.0.0/24 dev meshx, default dev meshx table 19779,
+ *   proto 77: 100.64.0.0/24 dev meshx, default dev meshx table M,
  *             10.77.0.0/16 dev p, fd00:64::/64 dev meshx,
- *             ::/0 dev meshx table 19779
+ *             ::/0 dev meshx table M
+ *             (M = MARK_X, meshx's policy mark; MARK_Y is meshy's)
  *   foreign:  10.9.0.0/16 proto static, 198.51.100.0/24 table 100,
  *             fd00:55::/48 proto static, the kernel's own routes
- *   rules, both families: 32100 lookup main suppress_prefixlength 0 and
- *             32101 not fwmark 0x4d43 lookup 19779, proto 77; foreign:
+ *   rules, both families, proto 77: for meshx then for meshy (another
+ *             meshc interface), 32100 not fwmark M lookup main
+ *             suppress_prefixlength 0 and 32101 not fwmark M lookup M;
+ *             foreign:
  *             the kernel's defaults, 1000 fwmark 0x1 lookup 100,
  *             -6 2000 lookup 200, and 500 prohibit proto 77 (not a
  *             lookup: nothing meshc makes).
@@ -43,6 +46,10 @@
 #include "apply/rtnl.h"
 
 #include "data/rtnl/fixtures.inc"
+
+/* plan_policy_mark() of the recorded interfaces (see record.sh) */
+#define MARK_X 0x4d43ab78u
+#define MARK_Y 0x4d43491fu
 
 /* ---- fixtures -------------------------------------------------------- */
 
@@ -102,8 +109,9 @@ struct parsed {
 	struct plan_rule rules[MAX_ITEMS];
 };
 
-static void parse_fx(struct fixture fx, int ifindex, const char *ifname,
-		     struct parsed *out)
+/* mark: the policy mark whose rules are ours */
+static void parse_fx_mark(struct fixture fx, int ifindex, const char *ifname,
+			  uint32_t mark, struct parsed *out)
 {
 	void *buf = fx_copy(fx);
 	const struct nlmsghdr *h = buf;
@@ -129,7 +137,8 @@ static void parse_fx(struct fixture fx, int ifindex, const char *ifname,
 					       &out->routes[out->n_items]);
 			break;
 		case RTM_NEWRULE:
-			ret = rtnl_parse_rule(h, &out->rules[out->n_items]);
+			ret = rtnl_parse_rule(h, mark,
+					      &out->rules[out->n_items]);
 			break;
 		default:
 			fail_msg("unexpected message type %u", h->nlmsg_type);
@@ -142,6 +151,12 @@ static void parse_fx(struct fixture fx, int ifindex, const char *ifname,
 	assert_int_equal(len, 0);	/* the recording is whole */
 	assert_true(done);
 	free(buf);
+}
+
+static void parse_fx(struct fixture fx, int ifindex, const char *ifname,
+		     struct parsed *out)
+{
+	parse_fx_mark(fx, ifindex, ifname, MARK_X, out);
 }
 
 /* ---- links ------------------------------------------------------------ */
@@ -307,8 +322,8 @@ static void test_route4_only_proto_77_in_every_table(void **state)
 	parse_fx(FX(route4), RTNL_FX_MESHX_IFINDEX, "meshx", &p);
 	assert_int_equal(p.n_msgs, 15);
 	assert_int_equal(p.n_items, 3);
-	/* table 19779 only fits RTA_TABLE: rtm_table says 252 (compat) */
-	assert_route(&p.routes[0], "0.0.0.0/0", MESHC_POLICY_TABLE, "meshx");
+	/* table M only fits RTA_TABLE: rtm_table says 252 (compat) */
+	assert_route(&p.routes[0], "0.0.0.0/0", MARK_X, "meshx");
 	/* through another device: the parser cannot name it */
 	assert_route(&p.routes[1], "10.77.0.0/16", MESHC_MAIN_TABLE, NULL);
 	assert_route(&p.routes[2], "100.64.0.0/24", MESHC_MAIN_TABLE, "meshx");
@@ -322,7 +337,7 @@ static void test_route6_only_proto_77_in_every_table(void **state)
 	parse_fx(FX(route6), RTNL_FX_MESHX_IFINDEX, "meshx", &p);
 	assert_int_equal(p.n_msgs, 12);
 	assert_int_equal(p.n_items, 2);
-	assert_route(&p.routes[0], "::/0", MESHC_POLICY_TABLE, "meshx");
+	assert_route(&p.routes[0], "::/0", MARK_X, "meshx");
 	assert_route(&p.routes[1], "fd00:64::/64", MESHC_MAIN_TABLE, "meshx");
 }
 
@@ -334,7 +349,7 @@ static void test_route_dev_is_the_given_name(void **state)
 	/* the caller names its own interface; others stay unnamed */
 	parse_fx(FX(route4), RTNL_FX_P_IFINDEX, "p", &p);
 	assert_int_equal(p.n_items, 3);
-	assert_route(&p.routes[0], "0.0.0.0/0", MESHC_POLICY_TABLE, NULL);
+	assert_route(&p.routes[0], "0.0.0.0/0", MARK_X, NULL);
 	assert_route(&p.routes[1], "10.77.0.0/16", MESHC_MAIN_TABLE, "p");
 	parse_fx(FX(route4), 0, "meshx", &p);
 	for (size_t i = 0; i < p.n_items; i++)
@@ -343,8 +358,9 @@ static void test_route_dev_is_the_given_name(void **state)
 
 /* ---- rules ------------------------------------------------------------ */
 
-/* The pair compile/peers.c makes for an exit node. */
-static void assert_meshc_rules(const struct parsed *p, uint8_t family)
+/* The pair compile/peers.c makes for an exit node, with mark m. */
+static void assert_meshc_rules(const struct parsed *p, uint8_t family,
+			       uint32_t m)
 {
 	const struct plan_rule *s = &p->rules[0], *t = &p->rules[1];
 
@@ -352,14 +368,14 @@ static void assert_meshc_rules(const struct parsed *p, uint8_t family)
 	assert_int_equal(s->family, family);
 	assert_int_equal(s->priority, MESHC_RULE_PRIO_SUPPRESS);
 	assert_int_equal(s->table, MESHC_MAIN_TABLE);
-	assert_int_equal(s->fwmark, 0);
-	assert_false(s->invert);
+	assert_int_equal(s->fwmark, m);
+	assert_true(s->invert);
 	assert_int_equal(s->suppress_prefixlen, 0);
 
 	assert_int_equal(t->family, family);
 	assert_int_equal(t->priority, MESHC_RULE_PRIO_TABLE);
-	assert_int_equal(t->table, MESHC_POLICY_TABLE);
-	assert_int_equal(t->fwmark, MESHC_FWMARK);
+	assert_int_equal(t->table, m);
+	assert_int_equal(t->fwmark, m);
 	assert_true(t->invert);
 	/* the kernel reports an unset suppress_prefixlength as -1 */
 	assert_int_equal(t->suppress_prefixlen, -1);
@@ -371,10 +387,10 @@ static void test_rule4_only_meshc_lookups(void **state)
 
 	(void)state;
 	parse_fx(FX(rule4), 0, NULL, &p);
-	/* 0 local, 500 prohibit proto 77, 1000 fwmark, ours x2, 32766,
-	 * 32767 */
-	assert_int_equal(p.n_msgs, 7);
-	assert_meshc_rules(&p, IP_V4);
+	/* 0 local, 500 prohibit proto 77, 1000 fwmark, meshx's x2,
+	 * meshy's x2, 32766, 32767 */
+	assert_int_equal(p.n_msgs, 9);
+	assert_meshc_rules(&p, IP_V4, MARK_X);
 }
 
 static void test_rule6_only_meshc_lookups(void **state)
@@ -383,9 +399,27 @@ static void test_rule6_only_meshc_lookups(void **state)
 
 	(void)state;
 	parse_fx(FX(rule6), 0, NULL, &p);
-	/* 0 local, 2000 lookup 200, ours x2, 32766 */
-	assert_int_equal(p.n_msgs, 5);
-	assert_meshc_rules(&p, IP_V6);
+	/* 0 local, 2000 lookup 200, meshx's x2, meshy's x2, 32766 */
+	assert_int_equal(p.n_msgs, 7);
+	assert_meshc_rules(&p, IP_V6, MARK_X);
+}
+
+/* Two meshc interfaces of one netns: each reads only the rules of its
+ * own mark, so neither apply nor down of one touches the other's. */
+static void test_rules_of_another_interface_are_not_ours(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse_fx_mark(FX(rule4), 0, NULL, MARK_Y, &p);
+	assert_meshc_rules(&p, IP_V4, MARK_Y);
+	parse_fx_mark(FX(rule6), 0, NULL, MARK_Y, &p);
+	assert_meshc_rules(&p, IP_V6, MARK_Y);
+	/* an interface whose mark has no rules: none is its */
+	parse_fx_mark(FX(rule4), 0, NULL, plan_policy_mark("meshz"), &p);
+	assert_int_equal(p.n_items, 0);
+	parse_fx_mark(FX(rule6), 0, NULL, 0, &p);
+	assert_int_equal(p.n_items, 0);
 }
 
 /* ---- message types and malformed messages ----------------------------- */
@@ -414,7 +448,7 @@ static void test_parsers_skip_other_message_types(void **state)
 {
 	struct nlmsghdr *route = fx_msg(FX(route4), 0);
 	struct nlmsghdr *rule = fx_msg(FX(rule4), 3);
-	struct nlmsghdr *done = fx_msg(FX(rule4), 7);
+	struct nlmsghdr *done = fx_msg(FX(rule4), 9);
 	struct plan_address a;
 	struct plan_route r;
 	struct plan_rule u;
@@ -422,15 +456,15 @@ static void test_parsers_skip_other_message_types(void **state)
 
 	(void)state;
 	assert_int_equal(done->nlmsg_type, NLMSG_DONE);
-	assert_int_equal(rtnl_parse_rule(route, &u), 0);
+	assert_int_equal(rtnl_parse_rule(route, MARK_X, &u), 0);
 	assert_int_equal(rtnl_parse_addr(route, RTNL_FX_MESHX_IFINDEX, &a), 0);
 	assert_int_equal(rtnl_parse_link(route, "meshx", &l), 0);
 	assert_int_equal(rtnl_parse_route(rule, RTNL_FX_MESHX_IFINDEX, "meshx",
 					  &r), 0);
 	assert_int_equal(rtnl_parse_route(done, RTNL_FX_MESHX_IFINDEX, "meshx",
 					  &r), 0);
-	assert_int_equal(rtnl_parse_rule(done, &u), 0);
-	assert_int_equal(rtnl_parse_rule(rule, &u), 1);
+	assert_int_equal(rtnl_parse_rule(done, MARK_X, &u), 0);
+	assert_int_equal(rtnl_parse_rule(rule, MARK_X, &u), 1);
 	free(route);
 	free(rule);
 	free(done);
@@ -466,7 +500,7 @@ static int parse_any(const struct nlmsghdr *h)
 	case RTM_NEWROUTE:
 		return rtnl_parse_route(h, RTNL_FX_MESHX_IFINDEX, "meshx", &r);
 	case RTM_NEWRULE:
-		return rtnl_parse_rule(h, &u);
+		return rtnl_parse_rule(h, MARK_X, &u);
 	}
 	return 0;
 }
@@ -565,20 +599,20 @@ static void test_bad_attribute_lengths_are_einval(void **state)
 
 	(void)state;
 	/* the policy-table route: RTA_TABLE one byte long */
-	m = fx_msg(FX(route4), 0);
+	m = fx_msg(FX(route4), 1);
 	assert_int_equal(parse_any(m), 1);
 	find_attr(m, RTA_TABLE)->nla_len = 5;
 	assert_int_equal(parse_any(m), -EINVAL);
 	free(m);
 
 	/* an attribute shorter than its own header */
-	m = fx_msg(FX(route4), 0);
+	m = fx_msg(FX(route4), 1);
 	find_attr(m, RTA_TABLE)->nla_len = 2;
 	assert_int_equal(parse_any(m), -EINVAL);
 	free(m);
 
 	/* an attribute longer than the message */
-	m = fx_msg(FX(route4), 0);
+	m = fx_msg(FX(route4), 1);
 	find_attr(m, RTA_OIF)->nla_len = 0x7ff0;
 	assert_int_equal(parse_any(m), -EINVAL);
 	free(m);
@@ -589,7 +623,7 @@ static void test_bad_attribute_lengths_are_einval(void **state)
 	find_attr(m, RTA_DST)->nla_len = 4 + 3;
 	assert_int_equal(parse_any(m), -EINVAL);
 	free(m);
-	m = fx_msg(FX(route4), 1);
+	m = fx_msg(FX(route4), 0);
 	assert_int_equal(parse_any(m), 0);
 	find_attr(m, RTA_OIF)->nla_len = 4 + 2;
 	assert_int_equal(parse_any(m), -EINVAL);
@@ -820,7 +854,7 @@ static const char *capture_end(struct capture *c)
 
 /* The small plan of the roundtrip: what the compiler makes for a node
  * with an IPv6 address and an exit node. */
-static void small_plan(struct arena *a, struct plan *p)
+static void small_plan_of(struct arena *a, struct plan *p, const char *ifname)
 {
 	static const char *const addrs[] = { "100.64.0.2/32",
 					     "fd00:64::2/128" };
@@ -830,12 +864,14 @@ static void small_plan(struct arena *a, struct plan *p)
 	} routes[] = {
 		{ "100.64.0.0/24", MESHC_MAIN_TABLE },
 		{ "fd00:64::/64", MESHC_MAIN_TABLE },
-		{ "0.0.0.0/0", MESHC_POLICY_TABLE },
-		{ "::/0", MESHC_POLICY_TABLE },
+		{ "0.0.0.0/0", 0 },	/* table M */
+		{ "::/0", 0 },
 	};
+	uint32_t mark = plan_policy_mark(ifname);
 
 	memset(p, 0, sizeof(*p));
-	p->iface.name = "meshx";
+	p->iface.name = ifname;
+	p->iface.policy_mark = mark;
 	p->iface.n_addresses = 2;
 	p->iface.addresses = arena_calloc(a, 2, sizeof(struct plan_address));
 	for (size_t i = 0; i < 2; i++)
@@ -844,8 +880,8 @@ static void small_plan(struct arena *a, struct plan *p)
 	p->routes = arena_calloc(a, 4, sizeof(struct plan_route));
 	for (size_t i = 0; i < 4; i++) {
 		p->routes[i].dst = pfx(routes[i].dst);
-		p->routes[i].table = routes[i].table;
-		p->routes[i].dev = "meshx";
+		p->routes[i].table = routes[i].table ? routes[i].table : mark;
+		p->routes[i].dev = ifname;
 	}
 	p->n_rules = 4;
 	p->rules = arena_calloc(a, 4, sizeof(struct plan_rule));
@@ -853,19 +889,24 @@ static void small_plan(struct arena *a, struct plan *p)
 		struct plan_rule *r = &p->rules[i];
 
 		r->family = i < 2 ? IP_V4 : IP_V6;
+		r->fwmark = mark;
+		r->invert = true;
 		if (i % 2 == 0) {
 			r->priority = MESHC_RULE_PRIO_SUPPRESS;
 			r->table = MESHC_MAIN_TABLE;
 			r->suppress_prefixlen = 0;
 		} else {
 			r->priority = MESHC_RULE_PRIO_TABLE;
-			r->table = MESHC_POLICY_TABLE;
-			r->fwmark = MESHC_FWMARK;
-			r->invert = true;
+			r->table = mark;
 			r->suppress_prefixlen = -1;
 		}
 	}
 	plan_sort(p);
+}
+
+static void small_plan(struct arena *a, struct plan *p)
+{
+	small_plan_of(a, p, "meshx");
 }
 
 static bool same_items(const struct plan *a, const struct plan *b)
@@ -897,7 +938,7 @@ static int read_back(struct rtnl *r, struct arena *a, int ifindex,
 		     struct plan *live)
 {
 	memset(live, 0, sizeof(*live));
-	CHECK(rtnl_read_plan(r, a, "meshx", ifindex, live) == 0);
+	CHECK(rtnl_read_plan(r, a, "meshx", ifindex, MARK_X, live) == 0);
 	plan_sort(live);
 	return 0;
 }
@@ -993,9 +1034,9 @@ static int errors_child(void)
 	err = rtnl_rule(r, RTNL_ADD, &want.rules[0]);
 	text = capture_end(&cap);
 	CHECK(err == -EEXIST);
-	CHECK(!strcmp(text, "meshc: add IPv4 rule priority 32100 from all "
-			    "lookup main suppress_prefixlength 0: File "
-			    "exists\n"));
+	CHECK(!strcmp(text, "meshc: add IPv4 rule priority 32100 not from all "
+			    "fwmark 0x4d43ab78 lookup main "
+			    "suppress_prefixlength 0: File exists\n"));
 
 	CHECK(capture_begin(&cap) == 0);
 	err = rtnl_addr(r, RTNL_ADD, mx.ifindex, &want.iface.addresses[0]);
@@ -1011,9 +1052,9 @@ static int errors_child(void)
 	text = capture_end(&cap);
 	CHECK(err == -ENOENT);
 	CHECK(!strncmp(text, "meshc: delete IPv4 rule priority 32101 not from "
-			     "all fwmark 0x4d43 lookup 19779: ",
+			     "all fwmark 0x4d43ab78 lookup 1296280440: ",
 		       strlen("meshc: delete IPv4 rule priority 32101 not "
-			      "from all fwmark 0x4d43 lookup 19779: ")));
+			      "from all fwmark 0x4d43ab78 lookup 1296280440: ")));
 
 	/* a kernel WireGuard link: refused here (no module), made where the
 	 * module is */
@@ -1142,6 +1183,93 @@ static int changes_child(void)
 	return 0;
 }
 
+static bool same_rules(const struct plan *a, const struct plan *b)
+{
+	if (a->n_rules != b->n_rules)
+		return false;
+	for (size_t i = 0; i < a->n_rules; i++) {
+		const struct plan_rule *x = &a->rules[i], *y = &b->rules[i];
+
+		if (plan_rule_cmp(x, y) || x->table != y->table ||
+		    x->fwmark != y->fwmark || x->invert != y->invert ||
+		    x->suppress_prefixlen != y->suppress_prefixlen)
+			return false;
+	}
+	return true;
+}
+
+static int read_rules(struct rtnl *r, struct arena *a, const char *ifname,
+		      int ifindex, struct plan *live)
+{
+	memset(live, 0, sizeof(*live));
+	CHECK(rtnl_read_plan(r, a, ifname, ifindex, plan_policy_mark(ifname),
+			     live) == 0);
+	plan_sort(live);
+	return 0;
+}
+
+/* Two meshc interfaces with exit nodes in one netns: the same rule
+ * priorities, each pair with its own mark.  Each reads back only its own
+ * pair, and removing one interface's rules (what `down` or a plan
+ * without an exit node does: delete every rule read as its own) leaves
+ * the other's in place. */
+static int two_interfaces_child(void)
+{
+	struct arena a;
+	struct plan x, y, live;
+	struct live_link mx, pl, my, ql;
+	struct rtnl *r;
+
+	arena_init(&a);
+	CHECK(setup_links(&r, &mx, &pl) == 0);
+	CHECK(make_veth("meshy", "q") == 0);
+	CHECK(rtnl_get_link(r, "meshy", &my) == 0 && my.exists);
+	CHECK(rtnl_get_link(r, "q", &ql) == 0 && ql.exists);
+	CHECK(rtnl_link_set_up(r, my.ifindex) == 0);
+	small_plan_of(&a, &x, "meshx");
+	small_plan_of(&a, &y, "meshy");
+	CHECK(x.iface.policy_mark != y.iface.policy_mark);
+	CHECK(install(r, mx.ifindex, &x) == 0);
+	/* meshy: its rules and its table-M defaults (main is meshx's) */
+	for (size_t i = 0; i < y.n_rules; i++)
+		CHECK(rtnl_rule(r, RTNL_ADD, &y.rules[i]) == 0);
+	for (size_t i = 0; i < y.n_routes; i++)
+		if (y.routes[i].table == y.iface.policy_mark)
+			CHECK(rtnl_route(r, RTNL_ADD, my.ifindex,
+					 &y.routes[i]) == 0);
+
+	CHECK(read_rules(r, &a, "meshx", mx.ifindex, &live) == 0);
+	CHECK(same_rules(&x, &live));
+	CHECK(read_rules(r, &a, "meshy", my.ifindex, &live) == 0);
+	CHECK(same_rules(&y, &live));
+
+	/* meshx goes: every rule it reads as its own is deleted */
+	CHECK(read_rules(r, &a, "meshx", mx.ifindex, &live) == 0);
+	for (size_t i = 0; i < live.n_rules; i++)
+		CHECK(rtnl_rule(r, RTNL_DEL, &live.rules[i]) == 0);
+	CHECK(read_rules(r, &a, "meshx", mx.ifindex, &live) == 0);
+	CHECK(live.n_rules == 0);
+	CHECK(read_rules(r, &a, "meshy", my.ifindex, &live) == 0);
+	CHECK(same_rules(&y, &live));
+
+	/* and meshx comes back next to meshy, each again with its own */
+	for (size_t i = 0; i < x.n_rules; i++)
+		CHECK(rtnl_rule(r, RTNL_ADD, &x.rules[i]) == 0);
+	CHECK(read_rules(r, &a, "meshx", mx.ifindex, &live) == 0);
+	CHECK(same_rules(&x, &live));
+	CHECK(read_rules(r, &a, "meshy", my.ifindex, &live) == 0);
+	CHECK(same_rules(&y, &live));
+	rtnl_close(r);
+	arena_free(&a);
+	return 0;
+}
+
+static void test_two_interfaces_keep_their_own_rules(void **state)
+{
+	(void)state;
+	run_in_netns(two_interfaces_child);
+}
+
 static void test_del_replace_and_links(void **state)
 {
 	(void)state;
@@ -1162,6 +1290,7 @@ int main(void)
 		cmocka_unit_test(test_route_dev_is_the_given_name),
 		cmocka_unit_test(test_rule4_only_meshc_lookups),
 		cmocka_unit_test(test_rule6_only_meshc_lookups),
+		cmocka_unit_test(test_rules_of_another_interface_are_not_ours),
 		cmocka_unit_test(test_parsers_skip_other_message_types),
 		cmocka_unit_test(test_truncated_messages_are_einval),
 		cmocka_unit_test(test_bad_attribute_lengths_are_einval),
@@ -1169,6 +1298,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_writes_read_back_equal),
 		cmocka_unit_test(test_errors_name_the_object),
 		cmocka_unit_test(test_del_replace_and_links),
+		cmocka_unit_test(test_two_interfaces_keep_their_own_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

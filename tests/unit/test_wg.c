@@ -45,6 +45,10 @@
 #include "base/secret.h"
 #include "diff/diff.h"
 
+/* A fwmark as the recordings in data/wg hold it (meshc 0.1's fixed mark;
+ * the device does not care which number it is). */
+#define MESHC_FWMARK 0x4d43
+
 static const char *test_argv0;
 
 /* ---- helpers ------------------------------------------------------------ */

@@ -59,12 +59,15 @@ static void parse_rtnl(const struct nlmsghdr *nlh)
 	rtnl_parse_link(nlh, FUZZ_IFNAME, &l);
 	memset(&l, 0, sizeof(l));
 	rtnl_parse_link(nlh, FUZZ_TUNNAME, &l);
+	memset(&l, 0, sizeof(l));
+	rtnl_parse_link(nlh, NULL, &l);
 	memset(&addr, 0, sizeof(addr));
 	rtnl_parse_addr(nlh, FUZZ_IFINDEX, &addr);
 	memset(&route, 0, sizeof(route));
 	rtnl_parse_route(nlh, FUZZ_IFINDEX, FUZZ_IFNAME, &route);
 	memset(&rule, 0, sizeof(rule));
-	rtnl_parse_rule(nlh, &rule);
+	/* meshx's policy mark: the recorded rules carry it */
+	rtnl_parse_rule(nlh, 0x4d43ab78u, &rule);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -224,7 +224,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	arena_init(&a);
 	feed_all(&a, &l, data, size);
 	memset(&fw, 0, sizeof(fw));
-	nft_decode(&a, &l, &st, &fw);
+	nft_decode(&a, &l, "meshx", &st, &fw, NULL);
 	nft_live_free(&l);
 	arena_free(&a);
 	return 0;

@@ -7,8 +7,9 @@
  * they came.
  *
  *   record NAME               record table inet meshc as it is
- *   record NAME DOC NODE      first load DOC's firewall for NODE with
- *                             meshc's own batch (nft_sync), then record
+ *   record NAME DOC NODE...   first load DOC's firewall for each NODE
+ *                             with meshc's own batch (nft_read, then
+ *                             nft_sync: each its own part), then record
  */
 #include <errno.h>
 #include <stdio.h>
@@ -97,8 +98,15 @@ static void load(const char *doc, const char *node)
 	if (d.errors || model_node_find(m, node) == MODEL_NONE)
 		exit(1);
 	p = compile_node(&a, m, model_node_find(m, node));
-	if (nft_sync(NFT_TABLE_ABSENT, &p->fw, NULL))
-		exit(1);
+	{
+		struct plan_firewall live;
+		enum nft_table_state st;
+		struct nft_seen seen;
+
+		if (nft_read(&a, p->fw.iface, &live, &st, NULL, &seen) ||
+		    nft_sync(st, &seen, &p->fw, NULL, NULL))
+			exit(1);
+	}
 	arena_free(&a);
 }
 
@@ -123,6 +131,19 @@ static size_t set_names(const struct reply *r, char names[][64], size_t max)
 	return n;
 }
 
+/* A set name as part of a C identifier: "meshx/mesh4" -> "meshx_mesh4".
+ * Returns a static buffer (this tool prints one name at a time). */
+static const char *c_name(const char *set)
+{
+	static char out[64];
+	size_t i = 0;
+
+	for (; set[i] && i < sizeof(out) - 1; i++)
+		out[i] = set[i] == '/' ? '_' : set[i];
+	out[i] = '\0';
+	return out;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const kinds[] = { "NFT_DUMP_TABLE",
@@ -136,11 +157,11 @@ int main(int argc, char **argv)
 	uint32_t seq = 1;
 	size_t n_sets;
 
-	if (argc != 2 && argc != 4)
+	if (argc == 3)
 		return 2;
 	name = argv[1];
-	if (argc == 4)
-		load(argv[2], argv[3]);
+	for (int i = 3; i < argc; i++)
+		load(argv[2], argv[i]);
 	nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
 		return 1;
@@ -169,7 +190,7 @@ int main(int argc, char **argv)
 				  MESHC_NFT_TABLE);
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, names[i]);
 		record(nl, nlh, &e);
-		snprintf(part, sizeof(part), "elems_%s", names[i]);
+		snprintf(part, sizeof(part), "elems_%s", c_name(names[i]));
 		emit(name, part, &e);
 		free(e.b);
 	}
@@ -189,7 +210,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n_sets; i++)
 		printf("\t{ NFT_DUMP_ELEMS, \"%s\", nft_fx_%s_elems_%s, "
 		       "sizeof(nft_fx_%s_elems_%s) },\n",
-		       names[i], name, names[i], name, names[i]);
+		       names[i], name, c_name(names[i]), name,
+		       c_name(names[i]));
 	printf("\t{ NFT_DUMP_RULES, NULL, nft_fx_%s_rules, "
 	       "sizeof(nft_fx_%s_rules) },\n};\n\n", name, name);
 	for (int i = 0; i < 3; i++)

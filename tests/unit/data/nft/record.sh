@@ -2,10 +2,13 @@
 # record.sh - re-record fixtures.inc (root, nft, cc; builds libmeshc.a).
 #
 # In a throwaway network namespace, records the kernel's replies to the
-# requests nft_read() sends for three tables, one after the other:
-#   ours      examples/seed.yaml node b, loaded with meshc's own batch
-#   rendered  the same node's `meshc compile --target nft` file, nft -f
+# requests nft_read() sends for four tables, one after the other:
+#   ours      examples/seed.yaml node b (part meshx/), loaded with meshc's
+#             own batch
+#   two       node b's part and node c's (meshy/), each with meshc's batch
+#   rendered  node b's `meshc compile --target nft` file, nft -f
 #   foreign   a table inet meshc without meshc's mark
+# (fixtures-legacy.inc holds meshc 0.1's table, recorded by 0.1's script.)
 # Run from anywhere:  sh tests/unit/data/nft/record.sh
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,11 +33,13 @@ table inet meshc {
 EOF
 {
 	echo '/* Recorded by tests/unit/data/nft/record.sh: nf_tables replies for'
-	echo ' * three versions of table inet meshc (see record.sh).  Do not edit. */'
+	echo ' * four versions of table inet meshc (see record.sh).  Do not edit. */'
 	echo
 	unshare -n sh -c "
 		set -e
 		'$tmp/record' ours examples/seed.yaml b
+		nft delete table inet meshc
+		'$tmp/record' two examples/seed.yaml b c
 		nft delete table inet meshc
 		nft -f '$tmp/b.nft'
 		'$tmp/record' rendered
