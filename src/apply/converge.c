@@ -10,6 +10,8 @@
  */
 #include "apply/internal.h"
 
+#include "apply/conntrack.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,8 +288,17 @@ static int converge_firewall(struct apply_ctx *c, const struct live *lv,
 		return 0;
 	if ((err = apply_fault("firewall")))
 		return err;
-	return nft_sync(lv->nft, &lv->nft_seen, target ? &target->fw : NULL,
-			cs, &c->nft_batches);
+	err = nft_sync(lv->nft, &lv->nft_seen, target ? &target->fw : NULL,
+		       cs, &c->nft_batches);
+	if (err || !target)
+		return err;
+	/* Now that the revoked grants admit no new packet, end the
+	 * connections they let in.  A failure leaves the revocation in
+	 * place (rolling back would grant again) and says what lives on. */
+	if (conntrack_cut_revoked(c->a, target, cs) < 0)
+		fprintf(stderr, "meshc: warning: established connections of "
+				"revoked grants may live on until they end\n");
+	return 0;
 }
 
 /* An apply told to stop (a held SIGINT, SIGTERM or SIGHUP) stops at the

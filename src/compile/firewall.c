@@ -18,30 +18,7 @@
 
 #include <string.h>
 
-struct private_range {
-	const char *prefix;
-	const char *why;
-};
-
-/* Private and local ranges a routing peer must not reach (rule 3). */
-static const struct private_range private_ranges[] = {
-	{ "0.0.0.0/8", "this network (RFC 791)" },
-	{ "10.0.0.0/8", "private (RFC 1918)" },
-	{ "100.64.0.0/10", "shared address space (RFC 6598)" },
-	{ "127.0.0.0/8", "loopback" },
-	{ "169.254.0.0/16", "link-local" },
-	{ "172.16.0.0/12", "private (RFC 1918)" },
-	{ "192.168.0.0/16", "private (RFC 1918)" },
-	{ "224.0.0.0/4", "multicast" },
-	{ "240.0.0.0/4", "reserved and broadcast" },
-	{ "::1/128", "loopback" },
-	{ "::ffff:0:0/96", "IPv4-mapped" },
-	{ "fc00::/7", "unique local (RFC 4193)" },
-	{ "fe80::/10", "link-local" },
-	{ "ff00::/8", "multicast" },
-};
-
-static void add_elem(struct compile_ctx *c, enum fw_set_id id,
+void compile_fw_elem(struct compile_ctx *c, enum fw_set_id id,
 		     const struct ip_prefix *pfx, const char *why,
 		     struct loc loc)
 {
@@ -64,7 +41,7 @@ static void add_host_elem(struct compile_ctx *c, enum fw_set_id id,
 	if (!a->set)
 		return;
 	h = ip_host_prefix(&a->v);
-	add_elem(c, id, &h, why, loc);
+	compile_fw_elem(c, id, &h, why, loc);
 }
 
 /* The per-peer sets: which flags a peer holds. */
@@ -178,27 +155,19 @@ static void compile_sets(struct compile_ctx *c)
 		const char *why = arena_printf(c->arena, "mesh %s",
 					       mesh->name.v);
 
-		add_elem(c, FW_SET_MESH, &mesh->network.v, why,
+		compile_fw_elem(c, FW_SET_MESH, &mesh->network.v, why,
 			 mesh->network.loc);
 		if (mesh->network6.set)
-			add_elem(c, FW_SET_MESH, &mesh->network6.v, why,
+			compile_fw_elem(c, FW_SET_MESH, &mesh->network6.v, why,
 				 mesh->network6.loc);
 	}
 	add_host_elem(c, FW_SET_SELF, &n->address, n->name.v, n->address.loc);
 	add_host_elem(c, FW_SET_SELF, &n->address6, n->name.v,
 		      n->address6.loc);
 	for (size_t i = 0; i < n->lan.count; i++)
-		add_elem(c, FW_SET_LAN, &n->lan.items[i].v, "lan",
+		compile_fw_elem(c, FW_SET_LAN, &n->lan.items[i].v, "lan",
 			 n->lan.items[i].loc);
-	for (size_t i = 0; i < sizeof(private_ranges) / sizeof(*private_ranges);
-	     i++) {
-		struct ip_prefix p;
-		const char *why;
-
-		if (ip_prefix_parse(private_ranges[i].prefix, &p, &why) == 0)
-			add_elem(c, FW_SET_PRIVATE, &p, private_ranges[i].why,
-				 (struct loc){ 0 });
-	}
+	compile_private_set(c);
 	compile_grant_sets(c);
 }
 

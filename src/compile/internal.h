@@ -31,5 +31,11 @@ size_t *compile_peer_order(struct compile_ctx *c,
 void compile_peers(struct compile_ctx *c);
 void compile_routes(struct compile_ctx *c);
 void compile_firewall(struct compile_ctx *c);
+/* One element of a firewall set; loc is the document line behind it. */
+void compile_fw_elem(struct compile_ctx *c, enum fw_set_id id,
+		     const struct ip_prefix *pfx, const char *why,
+		     struct loc loc);
+/* The private set: the IANA special-purpose blocks (special.c). */
+void compile_private_set(struct compile_ctx *c);
 
 #endif

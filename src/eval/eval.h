@@ -26,10 +26,12 @@
 #include "model/model.h"
 #include "plan/plan.h"
 
-/* `to: internet` probes this address.  It is TEST-NET-1 (RFC 5737), which
- * no real network routes, so a test can never depend on a real host; the
- * evaluator treats it as a public address (it is in no private set). */
-#define EVAL_INTERNET_PROBE "192.0.2.1"
+/* `to: internet` probes this address, which must be in no private set.
+ * The documentation blocks (TEST-NET) are not globally reachable, so the
+ * private set holds them; this is the AMT block (RFC 7450), which the
+ * IANA special-purpose registry lists as globally reachable: public to
+ * meshc, yet no one's ordinary host.  No packet is ever sent to it. */
+#define EVAL_INTERNET_PROBE "192.52.193.1"
 
 /* ---- targets ---------------------------------------------------------- */
 

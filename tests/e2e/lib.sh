@@ -4,11 +4,20 @@
 # Underlay (everything inside namespaces this file creates; no packet
 # leaves them):
 #
-#   a  198.51.100.10 --+                     +-- router R --- net 198.18.0.10
+#   a  198.51.100.10 --+                     +-- router R --- net 192.52.193.10
 #   d  198.51.100.11 --+-- bridge (ns sw) ---+   198.51.100.1, 203.0.113.1,
 #   b  203.0.113.5   --+                     |   10.0.3.1 (NAT for c),
-#   c  10.0.3.13     --+                         198.18.0.1 toward "net"
+#   c  10.0.3.13     --+                         192.52.193.1 toward "net"
 #   b also has lan0 192.168.2.1 --- lan host 192.168.2.10
+#
+# "net" stands for the internet, so its address must be globally
+# reachable in the IANA special-purpose registry: a routing node drops
+# routed traffic to every other special-purpose block (TEST-NET,
+# benchmarking 198.18.0.0/15, ...: spec rule 3).  192.52.193.0/24 is the
+# AMT block (RFC 7450), listed there as globally reachable, so meshc
+# treats it as the internet, and no one's ordinary hosts live in it.  The
+# underlay may stay in the documentation blocks: it carries the tunnels
+# and direct traffic, never traffic routed for a peer.
 #
 # Each node runs meshc (and the wireguard-go it starts) in its own network
 # namespace AND its own mount namespace, with private /run/wireguard (the
@@ -22,7 +31,8 @@ E2E_UNDERLAY_a=198.51.100.10/24:198.51.100.1
 E2E_UNDERLAY_d=198.51.100.11/24:198.51.100.1
 E2E_UNDERLAY_b=203.0.113.5/24:203.0.113.1
 E2E_UNDERLAY_c=10.0.3.13/24:10.0.3.1
-E2E_NET_HOST=198.18.0.10
+E2E_NET_HOST=192.52.193.10
+E2E_NET_GW=192.52.193.1
 E2E_LAN_HOST=192.168.2.10
 
 e2e_dir() { echo "/run/meshc-e2e/$E2E"; }
@@ -89,9 +99,9 @@ e2e_topology() {
 	for a in 198.51.100.1/24 203.0.113.1/24 10.0.3.1/24; do
 		ip -n "$E2E-r" addr add $a dev inside
 	done
-	ip -n "$E2E-r" addr add 198.18.0.1/24 dev wan
+	ip -n "$E2E-r" addr add "$E2E_NET_GW/24" dev wan
 	ip -n "$E2E-net" addr add "$E2E_NET_HOST/24" dev eth0
-	ip -n "$E2E-net" route add default via 198.18.0.1
+	ip -n "$E2E-net" route add default via "$E2E_NET_GW"
 	host_exec r sysctl -qw net.ipv4.ip_forward=1
 	# c sits behind the router's NAT, like a laptop in a cafe
 	host_exec r nft -f - <<'NFT' || return 1

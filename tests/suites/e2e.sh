@@ -127,7 +127,29 @@ REVOKED=$(e2e_dir)/revoked.yaml
 sed 's/a: { routing: true, local_network: true }/a: { routing: true }/' "$DOC" >"$REVOKED"
 node_exec b "$MESHC" diff "$REVOKED" >/dev/null
 check "diff FILE on b: exit 2 when the grant would change" [ $? = 2 ]
+# An established connection from a to b's lan must not outlive the grant.
+# a sends one UDP datagram to the lan host, which then streams a line
+# every 0.2 s back to a: replies, which to_mesh lets through by their
+# conntrack state alone, so without cutting the entry the stream would
+# flow on after the revocation for as long as the lan host sends.
+lines() { wc -l <"$1" 2>/dev/null || echo 0; }
+STREAM=$(e2e_dir)/stream
+host_exec lan socat UDP-LISTEN:9091,reuseaddr \
+	SYSTEM:'while true; do echo tick; sleep 0.2; done' </dev/null >/dev/null 2>&1 &
+sleep 0.3
+# (bounded: no process of a may outlive this part, down checks for that)
+node_exec a timeout 8 sh -c "(echo hello; sleep 6) | socat - UDP:$LAN:9091" \
+	>"$STREAM" 2>/dev/null &
+sleep 1.5
+n0=$(lines "$STREAM")
+check "a's stream from the lan host flows before the revocation ($n0 lines)" [ "$n0" -gt 2 ]
 check "apply the revocation on b" apply b "$REVOKED"
+sleep 0.5
+n1=$(lines "$STREAM")
+sleep 1.5
+n2=$(lines "$STREAM")
+[ "$n2" = "$n1" ] && ok "revocation cuts a's established connection to the lan ($n1 lines, then none)" ||
+	bad "a's established connection to the lan outlived the revocation ($n1 -> $n2 lines)"
 expect deny a "$LAN" "revoked local_network"
 expect allow a "$B" "revoking lan access keeps the tunnel"
 check "apply the grant again on b" apply b "$DOC"

@@ -9,6 +9,11 @@
 #   a 100.64.0.1 ---+
 #                   br (switch ns) --- meshx 100.64.0.2  b  eth0 203.0.113.2 --- net 203.0.113.1
 #   c 100.64.1.C --+                                       lan0 192.168.2.1 --- lan 192.168.2.10
+#
+# The net host also holds 192.52.193.1, b's gateway's side of "the
+# internet": a block the IANA registry lists as globally reachable (the
+# documentation blocks are not, so routed traffic to 203.0.113.1 itself
+# is dropped like any private range).
 set -u
 [ "$(id -u)" = 0 ] || exit 77
 for t in ip nft ping socat timeout; do command -v $t >/dev/null || exit 77; done
@@ -53,10 +58,12 @@ setup() {
 	ip -n "$P-a" route add 100.64.1.0/24 via 100.64.0.2
 	ip -n "$P-a" route add 192.168.2.0/24 via 100.64.0.2
 	ip -n "$P-a" route add 203.0.113.0/24 via 100.64.0.2
+	ip -n "$P-a" route add 192.52.193.0/24 via 100.64.0.2
 	ip -n "$P-b" addr add 100.64.0.2/24 dev meshx
 	ip -n "$P-b" route add 100.64.1.0/24 dev meshx
 	ip -n "$P-b" addr add 203.0.113.2/24 dev eth0
 	ip -n "$P-b" addr add 192.168.2.1/24 dev lan0
+	ip -n "$P-b" route add 192.52.193.0/24 via 203.0.113.1
 	run b 'sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.meshx.send_redirects=0'
 	ip -n "$P-c" addr add "$C/24" dev eth0
 	ip -n "$P-c" route add 100.64.0.2/32 dev eth0
@@ -64,6 +71,7 @@ setup() {
 	ip -n "$P-lan" addr add 192.168.2.10/24 dev eth0
 	ip -n "$P-lan" route add default via 192.168.2.1
 	ip -n "$P-net" addr add 203.0.113.1/24 dev eth0
+	ip -n "$P-net" addr add 192.52.193.1/24 dev eth0
 	# lets plain (non-mesh) traffic from the lan reach the net host, and
 	# the control run's un-NATed mesh traffic come back
 	ip -n "$P-net" route add 192.168.2.0/24 via 203.0.113.2
@@ -90,7 +98,8 @@ sleep 1
 # Control: without meshc's table b forwards everything, c reaches a.
 expect allow c 100.64.0.1 "control, no table"
 expect allow lan 100.64.0.1 "control, no table"
-expect allow a 203.0.113.1 "control, no table"
+expect allow a 192.52.193.1 "control, no table"
+expect allow c 203.0.113.1 "control, no table"
 
 "$MESHC" compile "$DOC" --node b --target nft >"$tmp/b.nft" ||
 	{ echo "FAIL compile b --target nft"; exit 1; }
@@ -104,12 +113,13 @@ expect allow c 100.64.0.2 "rule 6: c reaches b (incoming)"
 expect allow a 100.64.0.2 "rule 6: a reaches b (incoming)"
 expect allow a 192.168.2.10 "rule 3: a granted local_network reaches b's lan"
 expect deny c 192.168.2.10 "rule 3: c without local_network"
-expect allow c 203.0.113.1 "rule 4: c granted routing reaches the internet"
-expect deny a 203.0.113.1 "rule 4: a without routing"
+expect allow c 192.52.193.1 "rule 4: c granted routing reaches the internet"
+expect deny c 203.0.113.1 "rule 3: a documentation block (TEST-NET-3) is not the internet"
+expect deny a 192.52.193.1 "rule 4: a without routing"
 expect deny lan 100.64.0.1 "rule 5: the lan cannot reach into the mesh"
-expect allow lan 203.0.113.1 "rule 7: non-mesh traffic is untouched"
+expect allow lan 192.52.193.1 "rule 7: non-mesh traffic is untouched"
 
-seen=$(run c 'timeout 5 socat -T 3 - TCP:203.0.113.1:8080 </dev/null' 2>/dev/null)
+seen=$(run c 'timeout 5 socat -T 3 - TCP:192.52.193.1:8080 </dev/null' 2>/dev/null)
 if [ "$seen" = 203.0.113.2 ]; then
 	pass=$((pass + 1))
 	echo "ok   rule 4: the internet host sees b's address ($seen), not c's"

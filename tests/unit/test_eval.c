@@ -951,8 +951,185 @@ static void test_plan_cache_compiles_each_node_once(void **state)
 	assert_null(plan_cache_get(&r->cache, r->m->n_nodes));
 }
 
+/* ---- the private set: the IANA special-purpose registries ------------ *
+ *
+ * c routes through b (both families); each destination is walked through
+ * b's forward chain as the kernel would see it leave b's uplink.
+ */
+static const char dual_doc[] =
+	"version: 1\n"
+	"meshes:\n"
+	"  x: { network: 100.64.0.0/24, network6: fd64:0:0:1::/64, "
+	"interface: meshx }\n"
+	"  y: { network: 100.64.1.0/24, network6: fd64:0:0:2::/64, "
+	"interface: meshy }\n"
+	"nodes:\n"
+	"  b:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_B "\n"
+	"    uplink: eth0\n"
+	"    permissions:\n"
+	"      peers:\n"
+	"        c: { routing: true }\n"
+	"  c:\n"
+	"    mesh: y\n"
+	"    public_key: " KEY_C "\n"
+	"    exit_node: b\n"
+	"links:\n"
+	"  - [c, b]\n";
+
+static int real_setup_dual(void **state)
+{
+	return real_setup_doc(state, dual_doc);
+}
+
+/* b's forward verdict for c's packet to dst; *why gets the private
+ * element's name when the private set decided. */
+static bool routed_through_b(struct real *r, const char *dst,
+			     const char **why)
+{
+	struct plan *b = plan_cache_get(&r->cache, model_node_find(r->m, "b"));
+	const struct m_node *c = &r->m->nodes[model_node_find(r->m, "c")];
+	struct eval_packet pkt = { .daddr = ip(dst), .iif = EVAL_IF_MESH,
+				   .oif = EVAL_IF_UPLINK };
+	struct eval_fw_trace t;
+
+	assert_non_null(b);
+	pkt.saddr = pkt.daddr.family == IP_V6 ? c->address6.v : c->address.v;
+	assert_int_equal(pkt.saddr.family, pkt.daddr.family);
+	assert_int_equal(eval_fw_run(&r->a, b, FW_CHAIN_FORWARD, &pkt, &t), 0);
+	assert_non_null(t.decider);
+	*why = NULL;
+	if (!t.accept) {
+		assert_string_equal(t.decider->rule->id, "no-private-ranges");
+		assert_non_null(t.decider->daddr_elem);
+		*why = t.decider->daddr_elem->why;
+	} else {
+		assert_string_equal(t.decider->rule->id, "routing");
+	}
+	return t.accept;
+}
+
+static void test_private_set_from_iana_registries(void **state)
+{
+	static const struct {
+		const char *dst;
+		const char *why;	/* NULL: the internet */
+	} cases[] = {
+		{ "8.8.8.8", NULL },
+		{ EVAL_INTERNET_PROBE, NULL },
+		{ "192.88.99.1", NULL },	/* deprecated 6to4 relay: N/A */
+		{ "0.1.2.3", "RFC 791" },
+		{ "10.1.2.3", "RFC 1918" },
+		{ "100.100.1.1", "RFC 6598" },
+		{ "127.0.0.1", "loopback" },
+		{ "169.254.169.254", "RFC 3927" },
+		{ "172.16.5.5", "RFC 1918" },
+		{ "192.0.0.170", "RFC 6890" },
+		{ "192.0.0.9", "RFC 6890" },	/* anycast: kept private */
+		{ "192.0.2.1", "TEST-NET-1" },
+		{ "192.88.99.2", "RFC 6751" },
+		{ "192.168.1.1", "RFC 1918" },
+		{ "198.18.0.10", "benchmarking" },
+		{ "198.19.255.255", "benchmarking" },
+		{ "198.51.100.7", "TEST-NET-2" },
+		{ "203.0.113.9", "TEST-NET-3" },
+		{ "224.0.0.251", "multicast" },
+		{ "255.255.255.255", "RFC 1112" },
+		/* IPv6: NAT64 and 6to4 follow the address they embed */
+		{ "64:ff9b::808:808", NULL },
+		{ "64:ff9b::c0a8:101", "RFC 1918) via NAT64" },
+		{ "64:ff9b::a00:1", "RFC 1918) via NAT64" },
+		{ "64:ff9b::7f00:1", "loopback (RFC 1122) via NAT64" },
+		{ "64:ff9b::c633:6401", "TEST-NET-2 (RFC 5737) via NAT64" },
+		{ "2002:808:808::1", NULL },
+		{ "2002:c0a8:101::1", "RFC 1918) via 6to4" },
+		{ "2002:a9fe:a9fe::1", "RFC 3927) via 6to4" },
+		{ "2002:6440:1::1", "RFC 6598) via 6to4" },
+		{ "2001:db8::1", "RFC 3849" },
+		{ "2001:4860:4860::8888", NULL },
+		{ "2606:4700::1111", NULL },
+		{ "64:ff9b:1::1", "RFC 8215" },
+		{ "100::1", "RFC 6666" },
+		{ "100:0:0:1::1", "RFC 9780" },
+		{ "2001:2::1", "RFC 2928" },	/* benchmarking, in 2001::/23 */
+		{ "2001:10::1", "RFC 2928" },	/* deprecated ORCHID */
+		{ "2001:1::1", "RFC 2928" },	/* anycast: kept private */
+		{ "2001:4:113::1", "RFC 2928" },
+		{ "2001:1ff:ffff::1", "RFC 2928" },
+		{ "2001::1", NULL },		/* Teredo: N/A */
+		{ "2001:3::1", NULL },		/* AMT */
+		{ "2001:4:112::1", NULL },	/* AS112-v6 */
+		{ "2001:20::1", NULL },		/* ORCHIDv2 */
+		{ "2001:3f::1", NULL },		/* DETs */
+		{ "2001:200::1", NULL },	/* just past 2001::/23 */
+		{ "3fff::1", "RFC 9637" },
+		{ "3fff:fff:ffff::1", "RFC 9637" },
+		{ "3fff:1000::1", NULL },
+		{ "5f00::1", "RFC 9602" },
+		{ "::1", "RFC 4291" },
+		{ "::a00:1", "IPv4-compatible" },
+		{ "::ffff:10.0.0.1", "IPv4-mapped" },
+		{ "fc00::1", "RFC 4193" },
+		{ "fd12::1", "RFC 4193" },
+		{ "fe80::1", "link-local" },
+		{ "fec0::1", "RFC 3879" },
+		{ "ff02::1", "multicast" },
+	};
+	struct real *r = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *why;
+		bool accept = routed_through_b(r, cases[i].dst, &why);
+
+		if (accept != !cases[i].why)
+			fail_msg("%s: %s, expected %s", cases[i].dst,
+				 accept ? "internet" : why,
+				 cases[i].why ? cases[i].why : "internet");
+		if (!accept && !strstr(why, cases[i].why))
+			fail_msg("%s: private as '%s', expected '%s'",
+				 cases[i].dst, why, cases[i].why);
+	}
+}
+
+/* nft refuses overlapping intervals in one set, so the set must be
+ * made of disjoint prefixes. */
+static void test_private_set_is_disjoint(void **state)
+{
+	struct real *r = *state;
+	struct plan *b = plan_cache_get(&r->cache, model_node_find(r->m, "b"));
+
+	for (int f = 0; f < 2; f++) {
+		const struct fw_set *s = &b->fw.sets[FW_SET_PRIVATE][f];
+
+		assert_true(s->n_elems > 10);
+		for (size_t i = 0; i < s->n_elems; i++)
+			for (size_t j = i + 1; j < s->n_elems; j++)
+				assert_false(ip_prefix_overlap(
+					&s->elems[i].prefix,
+					&s->elems[j].prefix));
+	}
+}
+
+/* Through the whole walk too: c's exit node drops a NAT64 address of a
+ * private host and lets a public one through. */
+static void test_nat64_private_through_exit_node(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "c", "64:ff9b::c0a8:101");
+
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "b");
+	assert_int_equal(res.deciding_rule->spec_rule, 3);
+	res = real_reach(r, "c", "64:ff9b::808:808");
+	assert_true(res.allow);
+	assert_string_equal(res.deciding_rule->id, "routing");
+}
+
 #define HAND(t) cmocka_unit_test_setup_teardown(t, hand_setup, hand_teardown)
 #define REAL(t) cmocka_unit_test_setup_teardown(t, real_setup, real_teardown)
+#define DUAL(t)                                                               \
+	cmocka_unit_test_setup_teardown(t, real_setup_dual, real_teardown)
 
 int main(void)
 {
@@ -987,6 +1164,9 @@ int main(void)
 		REAL(test_split_tunnel_reaches_internet_directly),
 		REAL(test_document_tests_all_pass),
 		REAL(test_plan_cache_compiles_each_node_once),
+		DUAL(test_private_set_from_iana_registries),
+		DUAL(test_private_set_is_disjoint),
+		DUAL(test_nat64_private_through_exit_node),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1726,13 +1726,16 @@ static void test_recorded_meshc_table_reads_as_plan(void **state)
 	assert_int_equal(fw.n_rules, 18);
 	assert_set(&fw, FW_SET_MESH, IP_V4, (const char *const[]){
 			   "100.64.0.0/24", "100.64.1.0/24", NULL });
-	assert_set(&fw, FW_SET_PRIVATE, IP_V6, (const char *const[]){
-			   "::1/128", "::ffff:0.0.0.0/96", "fc00::/7",
-			   "fe80::/10", "ff00::/8", NULL });
+	assert_set(&fw, FW_SET_PRIVATE, IP_V4, (const char *const[]){
+			   "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10",
+			   "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+			   "192.0.0.0/24", "192.0.2.0/24", "192.88.99.2/32",
+			   "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
+			   "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+			   NULL });
 	assert_set(&fw, FW_SET_ROUTING, IP_V4,
 		   (const char *const[]){ "100.64.1.2/32", NULL });
 	assert_set(&fw, FW_SET_LAN, IP_V6, (const char *const[]){ NULL });
-	assert_int_equal(fw.sets[FW_SET_PRIVATE][0].n_elems, 9);
 	p = compile_seed(&a, "b");
 	assert_fw_matches(&a, &fw, p);
 	nft_live_free(&l);
@@ -1758,7 +1761,7 @@ static void test_recorded_rendered_table_reads_as_changed(void **state)
 	assert_int_equal(count_unknown(&fw), 27);
 	assert_set(&fw, FW_SET_MESH, IP_V4, (const char *const[]){
 			   "100.64.0.0/24", "100.64.1.0/24", NULL });
-	assert_int_equal(fw.sets[FW_SET_PRIVATE][0].n_elems, 9);
+	assert_int_equal(fw.sets[FW_SET_PRIVATE][0].n_elems, 15);
 	assert_set(&fw, FW_SET_SELF, IP_V4,
 		   (const char *const[]){ "100.64.0.2/32", NULL });
 	nft_live_free(&l);

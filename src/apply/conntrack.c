@@ -1,0 +1,372 @@
+/* conntrack.c - a revoked grant also ends the connections it let in.
+ *
+ * The firewall accepts replies and the rest of a connection by its
+ * conntrack state (mesh_input and to_mesh accept "ct state established"
+ * before any grant is looked at), so without this a peer whose incoming
+ * grant is revoked keeps its open SSH session to this node, and a lan
+ * host keeps streaming into a peer whose local_network was revoked.
+ *
+ * ctnetlink over libmnl: one dump per family with revoked peers, the
+ * matching entries chosen here (the kernel's dump filters differ from one
+ * version to the next), then one delete per entry, by its original tuple
+ * and zone as the dump gave them.  An entry that is gone already
+ * (ENOENT: it timed out meanwhile) is not an error.
+ */
+#include "apply/conntrack.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+/* Dump datagrams are at most 32 KiB (see rtnl.c). */
+#define CT_RECV_SIZE 32768
+/* An original tuple: two IPv6 addresses and a protocol with ports, or
+ * ICMP's id/type/code, is ~100 bytes; anything larger is not one. */
+#define CT_TUPLE_MAX 256
+/* A kernel that does not answer within this is reported, not awaited. */
+#define CT_TIMEOUT_S 5
+/* A dump that changed while it ran is started again. */
+#define CT_DUMP_TRIES 3
+
+enum { GRANT_INCOMING = 1, GRANT_ROUTING = 2, GRANT_LAN = 4 };
+
+struct revoked {
+	struct ip_addr addr;
+	unsigned grants;
+};
+
+struct ct_entry {
+	uint8_t family;
+	bool has_zone;
+	uint16_t zone;		/* network order, as the kernel sent it */
+	uint16_t len;
+	unsigned char tuple[CT_TUPLE_MAX];	/* CTA_TUPLE_ORIG's payload */
+};
+
+struct ct_cut {
+	struct arena *a;
+	const struct plan *target;
+	struct revoked *rv;
+	size_t n_rv, cap_rv;
+	struct ct_entry *del;
+	size_t n_del, cap_del;
+	struct mnl_socket *nl;
+	unsigned portid;
+	uint32_t seq;
+	char *buf;
+};
+
+static unsigned grant_of(enum fw_set_id id)
+{
+	switch (id) {
+	case FW_SET_INCOMING:
+		return GRANT_INCOMING;
+	case FW_SET_ROUTING:
+		return GRANT_ROUTING;
+	case FW_SET_LAN_ACCESS:
+		return GRANT_LAN;
+	default:
+		return 0;
+	}
+}
+
+static struct revoked *find_revoked(struct ct_cut *c, const struct ip_addr *a)
+{
+	for (size_t i = 0; i < c->n_rv; i++)
+		if (ip_addr_eq(&c->rv[i].addr, a))
+			return &c->rv[i];
+	return NULL;
+}
+
+static void collect_revoked(struct ct_cut *c, const struct changeset *cs)
+{
+	for (size_t i = 0; i < cs->count; i++) {
+		const struct change *ch = &cs->items[i];
+		unsigned g = grant_of(ch->set_id);
+		struct revoked *r;
+
+		if (ch->layer != LAYER_FIREWALL_SETS ||
+		    ch->op != CHANGE_REMOVE || !g)
+			continue;
+		r = find_revoked(c, &ch->old.elem->prefix.addr);
+		if (!r) {
+			r = arena_push(c->a, &c->rv, &c->n_rv, &c->cap_rv,
+				       sizeof(*r));
+			r->addr = ch->old.elem->prefix.addr;
+			r->grants = 0;
+		}
+		r->grants |= g;
+	}
+}
+
+/* Which grant let a connection to dst in, by the target's sets. */
+static unsigned grant_for(const struct plan *p, const struct ip_addr *dst)
+{
+	int f = dst->family == IP_V6;
+
+	if (fw_set_lookup(&p->fw.sets[FW_SET_SELF][f], dst, NULL))
+		return GRANT_INCOMING;
+	if (fw_set_lookup(&p->fw.sets[FW_SET_LAN][f], dst, NULL))
+		return GRANT_LAN;
+	return GRANT_ROUTING;
+}
+
+/* ---- parsing one dumped entry ---------------------------------------- */
+
+struct attr_table {
+	const struct nlattr **tb;
+	int max;
+};
+
+static int table_cb(const struct nlattr *at, void *data)
+{
+	struct attr_table *t = data;
+	int type = mnl_attr_get_type(at);
+
+	if (type <= t->max)
+		t->tb[type] = at;
+	return MNL_CB_OK;
+}
+
+static void parse_nested(const struct nlattr *nest, const struct nlattr **tb,
+			 int max)
+{
+	struct attr_table t = { tb, max };
+
+	mnl_attr_parse_nested(nest, table_cb, &t);
+}
+
+static bool tuple_addr(const struct nlattr *const *ip, uint8_t nfamily,
+		       bool src, struct ip_addr *out)
+{
+	const struct nlattr *at;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	if (nfamily == AF_INET) {
+		at = ip[src ? CTA_IP_V4_SRC : CTA_IP_V4_DST];
+		out->family = IP_V4;
+		len = 4;
+	} else {
+		at = ip[src ? CTA_IP_V6_SRC : CTA_IP_V6_DST];
+		out->family = IP_V6;
+		len = 16;
+	}
+	if (!at || mnl_attr_get_payload_len(at) != len)
+		return false;
+	memcpy(out->b, mnl_attr_get_payload(at), len);
+	return true;
+}
+
+static void keep_entry(struct ct_cut *c, uint8_t nfamily,
+		       const struct nlattr *orig, const struct nlattr *zone)
+{
+	struct ct_entry *e;
+	uint16_t len = mnl_attr_get_payload_len(orig);
+
+	if (len > CT_TUPLE_MAX)
+		return;
+	e = arena_push(c->a, &c->del, &c->n_del, &c->cap_del, sizeof(*e));
+	e->family = nfamily;
+	e->len = len;
+	memcpy(e->tuple, mnl_attr_get_payload(orig), len);
+	e->has_zone = zone && mnl_attr_get_payload_len(zone) == sizeof(e->zone);
+	if (e->has_zone)
+		memcpy(&e->zone, mnl_attr_get_payload(zone), sizeof(e->zone));
+}
+
+static int entry_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ct_cut *c = data;
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[CTA_MAX + 1] = { 0 };
+	const struct nlattr *tuple[CTA_TUPLE_MAX + 1] = { 0 };
+	const struct nlattr *ip[CTA_IP_MAX + 1] = { 0 };
+	struct attr_table t = { tb, CTA_MAX };
+	struct ip_addr src, dst;
+	struct revoked *r;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*g))
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*g), table_cb, &t);
+	if (!tb[CTA_TUPLE_ORIG])
+		return MNL_CB_OK;
+	parse_nested(tb[CTA_TUPLE_ORIG], tuple, CTA_TUPLE_MAX);
+	if (!tuple[CTA_TUPLE_IP])
+		return MNL_CB_OK;
+	parse_nested(tuple[CTA_TUPLE_IP], ip, CTA_IP_MAX);
+	if (!tuple_addr(ip, g->nfgen_family, true, &src) ||
+	    !tuple_addr(ip, g->nfgen_family, false, &dst))
+		return MNL_CB_OK;
+	r = find_revoked(c, &src);
+	if (r && (r->grants & grant_for(c->target, &dst)))
+		keep_entry(c, g->nfgen_family, tb[CTA_TUPLE_ORIG],
+			   tb[CTA_ZONE]);
+	return MNL_CB_OK;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static struct nlmsghdr *ct_request(struct ct_cut *c, uint8_t type,
+				   uint16_t flags, uint8_t nfamily)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(c->buf);
+	struct nfgenmsg *g;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++c->seq;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = nfamily;
+	g->version = NFNETLINK_V0;
+	g->res_id = 0;
+	return nlh;
+}
+
+static bool holds_end(const char *buf, size_t n, uint32_t seq)
+{
+	const struct nlmsghdr *nlh = (const void *)buf;
+	int len = (int)n;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
+		if (nlh->nlmsg_seq == seq && (nlh->nlmsg_type == NLMSG_DONE ||
+					      nlh->nlmsg_type == NLMSG_ERROR))
+			return true;
+	return false;
+}
+
+/* Send nlh and read its answer to the end (the ACK, or the dump's DONE);
+ * cb sees the data messages.  An interrupted dump (NLM_F_DUMP_INTR,
+ * -EINTR) is read to its end too, so the caller can start it again.
+ * 0 or -errno. */
+static int ct_talk(struct ct_cut *c, struct nlmsghdr *nlh, mnl_cb_t cb)
+{
+	uint32_t seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int ret;
+
+	if (mnl_socket_sendto(c->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(c->nl, c->buf, CT_RECV_SIZE);
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		ret = mnl_cb_run(c->buf, (size_t)n, seq, c->portid, cb, c);
+	} while (ret > MNL_CB_STOP);
+	if (ret == MNL_CB_ERROR && errno == EINTR) {
+		while (!holds_end(c->buf, (size_t)n, seq))
+			if ((n = mnl_socket_recvfrom(c->nl, c->buf,
+						     CT_RECV_SIZE)) < 0)
+				return -errno;
+		return -EINTR;
+	}
+	return ret < 0 ? -errno : 0;
+}
+
+static int ct_open(struct ct_cut *c)
+{
+	struct timeval tv = { .tv_sec = CT_TIMEOUT_S };
+
+	c->buf = arena_alloc(c->a, CT_RECV_SIZE);
+	c->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!c->nl)
+		return -errno;
+	if (mnl_socket_bind(c->nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    setsockopt(mnl_socket_get_fd(c->nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		       sizeof(tv)) < 0) {
+		int err = -errno;
+
+		mnl_socket_close(c->nl);
+		c->nl = NULL;
+		return err;
+	}
+	c->portid = mnl_socket_get_portid(c->nl);
+	c->seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+static int delete_entry(struct ct_cut *c, const struct ct_entry *e)
+{
+	struct nlmsghdr *nlh = ct_request(c, IPCTNL_MSG_CT_DELETE, NLM_F_ACK,
+					  e->family);
+	int err;
+
+	mnl_attr_put(nlh, CTA_TUPLE_ORIG | NLA_F_NESTED, e->len, e->tuple);
+	if (e->has_zone)
+		mnl_attr_put(nlh, CTA_ZONE, sizeof(e->zone), &e->zone);
+	err = ct_talk(c, nlh, NULL);
+	return err == -ENOENT ? 0 : err;
+}
+
+static bool family_revoked(const struct ct_cut *c, uint8_t family)
+{
+	for (size_t i = 0; i < c->n_rv; i++)
+		if (c->rv[i].addr.family == family)
+			return true;
+	return false;
+}
+
+static int cut(struct ct_cut *c)
+{
+	static const struct {
+		uint8_t family, nfamily;
+	} fams[] = { { IP_V4, AF_INET }, { IP_V6, AF_INET6 } };
+	int err = 0;
+
+	for (size_t f = 0; f < 2; f++) {
+		if (!family_revoked(c, fams[f].family))
+			continue;
+		/* An entry kept twice by a repeated dump is deleted once and
+		 * then found gone (ENOENT), which is fine. */
+		for (int tries = 0; tries < CT_DUMP_TRIES; tries++) {
+			err = ct_talk(c, ct_request(c, IPCTNL_MSG_CT_GET,
+						    NLM_F_DUMP,
+						    fams[f].nfamily),
+				      entry_cb);
+			if (err != -EINTR)
+				break;
+		}
+		if (err)
+			return err;
+	}
+	/* Deletes only after the dumps: a socket in a dump answers nothing
+	 * else. */
+	for (size_t i = 0; i < c->n_del; i++)
+		if ((err = delete_entry(c, &c->del[i])))
+			return err;
+	return 0;
+}
+
+int conntrack_cut_revoked(struct arena *a, const struct plan *target,
+			  const struct changeset *cs)
+{
+	struct ct_cut c = { .a = a, .target = target };
+	int err;
+
+	collect_revoked(&c, cs);
+	if (!c.n_rv)
+		return 0;
+	if ((err = ct_open(&c))) {
+		fprintf(stderr, "meshc: conntrack: open netlink socket: %s\n",
+			strerror(-err));
+		return err;
+	}
+	err = cut(&c);
+	mnl_socket_close(c.nl);
+	if (err) {
+		fprintf(stderr,
+			"meshc: conntrack: cutting the connections of revoked "
+			"grants: %s\n",
+			strerror(-err));
+		return err;
+	}
+	return (int)c.n_del;
+}
