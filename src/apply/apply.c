@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apply/pending.h"
 #include "base/strbuf.h"
 
 static int ctx_open(struct apply_ctx *c, struct arena *a,
@@ -71,14 +72,15 @@ static void print_changes(const struct apply_ctx *c, const struct plan *old,
 
 /* Bring the system back to `before` (the live state read at the start).
  * When this run created the interface, "before" had none: tear down. */
-void apply_rollback(struct apply_ctx *c, const struct plan *want,
-		    const struct live *before)
+int apply_rollback(struct apply_ctx *c, const struct plan *want,
+		   const struct live *before)
 {
 	struct changeset cs = { 0 };
 	struct live now = { 0 };
 	sigset_t mask;
 	int err;
 
+	c->rollback = before;	/* its sysctl needs, not the target's */
 	/* a signal now would leave the system between two states: it waits
 	 * for the rollback (signals.c) */
 	signals_hold(&mask);
@@ -108,9 +110,6 @@ void apply_rollback(struct apply_ctx *c, const struct plan *want,
 			diff_plans(c->a, &now.plan, &before->plan, &cs);
 			err = converge_shared(c, &now, &before->plan, &cs);
 		}
-		/* what this run saved is what it just put back */
-		if (!err)
-			state_forget_sysctls(c->a, &c->st);
 	}
 	if (err)
 		fprintf(stderr, "meshc: ROLLBACK FAILED (%s): the system may "
@@ -121,6 +120,8 @@ void apply_rollback(struct apply_ctx *c, const struct plan *want,
 		fprintf(stderr, "meshc: rolled back; nothing of this run "
 				"remains\n");
 	signals_restore(&mask);
+	c->rollback = NULL;
+	return err;
 }
 
 /* The document a plan came from, as one name whatever the path it was
@@ -176,7 +177,7 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 		     state_lock(c->a, want->iface.name, &c->st)) ||
 		    load_private_key(c, want))
 			return APPLY_FAILED;
-		if (state_pending_pid(c->a, &c->st)) {
+		if (pending_waiting(c->a, &c->st)) {
 			fprintf(stderr,
 				"meshc: an apply --confirm on %s is waiting "
 				"for confirmation; run meshc confirm (or wait "
@@ -184,9 +185,8 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 				want->iface.name);
 			return APPLY_FAILED;
 		}
-	} else if (!c->st.dir) {
-		c->st.dir = arena_printf(c->a, "%s/%s", state_run_root(),
-					 want->iface.name);
+	} else if (!c->st.dir && state_open(c->a, want->iface.name, &c->st)) {
+		return APPLY_FAILED;
 	}
 	err = live_read(c, want, &before);
 	/* No second thread past this point: converge may fork (--confirm),
@@ -338,10 +338,7 @@ enum apply_result apply_down(struct arena *a, const struct plan *want,
 
 	if (ctx_open(&c, a, o) || state_lock(a, want->iface.name, &c.st))
 		goto out;
-	if (state_pending_pid(a, &c.st))
-		fprintf(stderr, "meshc: note: a pending apply --confirm on %s "
-				"will find nothing to revert\n",
-			want->iface.name);
+	pending_cancel(a, &c.st);
 	if (live_read(&c, want, &now))
 		goto out;
 	diff_plans(a, &now.plan, NULL, &cs);

@@ -26,6 +26,8 @@ struct live {
 	enum wg_backend wg;
 	enum nft_table_state nft;
 	struct nft_seen nft_seen;	/* generation read at, trusted? */
+	const char **sysctl_needs;	/* keys the interface needed (ledger) */
+	size_t n_sysctl_needs;
 	bool has_private_key;
 	struct secret_key private_key;	/* the device's, to restore on
 					 * rollback; NULL bytes when none */

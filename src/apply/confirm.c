@@ -2,13 +2,14 @@
  *
  * `apply --confirm S` leaves behind a detached process (own session, no
  * terminal, SIGHUP ignored: it survives the SSH session that started it)
- * holding the pre-apply state in memory.  After S seconds it takes the
- * lock and converges back to that state, unless `meshc confirm` sends it
- * SIGUSR1 first.  Its pid is in $MESHC_RUN_DIR/IFACE/pending.
+ * holding the pre-apply state in memory and the file NSDIR/IFACE/pending
+ * (pending.h).  After S seconds it takes the interface lock, as long as
+ * that takes, and converges back to that state, unless `meshc confirm`
+ * reached it first, or `meshc down` cancelled it (down removes what the
+ * revert would bring back).  What it does goes to NSDIR/IFACE/confirm.log.
  */
 #include "apply/internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -20,11 +21,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apply/pending.h"
+
+#define CONFIRM_LOG "confirm.log"
+/* How long `meshc confirm` waits for the timer's answer. */
+#define CONFIRM_ANSWER_SECONDS 10
+
 static void detach_stdio(struct apply_ctx *c)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	int log = open(state_path(c->a, &c->st, "confirm.log"),
-		       O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int log = state_open_log(c->a, &c->st, CONFIRM_LOG);
 
 	if (null >= 0)
 		dup2(null, STDIN_FILENO);
@@ -47,6 +53,41 @@ static void log_line(const char *what, const char *iface)
 	fflush(stderr);
 }
 
+/* Past the deadline: take the lock however long that takes (a revert
+ * that gave up would leave the unconfirmed state in place), then revert
+ * unless down took the pending file away meanwhile. */
+static void __attribute__((noreturn))
+revert(struct apply_ctx *c, const struct plan *want, const struct live *before,
+       int pending)
+{
+	const char *iface = want->iface.name;
+
+	for (;;) {
+		if (!c->rtnl && rtnl_open(&c->rtnl) < 0)
+			log_line("no netlink socket; trying again in 10 s",
+				 iface);
+		else if (state_lock_wait(c->a, iface, &c->st, 0) == 0)
+			break;
+		else
+			log_line("cannot take the interface lock; trying "
+				 "again in 10 s", iface);
+		sleep(10);
+	}
+	if (!pending_is_current(c->a, &c->st, pending)) {
+		pending_note(pending, "cancelled");
+		log_line("cancelled by meshc down; nothing to revert", iface);
+	} else if (apply_rollback(c, want, before) == 0) {
+		pending_note(pending, "reverted");
+		log_line("reverted to the state before the apply", iface);
+	} else {
+		pending_note(pending, "revert failed");
+		log_line("REVERT FAILED; run meshc apply or meshc down", iface);
+	}
+	pending_finish(c->a, &c->st, pending);
+	state_unlock(&c->st);
+	_exit(0);
+}
+
 /* The detached process: wait, then revert unless confirmed. */
 static void __attribute__((noreturn))
 revert_daemon(struct apply_ctx *c, const struct plan *want,
@@ -55,20 +96,25 @@ revert_daemon(struct apply_ctx *c, const struct plan *want,
 	struct timespec timeout = { seconds, 0 };
 	sigset_t set;
 	char ok = 1;
-	int sig;
+	int sig, pending;
 
 	signal(SIGHUP, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	/* The parent's lock and netlink socket are the parent's. */
-	close(c->st.lock_fd);
-	c->st.lock_fd = -1;
+	/* The parent's lock and netlink socket are the parent's (it keeps
+	 * the lock: its own descriptor stays open). */
+	state_unlock(&c->st);
 	rtnl_close(c->rtnl);
 	c->rtnl = NULL;
 	detach_stdio(c);
-	if (state_write_pending(c->a, &c->st, getpid(), seconds, want->node)) {
+	pending = pending_create(c->a, &c->st, (long)time(NULL) + seconds,
+				 want->node);
+	if (pending < 0) {
+		fprintf(stderr, "meshc: %s: %s\n",
+			state_path(c->a, &c->st, PENDING_FILE),
+			strerror(-pending));
 		ok = 0;
 		(void)!write(ready_fd, &ok, 1);
 		_exit(1);
@@ -80,17 +126,19 @@ revert_daemon(struct apply_ctx *c, const struct plan *want,
 		sig = sigtimedwait(&set, NULL, &timeout);
 	} while (sig < 0 && errno == EINTR);
 	if (sig == SIGUSR1) {
-		state_clear_pending(c->a, &c->st);
+		/* the answer `meshc confirm` waits for */
+		pending_note(pending, "confirmed");
 		log_line("confirmed; keeping the new configuration",
 			 want->iface.name);
+		pending_finish(c->a, &c->st, pending);
 		_exit(0);
 	}
-	log_line("not confirmed in time; reverting", want->iface.name);
-	if (rtnl_open(&c->rtnl) == 0 &&
-	    state_lock(c->a, want->iface.name, &c->st) == 0)
-		apply_rollback(c, want, before);
-	state_clear_pending(c->a, &c->st);
-	_exit(0);
+	/* from here on a confirmation is too late, and told so */
+	pending_note(pending, "expired");
+	log_line(sig == SIGTERM ? "SIGTERM; reverting unless cancelled"
+				: "not confirmed in time; reverting",
+		 want->iface.name);
+	revert(c, want, before, pending);
 }
 
 int confirm_spawn(struct apply_ctx *c, const struct plan *want,
@@ -137,81 +185,135 @@ int confirm_spawn(struct apply_ctx *c, const struct plan *want,
 	return 0;
 }
 
-struct pending {
+struct waiting {
 	const char *iface;
-	const char *node;
-	pid_t pid;
+	struct run_state st;
+	struct pending p;
 };
 
-static size_t find_pending(struct arena *a, const char *iface,
-			   const char *node, struct pending *out, size_t max)
+static size_t find_waiting(struct arena *a, const char *iface,
+			   const char *node, struct waiting *out, size_t max)
 {
-	const char *root = state_run_root();
-	DIR *d = opendir(root);
-	struct dirent *e;
-	size_t n = 0;
+	const char **names;
+	size_t n = 0, count = state_interfaces(a, &names);
 
-	if (!d)
-		return 0;
-	while ((e = readdir(d)) && n < max) {
-		struct run_state st = { arena_printf(a, "%s/%s", root,
-						     e->d_name), -1 };
-		char buf[256] = "", name[128] = "";
-		long ignored_pid, ignored_deadline;
-		pid_t pid;
-		FILE *f;
+	for (size_t i = 0; i < count && n < max; i++) {
+		struct waiting *w = &out[n];
 
-		if (e->d_name[0] == '.' || (iface && strcmp(iface, e->d_name)))
+		if (iface && strcmp(iface, names[i]))
 			continue;
-		pid = state_pending_pid(a, &st);
-		if (!pid)
+		if (state_open_dirs(a, names[i], false, true, &w->st) ||
+		    pending_find(a, &w->st, false, &w->p) <= 0)
 			continue;
-		f = fopen(state_path(a, &st, "pending"), "re");
-		if (f && fgets(buf, sizeof(buf), f))
-			sscanf(buf, "%ld %ld %127s", &ignored_pid,
-			       &ignored_deadline, name);
-		if (f)
-			fclose(f);
-		if (node && strcmp(node, name))
+		if (node && strcmp(node, w->p.node)) {
+			pending_close(&w->p);
 			continue;
-		out[n].iface = arena_strdup(a, e->d_name);
-		out[n].node = arena_strdup(a, name);
-		out[n].pid = pid;
+		}
+		w->iface = names[i];
 		n++;
 	}
-	closedir(d);
 	return n;
+}
+
+/* How the last try on iface ended ("reverted", ...), or NULL. */
+static const char *last_outcome(struct arena *a, const char *iface,
+				struct run_state *st)
+{
+	const char *text, *nl;
+	size_t len;
+
+	if (state_open_dirs(a, iface, false, true, st) ||
+	    !(text = state_read(a, st, PENDING_LAST_FILE)) ||
+	    (len = strlen(text)) < 2 || text[len - 1] != '\n')
+		return NULL;
+	text = arena_strndup(a, text, len - 1);
+	nl = strrchr(text, '\n');
+	return nl ? nl + 1 : NULL;
+}
+
+/* Nothing waits: say so, and how the last try ended where it was not
+ * confirmed (a `meshc confirm` that came too late learns it here). */
+static int nothing_waiting(struct arena *a, const char *iface)
+{
+	const char **names = &iface, *outcome;
+	size_t n = iface ? 1 : state_interfaces(a, &names);
+	struct run_state st;
+
+	fprintf(stderr, "meshc confirm: nothing is waiting for "
+			"confirmation%s%s\n",
+		iface ? " on " : "", iface ? iface : "");
+	for (size_t i = 0; i < n; i++) {
+		outcome = last_outcome(a, names[i], &st);
+		if (outcome && strcmp(outcome, "confirmed"))
+			fprintf(stderr, "meshc confirm: the last apply "
+					"--confirm on %s was not confirmed in "
+					"time: %s (see %s)\n",
+				names[i], outcome,
+				state_path(a, &st, CONFIRM_LOG));
+	}
+	return 1;
+}
+
+/* Signal the one waiting timer and wait for its answer. */
+static int confirm_one(struct arena *a, struct waiting *w)
+{
+	const char *outcome = NULL;
+	int err = pending_signal(&w->p, SIGUSR1);
+
+	for (int i = 0; !err && i < CONFIRM_ANSWER_SECONDS * 20; i++) {
+		outcome = pending_outcome(a, &w->p);
+		if (outcome || !pending_held(&w->p))
+			break;
+		nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+	}
+	if (!outcome)
+		outcome = pending_outcome(a, &w->p);
+	if (outcome && !strcmp(outcome, "confirmed")) {
+		printf("confirmed: %s keeps the applied configuration\n",
+		       w->iface);
+		return 0;
+	}
+	if (outcome)
+		fprintf(stderr, "meshc confirm: too late: the deadline of the "
+				"apply --confirm on %s passed; it %s (see "
+				"%s)\n",
+			w->iface,
+			!strcmp(outcome, "reverted") ? "was reverted to the "
+						       "state before"
+			: !strcmp(outcome, "cancelled") ? "was cancelled by "
+							  "meshc down"
+			: !strcmp(outcome, "revert failed")
+				? "could not be reverted"
+				: "is being reverted to the state before",
+			state_path(a, &w->st, CONFIRM_LOG));
+	else
+		fprintf(stderr, "meshc confirm: the confirm timer of %s did "
+				"not answer%s (see %s)\n",
+			w->iface, err ? "; it is gone" : "",
+			state_path(a, &w->st, CONFIRM_LOG));
+	return 1;
 }
 
 int apply_confirm(struct arena *a, const char *iface, const char *node)
 {
-	struct pending p[16];
-	size_t n = find_pending(a, iface, node, p, 16);
-	struct run_state st;
+	struct waiting w[16];
+	size_t n = find_waiting(a, iface, node, w, 16);
+	int rc;
 
-	if (n == 0) {
-		fprintf(stderr, "meshc confirm: nothing is waiting for "
-				"confirmation%s%s\n",
-			iface ? " on " : "", iface ? iface : "");
-		return 1;
-	}
+	if (n == 0)
+		return nothing_waiting(a, iface);
 	if (n > 1) {
 		fprintf(stderr, "meshc confirm: several applies are waiting; "
 				"pick one with --interface:");
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, " %s (node %s)", p[i].iface, p[i].node);
+		for (size_t i = 0; i < n; i++) {
+			fprintf(stderr, " %s (node %s)", w[i].iface,
+				w[i].p.node);
+			pending_close(&w[i].p);
+		}
 		fputc('\n', stderr);
 		return 1;
 	}
-	if (kill(p[0].pid, SIGUSR1) < 0) {
-		fprintf(stderr, "meshc confirm: %s: %s\n", p[0].iface,
-			strerror(errno));
-		return 1;
-	}
-	st.dir = arena_printf(a, "%s/%s", state_run_root(), p[0].iface);
-	st.lock_fd = -1;
-	for (int i = 0; i < 100 && state_pending_pid(a, &st); i++)
-		nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
-	printf("confirmed: %s keeps the applied configuration\n", p[0].iface);
-	return 0;
+	rc = confirm_one(a, &w[0]);
+	pending_close(&w[0].p);
+	return rc;
 }

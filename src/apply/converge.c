@@ -200,31 +200,76 @@ static int converge_layer(struct apply_ctx *c, struct live *lv,
 	return err;
 }
 
-/* Sysctls: a new value is written after saving the one it replaces; a
- * sysctl the target no longer wants gets its saved value back. */
-static int converge_sysctls(struct apply_ctx *c, const struct changeset *cs)
+static bool listed(const char *const *keys, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(keys[i], key))
+			return true;
+	return false;
+}
+
+/* The keys the interface needs once converged, each with its live value
+ * now (the ledger keeps it as the original if no interface needed the
+ * key yet; NULL: unreadable): the target's; for a rollback only those
+ * the state before needed; none for a teardown. */
+static size_t sysctl_needs(struct apply_ctx *c, const struct plan *target,
+			   const struct changeset *cs,
+			   struct plan_sysctl **out)
+{
+	size_t first, nch = changeset_layer(cs, LAYER_SYSCTLS, &first);
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	for (size_t i = 0; target && i < target->n_sysctls; i++) {
+		const struct plan_sysctl *s = &target->sysctls[i];
+		struct plan_sysctl *need;
+
+		if (c->rollback && !listed(c->rollback->sysctl_needs,
+					   c->rollback->n_sysctl_needs, s->key))
+			continue;
+		need = arena_push(c->a, out, &n, &cap, sizeof(*need));
+		need->key = s->key;
+		need->value = s->value;	/* unchanged: live is target */
+		for (size_t j = first; j < first + nch; j++) {
+			const struct change *ch = &cs->items[j];
+
+			if (ch->new.sysctl && !strcmp(ch->new.sysctl->key, s->key))
+				need->value = ch->old.sysctl
+						      ? ch->old.sysctl->value
+						      : NULL;
+		}
+	}
+	return n;
+}
+
+/* Sysctls are shared by the interfaces of a network namespace: the
+ * ledger records which need what; a value the target needs is written,
+ * and a key nobody needs any more gets the value it had before meshc. */
+static int converge_sysctls(struct apply_ctx *c, const struct plan *target,
+			    const struct changeset *cs)
 {
 	size_t first, n = changeset_layer(cs, LAYER_SYSCTLS, &first);
-	int err = 0;
+	struct plan_sysctl *needs, *restore;
+	size_t n_needs = sysctl_needs(c, target, cs, &needs), n_restore;
+	int err = sysctl_ledger_set(c->a, &c->st, needs, n_needs, &restore,
+				    &n_restore);
 
 	for (size_t i = first; i < first + n && !err; i++) {
 		const struct change *ch = &cs->items[i];
-		const char *saved = NULL;
+		bool needed = false;
 
-		if (ch->op == CHANGE_REMOVE) {
-			state_saved_sysctl(c->a, &c->st, ch->old.sysctl->key,
-					   &saved);
-			if (saved && strcmp(saved, ch->old.sysctl->value))
-				err = sysctl_write(ch->old.sysctl->key, saved);
-			continue;
-		}
-		if (ch->old.sysctl)
-			err = state_save_sysctl(c->a, &c->st,
-						ch->new.sysctl->key,
-						ch->old.sysctl->value);
-		if (!err)
+		for (size_t j = 0; ch->op != CHANGE_REMOVE && j < n_needs; j++)
+			needed |= !strcmp(needs[j].key, ch->new.sysctl->key);
+		if (needed)
 			err = sysctl_write(ch->new.sysctl->key,
 					   ch->new.sysctl->value);
+	}
+	for (size_t i = 0; i < n_restore && !err; i++) {
+		char now[128];
+
+		if (sysctl_read(restore[i].key, now, sizeof(now)) ||
+		    strcmp(now, restore[i].value))
+			err = sysctl_write(restore[i].key, restore[i].value);
 	}
 	if (!err)
 		err = apply_fault("sysctls");
@@ -291,7 +336,7 @@ static int converge_up(struct apply_ctx *c, struct live *lv,
 	    (err = stop_requested(c)) ||
 	    (err = converge_layer(c, lv, cs, LAYER_RULES)) ||
 	    (err = stop_requested(c)) ||
-	    (err = converge_sysctls(c, cs)))
+	    (err = converge_sysctls(c, target, cs)))
 		return err;
 	return stop_requested(c);
 }
@@ -303,7 +348,7 @@ static int converge_down(struct apply_ctx *c, struct live *lv,
 {
 	int err, first_err = 0;
 
-	err = converge_sysctls(c, cs);
+	err = converge_sysctls(c, NULL, cs);
 	first_err = first_err ? first_err : err;
 	err = converge_layer(c, lv, cs, LAYER_RULES);
 	first_err = first_err ? first_err : err;
@@ -315,8 +360,6 @@ static int converge_down(struct apply_ctx *c, struct live *lv,
 	}
 	err = converge_firewall(c, lv, NULL, cs);
 	first_err = first_err ? first_err : err;
-	if (!first_err)
-		state_forget_sysctls(c->a, &c->st);
 	return first_err;
 }
 
@@ -328,7 +371,7 @@ int converge_shared(struct apply_ctx *c, struct live *lv,
 	if ((err = converge_firewall(c, lv, target, cs)) ||
 	    (err = converge_layer(c, lv, cs, LAYER_ROUTES)) ||
 	    (err = converge_layer(c, lv, cs, LAYER_RULES)) ||
-	    (err = converge_sysctls(c, cs)))
+	    (err = converge_sysctls(c, target, cs)))
 		return err;
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "apply/apply.h"
 #include "apply/sysctl.h"
+#include "apply/sysctl_ledger.h"
 
 /* prefetch.c: a WireGuard device read in a thread of its own while the
  * document compiles. */
@@ -57,6 +58,7 @@ struct apply_ctx {
 	bool created;		/* this run created the interface */
 	unsigned nft_batches;	/* nftables transactions this run sent */
 	struct wg_prefetch *prefetch;	/* NULL: read the device here */
+	const struct live *rollback;	/* converging back to it */
 	/* converge stops (-EINTR) between steps once a held signal is
 	 * pending: set for the forward converge of apply, never for a
 	 * rollback or `down`, which finish first */
@@ -91,8 +93,8 @@ int converge(struct apply_ctx *c, struct live *lv, const struct plan *target,
 int converge_shared(struct apply_ctx *c, struct live *lv,
 		    const struct plan *target, const struct changeset *cs);
 /* Converge back to `before` (the state read at the start of the run),
- * reporting the outcome. */
-void apply_rollback(struct apply_ctx *c, const struct plan *want,
+ * reporting the outcome.  0 or -errno. */
+int apply_rollback(struct apply_ctx *c, const struct plan *want,
 		    const struct live *before);
 /* Try mode: start the detached process that reverts to `before` after
  * `seconds` unless `meshc confirm` signals it.  0 or -errno. */

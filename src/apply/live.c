@@ -78,39 +78,36 @@ static int check_policy_mark(struct apply_ctx *c, const struct plan *want,
 	return 0;
 }
 
-/* The sysctls the plan wants, and those meshc changed earlier (their
- * saved values are what `down` or a revoked grant put back). */
+/* The sysctls the plan wants, and those the ledger says the interface
+ * needed so far (a key it no longer needs is let go, see converge). */
 static int read_sysctls(struct apply_ctx *c, const struct plan *want,
-			struct plan *p)
+			struct live *lv)
 {
-	static const char *const ours[] = {
-		"net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding",
-		"net.ipv4.conf.all.src_valid_mark", "net.inet.ip.forwarding",
-		"net.inet6.ip6.forwarding",
-	};
 	struct plan keys = { 0 };
 	size_t cap = 0;
+	int err = sysctl_ledger_needs(c->a, &c->st, &lv->sysctl_needs,
+				      &lv->n_sysctl_needs);
 
+	if (err)
+		return err;
 	for (size_t i = 0; i < want->n_sysctls; i++)
 		*(struct plan_sysctl *)arena_push(c->a, &keys.sysctls,
 						  &keys.n_sysctls, &cap,
 						  sizeof(struct plan_sysctl)) =
 			want->sysctls[i];
-	for (size_t i = 0; c->st.dir && i < sizeof(ours) / sizeof(*ours); i++) {
-		const char *saved;
+	for (size_t i = 0; i < lv->n_sysctl_needs; i++) {
 		bool listed = false;
 
 		for (size_t j = 0; j < want->n_sysctls; j++)
-			listed |= !strcmp(want->sysctls[j].key, ours[i]);
-		if (listed || state_saved_sysctl(c->a, &c->st, ours[i], &saved) ||
-		    !saved)
-			continue;
-		((struct plan_sysctl *)arena_push(c->a, &keys.sysctls,
-						  &keys.n_sysctls, &cap,
-						  sizeof(struct plan_sysctl)))
-			->key = ours[i];
+			listed |= !strcmp(want->sysctls[j].key,
+					  lv->sysctl_needs[i]);
+		if (!listed)
+			((struct plan_sysctl *)arena_push(
+				 c->a, &keys.sysctls, &keys.n_sysctls, &cap,
+				 sizeof(struct plan_sysctl)))
+				->key = lv->sysctl_needs[i];
 	}
-	return sysctl_read_plan(c->a, &keys, p);
+	return sysctl_read_plan(c->a, &keys, &lv->plan);
 }
 
 int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
@@ -187,7 +184,7 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 	err = check_policy_mark(c, want, &lv->plan);
 	if (err)
 		return err;
-	err = read_sysctls(c, want, &lv->plan);
+	err = read_sysctls(c, want, lv);
 	if (err)
 		return err;
 	have_trust = c->st.dir && nft_mark_trust(c->a, &c->st, &want->fw,

@@ -10,6 +10,15 @@ done
 E2E=mce$$
 . tests/e2e/lib.sh
 trap e2e_cleanup EXIT
+# sdir NODE: the state directory of the node's meshx: NSDIR/meshx, where
+# NSDIR is MESHC_RUN_DIR/netns:COOKIE (each node has a network namespace
+# of its own; see meshc(8), FILES)
+sdir() {
+	for d in "$(e2e_dir)/$1/run"/netns:*/meshx; do
+		[ -d "$d" ] && echo "$d" && return
+	done
+	echo "$(e2e_dir)/$1/run/meshx"	# meshc before the netns directories
+}
 trap 'exit 1' INT TERM
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   e2e: $1"; }
@@ -227,7 +236,7 @@ expect deny a "$LAN" "try mode: the new state is in place"
 kill -HUP -- "-$session" 2>/dev/null; kill -- "-$session" 2>/dev/null
 sleep 4
 expect allow a "$LAN" "try mode: reverted after 3 s without confirm, the session long gone"
-check "try mode: the pending file is gone" [ ! -e "$(e2e_dir)/b/run/meshx/pending" ]
+check "try mode: the pending file is gone" [ ! -e "$(sdir b)/pending" ]
 check "apply --confirm 3" apply b "$REVOKED" --confirm 3
 check "meshc confirm" node_exec b "$MESHC" confirm
 sleep 4

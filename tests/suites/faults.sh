@@ -15,6 +15,15 @@ done
 E2E=mcf$$
 . tests/e2e/lib.sh
 trap e2e_cleanup EXIT
+# sdir NODE: the state directory of the node's meshx: NSDIR/meshx, where
+# NSDIR is MESHC_RUN_DIR/netns:COOKIE (each node has a network namespace
+# of its own; see meshc(8), FILES)
+sdir() {
+	for d in "$(e2e_dir)/$1/run"/netns:*/meshx; do
+		[ -d "$d" ] && echo "$d" && return
+	done
+	echo "$(e2e_dir)/$1/run/meshx"	# meshc before the netns directories
+}
 trap 'exit 1' INT TERM
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   faults: $1"; }
@@ -324,7 +333,7 @@ MESHC_RUN_DIR="$(e2e_dir)/b/run" setsid nsenter --net="/run/netns/$E2E-b" \
 	>/dev/null 2>&1 &
 session=$!
 i=0
-until [ -e "$(e2e_dir)/b/run/meshx/pending" ] || [ $i -ge 50 ]; do
+until [ -e "$(sdir b)/pending" ] || [ $i -ge 50 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -332,14 +341,14 @@ during=$(snap b)
 kill -HUP -- "-$session" 2>/dev/null
 kill -- "-$session" 2>/dev/null
 i=0
-while [ -e "$(e2e_dir)/b/run/meshx/pending" ] && [ $i -lt 100 ]; do
+while [ -e "$(sdir b)/pending" ] && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
 sleep 0.3
 verdict "14. --confirm 3 with the session gone: reverted to the byte-identical state" \
 	0 0 '[ "$before" != "$during" ]' \
-	'[ ! -e "$(e2e_dir)/b/run/meshx/pending" ]' 'same s "$before" "$(snap b)"'
+	'[ ! -e "$(sdir b)/pending" ]' 'same s "$before" "$(snap b)"'
 
 # --- 15. someone flushes the ruleset ----------------------------------------
 before=$(snap a)
@@ -354,7 +363,7 @@ verdict "15. nft flush ruleset behind meshc's back: apply restores the table" \
 # hand edit is seen and undone, never hidden by the record.
 node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>&1
 marked=no
-[ -s "$(e2e_dir)/a/run/meshx/nft.mark" ] && marked=yes
+[ -s "$(sdir a)/nft.mark" ] && marked=yes
 before=$(snap a)
 node_exec a nft add element inet meshc meshx/mesh4 '{ 10.250.0.0/24 }'
 edited=$(node_exec a nft list set inet meshc meshx/mesh4 | grep -c 10.250.0.0)
@@ -370,7 +379,7 @@ verdict "15b. an element added by hand to meshc's table (record in place): apply
 # the planned interface's taken.
 cp "$DOC" "$T.doc.yaml"
 node_exec a "$MESHC" apply "$T.doc.yaml" -q >/dev/null 2>&1
-recorded=$(cat "$(e2e_dir)/a/run/meshx/document" 2>/dev/null)
+recorded=$(cat "$(sdir a)/document" 2>/dev/null)
 sed 's/interface: meshx/interface: meshw/' "$DOC" >"$T.doc.yaml"
 before=$(snap a)
 node_exec a "$MESHC" apply "$T.doc.yaml" --dry-run >"$T.dry" 2>&1
@@ -505,6 +514,162 @@ verdict "20. interfaces mc27 and mc190 share a policy mark: the second apply is 
 fresh a "$T.mc27.yaml"
 node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>"$OUT"
 verdict "20b. and back to meshx" $? 0 'noop a "$DOC"'
+
+# --- 21-24. try mode tells the truth -----------------------------------------
+# wait_gone FILE: up to 15 s for it to go
+wait_gone() {
+	i=0
+	while [ -e "$1" ] && [ $i -lt 150 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ ! -e "$1" ]
+}
+PEND=$(sdir b)/pending LOG=$(sdir b)/confirm.log
+node_exec b "$MESHC" apply "$DOC" -q >/dev/null 2>&1
+# 21. down while a --confirm waits cancels its revert: after the deadline
+# the node stays down (the revert used to bring it all back)
+node_exec b "$MESHC" apply "$REVOKED" -q --confirm 2 >/dev/null 2>"$OUT"
+node_exec b "$MESHC" down "$DOC" -q >/dev/null 2>>"$OUT"
+rc=$?
+sleep 3
+wait_gone "$PEND"
+verdict "21. down while an apply --confirm waits: the revert is cancelled, the node stays down" \
+	$rc 0 '! node_exec b ip link show meshx >/dev/null 2>&1' \
+	'! node_exec b nft list tables | grep -q meshc' 'no_daemon b' \
+	'grep -q "cancelled the pending apply --confirm on meshx" "$OUT"' \
+	'[ ! -e "$PEND" ]' 'tail -n 1 "$LOG" | grep -q "cancelled by meshc down"'
+
+# 22. a confirm that comes after the revert ran: exit 1, and it says so
+node_exec b "$MESHC" apply "$DOC" -q >/dev/null 2>&1
+before=$(snap b)
+node_exec b "$MESHC" apply "$REVOKED" -q --confirm 1 >/dev/null 2>&1
+sleep 1.5
+wait_gone "$PEND"
+node_exec b "$MESHC" confirm >/dev/null 2>"$OUT"
+verdict "22. meshc confirm after the revert ran: exit 1, says it was reverted" \
+	$? 1 'grep -q "not confirmed in time: reverted" "$OUT"' \
+	'same s "$before" "$(snap b)"'
+
+# 23. a pending file whose process is gone, naming a pid now in use by
+# another process: confirm signals nobody (exit 1), apply is not blocked
+node_exec b sleep 60 &
+bystander=$!
+sleep 0.3
+printf '%s %s b\n' "$bystander" "$(($(date +%s) + 60))" >"$PEND"
+node_exec b "$MESHC" confirm >/dev/null 2>"$OUT"
+crc=$?
+node_exec b "$MESHC" apply "$REVOKED" -q >/dev/null 2>>"$OUT"
+arc=$?
+verdict "23. a stale pending naming a live pid: confirm exit 1 and the pid untouched, apply proceeds" \
+	"$crc$arc" 10 'kill -0 $bystander' 'grep -q "nothing is waiting" "$OUT"' \
+	'[ ! -e "$PEND" ]' 'noop b "$REVOKED"'
+kill $bystander 2>/dev/null
+wait $bystander 2>/dev/null
+
+# 24. the revert meets a held interface lock: it waits (and says so in
+# confirm.log), a confirm meanwhile is too late (exit 1), then it reverts
+node_exec b "$MESHC" apply "$DOC" -q >/dev/null 2>&1
+before=$(snap b)
+node_exec b "$MESHC" apply "$REVOKED" -q --confirm 2 >/dev/null 2>&1
+node_exec b flock "$(sdir b)/lock" sleep 6 &
+holder=$!
+during=$(snap b)
+sleep 3
+node_exec b "$MESHC" confirm >/dev/null 2>"$OUT"
+crc=$?
+held=$(snap b)
+wait $holder
+wait_gone "$PEND"
+sleep 0.3
+verdict "24. the revert meets a held lock: waits, a confirm meanwhile exits 1 (too late), then reverts" \
+	$crc 1 'grep -q "too late" "$OUT"' '[ "$held" = "$during" ]' \
+	'[ "$before" != "$during" ]' 'same s "$before" "$(snap b)"' \
+	'grep -q "holds .*lock; waiting for it" "$LOG"' \
+	'tail -n 1 "$LOG" | grep -q "reverted to the state before"'
+
+# --- 25. two interfaces of one namespace need forwarding --------------------
+# b's meshx and meshw (another mesh) both forward: down of one leaves
+# ip_forward on for the other; down of the last puts back the value from
+# before meshc (0)
+cat >"$T.w.tmpl" <<'YAML'
+version: 1
+meshes:
+  w:
+    network: 100.66.0.0/24
+    interface: meshw
+nodes:
+  b:
+    mesh: w
+    public_key: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE="
+    address: 100.66.0.2
+    endpoint: 203.0.113.5:51830
+    listen_port: 51830
+    lan: [192.168.2.0/24]
+    permissions:
+      peers:
+        e: { local_network: true }
+  e:
+    mesh: w
+    public_key: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQ="
+    address: 100.66.0.5
+    endpoint: 198.51.100.20:51830
+    lans_via: [b]
+YAML
+W=$(e2e_dir)/w.yaml
+e2e_document "$T.w.tmpl" "$W" b
+fwd() { node_exec b sysctl -n net.ipv4.ip_forward; }
+node_exec b "$MESHC" down "$DOC" -q >/dev/null 2>&1
+f0=$(fwd)
+node_exec b "$MESHC" apply "$DOC" -q >"$OUT" 2>&1 &&
+	node_exec b "$MESHC" apply "$W" -q >>"$OUT" 2>&1
+rc=$?
+f1=$(fwd)
+node_exec b "$MESHC" down "$DOC" -q >>"$OUT" 2>&1
+f2=$(fwd)
+node_exec b "$MESHC" down "$W" -q >>"$OUT" 2>&1
+f3=$(fwd)
+verdict "25. meshx and meshw on b both forward: down of meshx keeps ip_forward=1, down of meshw puts back 0" \
+	$rc 0 '[ "$f0$f1$f2$f3" = 0110 ]' \
+	'[ ! -e "$(e2e_dir)/b/run"/netns:*/:sysctl ]'
+node_exec b "$MESHC" apply "$DOC" -q >/dev/null 2>&1
+
+# --- 26. state directories meshc must not trust ------------------------------
+before=$(snap d)
+mkdir -p "$T.open" "$T.nobody"
+chmod 0777 "$T.open"
+chown 65534 "$T.nobody"
+node_exec d env MESHC_RUN_DIR="$T.open" "$MESHC" apply "$DOC" -q \
+	>/dev/null 2>"$OUT"
+orc=$?
+node_exec d env MESHC_RUN_DIR="$T.nobody" "$MESHC" apply "$DOC" -q \
+	>/dev/null 2>>"$OUT"
+nrc=$?
+verdict "26. a run directory of mode 0777, one owned by nobody: refused naming it and why, d unchanged" \
+	"$orc$nrc" 11 'grep -qF "$T.open is writable by group or others (mode 0777)" "$OUT"' \
+	"grep -qF \"\$T.nobody is owned by uid 65534\" \"\$OUT\"" \
+	'same s "$before" "$(snap d)"' '[ -z "$(ls "$T.open")" ]'
+rm -rf "$T.open" "$T.nobody"
+
+# --- 27. a symlink planted for each record meshc writes ---------------------
+# (tests/unit/test_state.c plants one for every file; here a real run)
+echo precious >"$T.target"
+for f in document nft.mark nft.fw creating confirm.last; do
+	rm -f "$(sdir a)/$f"
+	ln -s "$T.target" "$(sdir a)/$f"
+done
+node_exec a "$MESHC" apply "$MOVED" -q >/dev/null 2>"$OUT" &&
+	node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>>"$OUT"
+rc=$?
+ln -sf "$T.target" "$(sdir a)/lock.new" && mv -fT "$(sdir a)/lock.new" "$(sdir a)/lock"
+node_exec a "$MESHC" apply "$DOC" -q >/dev/null 2>>"$OUT"
+lrc=$?
+rm -f "$(sdir a)/lock"
+verdict "27. symlinks planted for a's records: replaced by meshc's own files, the target untouched; a symlinked lock: refused" \
+	"$rc$lrc" 01 '[ "$(cat "$T.target")" = precious ]' \
+	'[ -f "$(sdir a)/document" ] && [ ! -L "$(sdir a)/document" ]' \
+	'[ ! -L "$(sdir a)/nft.mark" ]' 'grep -q "lock is a symlink" "$OUT"' \
+	'noop a "$DOC"'
 
 echo "ok   faults: $pass passed, $fail failed"
 [ "$fail" = 0 ]
