@@ -89,17 +89,26 @@ static int ensure_dir(const char *path, bool create, bool quiet)
 	return state_check_dir(path);
 }
 
-/* Is this process in pid 1's network namespace (the host's)?  When
- * pid 1's cannot be seen (a sandbox that denies ptrace access to it, even
- * to root), the answer is no: a netns: directory of its own is always
- * safe, only not the one the manual names for the host. */
+/* Since Linux 6.18 the initial namespaces have fixed nsfs inode numbers
+ * (include/uapi/linux/nsfs.h: NET_NS_INIT_INO); older kernels number
+ * them at boot, and pid 1's link is the way to know. */
+#define MESHC_NET_NS_INIT_INO 0xEFFFFFF9U
+
+/* Is this process in the host's network namespace?  pid 1's is the
+ * host's; where pid 1 cannot be looked at (a sandbox that denies ptrace
+ * access to it, even to root) the fixed inode number of the initial
+ * namespace says it.  When neither can, the answer is no: a netns:
+ * directory of its own is always safe, only not the one the manual
+ * names for the host. */
 static bool in_init_netns(void)
 {
 	struct stat self, init;
 
-	return stat("/proc/self/ns/net", &self) == 0 &&
-	       stat("/proc/1/ns/net", &init) == 0 &&
-	       self.st_dev == init.st_dev && self.st_ino == init.st_ino;
+	if (stat("/proc/self/ns/net", &self) < 0)
+		return false;
+	if (stat("/proc/1/ns/net", &init) == 0)
+		return self.st_dev == init.st_dev && self.st_ino == init.st_ino;
+	return self.st_ino == MESHC_NET_NS_INIT_INO;
 }
 
 /* "netns:COOKIE": the cookie is unique per boot, never reused.  Kernels
