@@ -205,7 +205,7 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 			/* a table just read in full and found right is
 			 * recorded: the next run need not read it again */
 			if (!before.nft_seen.trusted)
-				nft_mark_record(c->a, &c->st, &target->fw,
+				nft_record_save(c->a, &c->st, &target->fw,
 						before.nft_seen.gen, 0);
 			record_document(c, want);
 		}
@@ -224,7 +224,7 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 	held = true;
 	/* converge records what it creates in its live state; `before`
 	 * stays the state to roll back to */
-	nft_mark_forget(c->a, &c->st);
+	nft_record_forget(c->a, &c->st);
 	work = before;
 	c->stop_on_signal = true;
 	err = converge(c, &work, target, &cs);
@@ -236,7 +236,7 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 		interrupted(signals_take());
 		goto out;
 	}
-	nft_mark_record(c->a, &c->st, &target->fw, before.nft_seen.gen,
+	nft_record_save(c->a, &c->st, &target->fw, before.nft_seen.gen,
 			c->nft_batches);
 	record_document(c, want);
 	if (!c->o->quiet && !c->o->json)
@@ -350,7 +350,7 @@ enum apply_result apply_down(struct arena *a, const struct plan *want,
 		goto out;
 	}
 	print_changes(&c, &now.plan, NULL, &cs);
-	nft_mark_forget(a, &c.st);
+	nft_record_forget(a, &c.st);
 	/* a tear down half done is neither state: signals wait for it */
 	signals_hold(&mask);
 	err = converge(&c, &now, NULL, &cs);

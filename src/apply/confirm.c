@@ -102,7 +102,10 @@ revert_daemon(struct apply_ctx *c, const struct plan *want,
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigaddset(&set, SIGINT);
+	/* exactly these, waited for below: the mask the apply held its
+	 * signals with is not inherited as such */
+	sigprocmask(SIG_SETMASK, &set, NULL);
 	/* The parent's lock and netlink socket are the parent's (it keeps
 	 * the lock: its own descriptor stays open). */
 	state_unlock(&c->st);
@@ -135,8 +138,9 @@ revert_daemon(struct apply_ctx *c, const struct plan *want,
 	}
 	/* from here on a confirmation is too late, and told so */
 	pending_note(pending, "expired");
-	log_line(sig == SIGTERM ? "SIGTERM; reverting unless cancelled"
-				: "not confirmed in time; reverting",
+	log_line(sig == SIGTERM	  ? "SIGTERM; reverting unless cancelled"
+		 : sig == SIGINT ? "SIGINT; reverting unless cancelled"
+				 : "not confirmed in time; reverting",
 		 want->iface.name);
 	revert(c, want, before, pending);
 }

@@ -67,18 +67,18 @@ struct apply_ctx {
 
 int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv);
 
-/* nft_mark.c: the record that lets a run skip dumping the table.
- * nft_mark_trust: true (and *out filled) when the state directory's
+/* nft_record.c: the record that lets a run skip dumping the table.
+ * nft_record_trust: true (and *out filled) when the state directory's
  * record is for this network namespace and for exactly `want`.
- * nft_mark_record: after a successful run that read the table at
+ * nft_record_save: after a successful run that read the table at
  * generation gen_read and sent `batches` nftables transactions, record
  * that the table is `fw` (or forget, if anything else changed it). */
-bool nft_mark_trust(struct arena *a, const struct run_state *st,
-		    const struct plan_firewall *want, struct nft_trust *out);
-void nft_mark_record(struct arena *a, const struct run_state *st,
+bool nft_record_trust(struct arena *a, const struct run_state *st,
+		      const struct plan_firewall *want, struct nft_trust *out);
+void nft_record_save(struct arena *a, const struct run_state *st,
 		     const struct plan_firewall *fw, uint32_t gen_read,
 		     unsigned batches);
-void nft_mark_forget(struct arena *a, const struct run_state *st);
+void nft_record_forget(struct arena *a, const struct run_state *st);
 /* Resolve want's endpoints into a copy; clear learned endpoints of live
  * peers the document gives none. */
 int normalize_plans(struct apply_ctx *c, const struct plan *want,

@@ -187,8 +187,8 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 	err = read_sysctls(c, want, lv);
 	if (err)
 		return err;
-	have_trust = c->st.dir && nft_mark_trust(c->a, &c->st, &want->fw,
-						  &trust);
+	have_trust = c->st.dir && nft_record_trust(c->a, &c->st, &want->fw,
+						    &trust);
 	err = nft_read(c->a, ifname, &lv->plan.fw, &lv->nft,
 		       have_trust ? &trust : NULL, &lv->nft_seen);
 	if (err)

@@ -67,7 +67,7 @@ static int sock_open(struct nft_sock *s)
 	int one = 1, err;
 
 	memset(s, 0, sizeof(*s));
-	s->nl = mnl_socket_open(NETLINK_NETFILTER);
+	s->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	if (!s->nl || mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		err = errno;
 		nft_report("netlink socket", err, NULL);

@@ -79,7 +79,7 @@ enum nft_table_state {
 	NFT_TABLE_FOREIGN,	/* a table of meshc's name without the mark */
 };
 
-/* A record (nft_mark.c) that at ruleset generation `gen` our table, with
+/* A record (nft_record.c) that at ruleset generation `gen` our table, with
  * handle `handle`, held exactly `fw`.  The kernel bumps the generation on
  * every committed change in the network namespace, and a table made anew
  * gets a new handle: while both still match, the table is still `fw`. */

@@ -2182,27 +2182,27 @@ static void test_mark_record_and_trust(void **state)
 	assert_int_equal(
 		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, &batches),
 		0);
-	nft_mark_record(&a, &st, &p->fw, gen, batches);
+	nft_record_save(&a, &st, &p->fw, gen, batches);
 
-	assert_true(nft_mark_trust(&a, &st, &p->fw, &t));
+	assert_true(nft_record_trust(&a, &st, &p->fw, &t));
 	assert_ptr_equal(t.fw, &p->fw);
-	assert_true(nft_mark_trust(&a, &st, &q->fw, &t));
+	assert_true(nft_record_trust(&a, &st, &q->fw, &t));
 	assert_true(t.fw != &q->fw && t.fw != &p->fw);
 	assert_true(same_fw(t.fw, &p->fw));
 
 	snprintf(cmd, sizeof(cmd), "truncate -s -1 %s/nft.fw", dir);
 	assert_int_equal(system(cmd), 0);
-	assert_false(nft_mark_trust(&a, &st, &q->fw, &t));
-	assert_true(nft_mark_trust(&a, &st, &p->fw, &t));
+	assert_false(nft_record_trust(&a, &st, &q->fw, &t));
+	assert_true(nft_record_trust(&a, &st, &p->fw, &t));
 
 	/* another commit between the read and the record: no record */
-	nft_mark_record(&a, &st, &p->fw, gen, 0);
-	assert_false(nft_mark_trust(&a, &st, &p->fw, &t));
+	nft_record_save(&a, &st, &p->fw, gen, 0);
+	assert_false(nft_record_trust(&a, &st, &p->fw, &t));
 
-	nft_mark_record(&a, &st, &p->fw, gen, batches);
-	assert_true(nft_mark_trust(&a, &st, &p->fw, &t));
-	nft_mark_forget(&a, &st);
-	assert_false(nft_mark_trust(&a, &st, &p->fw, &t));
+	nft_record_save(&a, &st, &p->fw, gen, batches);
+	assert_true(nft_record_trust(&a, &st, &p->fw, &t));
+	nft_record_forget(&a, &st);
+	assert_false(nft_record_trust(&a, &st, &p->fw, &t));
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 	arena_free(&a);

@@ -1,4 +1,4 @@
-/* nft_mark.c - knowing the live part of the table without dumping it.
+/* nft_record.c - knowing the live part of the table without dumping it.
  *
  * Reading `table inet meshc` back costs as much as loading it: every set
  * element crosses netlink and libnftnl (35 ms of a 10,000-peer no-op
@@ -333,8 +333,8 @@ static const struct plan_firewall *recorded_fw(struct arena *a,
 	return fw;
 }
 
-bool nft_mark_trust(struct arena *a, const struct run_state *st,
-		    const struct plan_firewall *want, struct nft_trust *out)
+bool nft_record_trust(struct arena *a, const struct run_state *st,
+		      const struct plan_firewall *want, struct nft_trust *out)
 {
 	const char *text = state_read(a, st, NFT_MARK_FILE);
 	char digest[2 * NFT_MARK_DIGEST_LEN + 2];
@@ -352,7 +352,7 @@ bool nft_mark_trust(struct arena *a, const struct run_state *st,
 	return out->fw != NULL;
 }
 
-void nft_mark_forget(struct arena *a, const struct run_state *st)
+void nft_record_forget(struct arena *a, const struct run_state *st)
 {
 	state_remove(a, st, NFT_MARK_FILE);
 	state_remove(a, st, NFT_FW_FILE);
@@ -370,7 +370,7 @@ static int save_fw(struct arena *a, const struct run_state *st,
 	return err;
 }
 
-void nft_mark_record(struct arena *a, const struct run_state *st,
+void nft_record_save(struct arena *a, const struct run_state *st,
 		     const struct plan_firewall *fw, uint32_t gen_read,
 		     unsigned batches)
 {
@@ -381,7 +381,7 @@ void nft_mark_record(struct arena *a, const struct run_state *st,
 	 * changes since it read the table (each is one generation). */
 	if (nft_ident(&gen, &handle) || !handle || !netns_id() ||
 	    gen != gen_read + batches || !fw->n_rules) {
-		nft_mark_forget(a, st);
+		nft_record_forget(a, st);
 		return;
 	}
 	if (save_fw(a, st, fw) ||
@@ -390,5 +390,5 @@ void nft_mark_record(struct arena *a, const struct run_state *st,
 					" %s\n",
 				     gen, handle, netns_id(),
 				     digest_hex(a, fw))))
-		nft_mark_forget(a, st);
+		nft_record_forget(a, st);
 }
