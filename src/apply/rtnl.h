@@ -92,6 +92,9 @@ int rtnl_parse_addr(const struct nlmsghdr *nlh, int ifindex,
 		    struct plan_address *out);
 int rtnl_parse_route(const struct nlmsghdr *nlh, int ifindex,
 		     const char *ifname, struct plan_route *out);
+/* A policy rule of meshc 0.1 (suppress rule without a mark, or the lookup
+ * of its fixed table 0x4d43): any interface's to remove. */
+bool rtnl_rule_is_legacy(uint32_t fwmark, uint32_t table, uint32_t suppress);
 int rtnl_parse_rule(const struct nlmsghdr *nlh, uint32_t mark,
 		    struct plan_rule *out);
 

@@ -268,6 +268,12 @@ int rtnl_parse_route(const struct nlmsghdr *nlh, int ifindex,
 
 /* ---- policy rules --------------------------------------------------- */
 
+bool rtnl_rule_is_legacy(uint32_t fwmark, uint32_t table, uint32_t suppress)
+{
+	return (fwmark == 0 && table == MESHC_MAIN_TABLE && suppress == 0) ||
+	       (fwmark == MESHC_LEGACY_MARK && table == MESHC_LEGACY_MARK);
+}
+
 int rtnl_parse_rule(const struct nlmsghdr *nlh, uint32_t mark,
 		    struct plan_rule *out)
 {
@@ -295,9 +301,13 @@ int rtnl_parse_rule(const struct nlmsghdr *nlh, uint32_t mark,
 	/* meshc's rules are table lookups; anything else under its number
 	 * is not one of its rules.  Every rule of an interface matches its
 	 * own mark M, so another meshc interface's rules (another M) are
-	 * not this one's to change or remove. */
+	 * not this one's to change or remove.  The pair meshc 0.1 made
+	 * (one interface per namespace, fixed mark and table) is any
+	 * interface's to remove: left behind, its "not fwmark 0x4d43" would
+	 * send WireGuard's own packets, now marked M, into the tunnel. */
 	if (proto != MESHC_ROUTE_PROTO || frh->action != FR_ACT_TO_TBL ||
-	    !mark || fwmark != mark)
+	    !mark ||
+	    (fwmark != mark && !rtnl_rule_is_legacy(fwmark, table, suppress)))
 		return 0;
 	memset(out, 0, sizeof(*out));
 	out->family = family;

@@ -33,6 +33,9 @@
  * MESHC_POLICY_BASE | the first 16 bits of BLAKE2b-256(interface name)
  * (plan_policy_mark).  Never 0 nor a reserved table (253-255). */
 #define MESHC_POLICY_BASE 0x4d430000u
+/* meshc 0.1's one fixed mark and table, for all interfaces: its rules are
+ * removed by the next apply (rtnl_rule_is_legacy). */
+#define MESHC_LEGACY_MARK 0x4d43u
 #define MESHC_RULE_PRIO_SUPPRESS 32100	/* not fwmark M: main, suppress /0 */
 #define MESHC_RULE_PRIO_TABLE 32101	/* not fwmark M: lookup M */
 #define MESHC_MAIN_TABLE 254

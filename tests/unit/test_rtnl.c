@@ -422,6 +422,63 @@ static void test_rules_of_another_interface_are_not_ours(void **state)
 	assert_int_equal(p.n_items, 0);
 }
 
+/* A policy rule message as `ip rule add ... protocol 77` sends it. */
+static struct nlmsghdr *rule_msg(char *buf, uint32_t prio, uint32_t table,
+				 uint32_t fwmark, bool invert, int suppress)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fib_rule_hdr *frh;
+
+	nlh->nlmsg_type = RTM_NEWRULE;
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = AF_INET;
+	frh->action = FR_ACT_TO_TBL;
+	frh->table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	frh->flags = invert ? FIB_RULE_INVERT : 0;
+	mnl_attr_put_u8(nlh, FRA_PROTOCOL, MESHC_ROUTE_PROTO);
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	if (fwmark) {
+		mnl_attr_put_u32(nlh, FRA_FWMARK, fwmark);
+		mnl_attr_put_u32(nlh, FRA_FWMASK, 0xffffffff);
+	}
+	if (suppress >= 0)
+		mnl_attr_put_u32(nlh, FRA_SUPPRESS_PREFIXLEN, (uint32_t)suppress);
+	return nlh;
+}
+
+/* The pair meshc 0.1 made (a suppress rule without a mark, "not fwmark
+ * 0x4d43 lookup 19779") is read as the interface's own, so the next
+ * apply removes it: left behind, it would send WireGuard's packets, now
+ * marked M, into the tunnel.  Another interface's pair never is. */
+static void test_rules_of_meshc_0_1_are_removed_by_any_interface(void **state)
+{
+	char buf[512];
+	struct plan_rule r;
+
+	(void)state;
+	assert_int_equal(rtnl_parse_rule(rule_msg(buf, 32100, MESHC_MAIN_TABLE,
+						  0, false, 0),
+					 MARK_X, &r), 1);
+	assert_int_equal(r.fwmark, 0);
+	assert_int_equal(r.suppress_prefixlen, 0);
+	assert_int_equal(rtnl_parse_rule(rule_msg(buf, 32101, MESHC_LEGACY_MARK,
+						  MESHC_LEGACY_MARK, true, -1),
+					 MARK_X, &r), 1);
+	assert_int_equal(r.table, MESHC_LEGACY_MARK);
+	/* not 0.1's: another interface's pair, or main without suppress */
+	assert_int_equal(rtnl_parse_rule(rule_msg(buf, 32101, MARK_Y, MARK_Y,
+						  true, -1),
+					 MARK_X, &r), 0);
+	assert_int_equal(rtnl_parse_rule(rule_msg(buf, 32100, MESHC_MAIN_TABLE,
+						  0, false, -1),
+					 MARK_X, &r), 0);
+	/* without a mark of its own (no interface), nothing is ours */
+	assert_int_equal(rtnl_parse_rule(rule_msg(buf, 32100, MESHC_MAIN_TABLE,
+						  0, false, 0),
+					 0, &r), 0);
+}
+
 /* ---- message types and malformed messages ----------------------------- */
 
 /* The n-th message of a fixture, copied to a buffer of its exact size. */
@@ -1291,6 +1348,7 @@ int main(void)
 		cmocka_unit_test(test_rule4_only_meshc_lookups),
 		cmocka_unit_test(test_rule6_only_meshc_lookups),
 		cmocka_unit_test(test_rules_of_another_interface_are_not_ours),
+		cmocka_unit_test(test_rules_of_meshc_0_1_are_removed_by_any_interface),
 		cmocka_unit_test(test_parsers_skip_other_message_types),
 		cmocka_unit_test(test_truncated_messages_are_einval),
 		cmocka_unit_test(test_bad_attribute_lengths_are_einval),
