@@ -13,28 +13,24 @@
  * (ENOENT: it timed out meanwhile) is not an error.
  */
 #include "apply/conntrack.h"
+#include "apply/nl.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
-/* Dump datagrams are at most 32 KiB (see rtnl.c). */
-#define CT_RECV_SIZE 32768
+/* A request: the headers and one original tuple (and a zone). */
+#define CT_REQ_SIZE 512
 /* An original tuple: two IPv6 addresses and a protocol with ports, or
  * ICMP's id/type/code, is ~100 bytes; anything larger is not one. */
 #define CT_TUPLE_MAX 256
 /* A kernel that does not answer within this is reported, not awaited. */
 #define CT_TIMEOUT_S 5
-/* A dump that changed while it ran is started again. */
-#define CT_DUMP_TRIES 3
 
 enum { GRANT_INCOMING = 1, GRANT_ROUTING = 2, GRANT_LAN = 4 };
 
@@ -58,10 +54,8 @@ struct ct_cut {
 	size_t n_rv, cap_rv;
 	struct ct_entry *del;
 	size_t n_del, cap_del;
-	struct mnl_socket *nl;
-	unsigned portid;
-	uint32_t seq;
-	char *buf;
+	struct nl *nl;
+	char *req;		/* the request being built */
 };
 
 static unsigned grant_of(enum fw_set_id id)
@@ -218,12 +212,11 @@ static int entry_cb(const struct nlmsghdr *nlh, void *data)
 static struct nlmsghdr *ct_request(struct ct_cut *c, uint8_t type,
 				   uint16_t flags, uint8_t nfamily)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(c->buf);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(c->req);
 	struct nfgenmsg *g;
 
 	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = ++c->seq;
+	nlh->nlmsg_flags = flags;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->nfgen_family = nfamily;
 	g->version = NFNETLINK_V0;
@@ -231,66 +224,25 @@ static struct nlmsghdr *ct_request(struct ct_cut *c, uint8_t type,
 	return nlh;
 }
 
-static bool holds_end(const char *buf, size_t n, uint32_t seq)
-{
-	const struct nlmsghdr *nlh = (const void *)buf;
-	int len = (int)n;
-
-	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
-		if (nlh->nlmsg_seq == seq && (nlh->nlmsg_type == NLMSG_DONE ||
-					      nlh->nlmsg_type == NLMSG_ERROR))
-			return true;
-	return false;
-}
-
-/* Send nlh and read its answer to the end (the ACK, or the dump's DONE);
- * cb sees the data messages.  An interrupted dump (NLM_F_DUMP_INTR,
- * -EINTR) is read to its end too, so the caller can start it again.
+/* Send nlh and read its answer to the end through the one netlink
+ * request/answer path (nl.c); cb sees the data messages.  A dump the
+ * kernel marks interrupted is read to its end and started again.
  * 0 or -errno. */
 static int ct_talk(struct ct_cut *c, struct nlmsghdr *nlh, mnl_cb_t cb)
 {
-	uint32_t seq = nlh->nlmsg_seq;
-	ssize_t n;
-	int ret;
+	struct nl_answer ans = { .cb = cb, .data = c };
+	int err = nlh->nlmsg_flags & NLM_F_DUMP
+			  ? nl_dump(c->nl, nlh, &ans, NULL)
+			  : nl_talk(c->nl, nlh, &ans);
 
-	if (mnl_socket_sendto(c->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(c->nl, c->buf, CT_RECV_SIZE);
-		if (n < 0)
-			return errno == EAGAIN ? -ETIMEDOUT : -errno;
-		ret = mnl_cb_run(c->buf, (size_t)n, seq, c->portid, cb, c);
-	} while (ret > MNL_CB_STOP);
-	if (ret == MNL_CB_ERROR && errno == EINTR) {
-		while (!holds_end(c->buf, (size_t)n, seq))
-			if ((n = mnl_socket_recvfrom(c->nl, c->buf,
-						     CT_RECV_SIZE)) < 0)
-				return -errno;
-		return -EINTR;
-	}
-	return ret < 0 ? -errno : 0;
+	strbuf_free(&ans.ext);
+	return err;
 }
 
 static int ct_open(struct ct_cut *c)
 {
-	struct timeval tv = { .tv_sec = CT_TIMEOUT_S };
-
-	c->buf = arena_alloc(c->a, CT_RECV_SIZE);
-	c->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!c->nl)
-		return -errno;
-	if (mnl_socket_bind(c->nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    setsockopt(mnl_socket_get_fd(c->nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		       sizeof(tv)) < 0) {
-		int err = -errno;
-
-		mnl_socket_close(c->nl);
-		c->nl = NULL;
-		return err;
-	}
-	c->portid = mnl_socket_get_portid(c->nl);
-	c->seq = (uint32_t)time(NULL);
-	return 0;
+	c->req = arena_alloc(c->a, CT_REQ_SIZE);
+	return nl_open(NETLINK_NETFILTER, CT_TIMEOUT_S * 1000, &c->nl);
 }
 
 static int delete_entry(struct ct_cut *c, const struct ct_entry *e)
@@ -324,16 +276,11 @@ static int cut(struct ct_cut *c)
 	for (size_t f = 0; f < 2; f++) {
 		if (!family_revoked(c, fams[f].family))
 			continue;
-		/* An entry kept twice by a repeated dump is deleted once and
-		 * then found gone (ENOENT), which is fine. */
-		for (int tries = 0; tries < CT_DUMP_TRIES; tries++) {
-			err = ct_talk(c, ct_request(c, IPCTNL_MSG_CT_GET,
-						    NLM_F_DUMP,
-						    fams[f].nfamily),
-				      entry_cb);
-			if (err != -EINTR)
-				break;
-		}
+		/* An entry kept twice by a repeated (interrupted) dump is
+		 * deleted once and then found gone (ENOENT), which is fine. */
+		err = ct_talk(c, ct_request(c, IPCTNL_MSG_CT_GET, NLM_F_DUMP,
+					    fams[f].nfamily),
+			      entry_cb);
 		if (err)
 			return err;
 	}
@@ -360,7 +307,7 @@ int conntrack_cut_revoked(struct arena *a, const struct plan *target,
 		return err;
 	}
 	err = cut(&c);
-	mnl_socket_close(c.nl);
+	nl_close(c.nl);
 	if (err) {
 		fprintf(stderr,
 			"meshc: conntrack: cutting the connections of revoked "
