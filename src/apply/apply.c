@@ -188,7 +188,11 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 	} else if (!c->st.dir && state_open(c->a, want->iface.name, &c->st)) {
 		return APPLY_FAILED;
 	}
-	err = live_read(c, want, &before);
+	/* the live sets first, so the diff and the trust record compare
+	 * the firewall that will be loaded */
+	err = live_fill_egress(c, want, &want);
+	if (!err)
+		err = live_read(c, want, &before);
 	/* No second thread past this point: converge may fork (--confirm),
 	 * and a rollback reads the device afresh. */
 	wg_prefetch_end(c->prefetch);

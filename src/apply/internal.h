@@ -79,6 +79,12 @@ void nft_record_save(struct arena *a, const struct run_state *st,
 		     const struct plan_firewall *fw, uint32_t gen_read,
 		     unsigned batches);
 void nft_record_forget(struct arena *a, const struct run_state *st);
+/* The plan with the firewall's live sets filled from the node (the
+ * default routes' devices without an uplink, the networks of its other
+ * interfaces), so that what is compared is what will be loaded; want
+ * itself when it has none to fill.  0 or -errno. */
+int live_fill_egress(struct apply_ctx *c, const struct plan *want,
+		     const struct plan **out);
 /* Resolve want's endpoints into a copy; clear learned endpoints of live
  * peers the document gives none. */
 int normalize_plans(struct apply_ctx *c, const struct plan *want,

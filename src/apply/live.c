@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -289,5 +290,106 @@ int normalize_plans(struct apply_ctx *c, const struct plan *want,
 			lv->plan.peers[i].endpoint = NULL;
 	}
 	*want_out = w;
+	return 0;
+}
+
+/* ---- the firewall's live sets ----------------------------------------- */
+
+static bool in_set(const struct fw_set *s, const struct ip_prefix *p)
+{
+	for (size_t i = 0; i < s->n_elems; i++)
+		if (ip_prefix_covers(&s->elems[i].prefix, p))
+			return true;
+	return false;
+}
+
+static void push_elem(struct arena *a, struct fw_set *s, size_t *cap,
+		      struct fw_elem e)
+{
+	*(struct fw_elem *)arena_push(a, &s->elems, &s->n_elems, cap,
+				      sizeof(e)) = e;
+}
+
+/* Without an uplink: the default routes' devices. */
+static void fill_uplinks(struct apply_ctx *c, struct plan_firewall *fw,
+			 const struct rtnl_egress *eg)
+{
+	struct fw_set *s = &fw->sets[FW_SET_UPLINK][0];
+	size_t cap = 0;
+
+	s->elems = NULL;
+	s->n_elems = 0;
+	for (size_t i = 0; i < eg->n_uplinks; i++)
+		push_elem(c->a, s, &cap, (struct fw_elem){
+			.ifname = eg->uplinks[i], .why = "default route" });
+	if (s->n_elems > 1)
+		qsort(s->elems, s->n_elems, sizeof(*s->elems), fw_elem_cmp);
+	if (!s->n_elems && (fw->sets[FW_SET_ROUTING][0].n_elems ||
+			    fw->sets[FW_SET_ROUTING][1].n_elems))
+		fprintf(stderr, "meshc: %s: no default route: peers granted "
+				"routing reach nothing through this node until "
+				"there is one and meshc apply runs again\n",
+			fw->iface);
+}
+
+/* The networks of the node's other interfaces that no other rule already
+ * keeps routed peers from (the private ranges cover link-local, ULA,
+ * RFC 1918 ...): a global prefix of the lan, a second uplink's subnet. */
+static void fill_local(struct apply_ctx *c, struct plan_firewall *fw,
+		       const struct rtnl_egress *eg)
+{
+	size_t cap[2] = { 0, 0 };
+
+	for (int f = 0; f < 2; f++) {
+		fw->sets[FW_SET_LOCAL][f].elems = NULL;
+		fw->sets[FW_SET_LOCAL][f].n_elems = 0;
+	}
+	for (size_t i = 0; i < eg->n_nets; i++) {
+		const struct ip_prefix *p = &eg->nets[i];
+		int f = p->addr.family == IP_V6;
+
+		if (in_set(&fw->sets[FW_SET_PRIVATE][f], p))
+			continue;
+		push_elem(c->a, &fw->sets[FW_SET_LOCAL][f], &cap[f],
+			  (struct fw_elem){ .prefix = *p,
+					    .why = eg->net_dev[i] });
+	}
+	for (int f = 0; f < 2; f++) {
+		struct fw_set *s = &fw->sets[FW_SET_LOCAL][f];
+		size_t out = 0;
+
+		if (s->n_elems > 1)
+			qsort(s->elems, s->n_elems, sizeof(*s->elems),
+			      fw_elem_cmp);
+		/* one element per network, though two links may hold it */
+		for (size_t i = 0; i < s->n_elems; i++)
+			if (!out || fw_elem_cmp(&s->elems[out - 1],
+						&s->elems[i]))
+				s->elems[out++] = s->elems[i];
+		s->n_elems = out;
+	}
+}
+
+int live_fill_egress(struct apply_ctx *c, const struct plan *want,
+		     const struct plan **out)
+{
+	const char *skip[] = { want->iface.name };
+	struct rtnl_egress eg;
+	struct plan *w;
+	int err;
+
+	*out = want;
+	if (!want->fw.live_pending || !want->fw.n_rules)
+		return 0;
+	err = rtnl_read_egress(c->rtnl, c->a, skip, 1, &eg);
+	if (err)
+		return err;
+	w = arena_alloc(c->a, sizeof(*w));
+	*w = *want;
+	if (!w->fw.uplink)
+		fill_uplinks(c, &w->fw, &eg);
+	fill_local(c, &w->fw, &eg);
+	w->fw.live_pending = false;
+	*out = w;
 	return 0;
 }

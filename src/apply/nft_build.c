@@ -46,9 +46,11 @@
 /* nft's byte order code for a set key in network order (BYTEORDER_BIG_
  * ENDIAN), kept in the set's userdata so nft prints the addresses. */
 #define NFT_BYTEORDER_BIG_ENDIAN 2
-/* nft's datatype numbers (TYPE_IPADDR, TYPE_IP6ADDR). */
+#define NFT_BYTEORDER_HOST_ENDIAN 1
+/* nft's datatype numbers (TYPE_IPADDR, TYPE_IP6ADDR, TYPE_IFNAME). */
 #define NFT_TYPE_IPADDR 7
 #define NFT_TYPE_IP6ADDR 8
+#define NFT_TYPE_IFNAME 41
 
 void nft_report(const char *what, int err, const char *detail)
 {
@@ -228,9 +230,27 @@ static unsigned key_len(uint8_t family)
 	return family == IP_V6 ? 16 : 4;
 }
 
+/* The set's key as nft declares it: an address of the family, or (an
+ * ifname set) a name in IFNAMSIZ bytes, in host order as strings are. */
+static void set_key(struct nftnl_set *s, enum fw_set_id id, uint8_t family,
+		    uint32_t *byteorder)
+{
+	if (fw_set_id_is_ifname(id)) {
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_IFNAME);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, NFT_IFNAMSIZ);
+		*byteorder = NFT_BYTEORDER_HOST_ENDIAN;
+		return;
+	}
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, family == IP_V6 ?
+				 NFT_TYPE_IP6ADDR : NFT_TYPE_IPADDR);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len(family));
+	*byteorder = NFT_BYTEORDER_BIG_ENDIAN;
+}
+
 static int add_set_msg(struct nft_batch *b, const char *iface,
 		       enum fw_set_id id, uint8_t family, bool interval)
 {
+	uint32_t byteorder;
 	char buf[NFT_NAME_MAX];
 	const char *name = nft_part_name(buf, iface, fw_set_name(id, family));
 	struct nftnl_set *s = must(nftnl_set_alloc());
@@ -240,15 +260,12 @@ static int add_set_msg(struct nft_batch *b, const char *iface,
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, MESHC_NFT_TABLE);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, family == IP_V6 ?
-				 NFT_TYPE_IP6ADDR : NFT_TYPE_IPADDR);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len(family));
+	set_key(s, id, family, &byteorder);
 	/* The kernel wants a transaction-local id for every new set. */
 	nftnl_set_set_u32(s, NFTNL_SET_ID, b->next_seq);
 	if (interval)
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
-	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
-			    NFT_BYTEORDER_BIG_ENDIAN);
+	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, byteorder);
 	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
 			   nftnl_udata_buf_len(ud));
 	nftnl_udata_buf_free(ud);
@@ -328,6 +345,65 @@ static int add_elem_msgs(struct nft_batch *b, uint16_t type, const char *iface,
 	return 0;
 }
 
+/* Element messages for an ifname set: each name in IFNAMSIZ bytes. */
+static int add_name_msgs(struct nft_batch *b, uint16_t type, const char *iface,
+			 enum fw_set_id id, const char *const *names, size_t n)
+{
+	char buf[NFT_NAME_MAX];
+	const char *name = nft_part_name(buf, iface, fw_set_name(id, 0));
+	const char *what = arena_printf(&b->a, "elements of set %s", name);
+
+	for (size_t i = 0; i < n; i += NFT_ELEMS_PER_MSG) {
+		struct nftnl_set *s = must(nftnl_set_alloc());
+		struct nlmsghdr *nlh;
+		int err;
+
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, MESHC_NFT_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+		for (size_t k = i; k < n && k < i + NFT_ELEMS_PER_MSG; k++) {
+			uint8_t key[NFT_IFNAMSIZ] = { 0 };
+
+			memcpy(key, names[k], strnlen(names[k],
+						      NFT_IFNAMSIZ - 1));
+			put_elem(s, key, sizeof(key), 0, false);
+		}
+		nlh = msg_start(b, type,
+				type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
+				what);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		if ((err = msg_end(b)))
+			return err;
+	}
+	return 0;
+}
+
+/* The names of a sorted ifname set, repeats once; -EINVAL (reported)
+ * for one nft could not hold. */
+static int set_names(struct arena *a, const struct fw_set *s,
+		     const char ***out, size_t *n_out)
+{
+	const char **v = arena_calloc(a, s->n_elems + 1, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_elems; i++) {
+		const char *name = s->elems[i].ifname;
+
+		if (!name || !name[0] || strlen(name) >= NFT_IFNAMSIZ) {
+			nft_report("firewall", EINVAL, "an uplink that is no "
+				   "interface name (1 to 15 bytes)");
+			return -EINVAL;
+		}
+		if (n && !strcmp(v[n - 1], name))
+			continue;
+		v[n++] = name;
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
 /* Prefixes of a sorted set as the kernel should hold them: repeats once,
  * and in an interval set no prefix inside another (overlapping ranges are
  * refused; the outer one already matches every address of the inner). */
@@ -358,9 +434,19 @@ static int add_set(struct nft_batch *b, const struct plan_firewall *fw,
 	const struct fw_set *s = &fw->sets[id][family == IP_V6];
 	bool interval = fw_set_is_interval(s, id);
 	const struct ip_prefix **pfx;
-	size_t n = set_prefixes(&b->a, s, interval, &pfx);
+	size_t n;
 	int err;
 
+	if (fw_set_id_is_ifname(id)) {
+		const char **names;
+
+		if ((err = set_names(&b->a, s, &names, &n)) ||
+		    (err = add_set_msg(b, fw->iface, id, 0, false)))
+			return err;
+		return add_name_msgs(b, NFT_MSG_NEWSETELEM, fw->iface, id,
+				     names, n);
+	}
+	n = set_prefixes(&b->a, s, interval, &pfx);
 	if ((err = add_set_msg(b, fw->iface, id, family, interval)))
 		return err;
 	return add_elem_msgs(b, NFT_MSG_NEWSETELEM, fw->iface, id, family,
@@ -481,6 +567,20 @@ static void add_addr_lookup(struct nftnl_rule *nr, const char *iface,
 					 fw_set_name(set_id, family)));
 }
 
+/* `oifname @IFACE/uplinks`: the name of the way out, looked up. */
+static void add_uplink_lookup(struct nftnl_rule *nr, const char *iface)
+{
+	char buf[NFT_NAME_MAX];
+	struct nftnl_expr *e;
+
+	add_meta(nr, NFT_META_OIFNAME);
+	add_expr(nr, "lookup", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
+			   nft_part_name(buf, iface,
+					 fw_set_name(FW_SET_UPLINK, 0)));
+}
+
 static void add_verdict(struct nftnl_rule *nr, const char *iface,
 			const struct fw_rule *r)
 {
@@ -527,10 +627,7 @@ static int iface_match(const struct plan_firewall *fw, enum fw_iface which,
 		*neq = true;
 		break;
 	case FW_IF_UPLINK:
-		/* No uplink: any interface but the mesh is the way out. */
-		*name = fw->uplink ? fw->uplink : fw->iface;
-		*neq = !fw->uplink;
-		break;
+		return 0;	/* a set lookup: add_uplink_lookup */
 	}
 	if (!*name || !(*name)[0] || strlen(*name) >= NFT_IFNAMSIZ) {
 		nft_report("firewall", EINVAL,
@@ -597,6 +694,8 @@ struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
 		add_iface(nr, NFT_META_IIFNAME, iif, iif_neq);
 	if (oif)
 		add_iface(nr, NFT_META_OIFNAME, oif, oif_neq);
+	else if (r->oif == FW_IF_UPLINK)
+		add_uplink_lookup(nr, fw->iface);
 	if (r->ct_established)
 		add_ct_established(nr);
 	if (family && !fw_rule_has_set_match(r))
@@ -671,9 +770,9 @@ static int add_part(struct nft_batch *b, const struct plan_firewall *fw)
 	int err;
 
 	for (int id = 0; id < FW_SET_COUNT; id++)
-		if ((err = add_set(b, fw, id, IP_V4)) ||
-		    (err = add_set(b, fw, id, IP_V6)))
-			return err;
+		for (int f = 0; f < fw_set_slots(id); f++)
+			if ((err = add_set(b, fw, id, fw_set_family(id, f))))
+				return err;
 	for (int c = 0; c < FW_CHAIN_COUNT; c++)
 		if (fw_chain_wanted(fw, c) &&
 		    (err = add_chain(b, fw->iface, c)))
@@ -761,7 +860,18 @@ static int del_objects(struct nft_batch *b, const struct nft_seen *seen)
 struct elem_ops {
 	const struct ip_prefix **del, **add;
 	size_t n_del, n_add, cap_del, cap_add;
+	/* an ifname set's */
+	const char **del_names, **add_names;
+	size_t n_del_names, n_add_names, cap_del_names, cap_add_names;
 };
+
+static void push_name(struct arena *a, const char ***v, size_t *n,
+		      size_t *cap, const char *name)
+{
+	const char **slot = arena_push(a, v, n, cap, sizeof(*slot));
+
+	*slot = name;
+}
 
 static bool is_host(const struct ip_prefix *p)
 {
@@ -809,7 +919,19 @@ static bool collect_elem_ops(struct arena *a, const struct plan_firewall *want,
 		e = ch->op == CHANGE_REMOVE ? ch->old.elem : ch->new.elem;
 		if (!e || ch->op == CHANGE_MODIFY)
 			continue;
-		if (e->prefix.addr.family != (f ? IP_V6 : IP_V4))
+		if (fw_set_id_is_ifname(id)) {
+			if (f || !e->ifname || !e->ifname[0] ||
+			    strlen(e->ifname) >= NFT_IFNAMSIZ)
+				return false;
+			if (ch->op == CHANGE_REMOVE)
+				push_name(a, &o->del_names, &o->n_del_names,
+					  &o->cap_del_names, e->ifname);
+			else
+				push_name(a, &o->add_names, &o->n_add_names,
+					  &o->cap_add_names, e->ifname);
+			continue;
+		}
+		if (e->ifname || e->prefix.addr.family != (f ? IP_V6 : IP_V4))
 			return false;
 		if (!fw_set_id_is_interval(id) &&
 		    (!is_host(&e->prefix) ||
@@ -834,8 +956,18 @@ static int add_elem_pass(struct nft_batch *b, const char *iface,
 		for (int f = 0; f < 2; f++) {
 			const struct elem_ops *o = &ops[id][f];
 			size_t n = adds ? o->n_add : o->n_del;
+			size_t nn = adds ? o->n_add_names : o->n_del_names;
 			int err;
 
+			if (nn) {
+				err = add_name_msgs(b, adds ? NFT_MSG_NEWSETELEM
+							    : NFT_MSG_DELSETELEM,
+						    iface, id,
+						    adds ? o->add_names
+							 : o->del_names, nn);
+				if (err)
+					return err;
+			}
 			if (!n)
 				continue;
 			err = add_elem_msgs(b, adds ? NFT_MSG_NEWSETELEM

@@ -116,6 +116,13 @@ static bool chain_by_name(const char *name, enum fw_chain *out)
 static bool set_by_name(const char *name, int *id, uint8_t *family)
 {
 	for (int i = 0; name && i < FW_SET_COUNT; i++) {
+		if (fw_set_id_is_ifname(i)) {
+			if (strcmp(name, fw_set_name(i, 0)))
+				continue;
+			*id = i;
+			*family = 0;
+			return true;
+		}
 		if (!strcmp(name, fw_set_name(i, IP_V4))) {
 			*id = i;
 			*family = IP_V4;
@@ -193,6 +200,7 @@ struct rule_view {
 	bool ok;		/* every expression is one meshc makes */
 	const char *iif, *oif;	/* NULL: no match */
 	bool iif_neq, oif_neq;
+	bool oif_uplinks;	/* oifname @IFACE/uplinks */
 };
 
 /* The builder's order; each part at most once. */
@@ -281,6 +289,30 @@ static bool take_iface(struct arena *a, struct expr_cursor *x, uint32_t key,
 		if (d[k])
 			return false;
 	*name = arena_strndup(a, d, len);
+	x->i += 2;
+	return true;
+}
+
+/* meta oifname + lookup @IFACE/uplinks (the builder's uplink match). */
+static bool take_uplink_lookup(struct expr_cursor *x)
+{
+	const struct nftnl_expr *lk;
+	uint8_t family;
+	int id;
+
+	if (!is_meta(x->e[x->i], NFT_META_OIFNAME) ||
+	    !expr_is(x, x->i + 1, "lookup"))
+		return false;
+	lk = x->e[x->i + 1];
+	if (!attr_eq(lk, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1) ||
+	    nftnl_expr_is_set(lk, NFTNL_EXPR_LOOKUP_DREG) ||
+	    !attr_absent_or(lk, NFTNL_EXPR_LOOKUP_FLAGS, 0) ||
+	    !set_by_name(in_part(nftnl_expr_get_str(lk,
+						    NFTNL_EXPR_LOOKUP_SET),
+				 x->prefix),
+			 &id, &family) ||
+	    id != FW_SET_UPLINK)
+		return false;
 	x->i += 2;
 	return true;
 }
@@ -428,7 +460,11 @@ static bool take_part(struct arena *a, struct expr_cursor *x,
 	} else if (!strcmp(name, "meta") &&
 		   is_meta(x->e[x->i], NFT_META_OIFNAME)) {
 		next = ST_OIF;
-		ok = take_iface(a, x, NFT_META_OIFNAME, &v->oif, &v->oif_neq);
+		if (expr_is(x, x->i + 1, "lookup"))
+			ok = v->oif_uplinks = take_uplink_lookup(x);
+		else
+			ok = take_iface(a, x, NFT_META_OIFNAME, &v->oif,
+					&v->oif_neq);
 	} else if (!strcmp(name, "meta")) {
 		next = ST_NFPROTO;
 		ok = take_nfproto(x, &v->r.family);
@@ -645,7 +681,7 @@ static void decode_chains(struct decode_ctx *c, const struct nft_live *l)
 /* ---- sets --------------------------------------------------------------- */
 
 struct elem_key {
-	uint8_t key[16];
+	uint8_t key[NFT_IFNAMSIZ];	/* an address, or an interface name */
 	bool end;
 };
 
@@ -742,16 +778,42 @@ static bool walk_intervals(struct decode_ctx *c, int id, uint8_t family,
 	return true;
 }
 
+/* An ifname set's keys back to names: NUL-padded, never empty. */
+static bool walk_names(struct decode_ctx *c, int id, const struct elem_walk *w)
+{
+	struct fw_set *s = &c->fw->sets[id][0];
+
+	for (size_t i = 0; i < w->n; i++) {
+		const char *key = (const char *)w->keys[i].key;
+		size_t len = strnlen(key, NFT_IFNAMSIZ);
+		struct fw_elem *e;
+
+		if (w->keys[i].end || !len || len == NFT_IFNAMSIZ)
+			return false;
+		for (size_t k = len; k < NFT_IFNAMSIZ; k++)
+			if (key[k])
+				return false;
+		e = arena_push(c->a, &s->elems, &s->n_elems,
+			       &c->cap_elems[id][0], sizeof(*e));
+		e->ifname = arena_strndup(c->a, key, len);
+	}
+	return true;
+}
+
 static bool decode_elems(struct decode_ctx *c, struct nftnl_set *s, int id,
 			 uint8_t family, bool interval)
 {
 	struct elem_walk w = { .a = c->a, .len = family == IP_V6 ? 16 : 4 };
 
+	if (fw_set_id_is_ifname(id))
+		w.len = NFT_IFNAMSIZ;
 	nftnl_set_elem_foreach(s, elem_cb, &w);
 	if (w.foreign)
 		return false;
 	if (w.n > 1)
 		qsort(w.keys, w.n, sizeof(*w.keys), elem_key_cmp);
+	if (fw_set_id_is_ifname(id))
+		return walk_names(c, id, &w);
 	if (interval)
 		return walk_intervals(c, id, family, &w);
 	for (size_t i = 0; i < w.n; i++) {
@@ -778,7 +840,9 @@ static bool set_as_declared(const struct nftnl_set *s, int id, uint8_t family)
 	       interval == fw_set_id_is_interval(id) &&
 	       nftnl_set_is_set(s, NFTNL_SET_KEY_LEN) &&
 	       nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN) ==
-		       (family == IP_V6 ? 16u : 4u) &&
+		       (fw_set_id_is_ifname(id) ? NFT_IFNAMSIZ
+			: family == IP_V6	 ? 16u
+						 : 4u) &&
 	       !nftnl_set_is_set(s, NFTNL_SET_DATA_TYPE) &&
 	       !nftnl_set_is_set(s, NFTNL_SET_TIMEOUT) &&
 	       !nftnl_set_is_set(s, NFTNL_SET_EXPR) &&
@@ -809,11 +873,11 @@ static void decode_sets(struct decode_ctx *c, const struct nft_live *l)
 	}
 	/* Element-only updates need every set there. */
 	for (int id = 0; id < FW_SET_COUNT; id++)
-		for (int f = 0; f < 2; f++)
+		for (int f = 0; f < fw_set_slots(id); f++)
 			if (!c->set_seen[id][f])
 				mark_foreign(c, "missing set",
 					     fw_set_name(id,
-							 f ? IP_V6 : IP_V4));
+							 fw_set_family(id, f)));
 	for (int id = 0; id < FW_SET_COUNT; id++)
 		for (int f = 0; f < 2; f++) {
 			struct fw_set *s = &c->fw->sets[id][f];
@@ -876,11 +940,7 @@ static bool resolve_iface(struct decode_ctx *c, const char *name, bool neq,
 		*out = neq ? FW_IF_NOT_MESH : FW_IF_MESH;
 		return true;
 	}
-	if (neq || (fw->uplink && strcmp(fw->uplink, name)))
-		return false;
-	fw->uplink = name;
-	*out = FW_IF_UPLINK;
-	return true;
+	return false;	/* the uplink is a set lookup (oif_uplinks) */
 }
 
 /* Was this view made by meshc, and does it resolve to one fw_rule? */
@@ -888,7 +948,8 @@ static bool view_usable(struct decode_ctx *c, struct rule_view *v)
 {
 	return v->ok && v->meshc_family >= 0 &&
 	       resolve_iface(c, v->iif, v->iif_neq, &v->r.iif) &&
-	       resolve_iface(c, v->oif, v->oif_neq, &v->r.oif);
+	       resolve_iface(c, v->oif, v->oif_neq, &v->r.oif) &&
+	       (!v->oif_uplinks || (v->r.oif = FW_IF_UPLINK));
 }
 
 static bool same_str(const char *a, const char *b)
@@ -1038,12 +1099,12 @@ static struct decode_ctx *ctx_new(struct arena *a, struct plan_firewall *fw,
 	c->fw = fw;
 	c->prefix = prefix;
 	memset(fw, 0, sizeof(*fw));
-	for (int id = 0; id < FW_SET_COUNT; id++) {
-		fw->sets[id][0].name = fw_set_name(id, IP_V4);
-		fw->sets[id][0].family = IP_V4;
-		fw->sets[id][1].name = fw_set_name(id, IP_V6);
-		fw->sets[id][1].family = IP_V6;
-	}
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < 2; f++) {
+			fw->sets[id][f].family = fw_set_family(id, f);
+			fw->sets[id][f].name =
+				fw_set_name(id, fw_set_family(id, f));
+		}
 	return c;
 }
 

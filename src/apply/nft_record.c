@@ -47,7 +47,7 @@
 
 #define NFT_MARK_FILE "nft.mark"
 #define NFT_FW_FILE "nft.fw"
-#define NFT_FW_MAGIC "meshc nft.fw 1\n"
+#define NFT_FW_MAGIC "meshc nft.fw 2\n"
 #define NFT_FW_MAX (256u << 20)
 #define NFT_MARK_DIGEST_LEN 16
 
@@ -103,7 +103,7 @@ static void fw_digest(const struct plan_firewall *fw,
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	put_str(&sb, "meshc nft.mark 1 " MESHC_VERSION);
+	put_str(&sb, "meshc nft.mark 2 " MESHC_VERSION);
 	put_str(&sb, fw->iface);
 	put_str(&sb, fw->uplink);
 	put_u32(&sb, fw->nat);
@@ -121,6 +121,7 @@ static void fw_digest(const struct plan_firewall *fw,
 				put_u32(&sb, p->addr.family);
 				put_u32(&sb, p->len);
 				strbuf_add(&sb, p->addr.b, sizeof(p->addr.b));
+				put_str(&sb, set->elems[i].ifname);
 			}
 		}
 	}
@@ -159,6 +160,7 @@ static void fw_save(struct strbuf *sb, const struct plan_firewall *fw)
 				put_u32(sb, e->prefix.len);
 				strbuf_add(sb, e->prefix.addr.b,
 					   sizeof(e->prefix.addr.b));
+				put_str(sb, e->ifname);
 				put_str(sb, e->why);
 				put_u32(sb, e->loc.line);
 			}
@@ -212,13 +214,13 @@ static const char *get_str(struct reader *r)
 
 /* An element takes at least this many bytes of the file: a count that
  * promises more is a lie, not an allocation. */
-#define ELEM_MIN_BYTES (3 * sizeof(uint32_t) + 16 + sizeof(uint32_t))
+#define ELEM_MIN_BYTES (4 * sizeof(uint32_t) + 16 + sizeof(uint32_t))
 #define RULE_MIN_BYTES ((RULE_FIELDS + 2) * sizeof(uint32_t))
 
 static void load_set(struct reader *r, struct fw_set *set, int id, int f)
 {
 	uint32_t n = get_u32(r);
-	uint8_t family = f ? IP_V6 : IP_V4;
+	uint8_t family = fw_set_family(id, f);
 
 	set->name = fw_set_name(id, family);
 	set->family = family;
@@ -233,13 +235,19 @@ static void load_set(struct reader *r, struct fw_set *set, int id, int f)
 		uint32_t fam = get_u32(r), len = get_u32(r);
 		const uint8_t *b = get_bytes(r, sizeof(e->prefix.addr.b));
 
-		if (r->bad || fam != family || len > ip_bits(family)) {
+		if (r->bad || fam != family ||
+		    (family && len > ip_bits(family))) {
 			r->bad = true;
 			return;
 		}
 		e->prefix.addr.family = family;
 		e->prefix.len = (uint8_t)len;
 		memcpy(e->prefix.addr.b, b, sizeof(e->prefix.addr.b));
+		e->ifname = get_str(r);
+		if (!family != !e->ifname) {
+			r->bad = true;	/* a name exactly in an ifname set */
+			return;
+		}
 		e->why = get_str(r);
 		e->loc.line = get_u32(r);
 	}

@@ -806,3 +806,169 @@ int rtnl_read_plan(struct rtnl *r, struct arena *a, const char *ifname,
 	name_routes(r, &c);
 	return 0;
 }
+
+/* ---- the node's ways out and networks ------------------------------- */
+
+struct egress_link {
+	int ifindex;
+	const char *name;
+	bool skip;		/* loopback, or a link the caller named */
+};
+
+struct egress_ctx {
+	struct arena *a;
+	const char *const *skip;
+	size_t n_skip;
+	struct egress_link *links;
+	size_t n_links, cap_links;
+	uint32_t *oifs;		/* default routes' devices */
+	size_t n_oifs, cap_oifs;
+	struct ip_prefix *nets;
+	int *net_ifindex;
+	size_t n_nets, cap_nets, cap_net_ifindex;
+	int err;
+};
+
+static int egress_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct egress_ctx *c = data;
+	struct live_link l;
+	int ret = rtnl_parse_link(nlh, NULL, &l);
+	struct egress_link *e;
+
+	if (ret < 0 && !c->err)
+		c->err = ret;
+	if (ret != 1)
+		return MNL_CB_OK;
+	e = arena_push(c->a, &c->links, &c->n_links, &c->cap_links,
+		       sizeof(*e));
+	e->ifindex = l.ifindex;
+	e->name = arena_strdup(c->a, l.name);
+	/* another meshc interface is a mesh, not a way out or a network
+	 * of this node's */
+	e->skip = l.meshc_mark ||
+		  (((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))
+			   ->ifi_flags &
+		   IFF_LOOPBACK);
+	for (size_t i = 0; i < c->n_skip; i++)
+		e->skip |= !strcmp(l.name, c->skip[i]);
+	return MNL_CB_OK;
+}
+
+static int egress_route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct egress_ctx *c = data;
+	uint32_t oifs[RTNL_MAX_NEXTHOPS];
+	size_t n;
+	int ret = rtnl_parse_default_route(nlh, oifs, &n);
+
+	if (ret < 0 && !c->err)
+		c->err = ret;
+	for (size_t i = 0; ret == 1 && i < n; i++)
+		*(uint32_t *)arena_push(c->a, &c->oifs, &c->n_oifs,
+					&c->cap_oifs, sizeof(uint32_t)) =
+			oifs[i];
+	return MNL_CB_OK;
+}
+
+static int egress_addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct egress_ctx *c = data;
+	struct ip_prefix p = { 0 };
+	int ifindex = 0;
+	int ret = rtnl_parse_net_addr(nlh, &ifindex, &p);
+	size_t n = c->n_nets;
+
+	if (ret < 0 && !c->err)
+		c->err = ret;
+	if (ret != 1)
+		return MNL_CB_OK;
+	*(struct ip_prefix *)arena_push(c->a, &c->nets, &c->n_nets,
+					&c->cap_nets, sizeof(p)) = p;
+	*(int *)arena_push(c->a, &c->net_ifindex, &n, &c->cap_net_ifindex,
+			   sizeof(int)) = ifindex;
+	return MNL_CB_OK;
+}
+
+/* One dump into c, started again (from empty) when it was interrupted. */
+static int egress_dump(struct rtnl *r, struct egress_ctx *c, uint16_t type,
+		       uint8_t family, size_t hdr_len, mnl_cb_t cb,
+		       const char *object)
+{
+	struct talk t = { .cb = cb, .data = c };
+	size_t n_links = c->n_links, n_oifs = c->n_oifs, n_nets = c->n_nets;
+	int err;
+
+	for (int tries = 1;; tries++) {
+		struct nlmsghdr *nlh = req_start(r, type, NLM_F_DUMP);
+		uint8_t *fam = mnl_nlmsg_put_extra_header(nlh, hdr_len);
+
+		*fam = family;
+		c->err = 0;
+		err = rtnl_talk(r, nlh, &t);
+		if (err != -EINTR || tries == RTNL_DUMP_TRIES)
+			break;
+		c->n_links = n_links;
+		c->n_oifs = n_oifs;
+		c->n_nets = n_nets;
+	}
+	if (!err && c->err) {
+		err = c->err;
+		strbuf_puts(&t.ext, "malformed message from the kernel");
+	}
+	if (err)
+		return report(err, "dump", object, &t);
+	strbuf_free(&t.ext);
+	return 0;
+}
+
+static const struct egress_link *egress_link_of(const struct egress_ctx *c,
+						int ifindex)
+{
+	for (size_t i = 0; i < c->n_links; i++)
+		if (c->links[i].ifindex == ifindex)
+			return &c->links[i];
+	return NULL;
+}
+
+int rtnl_read_egress(struct rtnl *r, struct arena *a,
+		     const char *const *skip, size_t n_skip,
+		     struct rtnl_egress *out)
+{
+	struct egress_ctx c = { .a = a, .skip = skip, .n_skip = n_skip };
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if ((err = egress_dump(r, &c, RTM_GETLINK, AF_UNSPEC,
+			       sizeof(struct ifinfomsg), egress_link_cb,
+			       "links")) ||
+	    (err = egress_dump(r, &c, RTM_GETROUTE, AF_INET,
+			       sizeof(struct rtmsg), egress_route_cb,
+			       "IPv4 routes")) ||
+	    (err = egress_dump(r, &c, RTM_GETROUTE, AF_INET6,
+			       sizeof(struct rtmsg), egress_route_cb,
+			       "IPv6 routes")) ||
+	    (err = egress_dump(r, &c, RTM_GETADDR, AF_UNSPEC,
+			       sizeof(struct ifaddrmsg), egress_addr_cb,
+			       "addresses")))
+		return err;
+	out->uplinks = arena_calloc(a, c.n_oifs + 1, sizeof(*out->uplinks));
+	for (size_t i = 0; i < c.n_oifs; i++) {
+		const struct egress_link *l = egress_link_of(&c, (int)c.oifs[i]);
+
+		if (l && !l->skip)
+			out->uplinks[out->n_uplinks++] = l->name;
+	}
+	out->nets = arena_calloc(a, c.n_nets + 1, sizeof(*out->nets));
+	out->net_dev = arena_calloc(a, c.n_nets + 1, sizeof(*out->net_dev));
+	for (size_t i = 0; i < c.n_nets; i++) {
+		const struct egress_link *l = egress_link_of(&c,
+							     c.net_ifindex[i]);
+
+		if (!l || l->skip)
+			continue;
+		out->nets[out->n_nets] = c.nets[i];
+		out->net_dev[out->n_nets++] = l->name;
+	}
+	return 0;
+}

@@ -64,6 +64,23 @@ int rtnl_meshc_links(struct rtnl *r, struct arena *a, const char *except,
 int rtnl_read_plan(struct rtnl *r, struct arena *a, const char *ifname,
 		   int ifindex, uint32_t mark, struct plan *p);
 
+/* The node's ways out and its networks, for the firewall's live sets
+ * (FW_SET_UPLINK, FW_SET_LOCAL): the names of the devices the main
+ * table's default routes use (both families, meshc's own routes and the
+ * links in `skip` aside), and the networks of the addresses on every
+ * link but loopback and those in `skip` (link-local and host-scope
+ * addresses aside).  Arena arrays; 0 or -errno (reported). */
+struct rtnl_egress {
+	const char **uplinks;
+	size_t n_uplinks;
+	struct ip_prefix *nets;
+	const char **net_dev;	/* per net: the link's name */
+	size_t n_nets;
+};
+int rtnl_read_egress(struct rtnl *r, struct arena *a,
+		     const char *const *skip, size_t n_skip,
+		     struct rtnl_egress *out);
+
 /* Writers: 0 or -errno (the kernel's message reported on stderr with the
  * object named).  MODIFY of a route = rtnl_route(..., RTNL_REPLACE). */
 enum rtnl_op { RTNL_ADD, RTNL_DEL, RTNL_REPLACE };
@@ -97,5 +114,14 @@ int rtnl_parse_route(const struct nlmsghdr *nlh, int ifindex,
 bool rtnl_rule_is_legacy(uint32_t fwmark, uint32_t table, uint32_t suppress);
 int rtnl_parse_rule(const struct nlmsghdr *nlh, uint32_t mark,
 		    struct plan_rule *out);
+/* A default route of the main table (not meshc's): its devices (RTA_OIF
+ * and each multipath hop) into oifs[*n]. */
+#define RTNL_MAX_NEXTHOPS 16
+int rtnl_parse_default_route(const struct nlmsghdr *nlh,
+			     uint32_t oifs[RTNL_MAX_NEXTHOPS], size_t *n);
+/* Any link's address as the network it is on (host bits cleared), and
+ * its link; link-local and host-scope addresses are skipped. */
+int rtnl_parse_net_addr(const struct nlmsghdr *nlh, int *ifindex,
+			struct ip_prefix *out);
 
 #endif

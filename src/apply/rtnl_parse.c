@@ -319,3 +319,106 @@ int rtnl_parse_rule(const struct nlmsghdr *nlh, uint32_t mark,
 	out->suppress_prefixlen = suppress > INT32_MAX ? -1 : (int)suppress;
 	return 1;
 }
+
+/* ---- the node's ways out and networks (the firewall's live sets) ---- */
+
+static bool ip4_link_local(const struct ip_addr *a)
+{
+	return a->family == IP_V4 && a->b[0] == 169 && a->b[1] == 254;
+}
+
+/* Clear the host bits: the network an address of length len is on. */
+static void prefix_mask(struct ip_prefix *p)
+{
+	unsigned bytes = ip_bits(p->addr.family) / 8;
+
+	for (unsigned i = 0; i < bytes; i++) {
+		unsigned keep = p->len > i * 8 ? p->len - i * 8 : 0;
+
+		if (keep < 8)
+			p->addr.b[i] &= (uint8_t)(0xff00u >> keep);
+	}
+}
+
+int rtnl_parse_default_route(const struct nlmsghdr *nlh,
+			     uint32_t oifs[RTNL_MAX_NEXTHOPS], size_t *n)
+{
+	const struct nlattr *tb[RTA_MAX + 1];
+	const struct rtmsg *rtm;
+	uint32_t table, oif = 0;
+
+	*n = 0;
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return 0;
+	if (msg_attrs(nlh, sizeof(*rtm), tb, RTA_MAX))
+		return -EINVAL;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (!ip_family(rtm->rtm_family))
+		return 0;
+	table = rtm->rtm_table;
+	if ((tb[RTA_TABLE] && attr_u32(tb[RTA_TABLE], &table)) ||
+	    (tb[RTA_OIF] && attr_u32(tb[RTA_OIF], &oif)))
+		return -EINVAL;
+	/* The main table's default: meshc's own routes (its exit node's,
+	 * in its policy table) are no way out of the node. */
+	if (rtm->rtm_dst_len || table != RT_TABLE_MAIN ||
+	    rtm->rtm_type != RTN_UNICAST ||
+	    rtm->rtm_protocol == MESHC_ROUTE_PROTO ||
+	    (rtm->rtm_flags & RTM_F_CLONED))
+		return 0;
+	if (oif)
+		oifs[(*n)++] = oif;
+	if (tb[RTA_MULTIPATH]) {
+		const uint8_t *p = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
+		size_t rem = mnl_attr_get_payload_len(tb[RTA_MULTIPATH]);
+
+		while (rem >= sizeof(struct rtnexthop)) {
+			const struct rtnexthop *nh = (const void *)p;
+			size_t step = RTNH_ALIGN(nh->rtnh_len);
+
+			if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > rem)
+				return -EINVAL;
+			if (nh->rtnh_ifindex > 0 && *n < RTNL_MAX_NEXTHOPS)
+				oifs[(*n)++] = (uint32_t)nh->rtnh_ifindex;
+			if (step >= rem)
+				break;
+			rem -= step;
+			p += step;
+		}
+	}
+	return *n > 0;
+}
+
+int rtnl_parse_net_addr(const struct nlmsghdr *nlh, int *ifindex,
+			struct ip_prefix *out)
+{
+	const struct nlattr *tb[IFA_MAX + 1];
+	const struct ifaddrmsg *ifa;
+	const struct nlattr *at;
+	struct ip_addr addr;
+	uint8_t family;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return 0;
+	if (msg_attrs(nlh, sizeof(*ifa), tb, IFA_MAX))
+		return -EINVAL;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	family = ip_family(ifa->ifa_family);
+	if (!family)
+		return 0;
+	/* The network the address is on: IFA_ADDRESS (the peer of a
+	 * point-to-point IPv4 address, whose prefix is the peer's side),
+	 * else IFA_LOCAL. */
+	at = tb[IFA_ADDRESS] ? tb[IFA_ADDRESS] : tb[IFA_LOCAL];
+	if (!at || attr_addr(at, family, &addr) ||
+	    ifa->ifa_prefixlen > ip_bits(family))
+		return -EINVAL;
+	if (ip6_link_local(&addr) || ip4_link_local(&addr) ||
+	    ifa->ifa_scope == RT_SCOPE_LINK || ifa->ifa_scope == RT_SCOPE_HOST)
+		return 0;
+	*ifindex = (int)ifa->ifa_index;
+	out->addr = addr;
+	out->len = ifa->ifa_prefixlen;
+	prefix_mask(out);
+	return 1;
+}

@@ -139,17 +139,36 @@ static void compile_grant_sets(struct compile_ctx *c)
 	}
 }
 
+/* A named uplink is the way out, known now; without one, apply puts the
+ * default routes' interfaces there (and the local set is always read
+ * live: compile cannot know the node's other interfaces). */
+static void compile_uplink_set(struct compile_ctx *c)
+{
+	const struct m_node *n = c->node;
+	struct fw_set *s = &c->plan->fw.sets[FW_SET_UPLINK][0];
+	struct fw_elem *e;
+
+	c->plan->fw.live_pending = true;
+	if (!n->uplink.set)
+		return;
+	e = arena_push(c->arena, &s->elems, &s->n_elems,
+		       &c->cap_elems[FW_SET_UPLINK][0], sizeof(*e));
+	e->ifname = n->uplink.v;
+	e->why = "uplink";
+	e->loc = n->uplink.loc;
+}
+
 static void compile_sets(struct compile_ctx *c)
 {
 	const struct model *m = c->m;
 	const struct m_node *n = c->node;
 
-	for (int id = 0; id < FW_SET_COUNT; id++) {
-		c->plan->fw.sets[id][0].name = fw_set_name(id, IP_V4);
-		c->plan->fw.sets[id][0].family = IP_V4;
-		c->plan->fw.sets[id][1].name = fw_set_name(id, IP_V6);
-		c->plan->fw.sets[id][1].family = IP_V6;
-	}
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < 2; f++) {
+			c->plan->fw.sets[id][f].family = fw_set_family(id, f);
+			c->plan->fw.sets[id][f].name =
+				fw_set_name(id, fw_set_family(id, f));
+		}
 	for (size_t i = 0; i < m->n_meshes; i++) {
 		const struct m_mesh *mesh = &m->meshes[i];
 		const char *why = arena_printf(c->arena, "mesh %s",
@@ -169,6 +188,7 @@ static void compile_sets(struct compile_ctx *c)
 			 n->lan.items[i].loc);
 	compile_private_set(c);
 	compile_grant_sets(c);
+	compile_uplink_set(c);
 }
 
 static void add_rule(struct compile_ctx *c, struct fw_rule r)
@@ -258,6 +278,12 @@ static void compile_forward_rules(struct compile_ctx *c)
 		.daddr_set = FW_SET_PRIVATE, .verdict = FW_DROP, .spec_rule = 3,
 		.id = "no-private-ranges",
 		.comment = "routed traffic never reaches private or local ranges",
+		.loc = n->loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .saddr_set = FW_SET_NONE,
+		.daddr_set = FW_SET_LOCAL, .verdict = FW_DROP, .spec_rule = 3,
+		.id = "no-local-prefixes",
+		.comment = "nor the networks on this node's other interfaces",
 		.loc = n->loc });
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_UPLINK,

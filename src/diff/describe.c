@@ -62,10 +62,8 @@ struct fw_iface_ref fw_iface_resolve(enum fw_iface f,
 	case FW_IF_NOT_MESH:
 		return (struct fw_iface_ref){ true, fw->iface };
 	case FW_IF_UPLINK:
-		/* no uplink: whatever is not the mesh interface */
-		if (fw->uplink)
-			return (struct fw_iface_ref){ false, fw->uplink };
-		return (struct fw_iface_ref){ true, fw->iface };
+		/* the names are the set's elements, not the rule's */
+		return (struct fw_iface_ref){ false, "@uplinks" };
 	}
 	return (struct fw_iface_ref){ false, NULL };
 }
@@ -315,7 +313,9 @@ static void describe_elem(struct arena *a, struct change *ch,
 	char buf[IP_STRLEN];
 	const char *text;
 
-	if (e->prefix.len == ip_bits(e->prefix.addr.family))
+	if (e->ifname)
+		text = e->ifname;
+	else if (e->prefix.len == ip_bits(e->prefix.addr.family))
 		text = ip_addr_str(&e->prefix.addr, buf);
 	else
 		text = ip_prefix_str(&e->prefix, buf);

@@ -368,12 +368,12 @@ static void pair_elem(struct diff_ctx *c, const void *po, const void *pn)
 static void diff_sets(struct diff_ctx *c)
 {
 	for (int id = 0; id < FW_SET_COUNT; id++) {
-		for (int f = 0; f < 2; f++) {
+		for (int f = 0; f < fw_set_slots(id); f++) {
 			const struct fw_set *o = &c->old->fw.sets[id][f];
 			const struct fw_set *n = &c->new->fw.sets[id][f];
 
 			c->set_id = id;
-			c->set_family = f ? IP_V6 : IP_V4;
+			c->set_family = fw_set_family(id, f);
 			merge_sorted(c, o->elems, o->n_elems, n->elems,
 				     n->n_elems, sizeof(*o->elems), fw_elem_cmp,
 				     pair_elem);

@@ -430,11 +430,16 @@ static void json_typed(struct strbuf *out, const struct change *ch,
 		const struct fw_elem *e = ch->new.elem ? ch->new.elem
 						       : ch->old.elem;
 
-		strbuf_printf(out, ", \"set\": \"%s\", \"family\": \"%s\", "
-				   "\"prefix\": ",
+		strbuf_printf(out, ", \"set\": \"%s\", \"family\": \"%s\", ",
 			      fw_set_name(ch->set_id, ch->set_family),
 			      family_name(ch->set_family));
-		json_prefix(out, &e->prefix);
+		if (e->ifname) {
+			strbuf_puts(out, "\"ifname\": ");
+			json_str(out, e->ifname);
+		} else {
+			strbuf_puts(out, "\"prefix\": ");
+			json_prefix(out, &e->prefix);
+		}
 		strbuf_puts(out, ", \"why\": ");
 		json_str(out, e->why);
 		break;

@@ -77,6 +77,8 @@ int fw_elem_cmp(const void *pa, const void *pb)
 {
 	const struct fw_elem *a = pa, *b = pb;
 
+	if (a->ifname || b->ifname)
+		return cmp_str(a->ifname, b->ifname);
 	return ip_prefix_cmp(&a->prefix, &b->prefix);
 }
 
@@ -143,6 +145,8 @@ const char *fw_set_name(enum fw_set_id id, uint8_t family)
 		[FW_SET_INCOMING] = { "incoming4", "incoming6" },
 		[FW_SET_ROUTING] = { "routing4", "routing6" },
 		[FW_SET_LAN_ACCESS] = { "lan_access4", "lan_access6" },
+		[FW_SET_LOCAL] = { "local4", "local6" },
+		[FW_SET_UPLINK] = { "uplinks", "uplinks" },
 	};
 
 	if ((unsigned)id >= FW_SET_COUNT)
@@ -189,6 +193,8 @@ bool fw_set_lookup(const struct fw_set *s, const struct ip_addr *a,
 		   const struct fw_elem **elem)
 {
 	for (size_t i = 0; i < s->n_elems; i++) {
+		if (s->elems[i].ifname)
+			continue;
 		if (ip_prefix_contains(&s->elems[i].prefix, a)) {
 			if (elem)
 				*elem = &s->elems[i];
@@ -231,13 +237,41 @@ size_t fw_rule_families(const struct fw_rule *r, uint8_t fams[2])
 
 bool fw_set_id_is_interval(enum fw_set_id id)
 {
-	return id == FW_SET_MESH || id == FW_SET_LAN || id == FW_SET_PRIVATE;
+	return id == FW_SET_MESH || id == FW_SET_LAN || id == FW_SET_PRIVATE ||
+	       id == FW_SET_LOCAL;
+}
+
+bool fw_set_id_is_ifname(enum fw_set_id id)
+{
+	return id == FW_SET_UPLINK;
+}
+
+int fw_set_slots(enum fw_set_id id)
+{
+	return fw_set_id_is_ifname(id) ? 1 : 2;
+}
+
+uint8_t fw_set_family(enum fw_set_id id, int f)
+{
+	if (fw_set_id_is_ifname(id))
+		return 0;
+	return f ? IP_V6 : IP_V4;
+}
+
+bool fw_set_has_name(const struct fw_set *s, const char *name)
+{
+	for (size_t i = 0; name && i < s->n_elems; i++)
+		if (s->elems[i].ifname && !strcmp(s->elems[i].ifname, name))
+			return true;
+	return false;
 }
 
 bool fw_set_is_interval(const struct fw_set *s, enum fw_set_id id)
 {
 	if (fw_set_id_is_interval(id))
 		return true;
+	if (fw_set_id_is_ifname(id))
+		return false;
 	/* A network in a host set would be refused by a plain set. */
 	for (size_t i = 0; i < s->n_elems; i++) {
 		const struct ip_prefix *x = &s->elems[i].prefix;

@@ -117,19 +117,26 @@ enum fw_set_id {
 	FW_SET_INCOMING,	/* peers granted incoming */
 	FW_SET_ROUTING,		/* peers granted routing */
 	FW_SET_LAN_ACCESS,	/* peers granted local_network */
+	/* Filled by apply from the live node (compile knows only a named
+	 * uplink; fw.egress_live says which it was): */
+	FW_SET_LOCAL,		/* prefixes on the node's other interfaces */
+	FW_SET_UPLINK,		/* interface names: the way out (ifname set) */
 	FW_SET_COUNT,
 	FW_SET_NONE = -1,
 };
 
 struct fw_elem {
-	struct ip_prefix prefix;
+	struct ip_prefix prefix;	/* zero in an ifname set */
 	const char *why;	/* peer or mesh name, or the range's name */
 	struct loc loc;
+	const char *ifname;	/* the name in an ifname set, else NULL */
 };
 
+/* An address set has one fw_set per family, sets[id][0] and [1]; an
+ * ifname set (fw_set_id_is_ifname) is one set, sets[id][0], family 0. */
 struct fw_set {
 	const char *name;	/* e.g. "mesh4"; nft set / pf table suffix */
-	uint8_t family;
+	uint8_t family;		/* IP_V4, IP_V6; 0 for an ifname set */
 	struct fw_elem *elems;
 	size_t n_elems;
 };
@@ -148,7 +155,7 @@ enum fw_iface {
 	FW_IF_ANY,
 	FW_IF_MESH,
 	FW_IF_NOT_MESH,
-	FW_IF_UPLINK,		/* the uplink; any non-mesh interface if unset */
+	FW_IF_UPLINK,		/* one of FW_SET_UPLINK: the way out */
 };
 
 enum fw_verdict {
@@ -175,7 +182,12 @@ struct fw_rule {
 
 struct plan_firewall {
 	const char *iface;
-	const char *uplink;	/* NULL: any non-mesh interface */
+	const char *uplink;	/* the document's uplink, or NULL: then the
+				 * default routes' interfaces are the way out */
+	/* FW_SET_LOCAL, and FW_SET_UPLINK without an uplink, hold what
+	 * apply reads from the live node (live_fill_egress) just before it
+	 * compares: a compiled plan has them empty and this true. */
+	bool live_pending;
 	struct fw_set sets[FW_SET_COUNT][2];	/* [id][0: v4, 1: v6] */
 	struct fw_rule *rules;	/* grouped by chain, in evaluation order */
 	size_t n_rules;
@@ -238,6 +250,14 @@ size_t fw_rule_families(const struct fw_rule *r, uint8_t fams[2]);
 /* Is the set an interval set (networks) or a plain set (host addresses)?
  * The nft renderer and the libnftnl builder must declare sets alike. */
 bool fw_set_id_is_interval(enum fw_set_id id);
+/* Is the set one of interface names (nft `type ifname`) rather than of
+ * addresses?  Such a set is sets[id][0] alone: fw_set_slots() is 1. */
+bool fw_set_id_is_ifname(enum fw_set_id id);
+int fw_set_slots(enum fw_set_id id);
+/* The family of sets[id][f] (0 for an ifname set). */
+uint8_t fw_set_family(enum fw_set_id id, int f);
+/* Is name in the ifname set? */
+bool fw_set_has_name(const struct fw_set *s, const char *name);
 bool fw_set_is_interval(const struct fw_set *s, enum fw_set_id id);
 /* Is the chain part of the ruleset?  All are, but postrouting only when
  * the node NATs (or a rule lives there). */

@@ -198,7 +198,10 @@ static void json_set(struct jw *w, const struct fw_set *s, const char *name)
 	jw_open(w, name, '[');
 	for (size_t i = 0; i < s->n_elems; i++) {
 		jw_open(w, NULL, '{');
-		jw_prefix(w, "prefix", &s->elems[i].prefix);
+		if (s->elems[i].ifname)
+			jw_str(w, "ifname", s->elems[i].ifname);
+		else
+			jw_prefix(w, "prefix", &s->elems[i].prefix);
 		jw_str(w, "why", s->elems[i].why);
 		jw_uint(w, "line", s->elems[i].loc.line);
 		jw_close(w, '}');
@@ -232,6 +235,8 @@ static const char *set_id_name(int id)
 		[FW_SET_INCOMING] = "incoming",
 		[FW_SET_ROUTING] = "routing",
 		[FW_SET_LAN_ACCESS] = "lan_access",
+		[FW_SET_LOCAL] = "local",
+		[FW_SET_UPLINK] = "uplinks",
 	};
 
 	return id >= 0 && id < FW_SET_COUNT ? names[id] : NULL;
@@ -268,11 +273,12 @@ static void json_firewall(struct jw *w, const struct plan *p)
 	jw_str(w, "iface", render_fw_iface(p));
 	jw_str(w, "uplink", fw->uplink);
 	jw_bool(w, "nat", fw->nat);
+	jw_bool(w, "live_pending", fw->live_pending);
 	jw_open(w, "sets", '{');
-	for (int id = 0; id < FW_SET_COUNT; id++) {
-		json_set(w, &fw->sets[id][0], fw_set_name(id, IP_V4));
-		json_set(w, &fw->sets[id][1], fw_set_name(id, IP_V6));
-	}
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < fw_set_slots(id); f++)
+			json_set(w, &fw->sets[id][f],
+				 fw_set_name(id, fw_set_family(id, f)));
 	jw_close(w, '}');
 	jw_open(w, "rules", '[');
 	for (size_t i = 0; i < fw->n_rules; i++)

@@ -31,10 +31,16 @@ static void nft_elements(struct strbuf *out, const struct fw_set *s)
 		const struct fw_elem *e = &s->elems[i];
 
 		/* Sorted: a repeat is adjacent, and nft refuses repeats. */
-		if (i && !ip_prefix_cmp(&e->prefix, &s->elems[i - 1].prefix))
+		if (i && !fw_elem_cmp(e, &s->elems[i - 1]))
 			continue;
-		strbuf_printf(out, "\t\t\t%s,",
-			      render_prefix(&e->prefix, true, buf));
+		if (e->ifname) {
+			strbuf_puts(out, "\t\t\t\"");
+			render_clean(out, e->ifname, 64);
+			strbuf_puts(out, "\",");
+		} else {
+			strbuf_printf(out, "\t\t\t%s,",
+				      render_prefix(&e->prefix, true, buf));
+		}
 		if (e->why || loc_known(e->loc)) {
 			strbuf_puts(out, "\t#");
 			if (e->why) {
@@ -49,17 +55,40 @@ static void nft_elements(struct strbuf *out, const struct fw_set *s)
 	strbuf_puts(out, "\t\t}\n");
 }
 
+static const char *set_type(enum fw_set_id id, uint8_t family)
+{
+	if (fw_set_id_is_ifname(id))
+		return "ifname";
+	return family == IP_V6 ? "ipv6_addr" : "ipv4_addr";
+}
+
+/* What apply puts into a set the compiler cannot fill. */
+static void nft_live_note(struct strbuf *out, const struct plan_firewall *fw,
+			  enum fw_set_id id)
+{
+	if (!fw->live_pending)
+		return;
+	if (id == FW_SET_UPLINK && !fw->uplink)
+		strbuf_puts(out, "\t\t# meshc apply fills this: the "
+				 "interfaces of the default routes (main "
+				 "table, both families)\n");
+	else if (id == FW_SET_LOCAL)
+		strbuf_puts(out, "\t\t# meshc apply fills this: the "
+				 "prefixes on the node's other interfaces "
+				 "(loopback and the mesh's aside)\n");
+}
+
 static void nft_set(struct strbuf *out, const struct plan_firewall *fw,
 		    const char *part, enum fw_set_id id, uint8_t family)
 {
 	const struct fw_set *s = render_fw_set(fw, id, family);
 
 	strbuf_printf(out, "\tset %s/%s {\n\t\ttype %s;", part,
-		      fw_set_name(id, family),
-		      family == IP_V6 ? "ipv6_addr" : "ipv4_addr");
+		      fw_set_name(id, family), set_type(id, family));
 	if (fw_set_is_interval(s, id))
 		strbuf_puts(out, " flags interval;");
 	strbuf_putc(out, '\n');
+	nft_live_note(out, fw, id);
 	if (s->n_elems)
 		nft_elements(out, s);
 	strbuf_puts(out, "\t}\n\n");
@@ -123,12 +152,12 @@ static void nft_clear_part(struct strbuf *out, const struct plan_firewall *fw,
 		strbuf_printf(out, "add chain %s %s/%s\n", t, part,
 			      fw_chain_name(c));
 	for (int id = 0; id < FW_SET_COUNT; id++)
-		for (int f = 0; f < 2; f++) {
-			uint8_t family = f ? IP_V6 : IP_V4;
+		for (int f = 0; f < fw_set_slots(id); f++) {
+			uint8_t family = fw_set_family(id, f);
 
 			strbuf_printf(out, "add set %s %s/%s { type %s;%s }\n",
 				      t, part, fw_set_name(id, family),
-				      f ? "ipv6_addr" : "ipv4_addr",
+				      set_type(id, family),
 				      fw_set_is_interval(
 					      render_fw_set(fw, id, family), id)
 					      ? " flags interval;"
@@ -141,9 +170,9 @@ static void nft_clear_part(struct strbuf *out, const struct plan_firewall *fw,
 		strbuf_printf(out, "delete chain %s %s/%s\n", t, part,
 			      fw_chain_name(c));
 	for (int id = 0; id < FW_SET_COUNT; id++)
-		for (int f = 0; f < 2; f++)
+		for (int f = 0; f < fw_set_slots(id); f++)
 			strbuf_printf(out, "delete set %s %s/%s\n", t, part,
-				      fw_set_name(id, f ? IP_V6 : IP_V4));
+				      fw_set_name(id, fw_set_family(id, f)));
 }
 
 void render_nft(struct strbuf *out, const struct plan *p)
@@ -162,10 +191,10 @@ void render_nft(struct strbuf *out, const struct plan *p)
 		      table);
 	nft_clear_part(out, &p->fw, strbuf_str(&part));
 	strbuf_printf(out, "table %s {\n", table);
-	for (int id = 0; id < FW_SET_COUNT; id++) {
-		nft_set(out, &p->fw, strbuf_str(&part), id, IP_V4);
-		nft_set(out, &p->fw, strbuf_str(&part), id, IP_V6);
-	}
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < fw_set_slots(id); f++)
+			nft_set(out, &p->fw, strbuf_str(&part), id,
+				fw_set_family(id, f));
 	for (int c = 0; c < FW_CHAIN_COUNT; c++) {
 		if (!fw_chain_wanted(&p->fw, c))
 			continue;

@@ -30,7 +30,11 @@
  *   "oif=mesh drop" in the forward chain is enforced by the out rules of
  *   point 3, and another oif match is left out of the inbound rule
  *   (routing peers may leave by any non-mesh interface, not only the
- *   uplink; rules 2, 3 and 5 still hold);
+ *   uplink, which nft's set uplinks enforces; NAT happens only on the
+ *   uplink, so traffic that leaves elsewhere is not translated; rules 2,
+ *   3 and 5 still hold);
+ * - the local tables (the node's other networks, which apply reads live
+ *   on Linux) are declared empty and persistent, to be filled by hand;
  * - addresses of this node outside the mesh (its lan or uplink address)
  *   are judged by the forward rules, like any other destination;
  * - NAT to a non-mesh interface uses the uplink (en0 when the document
@@ -67,13 +71,29 @@ static void pf_table(struct strbuf *out, const struct fw_set *s,
 	strbuf_puts(out, " }\n");
 }
 
+/* The uplinks set names interfaces, which a pf table cannot hold: pf's
+ * way out is the uplink macro (pf_uplink).  The local sets are read live
+ * by apply on Linux; meshc does not apply on macOS, so they are declared
+ * for the one loading the anchor to fill. */
 static void pf_tables(struct strbuf *out, const struct plan_firewall *fw)
 {
-	for (int id = 0; id < FW_SET_COUNT; id++)
-		for (int f = 0; f < 2; f++)
+	for (int id = 0; id < FW_SET_COUNT; id++) {
+		if (fw_set_id_is_ifname(id))
+			continue;
+		for (int f = 0; f < 2; f++) {
+			const char *name = fw_set_name(id, f ? IP_V6 : IP_V4);
+
 			if (fw->sets[id][f].n_elems)
-				pf_table(out, &fw->sets[id][f],
-					 fw_set_name(id, f ? IP_V6 : IP_V4));
+				pf_table(out, &fw->sets[id][f], name);
+			else if (id == FW_SET_LOCAL && fw->live_pending)
+				strbuf_printf(out,
+					      "# fill with this Mac's other "
+					      "networks: pfctl -a " MESHC_NFT_TABLE
+					      " -t %s -T add PREFIX\n"
+					      "table <%s> persist\n",
+					      name, name);
+		}
+	}
 }
 
 static void pf_comment(struct strbuf *out, const struct fw_rule *r)

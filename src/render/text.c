@@ -224,17 +224,33 @@ static void text_sysctls(struct strbuf *out, const struct plan *p)
 	}
 }
 
+static const char *elem_text(const struct fw_elem *e, char buf[IP_STRLEN])
+{
+	return e->ifname ? e->ifname : ip_prefix_str(&e->prefix, buf);
+}
+
+/* What an empty set stands for: nothing, or what apply will put there. */
+static const char *empty_text(const struct plan_firewall *fw, int id)
+{
+	if (fw->live_pending && id == FW_SET_UPLINK && !fw->uplink)
+		return "(filled by apply: the default routes' interfaces)\n";
+	if (fw->live_pending && id == FW_SET_LOCAL)
+		return "(filled by apply: prefixes on the node's other "
+		       "interfaces)\n";
+	return "(empty)\n";
+}
+
 static void text_sets(struct strbuf *out, const struct plan_firewall *fw)
 {
 	char buf[IP_STRLEN];
 	size_t wp = 0, ww = 0;
 
 	for (int id = 0; id < FW_SET_COUNT; id++) {
-		for (int f = 0; f < 2; f++) {
+		for (int f = 0; f < fw_set_slots(id); f++) {
 			const struct fw_set *s = &fw->sets[id][f];
 
 			for (size_t i = 0; i < s->n_elems; i++) {
-				size_t n = prefix_width(&s->elems[i].prefix);
+				size_t n = strlen(elem_text(&s->elems[i], buf));
 
 				wp = n > wp ? n : wp;
 				n = slen(s->elems[i].why);
@@ -244,18 +260,17 @@ static void text_sets(struct strbuf *out, const struct plan_firewall *fw)
 	}
 	strbuf_puts(out, "  sets\n");
 	for (int id = 0; id < FW_SET_COUNT; id++) {
-		for (int f = 0; f < 2; f++) {
+		for (int f = 0; f < fw_set_slots(id); f++) {
 			const struct fw_set *s = &fw->sets[id][f];
 
 			strbuf_puts(out, "    ");
-			cell(out, fw_set_name(id, f ? IP_V6 : IP_V4), 13);
+			cell(out, fw_set_name(id, fw_set_family(id, f)), 13);
 			if (!s->n_elems)
-				strbuf_puts(out, "(empty)\n");
+				strbuf_puts(out, empty_text(fw, id));
 			for (size_t i = 0; i < s->n_elems; i++) {
 				if (i)
 					strbuf_puts(out, "                 ");
-				cell(out, ip_prefix_str(&s->elems[i].prefix, buf),
-				     wp + 2);
+				cell(out, elem_text(&s->elems[i], buf), wp + 2);
 				cell(out, s->elems[i].why, ww);
 				line_ref(out, s->elems[i].loc);
 				end_line(out);
@@ -364,7 +379,7 @@ static void text_firewall(struct strbuf *out, const struct plan *p)
 	render_clean(out, render_fw_iface(p), 64);
 	strbuf_puts(out, ", uplink ");
 	render_clean(out, p->fw.uplink ? p->fw.uplink
-				       : "any non-mesh interface", 64);
+				       : "the default routes' interfaces", 64);
 	strbuf_printf(out, ", nat %s\n", p->fw.nat ? "yes" : "no");
 	text_sets(out, &p->fw);
 	text_chains(out, p);

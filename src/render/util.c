@@ -87,12 +87,19 @@ bool render_fw_can_match(const struct plan_firewall *fw,
 {
 	const struct fw_set *s = render_fw_set(fw, r->saddr_set, family);
 	const struct fw_set *d = render_fw_set(fw, r->daddr_set, family);
+	const struct fw_set *o = r->oif == FW_IF_UPLINK
+		? render_fw_set(fw, FW_SET_UPLINK, 0) : NULL;
 
-	return (!s || s->n_elems) && (!d || d->n_elems);
+	/* a set apply has yet to fill may match */
+	if (fw->live_pending && r->daddr_set == FW_SET_LOCAL)
+		d = NULL;
+	if (fw->live_pending && !fw->uplink)
+		o = NULL;
+	return (!s || s->n_elems) && (!d || d->n_elems) && (!o || o->n_elems);
 }
 
 static void nft_iface(struct strbuf *out, const struct plan *p,
-		      const char *key, enum fw_iface which)
+		      const char *key, enum fw_iface which, const char *part)
 {
 	const char *mesh = render_fw_iface(p);
 	const char *name = mesh;
@@ -107,12 +114,11 @@ static void nft_iface(struct strbuf *out, const struct plan *p,
 		negate = true;
 		break;
 	case FW_IF_UPLINK:
-		/* No uplink: any interface but the mesh is the way out. */
-		if (p->fw.uplink)
-			name = p->fw.uplink;
-		else
-			negate = true;
-		break;
+		/* The way out is a set, so that a moved default route
+		 * changes elements, never rules. */
+		strbuf_printf(out, "%s @%s%s ", key, part,
+			      fw_set_name(FW_SET_UPLINK, 0));
+		return;
 	}
 	strbuf_printf(out, "%s %s\"", key, negate ? "!= " : "");
 	render_clean(out, name, 64);
@@ -132,8 +138,8 @@ static void nft_addr(struct strbuf *out, const char *dir, int id,
 static void nft_rule(struct strbuf *out, const struct plan *p,
 		     const struct fw_rule *r, uint8_t family, const char *part)
 {
-	nft_iface(out, p, "iifname", r->iif);
-	nft_iface(out, p, "oifname", r->oif);
+	nft_iface(out, p, "iifname", r->iif, part);
+	nft_iface(out, p, "oifname", r->oif, part);
 	if (r->ct_established)
 		strbuf_puts(out, "ct state established,related ");
 	if (family && !fw_rule_has_set_match(r))

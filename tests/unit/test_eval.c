@@ -167,7 +167,7 @@ static void add_elem(struct plan *p, enum fw_set_id id, const char *prefix,
 	struct ip_prefix x = pfx(prefix);
 	struct fw_set *s = &p->fw.sets[id][x.addr.family == IP_V6];
 
-	s->elems[s->n_elems++] = (struct fw_elem){ x, why, at(line) };
+	s->elems[s->n_elems++] = (struct fw_elem){ .prefix = x, .why = why, .loc = at(line) };
 }
 
 #define NOSET .saddr_set = FW_SET_NONE, .daddr_set = FW_SET_NONE
