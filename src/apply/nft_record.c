@@ -244,7 +244,7 @@ static void load_set(struct reader *r, struct fw_set *set, int id, int f)
 		e->prefix.len = (uint8_t)len;
 		memcpy(e->prefix.addr.b, b, sizeof(e->prefix.addr.b));
 		e->ifname = get_str(r);
-		if (!family != !e->ifname) {
+		if ((family == 0) != (e->ifname != NULL)) {
 			r->bad = true;	/* a name exactly in an ifname set */
 			return;
 		}

@@ -118,6 +118,40 @@ static struct plan_firewall copy_fw(struct arena *a,
 	return c;
 }
 
+/* How many kernel sets a part has: two per address set, one per ifname
+ * set. */
+static int set_objects(void)
+{
+	int n = 0;
+
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		n += fw_set_slots(id);
+	return n;
+}
+
+/* The i-th of them, in the builder's order. */
+static const char *set_object_name(int i)
+{
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < fw_set_slots(id); f++)
+			if (!i--)
+				return fw_set_name(id, fw_set_family(id, f));
+	return "?";
+}
+
+/* The ifname set FW_SET_UPLINK holds exactly these names (sorted). */
+static void fw_set_uplinks(struct arena *a, struct plan_firewall *fw,
+			   const char *const *names, size_t n)
+{
+	struct fw_set *s = &fw->sets[FW_SET_UPLINK][0];
+
+	s->elems = arena_calloc(a, n + 1, sizeof(*s->elems));
+	s->n_elems = n;
+	for (size_t i = 0; i < n; i++)
+		s->elems[i].ifname = names[i];
+	qsort(s->elems, s->n_elems, sizeof(*s->elems), fw_elem_cmp);
+}
+
 static void fw_add_elem(struct arena *a, struct plan_firewall *fw, int id,
 			const char *prefix)
 {
@@ -478,7 +512,7 @@ static void test_create_batch_message_sequence(void **state)
 		0);
 	assert_int_equal(b.msgs[i++].type, NFT_MSG_NEWTABLE);
 	for (int id = 0; id < FW_SET_COUNT; id++)
-		for (int f = 0; f < 2; f++) {
+		for (int f = 0; f < fw_set_slots(id); f++) {
 			assert_int_equal(b.msgs[i++].type, NFT_MSG_NEWSET);
 			if (p->fw.sets[id][f].n_elems)
 				assert_int_equal(b.msgs[i++].type,
@@ -487,7 +521,7 @@ static void test_create_batch_message_sequence(void **state)
 	for (int c = 0; c < FW_CHAIN_COUNT; c++)
 		assert_int_equal(b.msgs[i++].type, NFT_MSG_NEWCHAIN);
 	assert_int_equal(b.n_msgs - i, kernel_rules(&p->fw));
-	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWRULE), 27);
+	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWRULE), 29);
 	for (; i < b.n_msgs; i++)
 		assert_int_equal(b.msgs[i].type, NFT_MSG_NEWRULE);
 	/* every message numbered after BATCH_BEGIN, and named */
@@ -591,9 +625,9 @@ static void test_batch_down_and_foreign(void **state)
 		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELCHAIN),
 				 FW_CHAIN_COUNT);
 		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELSET),
-				 2 * FW_SET_COUNT);
+				 set_objects());
 		assert_int_equal(b.n_msgs,
-				 2 * FW_CHAIN_COUNT + 2 * FW_SET_COUNT);
+				 2 * FW_CHAIN_COUNT + set_objects());
 		assert_int_equal(b.msgs[0].type, NFT_MSG_DELRULE);
 		nft_batch_free(&b);
 	}
@@ -674,14 +708,14 @@ static void assert_part_replaced(const struct nft_batch *b,
 		assert_int_equal(b->msgs[i++].type, NFT_MSG_DELRULE);
 	for (int c = 0; c < FW_CHAIN_COUNT; c++)
 		assert_int_equal(b->msgs[i++].type, NFT_MSG_DELCHAIN);
-	for (int k = 0; k < 2 * FW_SET_COUNT; k++)
+	for (int k = 0; k < set_objects(); k++)
 		assert_int_equal(b->msgs[i++].type, NFT_MSG_DELSET);
 	assert_int_equal(b->msgs[i].type, NFT_MSG_NEWSET);
 	assert_string_equal(b->msgs[1].what, "rules of chain meshx/input");
 	assert_string_equal(b->msgs[1 + FW_CHAIN_COUNT].what,
 			    "chain meshx/input");
 	assert_int_equal(nft_batch_count(b, NFT_MSG_DELTABLE), 0);
-	assert_int_equal(nft_batch_count(b, NFT_MSG_NEWSET), 2 * FW_SET_COUNT);
+	assert_int_equal(nft_batch_count(b, NFT_MSG_NEWSET), set_objects());
 	assert_int_equal(nft_batch_count(b, NFT_MSG_NEWRULE),
 			 kernel_rules(fw));
 }
@@ -698,8 +732,11 @@ static void test_rule_change_replaces_table(void **state)
 	arena_init(&a);
 	p = compile_seed(&a, "b");
 	fw = copy_fw(&a, &p->fw);
-	/* the routing rule names another interface */
-	fw.uplink = "eth1";
+	/* a rule's verdict changes (another uplink is no rule change: it
+	 * is an element of the set uplinks) */
+	for (size_t i = 0; i < fw.n_rules; i++)
+		if (fw.rules[i].id && !strcmp(fw.rules[i].id, "routing"))
+			fw.rules[i].verdict = FW_DROP;
 	fw_add_elem(&a, &fw, FW_SET_ROUTING, "100.64.0.1/32");
 	want = with_fw(&a, p, &fw);
 	diff_fw(&a, p, &p->fw, want, &cs);
@@ -1107,6 +1144,19 @@ static void kr_iface(struct nftnl_rule *r, uint32_t key, const char *name,
 	kr_cmp(r, neq ? NFT_CMP_NEQ : NFT_CMP_EQ, buf, sizeof(buf));
 }
 
+/* oifname @uplinks */
+static void kr_uplinks(struct nftnl_rule *r)
+{
+	char buf[NFT_NAME_MAX];
+	struct nftnl_expr *e;
+
+	kr_meta(r, NFT_META_OIFNAME);
+	e = kr_expr(r, "lookup");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, own(buf, "uplinks"));
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, 0);
+}
+
 static void kr_ct_established(struct nftnl_rule *r)
 {
 	uint32_t mask = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
@@ -1206,6 +1256,10 @@ static struct nftnl_set *kr_set(const char *name, bool v6, bool interval)
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, v6 ? 8 : 7);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 16 : 4);
+	if (!strcmp(name, fw_set_name(FW_SET_UPLINK, 0))) {
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 41);	/* ifname */
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 16);
+	}
 	if (interval)
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
 	return s;
@@ -1254,12 +1308,12 @@ static void kr_skeleton(struct arena *a, struct nft_live *l)
 	struct nftnl_rule *r;
 
 	kr_table(l, MESHC_NFT_MARK);
-	for (int id = 0; id < FW_SET_COUNT; id++) {
-		nft_live_add_set(a, l, kr_set(fw_set_name(id, IP_V4), false,
-					      fw_set_id_is_interval(id)));
-		nft_live_add_set(a, l, kr_set(fw_set_name(id, IP_V6), true,
-					      fw_set_id_is_interval(id)));
-	}
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < fw_set_slots(id); f++)
+			nft_live_add_set(a, l,
+					 kr_set(fw_set_name(id,
+							    fw_set_family(id, f)),
+						f, fw_set_id_is_interval(id)));
 	for (int c = 0; c < FW_CHAIN_COUNT; c++)
 		nft_live_add_chain(a, l, kr_chain(c));
 	r = kr_new("input", 10);
@@ -1290,9 +1344,9 @@ static void test_decode_hand_built_rules(void **state)
 	(void)state;
 	arena_init(&a);
 	kr_skeleton(&a, &l);
-	/* oifname "eth0" ip saddr @routing4 accept, then the v6 half */
+	/* oifname @uplinks ip saddr @routing4 accept, then the v6 half */
 	kr = kr_new("from_mesh", 20);
-	kr_iface(kr, NFT_META_OIFNAME, "eth0", false);
+	kr_uplinks(kr);
 	kr_nfproto(kr, NFPROTO_IPV4);
 	kr_lookup(kr, 12, 4, "routing4");
 	kr_verdict(kr, NF_ACCEPT, NULL);
@@ -1300,7 +1354,7 @@ static void test_decode_hand_built_rules(void **state)
 		 "routing", 0);
 	nft_live_add_rule(&a, &l, kr);
 	kr = kr_new("from_mesh", 21);
-	kr_iface(kr, NFT_META_OIFNAME, "eth0", false);
+	kr_uplinks(kr);
 	kr_nfproto(kr, NFPROTO_IPV6);
 	kr_lookup(kr, 8, 16, "routing6");
 	kr_verdict(kr, NF_ACCEPT, NULL);
@@ -1333,7 +1387,7 @@ static void test_decode_hand_built_rules(void **state)
 	assert_int_equal(st, NFT_TABLE_OURS);
 	assert_int_equal(count_unknown(&fw), 0);
 	assert_string_equal(fw.iface, "meshx");
-	assert_string_equal(fw.uplink, "eth0");
+	assert_null(fw.uplink);	/* the rule names the set, not a name */
 	assert_true(fw.nat);
 	assert_int_equal(fw.n_rules, 5);
 
@@ -1715,15 +1769,19 @@ static void test_recorded_meshc_table_reads_as_plan(void **state)
 	FEED(&a, &l, nft_fx_ours);
 	assert_non_null(l.table);
 	assert_int_equal(l.n_chains, 6);
-	assert_int_equal(l.n_sets, 14);
-	assert_int_equal(l.n_rules, 27);
+	assert_int_equal(l.n_sets, set_objects());
+	assert_int_equal(l.n_rules, 29);
 	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
 	assert_int_equal(count_unknown(&fw), 0);
 	assert_string_equal(fw.iface, "meshx");
-	assert_string_equal(fw.uplink, "eth0");
+	assert_null(fw.uplink);	/* a document's word, not the table's */
 	assert_true(fw.nat);
-	assert_int_equal(fw.n_rules, 18);
+	assert_int_equal(fw.n_rules, 19);
+	/* the ifname set, read back as names */
+	assert_int_equal(fw.sets[FW_SET_UPLINK][0].n_elems, 1);
+	assert_string_equal(fw.sets[FW_SET_UPLINK][0].elems[0].ifname, "eth0");
+	assert_int_equal(fw.sets[FW_SET_UPLINK][1].n_elems, 0);
 	assert_set(&fw, FW_SET_MESH, IP_V4, (const char *const[]){
 			   "100.64.0.0/24", "100.64.1.0/24", NULL });
 	assert_set(&fw, FW_SET_PRIVATE, IP_V4, (const char *const[]){
@@ -1757,8 +1815,8 @@ static void test_recorded_rendered_table_reads_as_changed(void **state)
 	FEED(&a, &l, nft_fx_rendered);
 	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
-	assert_int_equal(fw.n_rules, 27);
-	assert_int_equal(count_unknown(&fw), 27);
+	assert_int_equal(fw.n_rules, 29);
+	assert_int_equal(count_unknown(&fw), 29);
 	assert_set(&fw, FW_SET_MESH, IP_V4, (const char *const[]){
 			   "100.64.0.0/24", "100.64.1.0/24", NULL });
 	assert_int_equal(fw.sets[FW_SET_PRIVATE][0].n_elems, 15);
@@ -1796,7 +1854,7 @@ static void test_recorded_two_parts_each_reads_its_own(void **state)
 		assert_true(seen.table);
 		assert_true(seen.others);
 		assert_int_equal(seen.n_legacy, 0);
-		assert_int_equal(seen.n_sets, 2 * FW_SET_COUNT);
+		assert_int_equal(seen.n_sets, set_objects());
 		assert_true(seen.n_chains >= FW_CHAIN_COUNT - 1);
 		for (size_t k = 0; k < seen.n_chains; k++)
 			assert_memory_equal(seen.chains[k], prefix,
@@ -1834,14 +1892,15 @@ static void test_recorded_legacy_table_is_replaced(void **state)
 		FEED(&a, &l, nft_fx_legacy);
 		nft_decode(&a, &l, p->fw.iface, &st, &fw, &seen);
 		assert_int_equal(st, NFT_TABLE_OURS);
-		assert_int_equal(count_unknown(&fw), 1);
-		assert_int_equal(seen.n_legacy, FW_CHAIN_COUNT +
-						       2 * FW_SET_COUNT);
+		/* the mark; and for meshx, 0.1's uplink matches too (oifname
+		 * "eth0" per rule: now a set lookup, unknown to the reader) */
+		assert_int_equal(count_unknown(&fw), i == 0 ? 8 : 1);
+		/* meshc 0.1 had seven sets, each of both families */
+		assert_int_equal(seen.n_legacy, FW_CHAIN_COUNT + 2 * 7);
 		assert_false(seen.others);
 		if (i == 0) {
 			/* meshx's own old firewall: only the mark differs */
 			assert_string_equal(fw.iface, "meshx");
-			assert_int_equal(fw.n_rules, p->fw.n_rules + 1);
 		} else {
 			assert_int_equal(fw.n_rules, 1);
 		}
@@ -1857,8 +1916,7 @@ static void test_recorded_legacy_table_is_replaced(void **state)
 		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELTABLE), 0);
 		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELCHAIN),
 				 FW_CHAIN_COUNT);
-		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELSET),
-				 2 * FW_SET_COUNT);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELSET), 2 * 7);
 		assert_string_equal(b.msgs[1].what, "rules of chain input");
 		assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWRULE),
 				 kernel_rules(&p->fw));
@@ -2144,8 +2202,7 @@ static bool same_fw(const struct plan_firewall *x,
 			if (a->n_elems != b->n_elems)
 				return false;
 			for (size_t i = 0; i < a->n_elems; i++)
-				if (ip_prefix_cmp(&a->elems[i].prefix,
-						  &b->elems[i].prefix))
+				if (fw_elem_cmp(&a->elems[i], &b->elems[i]))
 					return false;
 		}
 	for (size_t i = 0; i < x->n_rules; i++)
@@ -2298,15 +2355,45 @@ static void test_element_update_and_replace_in_kernel(void **state)
 	read_ours(&a, &live);
 	assert_fw_matches(&a, &live, want);
 
+	/* the way out moves (another default route or uplink): elements
+	 * of the ifname set, no rule; names read back as names */
+	{
+		static const char *const ways[] = { "wlan0", "eth1" };
+
+		fw.uplink = "eth1";
+		fw_set_uplinks(&a, &fw, ways, 2);
+	}
+	want = with_fw(&a, p, &fw);
+	read_ours(&a, &live);
+	diff_fw(&a, p, &live, want, &cs);
+	assert_int_equal(nft_batch_init(&b, 9, 0), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&fw, &cs),
+			 0);
+	assert_true(b.n_msgs > 0);
+	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWSETELEM) +
+				 nft_batch_count(&b, NFT_MSG_DELSETELEM),
+			 b.n_msgs);
+	assert_int_equal(nft_batch_send(&b), 0);
+	nft_batch_free(&b);
+	read_ours(&a, &live);
+	assert_fw_matches(&a, &live, want);
+	assert_int_equal(live.sets[FW_SET_UPLINK][0].n_elems, 2);
+	assert_string_equal(live.sets[FW_SET_UPLINK][0].elems[0].ifname,
+			    "eth1");
+	assert_string_equal(live.sets[FW_SET_UPLINK][0].elems[1].ifname,
+			    "wlan0");
+
 	/* a rule changes: the table is replaced, in one transaction */
-	fw.uplink = "eth1";
+	for (size_t i = 0; i < fw.n_rules; i++)
+		if (fw.rules[i].id && !strcmp(fw.rules[i].id, "routing"))
+			fw.rules[i].verdict = FW_DROP;
 	want = with_fw(&a, p, &fw);
 	read_ours(&a, &live);
 	diff_fw(&a, p, &live, want, &cs);
 	assert_int_equal(sync_live(&a, &fw, &cs), 0);
 	read_ours(&a, &live);
 	assert_fw_matches(&a, &live, want);
-	assert_string_equal(live.uplink, "eth1");
 
 	/* back to the document, with no change set: replaced whole */
 	assert_int_equal(sync_live(&a, &p->fw, NULL), 0);
@@ -2489,11 +2576,10 @@ static void list_part(struct strbuf *out, const char *iface)
 
 	strbuf_reset(out);
 	for (int k = 0; k < 2; k++) {
-		int n = k ? 2 * FW_SET_COUNT : FW_CHAIN_COUNT;
+		int n = k ? set_objects() : FW_CHAIN_COUNT;
 
 		for (int i = 0; i < n; i++) {
-			const char *name = k ? fw_set_name(i / 2, i % 2 ? IP_V6
-									: IP_V4)
+			const char *name = k ? set_object_name(i)
 					     : fw_chain_name(i);
 
 			snprintf(cmd, sizeof(cmd),
