@@ -608,16 +608,37 @@ static void test_fw_rule_order_matters(void **state)
 	assert_int_equal(f->cs.items[0].chain, FW_CHAIN_FROM_MESH);
 }
 
-static void test_uplink_change_modifies_rules_that_use_it(void **state)
+/* The rules name the set uplinks, so another uplink (or default route)
+ * is an element change and no rule changes. */
+static struct fw_elem *ifname_elem(struct arena *a, const char *name)
+{
+	struct fw_elem *e = arena_calloc(a, 1, sizeof(*e));
+
+	e->ifname = name;
+	return e;
+}
+
+static void test_uplink_change_is_an_element_of_uplinks(void **state)
 {
 	struct fixture *f = *state;
 
 	f->old->fw.uplink = "eth0";
 	f->new->fw.uplink = "eth1";
+	f->old->fw.sets[FW_SET_UPLINK][0].elems = ifname_elem(&f->a, "eth0");
+	f->old->fw.sets[FW_SET_UPLINK][0].n_elems = 1;
+	f->new->fw.sets[FW_SET_UPLINK][0].elems = ifname_elem(&f->a, "eth1");
+	f->new->fw.sets[FW_SET_UPLINK][0].n_elems = 1;
 	run_diff(f);
 	assert_int_equal(f->cs.count, 2);
-	assert_int_equal(f->cs.items[0].chain, FW_CHAIN_FROM_MESH);
-	assert_int_equal(f->cs.items[1].chain, FW_CHAIN_POSTROUTING);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(f->cs.items[i].layer, LAYER_FIREWALL_SETS);
+		assert_int_equal(f->cs.items[i].set_id, FW_SET_UPLINK);
+		assert_int_equal(f->cs.items[i].set_family, 0);
+	}
+	assert_int_equal(f->cs.items[0].op, CHANGE_REMOVE);
+	assert_string_equal(f->cs.items[0].subject, "uplinks eth0");
+	assert_int_equal(f->cs.items[1].op, CHANGE_ADD);
+	assert_string_equal(f->cs.items[1].subject, "uplinks eth1");
 }
 
 static void test_nat_chain_removed(void **state)
@@ -814,7 +835,7 @@ static void test_json_set_element_and_chain_fields(void **state)
 		"{\"layer\": \"firewall_rules\", \"op\": \"modify\"",
 		"\"chain\": \"from_mesh\", \"old_rules\": [{\"id\": "
 		"\"no-mesh-transit\"",
-		"\"oif\": {\"negate\": false, \"name\": \"eth0\"}",
+		"\"oif\": {\"negate\": false, \"name\": \"@uplinks\"}",
 		"\"new_rules\": [", "\"oif\": {\"negate\": true, \"name\": "
 		"\"meshx\"}", NULL,
 	};
@@ -822,7 +843,14 @@ static void test_json_set_element_and_chain_fields(void **state)
 	struct strbuf sb = STRBUF_INIT;
 
 	f->new->fw.sets[FW_SET_ROUTING][0].n_elems = 0;
-	f->old->fw.uplink = "eth0";
+	/* the routing rule leaves by any interface but the mesh again */
+	f->new->fw.rules = arena_calloc(&f->a, f->new->fw.n_rules,
+					sizeof(*f->new->fw.rules));
+	memcpy(f->new->fw.rules, f->old->fw.rules,
+	       f->new->fw.n_rules * sizeof(*f->new->fw.rules));
+	for (size_t i = 0; i < f->new->fw.n_rules; i++)
+		if (!strcmp(f->new->fw.rules[i].id, "routing"))
+			f->new->fw.rules[i].oif = FW_IF_NOT_MESH;
 	f->new->fw.n_rules--;	/* no postrouting: one chain change less */
 	run_diff(f);
 	render_json(f, &sb);
@@ -960,7 +988,7 @@ int main(void)
 		T(test_set_element_removed),
 		T(test_fw_rule_change_modifies_its_chain_only),
 		T(test_fw_rule_order_matters),
-		T(test_uplink_change_modifies_rules_that_use_it),
+		T(test_uplink_change_is_an_element_of_uplinks),
 		T(test_nat_chain_removed),
 		T(test_sysctl_changed_and_added),
 		T(test_route_dev_change_is_modify),

@@ -395,6 +395,17 @@ static struct plan *make_plan(struct arena *a, const struct variant *v)
 	p->fw.uplink = v->uplink;
 	p->fw.nat = v->nat;
 	fw_sets_add(a, p, v);
+	/* as compiled: the live sets wait for apply; a named uplink is
+	 * known now */
+	p->fw.live_pending = v->n_peers > 1;
+	if (v->uplink) {
+		struct fw_elem *e = arena_calloc(a, 1, sizeof(*e));
+
+		e->ifname = v->uplink;
+		e->why = "uplink";
+		p->fw.sets[FW_SET_UPLINK][0].elems = e;
+		p->fw.sets[FW_SET_UPLINK][0].n_elems = 1;
+	}
 	if (v->n_peers == 1) {
 		/* The tiny plan: input rules only. */
 		fw_add(a, p, (struct fw_rule){ .chain = FW_CHAIN_INPUT,
@@ -554,6 +565,9 @@ static const char tiny_nft[] =
 	"add set inet meshc meshx/routing6 { type ipv6_addr; }\n"
 	"add set inet meshc meshx/lan_access4 { type ipv4_addr; }\n"
 	"add set inet meshc meshx/lan_access6 { type ipv6_addr; }\n"
+	"add set inet meshc meshx/local4 { type ipv4_addr; flags interval; }\n"
+	"add set inet meshc meshx/local6 { type ipv6_addr; flags interval; }\n"
+	"add set inet meshc meshx/uplinks { type ifname; }\n"
 	"flush chain inet meshc meshx/input\n"
 	"flush chain inet meshc meshx/mesh_input\n"
 	"flush chain inet meshc meshx/forward\n"
@@ -580,6 +594,9 @@ static const char tiny_nft[] =
 	"delete set inet meshc meshx/routing6\n"
 	"delete set inet meshc meshx/lan_access4\n"
 	"delete set inet meshc meshx/lan_access6\n"
+	"delete set inet meshc meshx/local4\n"
+	"delete set inet meshc meshx/local6\n"
+	"delete set inet meshc meshx/uplinks\n"
 	"table inet meshc {\n"
 	"\tset meshx/mesh4 {\n"
 	"\t\ttype ipv4_addr; flags interval;\n"
@@ -644,6 +661,18 @@ static const char tiny_nft[] =
 	"\n"
 	"\tset meshx/lan_access6 {\n"
 	"\t\ttype ipv6_addr;\n"
+	"\t}\n"
+	"\n"
+	"\tset meshx/local4 {\n"
+	"\t\ttype ipv4_addr; flags interval;\n"
+	"\t}\n"
+	"\n"
+	"\tset meshx/local6 {\n"
+	"\t\ttype ipv6_addr; flags interval;\n"
+	"\t}\n"
+	"\n"
+	"\tset meshx/uplinks {\n"
+	"\t\ttype ifname;\n"
 	"\t}\n"
 	"\n"
 	"\tchain meshx/input {\n"
@@ -749,7 +778,7 @@ static const char tiny_text[] =
 	"\n"
 	"sysctls (0)\n"
 	"\n"
-	"firewall  table inet meshc, interface meshx, uplink any non-mesh interface, nat no\n"
+	"firewall  table inet meshc, interface meshx, uplink the default routes' interfaces, nat no\n"
 	"  sets\n"
 	"    mesh4        100.64.0.0/24  mesh x  line 4\n"
 	"    mesh6        (empty)\n"
@@ -765,6 +794,9 @@ static const char tiny_text[] =
 	"    routing6     (empty)\n"
 	"    lan_access4  (empty)\n"
 	"    lan_access6  (empty)\n"
+	"    local4       (empty)\n"
+	"    local6       (empty)\n"
+	"    uplinks      (empty)\n"
 	"  chain input (hook input, policy accept)\n"
 	"    iifname \"meshx\" jump mesh_input\n"
 	"  chain mesh_input\n"
@@ -827,6 +859,7 @@ static const char tiny_json[] =
 	"    \"iface\": \"meshx\",\n"
 	"    \"uplink\": null,\n"
 	"    \"nat\": false,\n"
+	"    \"live_pending\": false,\n"
 	"    \"sets\": {\n"
 	"      \"mesh4\": [\n"
 	"        {\n"
@@ -847,7 +880,10 @@ static const char tiny_json[] =
 	"      \"routing4\": [],\n"
 	"      \"routing6\": [],\n"
 	"      \"lan_access4\": [],\n"
-	"      \"lan_access6\": []\n"
+	"      \"lan_access6\": [],\n"
+	"      \"local4\": [],\n"
+	"      \"local6\": [],\n"
+	"      \"uplinks\": []\n"
 	"    },\n"
 	"    \"rules\": [\n"
 	"      {\n"
@@ -959,9 +995,9 @@ static void test_nft_replaces_its_own_part_atomically(void **state)
 	assert_int_equal(count(s, "\ndelete chain inet meshc meshx/"),
 			 FW_CHAIN_COUNT);
 	assert_int_equal(count(s, "\nadd set inet meshc meshx/"),
-			 2 * FW_SET_COUNT);
+			 2 * FW_SET_COUNT - 1);	/* uplinks: one set */
 	assert_int_equal(count(s, "\ndelete set inet meshc meshx/"),
-			 2 * FW_SET_COUNT);
+			 2 * FW_SET_COUNT - 1);	/* uplinks: one set */
 	assert_before(s, "delete set inet meshc meshx/lan_access6\n",
 		      "\tset meshx/mesh4 {");
 	/* no object outside the part is named */
@@ -1018,22 +1054,33 @@ static void test_nft_empty_set_has_no_elements_line(void **state)
 	strbuf_free(&out);
 }
 
-static void test_nft_uplink_or_any_non_mesh_interface(void **state)
+/* The way out is the set uplinks: the document's uplink, or (filled by
+ * apply) the default routes' interfaces, which the file says. */
+static void test_nft_uplink_set_or_default_routes(void **state)
 {
 	struct strbuf out = STRBUF_INIT;
 	const char *s = rendering(&out, T_NFT, &V_THREE);
 
 	(void)state;
-	assert_contains(s, "\t\toifname \"eth0\" ip saddr @meshx/routing4 accept "
-			   "comment \"rule 4: peers granted routing reach "
-			   "the internet\"\n");
-	assert_contains(s, "\t\toifname \"eth0\" ip saddr @meshx/routing4 "
+	assert_contains(s, "		oifname @meshx/uplinks ip saddr @meshx/routing4 "
+			   "accept comment \"rule 4: peers granted routing "
+			   "reach the internet\"\n");
+	assert_contains(s, "		oifname @meshx/uplinks ip saddr @meshx/routing4 "
 			   "masquerade comment");
-	assert_contains(s, "\t\toifname != \"meshx\" ip saddr @meshx/lan_access4 "
+	assert_contains(s, "		oifname != \"meshx\" ip saddr @meshx/lan_access4 "
 			   "ip daddr @meshx/lan4 masquerade comment");
+	assert_contains(s, "	set meshx/uplinks {\n\t\ttype ifname;\n"
+			   "\t\telements = {\n\t\t\t\"eth0\",\t# uplink\n");
+	assert_not_contains(s, "the interfaces of the default routes");
 	s = rendering(&out, T_NFT, &V_DUAL);
-	assert_contains(s, "\t\toifname != \"meshx\" ip saddr @meshx/routing4 "
+	assert_contains(s, "	set meshx/uplinks {\n\t\ttype ifname;\n"
+			   "\t\t# meshc apply fills this: the interfaces of "
+			   "the default routes");
+	assert_contains(s, "	set meshx/local4 {\n\t\ttype ipv4_addr; flags "
+			   "interval;\n\t\t# meshc apply fills this");
+	assert_contains(s, "		oifname @meshx/uplinks ip saddr @meshx/routing4 "
 			   "accept comment");
+	assert_not_contains(s, "oifname != \"meshx\" ip saddr @meshx/routing");
 	assert_not_contains(s, "eth0");
 	strbuf_free(&out);
 }
@@ -1661,7 +1708,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_nft_replaces_its_own_part_atomically),
 		cmocka_unit_test(test_nft_base_chains_accept_foreign_traffic),
 		cmocka_unit_test(test_nft_empty_set_has_no_elements_line),
-		cmocka_unit_test(test_nft_uplink_or_any_non_mesh_interface),
+		cmocka_unit_test(test_nft_uplink_set_or_default_routes),
 		cmocka_unit_test(test_nft_dual_stack_rule_once_per_family),
 		cmocka_unit_test(test_nft_rules_keep_plan_order_grouped_by_chain),
 		cmocka_unit_test(test_nft_comment_cannot_break_out_of_quotes),
