@@ -26,8 +26,12 @@ static bool is_base_chain(enum fw_chain c)
 	       c == FW_CHAIN_POSTROUTING;
 }
 
-/* FW_IF_UPLINK without a named uplink means any non-mesh interface, so
- * a lan interface counts as the uplink then. */
+/* FW_IF_UPLINK is the set uplinks: the named uplink, or the default
+ * routes' interfaces, which is where a packet for the internet leaves
+ * (EVAL_IF_UPLINK).  Without live knowledge (a compiled plan) that is all
+ * that is known; read back empty (no default route), nothing leaves.  A
+ * lan interface is not taken for a way out: whether it carries a default
+ * route is the live node's business. */
 static bool iface_matches(enum fw_iface want, enum eval_if have,
 			  const struct plan_firewall *fw)
 {
@@ -39,8 +43,9 @@ static bool iface_matches(enum fw_iface want, enum eval_if have,
 	case FW_IF_NOT_MESH:
 		return have == EVAL_IF_LAN || have == EVAL_IF_UPLINK;
 	case FW_IF_UPLINK:
-		return have == EVAL_IF_UPLINK ||
-		       (have == EVAL_IF_LAN && !fw->uplink);
+		return have == EVAL_IF_UPLINK &&
+		       (fw->sets[FW_SET_UPLINK][0].n_elems ||
+			(fw->live_pending && !fw->uplink));
 	}
 	return false;
 }

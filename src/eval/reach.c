@@ -595,6 +595,20 @@ static int check_forwarding(struct walk *w, const struct plan *p,
 					       : "ip_forward");
 }
 
+/* Where the internet is, in words: the uplink, or the default route's
+ * interface (named when the plan holds what apply read). */
+static const char *egress_name(struct arena *a, const struct plan *p)
+{
+	const struct fw_set *s = &p->fw.sets[FW_SET_UPLINK][0];
+
+	if (p->fw.uplink)
+		return arena_printf(a, "the uplink %s", p->fw.uplink);
+	if (s->n_elems == 1)
+		return arena_printf(a, "the default route's interface %s",
+				    s->elems[0].ifname);
+	return "the default route's interface";
+}
+
 static void step_egress(struct walk *w, const struct plan *p,
 			const struct egress *e)
 {
@@ -612,10 +626,8 @@ static void step_egress(struct walk *w, const struct plan *p,
 		break;
 	case EGRESS_OTHER:
 		step(w, p->node, (struct loc){ 0 },
-		     "%s: no meshc route for %s: it leaves through the "
-		     "uplink%s%s",
-		     p->node, w->dstr, p->fw.uplink ? " " : "",
-		     p->fw.uplink ? p->fw.uplink : "");
+		     "%s: no meshc route for %s: it leaves through %s",
+		     p->node, w->dstr, egress_name(w->a, p));
 		break;
 	}
 }
