@@ -239,6 +239,134 @@ static struct nlmsghdr *wg_link_msg(char *buf, const char *alias,
 	return nlh;
 }
 
+/* ---- the firewall's live sets: default routes and networks ---------- */
+
+static struct nlmsghdr *route_msg(char *buf, uint8_t family, uint8_t dst_len,
+				  uint32_t table, uint8_t proto, uint32_t oif)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	rtm->rtm_family = family;
+	rtm->rtm_dst_len = dst_len;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = proto;
+	rtm->rtm_type = RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	if (oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	return nlh;
+}
+
+static void test_default_route_devices(void **state)
+{
+	char buf[512];
+	uint32_t oifs[RTNL_MAX_NEXTHOPS];
+	size_t n;
+	struct nlmsghdr *nlh;
+	struct nlattr *mp;
+	struct rtnexthop *nh;
+
+	(void)state;
+	/* the main table's default, both families */
+	nlh = route_msg(buf, AF_INET, 0, RT_TABLE_MAIN, RTPROT_DHCP, 3);
+	assert_int_equal(rtnl_parse_default_route(nlh, oifs, &n), 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(oifs[0], 3);
+	nlh = route_msg(buf, AF_INET6, 0, RT_TABLE_MAIN, RTPROT_RA, 4);
+	assert_int_equal(rtnl_parse_default_route(nlh, oifs, &n), 1);
+	assert_int_equal(oifs[0], 4);
+	/* not a default, another table, meshc's own exit-node route */
+	nlh = route_msg(buf, AF_INET, 24, RT_TABLE_MAIN, RTPROT_KERNEL, 3);
+	assert_int_equal(rtnl_parse_default_route(nlh, oifs, &n), 0);
+	nlh = route_msg(buf, AF_INET, 0, 0x4d43ab78, RTPROT_STATIC, 3);
+	assert_int_equal(rtnl_parse_default_route(nlh, oifs, &n), 0);
+	nlh = route_msg(buf, AF_INET, 0, RT_TABLE_MAIN, MESHC_ROUTE_PROTO, 9);
+	assert_int_equal(rtnl_parse_default_route(nlh, oifs, &n), 0);
+	assert_int_equal(n, 0);
+	/* multipath: every hop's device */
+	nlh = route_msg(buf, AF_INET, 0, RT_TABLE_MAIN, RTPROT_STATIC, 0);
+	mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+	for (int k = 5; k <= 6; k++) {
+		nh = mnl_nlmsg_get_payload_tail(nlh);
+		memset(nh, 0, sizeof(*nh));
+		nh->rtnh_len = sizeof(*nh);
+		nh->rtnh_ifindex = k;
+		nlh->nlmsg_len += RTNH_ALIGN(sizeof(*nh));
+	}
+	mnl_attr_nest_end(nlh, mp);
+	assert_int_equal(rtnl_parse_default_route(nlh, oifs, &n), 1);
+	assert_int_equal(n, 2);
+	assert_int_equal(oifs[0], 5);
+	assert_int_equal(oifs[1], 6);
+	/* a hop that claims more than there is */
+	nh = (struct rtnexthop *)mnl_attr_get_payload(mp);
+	nh->rtnh_len = 200;
+	assert_int_equal(rtnl_parse_default_route(nlh, oifs, &n), -EINVAL);
+}
+
+static struct nlmsghdr *addr_msg(char *buf, const char *addr, uint8_t len,
+				 uint8_t scope, int ifindex)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	struct ip_addr a;
+	const char *why;
+
+	assert_int_equal(ip_addr_parse(addr, &a, &why), 0);
+	nlh->nlmsg_type = RTM_NEWADDR;
+	ifa->ifa_family = a.family == IP_V6 ? AF_INET6 : AF_INET;
+	ifa->ifa_prefixlen = len;
+	ifa->ifa_scope = scope;
+	ifa->ifa_index = (uint32_t)ifindex;
+	mnl_attr_put(nlh, IFA_ADDRESS, a.family == IP_V6 ? 16 : 4, a.b);
+	return nlh;
+}
+
+static void test_net_addr_is_the_network(void **state)
+{
+	char buf[256];
+	struct ip_prefix p;
+	int ifindex = 0;
+
+	(void)state;
+	assert_int_equal(rtnl_parse_net_addr(addr_msg(buf, "192.52.194.1", 24,
+						      RT_SCOPE_UNIVERSE, 4),
+					     &ifindex, &p),
+			 1);
+	assert_int_equal(ifindex, 4);
+	assert_prefix(&p, pfx("192.52.194.0/24"));
+	assert_int_equal(rtnl_parse_net_addr(addr_msg(buf, "2001:3:0:2::1", 64,
+						      RT_SCOPE_UNIVERSE, 5),
+					     &ifindex, &p),
+			 1);
+	assert_prefix(&p, pfx("2001:3:0:2::/64"));
+	assert_int_equal(rtnl_parse_net_addr(addr_msg(buf, "203.0.113.77", 27,
+						      RT_SCOPE_UNIVERSE, 2),
+					     &ifindex, &p),
+			 1);
+	assert_prefix(&p, pfx("203.0.113.64/27"));
+	/* link-local and host scope are not networks of the node's */
+	assert_int_equal(rtnl_parse_net_addr(addr_msg(buf, "fe80::1", 64,
+						      RT_SCOPE_LINK, 5),
+					     &ifindex, &p),
+			 0);
+	assert_int_equal(rtnl_parse_net_addr(addr_msg(buf, "169.254.3.4", 16,
+						      RT_SCOPE_UNIVERSE, 5),
+					     &ifindex, &p),
+			 0);
+	assert_int_equal(rtnl_parse_net_addr(addr_msg(buf, "127.0.0.1", 8,
+						      RT_SCOPE_HOST, 1),
+					     &ifindex, &p),
+			 0);
+	/* a length beyond the family */
+	assert_int_equal(rtnl_parse_net_addr(addr_msg(buf, "10.0.0.1", 33,
+						      RT_SCOPE_UNIVERSE, 1),
+					     &ifindex, &p),
+			 -EINVAL);
+}
+
 static void test_link_wireguard_and_meshc_mark(void **state)
 {
 	uint32_t buf[256];
@@ -1357,6 +1485,8 @@ int main(void)
 		cmocka_unit_test(test_errors_name_the_object),
 		cmocka_unit_test(test_del_replace_and_links),
 		cmocka_unit_test(test_two_interfaces_keep_their_own_rules),
+		cmocka_unit_test(test_default_route_devices),
+		cmocka_unit_test(test_net_addr_is_the_network),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
