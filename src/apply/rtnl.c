@@ -826,6 +826,7 @@ struct egress_ctx {
 	struct ip_prefix *nets;
 	int *net_ifindex;
 	size_t n_nets, cap_nets, cap_net_ifindex;
+	size_t kept_links, kept_oifs, kept_nets;	/* before this dump */
 	int err;
 };
 
@@ -890,28 +891,32 @@ static int egress_addr_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* One dump into c, started again (from empty) when it was interrupted. */
+/* An interrupted dump starts again with what the earlier dumps gave. */
+static void restart_egress(void *data)
+{
+	struct egress_ctx *c = data;
+
+	c->n_links = c->kept_links;
+	c->n_oifs = c->kept_oifs;
+	c->n_nets = c->kept_nets;
+	c->err = 0;
+}
+
 static int egress_dump(struct rtnl *r, struct egress_ctx *c, uint16_t type,
 		       uint8_t family, size_t hdr_len, mnl_cb_t cb,
 		       const char *object)
 {
-	struct talk t = { .cb = cb, .data = c };
-	size_t n_links = c->n_links, n_oifs = c->n_oifs, n_nets = c->n_nets;
+	struct nl_answer t = { .cb = cb, .data = c };
+	struct nlmsghdr *nlh = req_start(r, type, NLM_F_DUMP);
+	uint8_t *fam = mnl_nlmsg_put_extra_header(nlh, hdr_len);
 	int err;
 
-	for (int tries = 1;; tries++) {
-		struct nlmsghdr *nlh = req_start(r, type, NLM_F_DUMP);
-		uint8_t *fam = mnl_nlmsg_put_extra_header(nlh, hdr_len);
-
-		*fam = family;
-		c->err = 0;
-		err = rtnl_talk(r, nlh, &t);
-		if (err != -EINTR || tries == RTNL_DUMP_TRIES)
-			break;
-		c->n_links = n_links;
-		c->n_oifs = n_oifs;
-		c->n_nets = n_nets;
-	}
+	*fam = family;
+	c->kept_links = c->n_links;
+	c->kept_oifs = c->n_oifs;
+	c->kept_nets = c->n_nets;
+	c->err = 0;
+	err = nl_dump(r->nl, nlh, &t, restart_egress);
 	if (!err && c->err) {
 		err = c->err;
 		strbuf_puts(&t.ext, "malformed message from the kernel");

@@ -320,6 +320,13 @@ static int hand_setup(void **state)
 
 	b = h.plans[B] = new_plan(&h, B, "meshx");
 	b->fw.uplink = "eth0";
+	{
+		struct fw_elem *e = arena_calloc(&h.a, 1, sizeof(*e));
+
+		e->ifname = "eth0";
+		b->fw.sets[FW_SET_UPLINK][0].elems = e;
+		b->fw.sets[FW_SET_UPLINK][0].n_elems = 1;
+	}
 	b->forwards = true;
 	add_peer(&h, b, "a", (const char *const[]){ "100.64.0.1/32", NULL },
 		 (const unsigned[]){ L_ADDR_A });
@@ -487,25 +494,47 @@ static void test_fw_jump_loop_is_an_error(void **state)
 			 -ELOOP);
 }
 
-static void test_fw_uplink_is_any_non_mesh_when_unnamed(void **state)
+/* The way out is the set uplinks: the internet's interface matches it,
+ * a lan interface does not (named uplink or not); compiled without an
+ * uplink, the default route's interface (not known yet) still counts;
+ * read back empty (no default route), nothing leaves. */
+static void test_fw_uplink_is_the_set_uplinks(void **state)
 {
 	struct hand *h = *state;
 	struct plan *p = h->plans[B];
 	struct eval_fw_trace t;
-	struct eval_packet pkt = packet("100.64.1.3", "192.168.2.9",
+	struct eval_packet lan = packet("100.64.1.3", "192.168.2.9",
 					EVAL_IF_MESH, EVAL_IF_LAN);
+	struct eval_packet net = packet("100.64.1.3", "192.52.193.10",
+					EVAL_IF_MESH, EVAL_IF_UPLINK);
 
-	/* With uplink eth0 named, the lan interface is not the uplink. */
-	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_POSTROUTING, &pkt,
+	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_POSTROUTING, &lan,
 				     &t),
 			 0);
 	assert_null(t.decider);
-	p->fw.uplink = NULL;
-	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_POSTROUTING, &pkt,
+	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_POSTROUTING, &net,
 				     &t),
 			 0);
 	assert_non_null(t.decider);
 	assert_int_equal(t.decider->rule->verdict, FW_MASQUERADE);
+	/* as compiled without an uplink: apply fills the set */
+	p->fw.uplink = NULL;
+	p->fw.sets[FW_SET_UPLINK][0].n_elems = 0;
+	p->fw.live_pending = true;
+	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_POSTROUTING, &lan,
+				     &t),
+			 0);
+	assert_null(t.decider);
+	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_POSTROUTING, &net,
+				     &t),
+			 0);
+	assert_non_null(t.decider);
+	/* as read by apply on a node without a default route */
+	p->fw.live_pending = false;
+	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_POSTROUTING, &net,
+				     &t),
+			 0);
+	assert_null(t.decider);
 }
 
 /* ---- targets ------------------------------------------------------------ */
@@ -1139,7 +1168,7 @@ int main(void)
 		HAND(test_fw_ct_established_never_matches),
 		HAND(test_fw_family_mismatch_skips_rule),
 		HAND(test_fw_jump_loop_is_an_error),
-		HAND(test_fw_uplink_is_any_non_mesh_when_unnamed),
+		HAND(test_fw_uplink_is_the_set_uplinks),
 		HAND(test_target_forms),
 		HAND(test_hand_transit_dropped_at_forwarder),
 		HAND(test_hand_internet_via_exit_node),
