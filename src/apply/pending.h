@@ -6,7 +6,7 @@
  * while the lock was held (never a reused pid).
  *
  * The holder appends how it ended, a line each: "confirmed"; or
- * "expired" (deadline passed, or SIGTERM), then "reverted", "revert
+ * "expired" (deadline passed, SIGTERM or SIGINT), then "reverted", "revert
  * failed" or "cancelled" (by `meshc down`).  The record stays as
  * confirm.last once the holder is done. */
 #ifndef MESHC_APPLY_PENDING_H
