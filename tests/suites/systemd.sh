@@ -23,7 +23,7 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok   systemd: $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL systemd: $1"; }
 UNITS=$(pwd)/examples/systemd
-T=$(mktemp -d /tmp/meshc-systemd.XXXXXX)
+T=$(mktemp -d /run/meshc-systemd.XXXXXX)
 PID1=
 cleanup() {
 	# pid 1 of the namespace ignores SIGTERM; SIGKILL from outside ends
@@ -69,9 +69,19 @@ for u in "$UNITS"/*; do
 		>"$T/units/$(basename "$u")"
 done
 printf '[Unit]\nDescription=meshc systemd suite\n' >"$T/units/meshc-test.target"
+# The only units this systemd knows (SYSTEMD_UNIT_PATH below): the ones
+# above and empty targets for their default dependencies.  Nothing of the
+# distribution's sysinit (tmpfiles, sysctl, udev, journald ...) may run:
+# it would act on the host, which shares /tmp, /var, /sys and the kernel.
+for t in sysinit basic shutdown sockets paths timers network-online \
+	multi-user; do
+	printf '[Unit]\nDescription=%s (empty, systemd suite)\n' "$t" \
+		>"$T/units/$t.target"
+done
 ln -s ../meshc-apply.service ../meshc-apply.path \
 	"$T/units/meshc-test.target.wants/"
 
+CANARY=$(mktemp /tmp/meshc-systemd-canary.XXXXXX)
 cat >"$T/boot" <<EOF
 #!/bin/sh
 # pid 1-to-be: private /etc/meshc (key, document, binary), unit directory
@@ -86,8 +96,13 @@ chmod 600 /etc/meshc/private.key
 mount -t tmpfs tmpfs /etc/systemd/system
 cp -a "$T/units/." /etc/systemd/system/
 mount -t tmpfs -o mode=0755 tmpfs /run
+# what the units' PrivateTmp and any log would write: private too
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+mount -t tmpfs -o mode=1777 tmpfs /var/tmp
+[ ! -d /var/log/journal ] || mount -t tmpfs tmpfs /var/log/journal
 ip link set lo up
-exec $SD --system --unit=meshc-test.target --log-target=journal
+export SYSTEMD_UNIT_PATH=/etc/systemd/system
+exec $SD --system --unit=meshc-test.target --log-target=null
 EOF
 chmod +x "$T/boot"
 container=meshc-test setsid unshare --pid --fork --mount --mount-proc \
@@ -177,8 +192,16 @@ else
 	bad "stopping meshc-apply.service left meshc's state behind"
 	ns ip -br link show meshsd 2>&1 | sed 's/^/	/'
 	ns nft list tables 2>&1 | sed 's/^/	/'
-	ns journalctl --no-pager -u meshc-apply.service 2>&1 | tail -n 20 | sed 's/^/	/'
 fi
+
+# The host was not touched: a systemd that ran the distribution's sysinit
+# here would have emptied the host's /tmp (tmpfiles: "D /tmp").
+if [ -e "$CANARY" ]; then
+	ok "the host's /tmp is untouched (systemd ran nothing of its own)"
+else
+	bad "the host's /tmp was emptied: systemd ran the distribution's sysinit"
+fi
+rm -f "$CANARY"
 
 echo "systemd: $pass passed, $fail failed"
 [ "$fail" = 0 ]
