@@ -588,6 +588,22 @@ verdict "24. the revert meets a held lock: waits, a confirm meanwhile exits 1 (t
 	'grep -q "holds .*lock; waiting for it" "$LOG"' \
 	'tail -n 1 "$LOG" | grep -q "reverted to the state before"'
 
+# 24b. SIGINT to the waiting revert process reverts at once, as SIGTERM
+# does (it used to inherit the apply's held mask: SIGINT did nothing)
+node_exec b "$MESHC" apply "$DOC" -q >/dev/null 2>&1
+before=$(snap b)
+node_exec b "$MESHC" apply "$REVOKED" -q --confirm 30 >/dev/null 2>&1
+reverter=$(awk '{print $1}' "$PEND" 2>/dev/null)
+during=$(snap b)
+[ -n "$reverter" ] && kill -INT "$reverter"
+wait_gone "$PEND"
+sleep 0.3
+verdict "24b. SIGINT to the revert process: it reverts at once" \
+	0 0 '[ -n "$reverter" ]' '[ "$before" != "$during" ]' \
+	'same s "$before" "$(snap b)"' \
+	'grep -q "SIGINT; reverting unless cancelled" "$LOG"' \
+	'tail -n 1 "$LOG" | grep -q "reverted to the state before"'
+
 # --- 25. two interfaces of one namespace need forwarding --------------------
 # b's meshx and meshw (another mesh) both forward: down of one leaves
 # ip_forward on for the other; down of the last puts back the value from
