@@ -21,6 +21,7 @@
  */
 #include "apply/nft_internal.h"
 #include "apply/internal.h"
+#include "apply/nl.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -47,37 +48,32 @@
 /* Batches refused for a ruleset that moved on since the read. */
 #define NFT_SYNC_ATTEMPTS 3
 
+/* Requests go through the one netlink request/answer path (nl.c); the
+ * batch's ACKs, one per message, are read here from the same socket. */
 struct nft_sock {
-	struct mnl_socket *nl;
+	struct nl *nl;
 	uint32_t portid;
 	uint32_t seq;
-	char *buf;
+	char *buf;		/* the request being built; the batch's ACKs */
 };
 
 static void sock_close(struct nft_sock *s)
 {
-	if (s->nl)
-		mnl_socket_close(s->nl);
+	nl_close(s->nl);
 	free(s->buf);
 	memset(s, 0, sizeof(*s));
 }
 
 static int sock_open(struct nft_sock *s)
 {
-	int one = 1, err;
+	int err;
 
 	memset(s, 0, sizeof(*s));
-	s->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!s->nl || mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = errno;
-		nft_report("netlink socket", err, NULL);
-		sock_close(s);
-		return -err;
+	if ((err = nl_open(NETLINK_NETFILTER, NFT_IO_TIMEOUT_MS, &s->nl))) {
+		nft_report("netlink socket", -err, NULL);
+		return err;
 	}
-	/* Older kernels lack these; errors then come without text. */
-	mnl_socket_setsockopt(s->nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(s->nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	s->portid = mnl_socket_get_portid(s->nl);
+	s->portid = nl_portid(s->nl);
 	s->seq = 1;
 	s->buf = malloc(NFT_RECV_SIZE);
 	if (!s->buf) {
@@ -90,7 +86,7 @@ static int sock_open(struct nft_sock *s)
 /* One datagram, waiting at most timeout_ms.  Bytes or -errno. */
 static int sock_recv(struct nft_sock *s, int timeout_ms)
 {
-	struct pollfd p = { .fd = mnl_socket_get_fd(s->nl), .events = POLLIN };
+	struct pollfd p = { .fd = nl_fd(s->nl), .events = POLLIN };
 	ssize_t n;
 	int r;
 
@@ -101,66 +97,23 @@ static int sock_recv(struct nft_sock *s, int timeout_ms)
 		return -errno;
 	if (r == 0)
 		return -ETIMEDOUT;
-	n = mnl_socket_recvfrom(s->nl, s->buf, NFT_RECV_SIZE);
+	n = recv(nl_fd(s->nl), s->buf, NFT_RECV_SIZE, 0);
 	return n < 0 ? -errno : (int)n;
 }
 
-int nft_reply_feed(struct nft_reply *r, const void *buf, size_t len,
-		   int (*cb)(const struct nlmsghdr *nlh, void *data),
-		   void *data)
-{
-	const struct nlmsghdr *nlh = buf;
-	int left = len > INT32_MAX ? -1 : (int)len;
-
-	/* Every message of the datagram answers this request, or none of
-	 * it is used. */
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
-		if (nlh->nlmsg_seq != r->seq || nlh->nlmsg_pid != r->portid)
-			return -EPROTO;
-		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-			r->intr = true;
-		if (nlh->nlmsg_type == NLMSG_DONE ||
-		    nlh->nlmsg_type == NLMSG_ERROR)
-			r->done = true;
-	}
-	if (left != 0)
-		return -EPROTO;
-	/* An interrupted or failed dump is read to its end, unused. */
-	if (r->intr || r->err)
-		return 0;
-	errno = 0;
-	if (mnl_cb_run(buf, len, r->seq, r->portid, cb, data) < 0)
-		r->err = errno ? -errno : -EPROTO;
-	return 0;
-}
-
-int nft_reply_result(const struct nft_reply *r)
-{
-	return r->intr ? -EINTR : r->err;
-}
-
 /* Send a request and run cb on every answer until the dump is done or
- * the kernel ACKs.  0 or -errno (not reported: the caller knows what it
- * asked); -EINTR: the dump was interrupted by a change (and read to its
- * end). */
+ * the kernel ACKs (nl_talk: answers are matched to the request, an
+ * interrupted dump is read to its end).  0 or -errno (not reported: the
+ * caller knows what it asked); -EINTR: the dump was interrupted by a
+ * change. */
 static int request(struct nft_sock *s, struct nlmsghdr *nlh, mnl_cb_t cb,
 		   void *data)
 {
-	/* nlh lives in s->buf, which the answers overwrite */
-	struct nft_reply r = { .seq = nlh->nlmsg_seq, .portid = s->portid };
-	int err;
+	struct nl_answer ans = { .cb = cb, .data = data };
+	int err = nl_talk(s->nl, nlh, &ans);
 
-	if (mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	while (!r.done) {
-		int n = sock_recv(s, NFT_IO_TIMEOUT_MS);
-
-		if (n < 0)
-			return n;
-		if ((err = nft_reply_feed(&r, s->buf, (size_t)n, cb, data)))
-			return err;
-	}
-	return nft_reply_result(&r);
+	strbuf_free(&ans.ext);
+	return err;
 }
 
 static struct nlmsghdr *req_hdr(struct nft_sock *s, uint16_t type,
@@ -619,7 +572,7 @@ static int ack_cb(const struct nlmsghdr *nlh, void *data)
  * limits can be raised past the sysctl maxima (SO_*BUFFORCE). */
 static void size_buffers(struct nft_sock *s, size_t out, size_t n_acks)
 {
-	int fd = mnl_socket_get_fd(s->nl);
+	int fd = nl_fd(s->nl);
 	int snd = out > INT32_MAX / 2 ? INT32_MAX / 2 : (int)out + 65536;
 	int rcv = n_acks > 1000000 ? 1 << 30 : (int)n_acks * 1024 + 65536;
 
@@ -648,7 +601,7 @@ static int send_iov(struct nft_sock *s, struct nft_batch *b)
 	msg.msg_namelen = sizeof(snl);
 	msg.msg_iov = iov;
 	msg.msg_iovlen = (size_t)n_iov;
-	r = sendmsg(mnl_socket_get_fd(s->nl), &msg, 0);
+	r = sendmsg(nl_fd(s->nl), &msg, 0);
 	free(iov);
 	return r < 0 ? -errno : 0;
 }

@@ -193,31 +193,6 @@ enum nft_dump {
 int nft_live_feed(struct arena *a, struct nft_live *l, enum nft_dump kind,
 		  struct nftnl_set *set, const void *buf, size_t len);
 
-/* Where a request's answer stands, datagram by datagram (nft.c).  Every
- * message must answer the request: the sequence number sent and this
- * socket's port id, nothing else (a stale answer of an earlier request,
- * or a message with sequence 0, is an error, not data).  A dump the
- * kernel flags as interrupted by a change (NLM_F_DUMP_INTR) is read to
- * its end, without handing its messages on, so the socket is clean for
- * the retry. */
-struct nft_reply {
-	uint32_t seq, portid;	/* what was sent */
-	bool done;		/* NLMSG_DONE or the ACK/error came */
-	bool intr;		/* some message had NLM_F_DUMP_INTR */
-	int err;		/* the kernel's or a callback's -errno */
-};
-
-/* Take one datagram: run cb on its messages (unless the dump was
- * interrupted or failed).  0 to go on (check r->done), -EPROTO for a
- * message that does not answer the request or does not parse; the
- * outcome of a finished request is nft_reply_result(). */
-int nft_reply_feed(struct nft_reply *r, const void *buf, size_t len,
-		   int (*cb)(const struct nlmsghdr *nlh, void *data),
-		   void *data);
-/* 0, the kernel's or a callback's -errno, or -EINTR (interrupted dump:
- * read it again). */
-int nft_reply_result(const struct nft_reply *r);
-
 /* Which chains and sets of the live table are iface's part or legacy,
  * and whether other parts exist, into seen (arena arrays; gen and
  * trusted are left as they are).  Pure. */

@@ -75,6 +75,11 @@ int nl_fd(const struct nl *nl)
 	return mnl_socket_get_fd(nl->sock);
 }
 
+uint32_t nl_portid(const struct nl *nl)
+{
+	return nl->portid;
+}
+
 /* ---- reading an answer (pure) ----------------------------------------- */
 
 static int ext_attr(const struct nlattr *at, void *data)

@@ -59,8 +59,10 @@ struct nl_answer {
  * asked for.  0 or -errno (not reported: the caller names the bus). */
 int nl_open(int bus, int timeout_ms, struct nl **out);
 void nl_close(struct nl *nl);
-/* The socket's descriptor (for the tests' close-on-exec check). */
+/* The socket's descriptor and port id: for nftables batches, whose
+ * many ACKs nft.c reads itself (and the tests' close-on-exec check). */
 int nl_fd(const struct nl *nl);
+uint32_t nl_portid(const struct nl *nl);
 
 /* Send req (NLM_F_REQUEST and, for a request that is not a dump,
  * NLM_F_ACK are added; the sequence number is set) and read the whole

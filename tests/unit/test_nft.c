@@ -37,6 +37,7 @@
 
 #include "apply/internal.h"
 #include "apply/nft_internal.h"
+#include "apply/nl.h"
 #include "base/strbuf.h"
 #include "compile/compile.h"
 #include "diff/diff.h"
@@ -949,60 +950,65 @@ static void put_msg(char *buf, size_t *len, uint16_t type, uint16_t flags,
 
 #define NFT_CHAIN_MSG (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN)
 
-/* Every message must answer the request sent: its sequence number (0 is
- * no exception) and this socket's port id; otherwise nothing of the
- * datagram is used. */
+/* nftables requests go through the one request/answer path (nl.c):
+ * nftables answers, constructed and recorded, are matched to the request
+ * sent: a message with another sequence number (0 included) or another
+ * port id is not this request's and is never handed on. */
 static void test_reply_checks_seq_and_portid(void **state)
 {
 	static const struct {
 		uint32_t seq, pid;
-	} wrong[] = { { 6, 4242 }, { 0, 4242 }, { 7, 4243 }, { 7, 0 } };
+	} wrong[] = { { 6, 4242 }, { 0, 4242 }, { 7, 4243 } };
 	char buf[512];
 	size_t len = 0;
 	int calls = 0;
-	struct nft_reply r = { .seq = 7, .portid = 4242 };
+	struct nl_answer ans = { .cb = count_cb, .data = &calls };
 
 	(void)state;
 	put_msg(buf, &len, NFT_CHAIN_MSG, NLM_F_MULTI, 7, 4242);
 	put_msg(buf, &len, NLMSG_DONE, NLM_F_MULTI, 7, 4242);
-	assert_int_equal(nft_reply_feed(&r, buf, len, count_cb, &calls), 0);
-	assert_true(r.done);
+	assert_int_equal(nl_answer_feed(&ans, buf, len, 7, 4242), 0);
+	assert_true(ans.done);
 	assert_int_equal(calls, 1);
-	assert_int_equal(nft_reply_result(&r), 0);
+	assert_int_equal(ans.error, 0);
 	for (size_t i = 0; i < sizeof(wrong) / sizeof(*wrong); i++) {
-		struct nft_reply q = { .seq = 7, .portid = 4242 };
+		struct nl_answer q = { .cb = count_cb, .data = &calls };
 
 		len = 0;
 		calls = 0;
 		put_msg(buf, &len, NFT_CHAIN_MSG, NLM_F_MULTI, 7, 4242);
 		put_msg(buf, &len, NFT_CHAIN_MSG, NLM_F_MULTI, wrong[i].seq,
 			wrong[i].pid);
-		assert_int_equal(nft_reply_feed(&q, buf, len, count_cb,
-						&calls), -EPROTO);
-		assert_int_equal(calls, 0);
+		put_msg(buf, &len, NLMSG_DONE, NLM_F_MULTI, wrong[i].seq,
+			wrong[i].pid);
+		assert_int_equal(nl_answer_feed(&q, buf, len, 7, 4242), 1);
+		assert_false(q.done);
+		assert_int_equal(calls, 1);
 	}
 	/* a datagram cut inside a message */
 	len = 0;
 	put_msg(buf, &len, NFT_CHAIN_MSG, NLM_F_MULTI, 7, 4242);
-	r = (struct nft_reply){ .seq = 7, .portid = 4242 };
-	assert_int_equal(nft_reply_feed(&r, buf, len - 4, count_cb, &calls),
-			 -EPROTO);
+	ans = (struct nl_answer){ .cb = count_cb, .data = &calls };
+	assert_int_equal(nl_answer_feed(&ans, buf, len - 4, 7, 4242),
+			 -EBADMSG);
 	/* a recorded dump, fed as a request this socket did not send */
 	{
 		const struct nlmsghdr *h = (const void *)nft_fx_ours_chains;
 
-		r = (struct nft_reply){ .seq = h->nlmsg_seq + 1,
-					.portid = h->nlmsg_pid };
-		assert_int_equal(nft_reply_feed(&r, nft_fx_ours_chains,
-						sizeof(nft_fx_ours_chains),
-						count_cb, &calls), -EPROTO);
-		r.seq = h->nlmsg_seq;
+		ans = (struct nl_answer){ .cb = count_cb, .data = &calls };
 		calls = 0;
-		assert_int_equal(nft_reply_feed(&r, nft_fx_ours_chains,
+		assert_int_equal(nl_answer_feed(&ans, nft_fx_ours_chains,
 						sizeof(nft_fx_ours_chains),
-						count_cb, &calls), 0);
+						h->nlmsg_seq + 1, h->nlmsg_pid),
+				 1);
+		assert_int_equal(calls, 0);
+		ans = (struct nl_answer){ .cb = count_cb, .data = &calls };
+		assert_int_equal(nl_answer_feed(&ans, nft_fx_ours_chains,
+						sizeof(nft_fx_ours_chains),
+						h->nlmsg_seq, h->nlmsg_pid),
+				 0);
 		assert_int_equal(calls, FW_CHAIN_COUNT);
-		assert_true(r.done);
+		assert_true(ans.done);
 	}
 }
 
@@ -1014,9 +1020,9 @@ static void test_interrupted_dump_is_drained(void **state)
 {
 	char d1[256], d2[256], d3[256];
 	size_t n1 = 0, n2 = 0, n3 = 0;
-	struct nft_reply r = { .seq = 3, .portid = 99 };
-	struct arena a;
 	int calls = 0;
+	struct nl_answer r = { .cb = count_cb, .data = &calls };
+	struct arena a;
 	unsigned char *rec;
 	struct nlmsghdr *h;
 
@@ -1026,19 +1032,14 @@ static void test_interrupted_dump_is_drained(void **state)
 	put_msg(d2, &n2, NFT_CHAIN_MSG, NLM_F_MULTI | NLM_F_DUMP_INTR, 3, 99);
 	put_msg(d3, &n3, NFT_CHAIN_MSG, NLM_F_MULTI | NLM_F_DUMP_INTR, 3, 99);
 	put_msg(d3, &n3, NLMSG_DONE, NLM_F_MULTI | NLM_F_DUMP_INTR, 3, 99);
-	assert_int_equal(nft_reply_feed(&r, d1, n1, count_cb, &calls),
-			 0);
+	assert_int_equal(nl_answer_feed(&r, d1, n1, 3, 99), 1);
 	assert_int_equal(calls, 2);
-	assert_false(r.done);
-	assert_int_equal(nft_reply_feed(&r, d2, n2, count_cb, &calls),
-			 0);
-	assert_false(r.done);
-	assert_true(r.intr);
-	assert_int_equal(nft_reply_feed(&r, d3, n3, count_cb, &calls),
-			 0);
+	assert_int_equal(nl_answer_feed(&r, d2, n2, 3, 99), 1);
+	assert_true(r.interrupted);
+	assert_int_equal(nl_answer_feed(&r, d3, n3, 3, 99), 0);
 	assert_true(r.done);
 	assert_int_equal(calls, 2);
-	assert_int_equal(nft_reply_result(&r), -EINTR);
+	assert_int_equal(r.error, -EINTR);
 
 	/* the recorded chain dump with the kernel's flag on its first
 	 * message: read to the end, nothing used */
@@ -1047,13 +1048,13 @@ static void test_interrupted_dump_is_drained(void **state)
 	memcpy(rec, nft_fx_ours_chains, sizeof(nft_fx_ours_chains));
 	h = (struct nlmsghdr *)rec;
 	h->nlmsg_flags |= NLM_F_DUMP_INTR;
-	r = (struct nft_reply){ .seq = h->nlmsg_seq, .portid = h->nlmsg_pid };
+	r = (struct nl_answer){ .cb = count_cb, .data = &calls };
 	calls = 0;
-	assert_int_equal(nft_reply_feed(&r, rec, sizeof(nft_fx_ours_chains),
-					count_cb, &calls), 0);
+	assert_int_equal(nl_answer_feed(&r, rec, sizeof(nft_fx_ours_chains),
+					h->nlmsg_seq, h->nlmsg_pid), 0);
 	assert_true(r.done);
 	assert_int_equal(calls, 0);
-	assert_int_equal(nft_reply_result(&r), -EINTR);
+	assert_int_equal(r.error, -EINTR);
 	arena_free(&a);
 }
 
