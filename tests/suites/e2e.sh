@@ -154,6 +154,35 @@ expect deny a "$LAN" "revoked local_network"
 expect allow a "$B" "revoking lan access keeps the tunnel"
 check "apply the grant again on b" apply b "$DOC"
 expect allow a "$LAN" "granted again"
+# Nor must a connection a opened to b outlive a's incoming, even while b
+# keeps sending on it: once the entry is cut, b's next segment would make
+# a new one from b's side (nf_conntrack_tcp_loose, the kernel's default),
+# and a's packets would then pass mesh_input as its replies.  b's server
+# streams a line every 0.2 s to whoever connects.
+NOIN=$(e2e_dir)/no-incoming.yaml
+sed 's/a: { routing: true, local_network: true }/a: { routing: true, local_network: true, incoming: false }/' \
+	"$DOC" >"$NOIN"
+STREAM_B=$(e2e_dir)/stream-b
+# (bounded on both sides: no process may outlive this part)
+node_exec b timeout 9 socat TCP-LISTEN:9092,reuseaddr \
+	SYSTEM:'while true; do echo x; sleep 0.2; done' </dev/null >/dev/null 2>&1 &
+sleep 0.3
+node_exec a timeout 8 socat -u "TCP:$B:9092" - </dev/null >"$STREAM_B" 2>/dev/null &
+sleep 1.5
+n0=$(lines "$STREAM_B")
+check "a's stream from b's server flows before the revocation ($n0 lines)" [ "$n0" -gt 2 ]
+check "apply the incoming revocation on b" apply b "$NOIN"
+sleep 0.5
+n1=$(lines "$STREAM_B")
+sleep 2
+n2=$(lines "$STREAM_B")
+[ "$n2" = "$n1" ] && ok "revoked incoming cuts a's connection to b's server though b keeps sending ($n1 lines, then none)" ||
+	bad "a's connection to b's server outlived the revoked incoming ($n1 -> $n2 lines)"
+expect deny a "$B" "revoked incoming"
+expect allow a "$LAN" "revoking incoming keeps the tunnel"
+expect allow b "$A" "revoking incoming keeps b's own connections to a"
+check "apply the incoming grant again on b" apply b "$DOC"
+expect allow a "$B" "incoming granted again"
 
 # --- a failure half-way rolls back: a route the kernel refuses -----------
 node_exec d "$MESHC" down "$DOC" -q
