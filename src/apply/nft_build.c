@@ -21,6 +21,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,10 @@ bool nft_chain_hook(enum fw_chain c, struct nft_chain_hook *out)
 		return true;
 	case FW_CHAIN_FORWARD:
 		*out = (struct nft_chain_hook){ "filter", NF_INET_FORWARD,
+						NF_IP_PRI_FILTER };
+		return true;
+	case FW_CHAIN_OUTPUT:
+		*out = (struct nft_chain_hook){ "filter", NF_INET_LOCAL_OUT,
 						NF_IP_PRI_FILTER };
 		return true;
 	case FW_CHAIN_POSTROUTING:
@@ -518,11 +523,10 @@ static void add_iface(struct nftnl_rule *nr, uint32_t key, const char *name,
 	add_cmp(nr, neq ? NFT_CMP_NEQ : NFT_CMP_EQ, buf, sizeof(buf));
 }
 
-/* `ct state established,related`, as nft encodes it: a bit test. */
-static void add_ct_established(struct nftnl_rule *nr)
+/* `ct state established,related` or `ct state new`, as nft encodes it:
+ * a bit test. */
+static void add_ct_state(struct nftnl_rule *nr, uint32_t mask)
 {
-	uint32_t mask = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
-			NF_CT_STATE_BIT(IP_CT_RELATED);
 	uint32_t zero = 0;
 	struct nftnl_expr *e;
 
@@ -536,6 +540,32 @@ static void add_ct_established(struct nftnl_rule *nr)
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
 	add_cmp(nr, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
+/* `tcp flags & (fin|syn|rst|ack) != syn`, as nft encodes it: the
+ * protocol first (nft's dependency), then the flags byte of the TCP
+ * header, masked. */
+static void add_tcp_not_syn(struct nftnl_rule *nr)
+{
+	uint8_t tcp = IPPROTO_TCP, mask = NFT_TCP_SYN_MASK, syn = NFT_TCP_SYN;
+	uint8_t zero = 0;
+	struct nftnl_expr *e;
+
+	add_meta(nr, NFT_META_L4PROTO);
+	add_cmp(nr, NFT_CMP_EQ, &tcp, sizeof(tcp));
+	add_expr(nr, "payload", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+			   NFT_PAYLOAD_TRANSPORT_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, NFT_TCP_FLAGS_OFF);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 1);
+	add_expr(nr, "bitwise", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, sizeof(mask));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+	add_cmp(nr, NFT_CMP_NEQ, &syn, sizeof(syn));
 }
 
 static void add_nfproto(struct nftnl_rule *nr, uint8_t family)
@@ -697,7 +727,9 @@ struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
 	else if (r->oif == FW_IF_UPLINK)
 		add_uplink_lookup(nr, fw->iface);
 	if (r->ct_established)
-		add_ct_established(nr);
+		add_ct_state(nr, NFT_CT_ESTABLISHED_MASK);
+	if (r->tcp_pickup)
+		add_ct_state(nr, NFT_CT_NEW_MASK);
 	if (family && !fw_rule_has_set_match(r))
 		add_nfproto(nr, family);
 	/* nft puts the family test once, before the first address. */
@@ -711,6 +743,8 @@ struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
 			add_nfproto(nr, family);
 		add_addr_lookup(nr, fw->iface, family, false, r->daddr_set);
 	}
+	if (r->tcp_pickup)
+		add_tcp_not_syn(nr);
 	add_verdict(nr, fw->iface, r);
 	if (put_rule_udata(nr, r)) {
 		fprintf(stderr, "meshc: nftables: rule '%s' in chain %s: its "

@@ -20,6 +20,7 @@
  */
 #include "apply/nft_internal.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,6 +202,8 @@ struct rule_view {
 	const char *iif, *oif;	/* NULL: no match */
 	bool iif_neq, oif_neq;
 	bool oif_uplinks;	/* oifname @IFACE/uplinks */
+	/* the three parts of fw_rule.tcp_pickup, each on its own */
+	bool ct_new, l4_tcp, tcp_not_syn;
 };
 
 /* The builder's order; each part at most once. */
@@ -212,6 +215,8 @@ enum stage {
 	ST_NFPROTO,
 	ST_SADDR,
 	ST_DADDR,
+	ST_L4PROTO,
+	ST_TCP_FLAGS,
 	ST_VERDICT,
 };
 
@@ -317,11 +322,10 @@ static bool take_uplink_lookup(struct expr_cursor *x)
 	return true;
 }
 
-/* ct state + bitwise (& established|related) + cmp neq 0. */
-static bool take_ct(struct expr_cursor *x)
+/* ct state + bitwise (& established|related, or & new) + cmp neq 0;
+ * *state gets which mask it was. */
+static bool take_ct(struct expr_cursor *x, uint32_t *state)
 {
-	const uint32_t want = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
-			      NF_CT_STATE_BIT(IP_CT_RELATED);
 	const struct nftnl_expr *ct = x->e[x->i], *bw, *cmp;
 	const void *mask, *xor, *zero;
 	uint32_t mlen = 0, xlen = 0, m, v;
@@ -347,10 +351,60 @@ static bool take_ct(struct expr_cursor *x)
 	memcpy(&m, mask, sizeof(m));
 	memcpy(&v, xor, sizeof(v));
 	zero = cmp_data(cmp, NFT_CMP_NEQ, sizeof(uint32_t));
-	if (m != want || v || !zero)
+	if ((m != NFT_CT_ESTABLISHED_MASK && m != NFT_CT_NEW_MASK) || v ||
+	    !zero)
 		return false;
 	memcpy(&v, zero, sizeof(v));
 	if (v)
+		return false;
+	*state = m;
+	x->i += 3;
+	return true;
+}
+
+/* meta l4proto + cmp eq tcp (nft's dependency of a tcp match). */
+static bool take_l4proto_tcp(struct expr_cursor *x)
+{
+	const uint8_t *d;
+
+	if (!is_meta(x->e[x->i], NFT_META_L4PROTO) ||
+	    !expr_is(x, x->i + 1, "cmp"))
+		return false;
+	d = cmp_data(x->e[x->i + 1], NFT_CMP_EQ, 1);
+	if (!d || *d != IPPROTO_TCP)
+		return false;
+	x->i += 2;
+	return true;
+}
+
+/* payload (tcp flags) + bitwise (& fin|syn|rst|ack) + cmp neq syn. */
+static bool take_tcp_not_syn(struct expr_cursor *x)
+{
+	const struct nftnl_expr *pl = x->e[x->i], *bw, *cmp;
+	const uint8_t *mask, *xor, *syn;
+	uint32_t mlen = 0, xlen = 0;
+
+	if (!expr_is(x, x->i + 1, "bitwise") || !expr_is(x, x->i + 2, "cmp"))
+		return false;
+	bw = x->e[x->i + 1];
+	cmp = x->e[x->i + 2];
+	if (!attr_eq(pl, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_BASE,
+		     NFT_PAYLOAD_TRANSPORT_HEADER) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_OFFSET, NFT_TCP_FLAGS_OFF) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_LEN, 1) ||
+	    nftnl_expr_is_set(pl, NFTNL_EXPR_PAYLOAD_SREG))
+		return false;
+	if (!attr_eq(bw, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1) ||
+	    !attr_eq(bw, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1) ||
+	    !attr_eq(bw, NFTNL_EXPR_BITWISE_LEN, 1) ||
+	    !attr_absent_or(bw, NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL))
+		return false;
+	mask = nftnl_expr_get(bw, NFTNL_EXPR_BITWISE_MASK, &mlen);
+	xor = nftnl_expr_get(bw, NFTNL_EXPR_BITWISE_XOR, &xlen);
+	syn = cmp_data(cmp, NFT_CMP_NEQ, 1);
+	if (!mask || !xor || mlen != 1 || xlen != 1 || !syn ||
+	    *mask != NFT_TCP_SYN_MASK || *xor || *syn != NFT_TCP_SYN)
 		return false;
 	x->i += 3;
 	return true;
@@ -465,13 +519,25 @@ static bool take_part(struct arena *a, struct expr_cursor *x,
 		else
 			ok = take_iface(a, x, NFT_META_OIFNAME, &v->oif,
 					&v->oif_neq);
+	} else if (!strcmp(name, "meta") &&
+		   is_meta(x->e[x->i], NFT_META_L4PROTO)) {
+		next = ST_L4PROTO;
+		ok = v->l4_tcp = take_l4proto_tcp(x);
 	} else if (!strcmp(name, "meta")) {
 		next = ST_NFPROTO;
 		ok = take_nfproto(x, &v->r.family);
 	} else if (!strcmp(name, "ct")) {
+		uint32_t state = 0;
+
 		next = ST_CT;
-		ok = take_ct(x);
-		v->r.ct_established = true;
+		ok = take_ct(x, &state);
+		v->r.ct_established = state == NFT_CT_ESTABLISHED_MASK;
+		v->ct_new = state == NFT_CT_NEW_MASK;
+	} else if (!strcmp(name, "payload") &&
+		   attr_eq(x->e[x->i], NFTNL_EXPR_PAYLOAD_BASE,
+			   NFT_PAYLOAD_TRANSPORT_HEADER)) {
+		next = ST_TCP_FLAGS;
+		ok = v->tcp_not_syn = take_tcp_not_syn(x);
 	} else if (!strcmp(name, "payload")) {
 		ok = take_lookup(x, v->r.family, &src, &set_id);
 		next = src ? ST_SADDR : ST_DADDR;
@@ -512,6 +578,10 @@ static bool decode_exprs(struct arena *a, const struct nftnl_rule *nr,
 	while (x.i < x.n)
 		if (!take_part(a, &x, v, &stage))
 			return false;
+	/* The builder makes the three together or none of them. */
+	if (v->ct_new != v->l4_tcp || v->ct_new != v->tcp_not_syn)
+		return false;
+	v->r.tcp_pickup = v->ct_new;
 	return stage == ST_VERDICT;
 }
 
@@ -965,6 +1035,7 @@ static bool halves_match(const struct rule_view *v4, const struct rule_view *v6)
 	return v6->meshc_family == 0 && b->family == IP_V6 &&
 	       same_str(a->id, b->id) && a->iif == b->iif &&
 	       a->oif == b->oif && a->ct_established == b->ct_established &&
+	       a->tcp_pickup == b->tcp_pickup &&
 	       a->saddr_set == b->saddr_set && a->daddr_set == b->daddr_set &&
 	       a->verdict == b->verdict &&
 	       (a->verdict != FW_JUMP || a->target == b->target);

@@ -15,6 +15,8 @@
 /* before libnftnl/batch.h, which uses struct iovec */
 #include <sys/uio.h>
 
+#include <linux/netfilter/nf_conntrack_common.h>
+
 #include <libnftnl/batch.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
@@ -36,6 +38,17 @@
  * invisible in `nft list` and the listing equals the renderer's file. */
 #define NFT_UDATA_MESHC_ID 0xe0		/* fw_rule.id, NUL-terminated */
 #define NFT_UDATA_MESHC_FAMILY 0xe1	/* u8: fw_rule.family (0, 4, 6) */
+
+/* Values of the matches the builder makes and the decoder accepts, as
+ * nft encodes them: the ct state bits tested (`ct state
+ * established,related`, `ct state new`), and the TCP flags byte (offset
+ * 13 of the TCP header: fin 0x01, syn 0x02, rst 0x04, ack 0x10). */
+#define NFT_CT_ESTABLISHED_MASK \
+	(NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED))
+#define NFT_CT_NEW_MASK NF_CT_STATE_BIT(IP_CT_NEW)
+#define NFT_TCP_FLAGS_OFF 13
+#define NFT_TCP_SYN 0x02
+#define NFT_TCP_SYN_MASK 0x17	/* fin|syn|rst|ack */
 
 /* The id of a rule the reader could not map back to a compiled rule. */
 #define NFT_UNKNOWN_ID "unknown"

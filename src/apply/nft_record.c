@@ -47,7 +47,7 @@
 
 #define NFT_MARK_FILE "nft.mark"
 #define NFT_FW_FILE "nft.fw"
-#define NFT_FW_MAGIC "meshc nft.fw 2\n"
+#define NFT_FW_MAGIC "meshc nft.fw 3\n"
 #define NFT_FW_MAX (256u << 20)
 #define NFT_MARK_DIGEST_LEN 16
 
@@ -74,7 +74,7 @@ static void put_str(struct strbuf *sb, const char *s)
 		strbuf_puts(sb, s);
 }
 
-#define RULE_FIELDS 11
+#define RULE_FIELDS 12
 
 static void put_rules(struct strbuf *sb, const struct plan_firewall *fw)
 {
@@ -87,7 +87,7 @@ static void put_rules(struct strbuf *sb, const struct plan_firewall *fw)
 			r->ct_established,	(uint32_t)r->saddr_set,
 			(uint32_t)r->daddr_set, r->verdict,
 			r->target,		(uint32_t)r->spec_rule,
-			r->loc.line,
+			r->loc.line,		r->tcp_pickup,
 		};
 
 		strbuf_add(sb, v, sizeof(v));
@@ -103,7 +103,7 @@ static void fw_digest(const struct plan_firewall *fw,
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	put_str(&sb, "meshc nft.mark 2 " MESHC_VERSION);
+	put_str(&sb, "meshc nft.mark 3 " MESHC_VERSION);
 	put_str(&sb, fw->iface);
 	put_str(&sb, fw->uplink);
 	put_u32(&sb, fw->nat);
@@ -261,7 +261,7 @@ static bool rule_ok(const uint32_t v[RULE_FIELDS])
 	       v[3] <= FW_IF_UPLINK && v[4] <= 1 && saddr >= FW_SET_NONE &&
 	       saddr < FW_SET_COUNT && daddr >= FW_SET_NONE &&
 	       daddr < FW_SET_COUNT && v[7] <= FW_MASQUERADE &&
-	       v[8] < FW_CHAIN_COUNT;
+	       v[8] < FW_CHAIN_COUNT && v[11] <= 1;
 }
 
 static void load_rules(struct reader *r, struct plan_firewall *fw)
@@ -295,6 +295,7 @@ static void load_rules(struct reader *r, struct plan_firewall *fw)
 		ru->target = v[8];
 		ru->spec_rule = (int32_t)v[9];
 		ru->loc.line = v[10];
+		ru->tcp_pickup = v[11];
 		ru->id = get_str(r);
 		ru->comment = get_str(r);
 	}

@@ -308,6 +308,29 @@ static void compile_forward_rules(struct compile_ctx *c)
 		.loc = n->loc });
 }
 
+/* This node's own packets into the mesh.  Revoking a peer's incoming
+ * cuts its conntrack entries (apply/conntrack.c), but while this node
+ * keeps sending on a TCP connection the peer opened (a download from its
+ * server), the kernel picks the flow up again from this side
+ * (nf_conntrack_tcp_loose): a new entry from this node to the peer, whose
+ * replies mesh_input accepts as established.  A connection this node
+ * opens starts with a SYN and is tracked from it, so dropping every other
+ * TCP segment that would start an entry ends only picked-up flows.
+ * (Forwarded traffic needs no such rule: to_mesh drops it already.)
+ * The chain dispatches inline on the interface, so other rules about
+ * traffic into the mesh can join it. */
+static void compile_output_rules(struct compile_ctx *c)
+{
+	const struct m_node *n = c->node;
+
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_OUTPUT, .oif = FW_IF_MESH, .tcp_pickup = true,
+		NO_SET, .verdict = FW_DROP, .spec_rule = 6,
+		.id = "no-pickup",
+		.comment = "a connection this node did not open is not picked up again",
+		.loc = permissions_loc(n) });
+}
+
 /* NAT only for what the filter lets through: the lan hosts have no route
  * back to mesh addresses, and the internet sees this node (double NAT
  * when the node itself sits behind a router, as intended). */
@@ -341,5 +364,6 @@ void compile_firewall(struct compile_ctx *c)
 	compile_sets(c);
 	compile_input_rules(c);
 	compile_forward_rules(c);
+	compile_output_rules(c);
 	compile_nat_rules(c);
 }

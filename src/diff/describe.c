@@ -104,8 +104,12 @@ void fw_rule_str(struct strbuf *sb, const struct fw_rule *r,
 	put_iface(&w, "oif", r->oif, fw);
 	if (r->ct_established)
 		word(&w, "ct established,related");
+	if (r->tcp_pickup)
+		word(&w, "ct new");
 	put_set(&w, "saddr", r->saddr_set, r->family);
 	put_set(&w, "daddr", r->daddr_set, r->family);
+	if (r->tcp_pickup)
+		word(&w, "tcp not syn");
 	word(&w, "%s", fw_verdict_name(r->verdict));
 	if (r->verdict == FW_JUMP)
 		strbuf_printf(&w, " %s", fw_chain_name(r->target));

@@ -354,8 +354,10 @@ static void json_fw_rules(struct strbuf *out, const struct fw_rule *r,
 		json_iface_ref(out, r[i].iif, fw);
 		strbuf_puts(out, ", \"oif\": ");
 		json_iface_ref(out, r[i].oif, fw);
-		strbuf_printf(out, ", \"ct_established\": %s, \"saddr_set\": ",
-			      r[i].ct_established ? "true" : "false");
+		strbuf_printf(out, ", \"ct_established\": %s, "
+				   "\"tcp_pickup\": %s, \"saddr_set\": ",
+			      r[i].ct_established ? "true" : "false",
+			      r[i].tcp_pickup ? "true" : "false");
 		json_set_ref(out, r[i].saddr_set);
 		strbuf_puts(out, ", \"daddr_set\": ");
 		json_set_ref(out, r[i].daddr_set);

@@ -23,7 +23,7 @@ struct fw_run {
 static bool is_base_chain(enum fw_chain c)
 {
 	return c == FW_CHAIN_INPUT || c == FW_CHAIN_FORWARD ||
-	       c == FW_CHAIN_POSTROUTING;
+	       c == FW_CHAIN_OUTPUT || c == FW_CHAIN_POSTROUTING;
 }
 
 /* FW_IF_UPLINK is the set uplinks: the named uplink, or the default
@@ -76,8 +76,9 @@ static bool rule_matches(const struct fw_run *run, const struct fw_rule *r,
 	if (!iface_matches(r->iif, pkt->iif, fw) ||
 	    !iface_matches(r->oif, pkt->oif, fw))
 		return false;
-	/* Every evaluated packet opens a new connection. */
-	if (r->ct_established)
+	/* Every evaluated packet opens a new connection, with a SYN when
+	 * it is TCP: never a reply, never a flow picked up mid-stream. */
+	if (r->ct_established || r->tcp_pickup)
 		return false;
 	if (!set_matches(fw, r->daddr_set, &pkt->daddr, &hit->daddr_elem))
 		return false;

@@ -129,6 +129,7 @@ const char *fw_chain_name(enum fw_chain c)
 		[FW_CHAIN_FORWARD] = "forward",
 		[FW_CHAIN_FROM_MESH] = "from_mesh",
 		[FW_CHAIN_TO_MESH] = "to_mesh",
+		[FW_CHAIN_OUTPUT] = "output",
 		[FW_CHAIN_POSTROUTING] = "postrouting",
 	};
 

@@ -147,6 +147,7 @@ enum fw_chain {
 	FW_CHAIN_FORWARD,	/* hook forward: dispatch */
 	FW_CHAIN_FROM_MESH,	/* forwarded, entering from the mesh */
 	FW_CHAIN_TO_MESH,	/* forwarded, leaving into the mesh */
+	FW_CHAIN_OUTPUT,	/* hook output: this node's own packets */
 	FW_CHAIN_POSTROUTING,	/* hook postrouting (nat): masquerade */
 	FW_CHAIN_COUNT,
 };
@@ -170,6 +171,10 @@ struct fw_rule {
 	uint8_t family;		/* 0 = both, else IP_V4 / IP_V6 */
 	enum fw_iface iif, oif;
 	bool ct_established;	/* ct state established,related */
+	/* ct state new, tcp, flags & (fin|syn|rst|ack) != syn: a TCP
+	 * segment that does not open a connection yet starts a conntrack
+	 * entry (the kernel picks a connection up mid-stream). */
+	bool tcp_pickup;
 	int saddr_set;		/* enum fw_set_id or FW_SET_NONE */
 	int daddr_set;
 	enum fw_verdict verdict;

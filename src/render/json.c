@@ -251,6 +251,7 @@ static void json_fw_rule(struct jw *w, const struct fw_rule *r)
 	jw_str(w, "iif", iface_name(r->iif));
 	jw_str(w, "oif", iface_name(r->oif));
 	jw_bool(w, "ct_established", r->ct_established);
+	jw_bool(w, "tcp_pickup", r->tcp_pickup);
 	jw_str(w, "saddr", set_id_name(r->saddr_set));
 	jw_str(w, "daddr", set_id_name(r->daddr_set));
 	jw_close(w, '}');

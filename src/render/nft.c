@@ -101,6 +101,8 @@ static const char *chain_hook(enum fw_chain c)
 		return "type filter hook input priority filter; policy accept;";
 	case FW_CHAIN_FORWARD:
 		return "type filter hook forward priority filter; policy accept;";
+	case FW_CHAIN_OUTPUT:
+		return "type filter hook output priority filter; policy accept;";
 	case FW_CHAIN_POSTROUTING:
 		return "type nat hook postrouting priority srcnat; policy accept;";
 	default:

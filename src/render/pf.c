@@ -20,10 +20,14 @@
  * 3. pf keeps state per connection and lets replies through before any
  *    rule is looked at, so `ct state established,related` rules need no
  *    translation, and pass rules say `keep state`.  This node's own
- *    traffic into the mesh (which nft never filters: there is no output
- *    chain) is passed first on "out on <mesh>" by its source <self4>;
- *    everything else going out into the mesh is a forwarded packet and
- *    meets the to_mesh rules (rule 5: drop, replies pass by state).
+ *    traffic into the mesh is passed first on "out on <mesh>" by its
+ *    source <self4>; everything else going out into the mesh is a
+ *    forwarded packet and meets the to_mesh rules (rule 5: drop, replies
+ *    pass by state).  nft's output chain needs no translation: it drops
+ *    TCP connections the kernel would pick up mid-stream, and pf's keep
+ *    state (default flags S/SA) creates state only from a SYN, so a
+ *    segment of a connection whose state is gone matches no pass rule
+ *    and meets the to_mesh drop.
  *
  * What pf cannot say, and what is done instead:
  * - an inbound rule cannot match the interface a packet will leave by:
@@ -236,8 +240,10 @@ static void pf_self_pass(struct strbuf *out, const struct plan *p)
 {
 	static const uint8_t fams[2] = { IP_V4, IP_V6 };
 
-	strbuf_puts(out, "# this node's own traffic into the mesh "
-			 "(nft has no output chain)\n");
+	strbuf_puts(out, "# this node's own traffic into the mesh; keep "
+			 "state starts only from a SYN (flags S/SA),\n# so "
+			 "no connection is picked up mid-stream (nft's "
+			 "output chain)\n");
 	for (int i = 0; i < 2; i++) {
 		if (!render_fw_set(&p->fw, FW_SET_SELF, fams[i])->n_elems)
 			continue;

@@ -344,6 +344,8 @@ static const char *chain_hook(enum fw_chain c)
 		return " (hook input, policy accept)";
 	case FW_CHAIN_FORWARD:
 		return " (hook forward, policy accept)";
+	case FW_CHAIN_OUTPUT:
+		return " (hook output, policy accept)";
 	case FW_CHAIN_POSTROUTING:
 		return " (nat hook postrouting, policy accept)";
 	default:

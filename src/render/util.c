@@ -142,11 +142,17 @@ static void nft_rule(struct strbuf *out, const struct plan *p,
 	nft_iface(out, p, "oifname", r->oif, part);
 	if (r->ct_established)
 		strbuf_puts(out, "ct state established,related ");
+	if (r->tcp_pickup)
+		strbuf_puts(out, "ct state new ");
 	if (family && !fw_rule_has_set_match(r))
 		strbuf_printf(out, "meta nfproto %s ",
 			      family == IP_V6 ? "ipv6" : "ipv4");
 	nft_addr(out, "saddr", r->saddr_set, family, part);
 	nft_addr(out, "daddr", r->daddr_set, family, part);
+	/* nft's own words for it list as "tcp flags != syn /
+	 * fin,syn,rst,ack", which nft before 1.0 cannot read. */
+	if (r->tcp_pickup)
+		strbuf_puts(out, "tcp flags & (fin|syn|rst|ack) != syn ");
 	switch (r->verdict) {
 	case FW_ACCEPT:
 		strbuf_puts(out, "accept");

@@ -331,6 +331,46 @@ static void test_rule2_drop_precedes_every_accept(void **state)
 	assert_true(seen_rule2);
 }
 
+/* A revoked incoming stays revoked while this node keeps sending (issue
+ * 9, point 5): every node, routing or not, has an output chain whose one
+ * rule drops the mesh-bound TCP segments that would make conntrack pick
+ * a connection up mid-stream; nothing else of the node's own traffic. */
+static void test_output_drops_picked_up_connections(void **state)
+{
+	struct fixture *f = *state;
+	const char *nodes[] = { "a", "b" };
+
+	for (size_t k = 0; k < 2; k++) {
+		struct plan *p = plan_for(&f->arena, f->m, nodes[k]);
+		const struct fw_rule *out = NULL;
+		size_t n = 0;
+
+		assert_true(fw_chain_wanted(&p->fw, FW_CHAIN_OUTPUT));
+		for (size_t i = 0; i < p->fw.n_rules; i++) {
+			const struct fw_rule *r = &p->fw.rules[i];
+
+			assert_true(r->chain == FW_CHAIN_OUTPUT ||
+				    !r->tcp_pickup);
+			if (r->chain == FW_CHAIN_OUTPUT) {
+				out = r;
+				n++;
+			}
+		}
+		assert_int_equal(n, 1);
+		assert_non_null(out);
+		assert_true(out->tcp_pickup);
+		assert_false(out->ct_established);
+		assert_int_equal(out->oif, FW_IF_MESH);
+		assert_int_equal(out->iif, FW_IF_ANY);
+		assert_int_equal(out->family, 0);
+		assert_int_equal(out->saddr_set, FW_SET_NONE);
+		assert_int_equal(out->daddr_set, FW_SET_NONE);
+		assert_int_equal(out->verdict, FW_DROP);
+		assert_int_equal(out->spec_rule, 6);
+		assert_string_equal(out->id, "no-pickup");
+	}
+}
+
 static void test_lans_via_and_mesh_routes(void **state)
 {
 	struct fixture *f = *state;
@@ -428,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_forwarding_only_when_granting),
 		cmocka_unit_test(test_grants_go_into_sets),
 		cmocka_unit_test(test_rule2_drop_precedes_every_accept),
+		cmocka_unit_test(test_output_drops_picked_up_connections),
 		cmocka_unit_test(test_lans_via_and_mesh_routes),
 		cmocka_unit_test(test_keepalive_defaults_toward_endpoints),
 		cmocka_unit_test(test_rule_count_independent_of_peer_count),

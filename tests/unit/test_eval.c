@@ -453,6 +453,33 @@ static void test_fw_ct_established_never_matches(void **state)
 	assert_string_equal(t.near_miss->id, "incoming");
 }
 
+/* The output chain's rule drops TCP segments that would start a
+ * conntrack entry without a SYN; a check or explain packet opens a
+ * connection with one, so the rule never decides it and the base chain
+ * ends in policy accept: the node's own traffic into the mesh passes. */
+static void test_fw_tcp_pickup_never_matches(void **state)
+{
+	struct hand *h = *state;
+	struct plan *p = h->plans[B];
+	struct eval_fw_trace t;
+	struct eval_packet pkt = packet("100.64.0.2", "100.64.0.1",
+					EVAL_IF_NONE, EVAL_IF_MESH);
+
+	add_rule(p, (struct fw_rule){ .chain = FW_CHAIN_OUTPUT,
+				      .oif = FW_IF_MESH, .tcp_pickup = true,
+				      NOSET, .verdict = FW_DROP,
+				      .spec_rule = 6, .id = "no-pickup" });
+	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_OUTPUT, &pkt, &t), 0);
+	assert_true(t.accept);
+	assert_null(t.decider);
+	assert_int_equal(t.n_hits, 0);
+	/* the same rule without the pickup match would drop it */
+	p->fw.rules[p->fw.n_rules - 1].tcp_pickup = false;
+	assert_int_equal(eval_fw_run(&h->a, p, FW_CHAIN_OUTPUT, &pkt, &t), 0);
+	assert_false(t.accept);
+	assert_string_equal(t.decider->rule->id, "no-pickup");
+}
+
 static void test_fw_family_mismatch_skips_rule(void **state)
 {
 	struct hand *h = *state;
@@ -1166,6 +1193,7 @@ int main(void)
 		HAND(test_fw_jump_returns_and_policy_accepts),
 		HAND(test_fw_jump_target_decides),
 		HAND(test_fw_ct_established_never_matches),
+		HAND(test_fw_tcp_pickup_never_matches),
 		HAND(test_fw_family_mismatch_skips_rule),
 		HAND(test_fw_jump_loop_is_an_error),
 		HAND(test_fw_uplink_is_the_set_uplinks),

@@ -14,6 +14,7 @@
  * down, and a refused batch that leaves the old table intact.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -522,7 +523,7 @@ static void test_create_batch_message_sequence(void **state)
 	for (int c = 0; c < FW_CHAIN_COUNT; c++)
 		assert_int_equal(b.msgs[i++].type, NFT_MSG_NEWCHAIN);
 	assert_int_equal(b.n_msgs - i, kernel_rules(&p->fw));
-	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWRULE), 29);
+	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWRULE), 30);
 	for (; i < b.n_msgs; i++)
 		assert_int_equal(b.msgs[i].type, NFT_MSG_NEWRULE);
 	/* every message numbered after BATCH_BEGIN, and named */
@@ -1158,10 +1159,9 @@ static void kr_uplinks(struct nftnl_rule *r)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, 0);
 }
 
-static void kr_ct_established(struct nftnl_rule *r)
+static void kr_ct_state(struct nftnl_rule *r, uint32_t mask)
 {
-	uint32_t mask = NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
-			NF_CT_STATE_BIT(IP_CT_RELATED), zero = 0;
+	uint32_t zero = 0;
 	struct nftnl_expr *e = kr_expr(r, "ct");
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
@@ -1174,6 +1174,44 @@ static void kr_ct_established(struct nftnl_rule *r)
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
 	kr_cmp(r, NFT_CMP_NEQ, &zero, 4);
+}
+
+static void kr_ct_established(struct nftnl_rule *r)
+{
+	kr_ct_state(r, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
+			       NF_CT_STATE_BIT(IP_CT_RELATED));
+}
+
+/* meta l4proto PROTO, then the TCP flags byte (offset off) & mask
+ * compared with op to value: `tcp flags & (fin|syn|rst|ack) != syn` is
+ * (IPPROTO_TCP, 13, 0x17, NEQ, 0x02), as nft 1.0.6 lists it. */
+static void kr_tcp_flags(struct nftnl_rule *r, uint8_t proto, uint32_t off,
+			 uint8_t mask, uint32_t op, uint8_t value)
+{
+	uint8_t zero = 0;
+	struct nftnl_expr *e;
+
+	kr_meta(r, NFT_META_L4PROTO);
+	kr_cmp(r, NFT_CMP_EQ, &proto, 1);
+	e = kr_expr(r, "payload");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+			   NFT_PAYLOAD_TRANSPORT_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 1);
+	e = kr_expr(r, "bitwise");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 1);
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+	kr_cmp(r, op, &value, 1);
+}
+
+static void kr_tcp_not_syn(struct nftnl_rule *r)
+{
+	kr_tcp_flags(r, IPPROTO_TCP, 13, 0x17, NFT_CMP_NEQ, 0x02);
 }
 
 static void kr_nfproto(struct nftnl_rule *r, uint8_t proto)
@@ -1383,6 +1421,15 @@ static void test_decode_hand_built_rules(void **state)
 	kr_expr(kr, "masq");
 	kr_udata(kr, "rule 3", "masq4", IP_V4);
 	nft_live_add_rule(&a, &l, kr);
+	/* oifname "meshx" ct state new tcp flags & (fin|syn|rst|ack) != syn
+	 * drop: a connection picked up mid-stream */
+	kr = kr_new("output", 50);
+	kr_iface(kr, NFT_META_OIFNAME, "meshx", false);
+	kr_ct_state(kr, NF_CT_STATE_BIT(IP_CT_NEW));
+	kr_tcp_not_syn(kr);
+	kr_verdict(kr, NF_DROP, NULL);
+	kr_udata(kr, "rule 6: not picked up", "no-pickup", 0);
+	nft_live_add_rule(&a, &l, kr);
 
 	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
@@ -1390,7 +1437,7 @@ static void test_decode_hand_built_rules(void **state)
 	assert_string_equal(fw.iface, "meshx");
 	assert_null(fw.uplink);	/* the rule names the set, not a name */
 	assert_true(fw.nat);
-	assert_int_equal(fw.n_rules, 5);
+	assert_int_equal(fw.n_rules, 6);
 
 	r = rule_at(&fw, FW_CHAIN_INPUT, 0);
 	assert_non_null(r);
@@ -1435,6 +1482,23 @@ static void test_decode_hand_built_rules(void **state)
 	assert_int_equal(r->verdict, FW_MASQUERADE);
 	assert_int_equal(r->spec_rule, 3);
 	assert_null(r->comment);
+
+	r = rule_at(&fw, FW_CHAIN_OUTPUT, 0);
+	assert_non_null(r);
+	assert_true(r->tcp_pickup);
+	assert_false(r->ct_established);
+	assert_int_equal(r->oif, FW_IF_MESH);
+	assert_int_equal(r->iif, FW_IF_ANY);
+	assert_int_equal(r->family, 0);
+	assert_int_equal(r->saddr_set, FW_SET_NONE);
+	assert_int_equal(r->daddr_set, FW_SET_NONE);
+	assert_int_equal(r->verdict, FW_DROP);
+	assert_string_equal(r->id, "no-pickup");
+	assert_int_equal(r->spec_rule, 6);
+	/* no other rule reads as one */
+	for (size_t i = 0; i < fw.n_rules; i++)
+		assert_true(fw.rules[i].tcp_pickup ==
+			    (fw.rules[i].chain == FW_CHAIN_OUTPUT));
 	nft_live_free(&l);
 	arena_free(&a);
 }
@@ -1586,6 +1650,48 @@ static void test_decode_unknown_expressions(void **state)
 	kr_iface(kr, NFT_META_OIFNAME, "eth0", false);
 	kr_iface(kr, NFT_META_IIFNAME, "eth1", false);
 	kr_verdict(kr, NF_ACCEPT, NULL);
+	kr_udata(kr, NULL, "x", 0);
+	expect_unknown_rule(kr);
+	/* the pickup match in parts, or with other values: each is a rule
+	 * meshc does not make */
+	kr = kr_new("from_mesh", 60);	/* ct state new alone */
+	kr_ct_state(kr, NF_CT_STATE_BIT(IP_CT_NEW));
+	kr_verdict(kr, NF_DROP, NULL);
+	kr_udata(kr, NULL, "x", 0);
+	expect_unknown_rule(kr);
+	kr = kr_new("from_mesh", 61);	/* the flags without ct state new */
+	kr_tcp_not_syn(kr);
+	kr_verdict(kr, NF_DROP, NULL);
+	kr_udata(kr, NULL, "x", 0);
+	expect_unknown_rule(kr);
+	kr = kr_new("from_mesh", 62);	/* ct state new,untracked */
+	kr_ct_state(kr, NF_CT_STATE_BIT(IP_CT_NEW) | NF_CT_STATE_UNTRACKED_BIT);
+	kr_tcp_not_syn(kr);
+	kr_verdict(kr, NF_DROP, NULL);
+	kr_udata(kr, NULL, "x", 0);
+	expect_unknown_rule(kr);
+	kr = kr_new("from_mesh", 63);	/* & (syn|ack): another mask */
+	kr_ct_state(kr, NF_CT_STATE_BIT(IP_CT_NEW));
+	kr_tcp_flags(kr, IPPROTO_TCP, 13, 0x12, NFT_CMP_NEQ, 0x02);
+	kr_verdict(kr, NF_DROP, NULL);
+	kr_udata(kr, NULL, "x", 0);
+	expect_unknown_rule(kr);
+	kr = kr_new("from_mesh", 64);	/* == syn: the opposite test */
+	kr_ct_state(kr, NF_CT_STATE_BIT(IP_CT_NEW));
+	kr_tcp_flags(kr, IPPROTO_TCP, 13, 0x17, NFT_CMP_EQ, 0x02);
+	kr_verdict(kr, NF_DROP, NULL);
+	kr_udata(kr, NULL, "x", 0);
+	expect_unknown_rule(kr);
+	kr = kr_new("from_mesh", 65);	/* udp: another protocol */
+	kr_ct_state(kr, NF_CT_STATE_BIT(IP_CT_NEW));
+	kr_tcp_flags(kr, IPPROTO_UDP, 13, 0x17, NFT_CMP_NEQ, 0x02);
+	kr_verdict(kr, NF_DROP, NULL);
+	kr_udata(kr, NULL, "x", 0);
+	expect_unknown_rule(kr);
+	kr = kr_new("from_mesh", 66);	/* another byte of the header */
+	kr_ct_state(kr, NF_CT_STATE_BIT(IP_CT_NEW));
+	kr_tcp_flags(kr, IPPROTO_TCP, 12, 0x17, NFT_CMP_NEQ, 0x02);
+	kr_verdict(kr, NF_DROP, NULL);
 	kr_udata(kr, NULL, "x", 0);
 	expect_unknown_rule(kr);
 	/* a verdict that is not the last expression */
@@ -1769,16 +1875,16 @@ static void test_recorded_meshc_table_reads_as_plan(void **state)
 	arena_init(&a);
 	FEED(&a, &l, nft_fx_ours);
 	assert_non_null(l.table);
-	assert_int_equal(l.n_chains, 6);
+	assert_int_equal(l.n_chains, 7);
 	assert_int_equal(l.n_sets, set_objects());
-	assert_int_equal(l.n_rules, 29);
+	assert_int_equal(l.n_rules, 30);
 	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
 	assert_int_equal(count_unknown(&fw), 0);
 	assert_string_equal(fw.iface, "meshx");
 	assert_null(fw.uplink);	/* a document's word, not the table's */
 	assert_true(fw.nat);
-	assert_int_equal(fw.n_rules, 19);
+	assert_int_equal(fw.n_rules, 20);
 	/* the ifname set, read back as names */
 	assert_int_equal(fw.sets[FW_SET_UPLINK][0].n_elems, 1);
 	assert_string_equal(fw.sets[FW_SET_UPLINK][0].elems[0].ifname, "eth0");
@@ -1816,8 +1922,8 @@ static void test_recorded_rendered_table_reads_as_changed(void **state)
 	FEED(&a, &l, nft_fx_rendered);
 	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
-	assert_int_equal(fw.n_rules, 29);
-	assert_int_equal(count_unknown(&fw), 29);
+	assert_int_equal(fw.n_rules, 30);
+	assert_int_equal(count_unknown(&fw), 30);
 	assert_set(&fw, FW_SET_MESH, IP_V4, (const char *const[]){
 			   "100.64.0.0/24", "100.64.1.0/24", NULL });
 	assert_int_equal(fw.sets[FW_SET_PRIVATE][0].n_elems, 15);
@@ -1896,8 +2002,9 @@ static void test_recorded_legacy_table_is_replaced(void **state)
 		/* the mark; and for meshx, 0.1's uplink matches too (oifname
 		 * "eth0" per rule: now a set lookup, unknown to the reader) */
 		assert_int_equal(count_unknown(&fw), i == 0 ? 8 : 1);
-		/* meshc 0.1 had seven sets, each of both families */
-		assert_int_equal(seen.n_legacy, FW_CHAIN_COUNT + 2 * 7);
+		/* meshc 0.1 had six chains (no output) and seven sets,
+		 * each of both families */
+		assert_int_equal(seen.n_legacy, 6 + 2 * 7);
 		assert_false(seen.others);
 		if (i == 0) {
 			/* meshx's own old firewall: only the mark differs */
@@ -1915,8 +2022,7 @@ static void test_recorded_legacy_table_is_replaced(void **state)
 		assert_int_equal(nft_batch_init(&b, 1, 0), 0);
 		assert_int_equal(nft_batch_sync(&b, st, &seen, &p->fw, &cs), 0);
 		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELTABLE), 0);
-		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELCHAIN),
-				 FW_CHAIN_COUNT);
+		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELCHAIN), 6);
 		assert_int_equal(nft_batch_count(&b, NFT_MSG_DELSET), 2 * 7);
 		assert_string_equal(b.msgs[1].what, "rules of chain input");
 		assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWRULE),
@@ -2121,6 +2227,15 @@ static void test_kernel_round_trip_equals_plan(void **state)
 	read_ours(&a, &fw);
 	assert_int_equal(count_unknown(&fw), 0);
 	assert_fw_matches(&a, &fw, p);
+	/* the output chain's rule came back as itself, from the kernel */
+	{
+		const struct fw_rule *out = rule_at(&fw, FW_CHAIN_OUTPUT, 0);
+
+		assert_non_null(out);
+		assert_true(out->tcp_pickup);
+		assert_int_equal(out->oif, FW_IF_MESH);
+		assert_int_equal(out->verdict, FW_DROP);
+	}
 	/* creating again over an existing table is refused, not merged */
 	assert_int_not_equal(
 		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
@@ -2288,6 +2403,16 @@ static void test_listing_equals_rendered_file(void **state)
 	list_table(&ours, "meshc");
 	assert_non_null(strstr(strbuf_str(&ours),
 			       "comment \"managed by meshc\""));
+	/* the output hook, and nft reads meshc's expressions as the
+	 * renderer's match (nft 1.0 lists it as "tcp flags != syn /
+	 * fin,syn,rst,ack") */
+	assert_non_null(strstr(strbuf_str(&ours),
+			       "\tchain meshx/output {\n\t\ttype filter hook "
+			       "output priority filter; policy accept;\n\t\t"
+			       "oifname \"meshx\" ct state new tcp flags "));
+	assert_non_null(strstr(strbuf_str(&ours),
+			       " drop comment \"rule 6: a connection this "
+			       "node did not open is not picked up again\""));
 	assert_int_equal(system("nft delete table inet meshc"), 0);
 	render_nft(&text, p);
 	for (s = strbuf_str(&text); (hit = strstr(s, " auto-merge;"));

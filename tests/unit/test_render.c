@@ -243,6 +243,11 @@ static void fw_rules_add(struct arena *a, struct plan *p)
 		.id = "to-mesh-default-drop",
 		.comment = "nothing else is forwarded into the mesh",
 		.loc = at(19) });
+	fw_add(a, p, (struct fw_rule){ .chain = FW_CHAIN_OUTPUT,
+		.oif = FW_IF_MESH, .tcp_pickup = true, NO_SET,
+		.verdict = FW_DROP, .spec_rule = 6, .id = "no-pickup",
+		.comment = "a connection this node did not open is not picked up again",
+		.loc = at(26) });
 	if (!p->fw.nat)
 		return;
 	fw_add(a, p, (struct fw_rule){ .chain = FW_CHAIN_POSTROUTING,
@@ -407,7 +412,7 @@ static struct plan *make_plan(struct arena *a, const struct variant *v)
 		p->fw.sets[FW_SET_UPLINK][0].n_elems = 1;
 	}
 	if (v->n_peers == 1) {
-		/* The tiny plan: input rules only. */
+		/* The tiny plan: input rules and the output rule. */
 		fw_add(a, p, (struct fw_rule){ .chain = FW_CHAIN_INPUT,
 			.iif = FW_IF_MESH, NO_SET, .verdict = FW_JUMP,
 			.target = FW_CHAIN_MESH_INPUT });
@@ -417,6 +422,10 @@ static struct plan *make_plan(struct arena *a, const struct variant *v)
 			.comment = "incoming", .loc = at(26) });
 		fw_add(a, p, (struct fw_rule){ .chain = FW_CHAIN_MESH_INPUT,
 			NO_SET, .verdict = FW_DROP, .spec_rule = 6 });
+		fw_add(a, p, (struct fw_rule){ .chain = FW_CHAIN_OUTPUT,
+			.oif = FW_IF_MESH, .tcp_pickup = true, NO_SET,
+			.verdict = FW_DROP, .spec_rule = 6,
+			.comment = "not picked up", .loc = at(26) });
 	} else {
 		fw_rules_add(a, p);
 	}
@@ -550,6 +559,7 @@ static const char tiny_nft[] =
 	"add chain inet meshc meshx/forward\n"
 	"add chain inet meshc meshx/from_mesh\n"
 	"add chain inet meshc meshx/to_mesh\n"
+	"add chain inet meshc meshx/output\n"
 	"add chain inet meshc meshx/postrouting\n"
 	"add set inet meshc meshx/mesh4 { type ipv4_addr; flags interval; }\n"
 	"add set inet meshc meshx/mesh6 { type ipv6_addr; flags interval; }\n"
@@ -573,12 +583,14 @@ static const char tiny_nft[] =
 	"flush chain inet meshc meshx/forward\n"
 	"flush chain inet meshc meshx/from_mesh\n"
 	"flush chain inet meshc meshx/to_mesh\n"
+	"flush chain inet meshc meshx/output\n"
 	"flush chain inet meshc meshx/postrouting\n"
 	"delete chain inet meshc meshx/input\n"
 	"delete chain inet meshc meshx/mesh_input\n"
 	"delete chain inet meshc meshx/forward\n"
 	"delete chain inet meshc meshx/from_mesh\n"
 	"delete chain inet meshc meshx/to_mesh\n"
+	"delete chain inet meshc meshx/output\n"
 	"delete chain inet meshc meshx/postrouting\n"
 	"delete set inet meshc meshx/mesh4\n"
 	"delete set inet meshc meshx/mesh6\n"
@@ -695,6 +707,11 @@ static const char tiny_nft[] =
 	"\n"
 	"\tchain meshx/to_mesh {\n"
 	"\t}\n"
+	"\n"
+	"\tchain meshx/output {\n"
+	"\t\ttype filter hook output priority filter; policy accept;\n"
+	"\t\toifname \"meshx\" ct state new tcp flags & (fin|syn|rst|ack) != syn drop comment \"rule 6: not picked up\"\n"
+	"\t}\n"
 	"}\n";
 
 static const char tiny_pf[] =
@@ -800,14 +817,16 @@ static const char tiny_text[] =
 	"  chain input (hook input, policy accept)\n"
 	"    iifname \"meshx\" jump mesh_input\n"
 	"  chain mesh_input\n"
-	"    ip saddr @incoming4 ip daddr @self4 accept  (spec rule 6) incoming  line 26\n"
-	"    drop                                        (spec rule 6)\n"
+	"    ip saddr @incoming4 ip daddr @self4 accept                              (spec rule 6) incoming  line 26\n"
+	"    drop                                                                    (spec rule 6)\n"
 	"  chain forward (hook forward, policy accept)\n"
 	"    (no rules)\n"
 	"  chain from_mesh\n"
 	"    (no rules)\n"
 	"  chain to_mesh\n"
-	"    (no rules)\n";
+	"    (no rules)\n"
+	"  chain output (hook output, policy accept)\n"
+	"    oifname \"meshx\" ct state new tcp flags & (fin|syn|rst|ack) != syn drop  (spec rule 6) not picked up  line 26\n";
 
 static const char tiny_json[] =
 	"{\n"
@@ -893,6 +912,7 @@ static const char tiny_json[] =
 	"          \"iif\": \"mesh\",\n"
 	"          \"oif\": \"any\",\n"
 	"          \"ct_established\": false,\n"
+	"          \"tcp_pickup\": false,\n"
 	"          \"saddr\": null,\n"
 	"          \"daddr\": null\n"
 	"        },\n"
@@ -902,6 +922,24 @@ static const char tiny_json[] =
 	"        \"id\": null,\n"
 	"        \"comment\": null,\n"
 	"        \"line\": 0\n"
+	"      },\n"
+	"      {\n"
+	"        \"chain\": \"output\",\n"
+	"        \"family\": 0,\n"
+	"        \"match\": {\n"
+	"          \"iif\": \"any\",\n"
+	"          \"oif\": \"mesh\",\n"
+	"          \"ct_established\": false,\n"
+	"          \"tcp_pickup\": true,\n"
+	"          \"saddr\": null,\n"
+	"          \"daddr\": null\n"
+	"        },\n"
+	"        \"verdict\": \"drop\",\n"
+	"        \"target\": null,\n"
+	"        \"spec_rule\": 6,\n"
+	"        \"id\": null,\n"
+	"        \"comment\": \"not picked up\",\n"
+	"        \"line\": 26\n"
 	"      }\n"
 	"    ]\n"
 	"  }\n"
@@ -965,7 +1003,10 @@ static void test_json_tiny_plan_exact(void **state)
 	p = make_plan(&a, &V_TINY);
 	p->fw.sets[FW_SET_SELF][0].n_elems = 0;
 	p->fw.sets[FW_SET_INCOMING][0].n_elems = 0;
-	p->fw.n_rules = 1;
+	/* the dispatch rule and the output rule */
+	assert_int_equal(p->fw.rules[3].chain, FW_CHAIN_OUTPUT);
+	p->fw.rules[1] = p->fw.rules[3];
+	p->fw.n_rules = 2;
 	render_json(&out, p);
 	assert_string_equal(strbuf_str(&out), tiny_json);
 	strbuf_free(&out);
@@ -1018,7 +1059,7 @@ static void test_nft_base_chains_accept_foreign_traffic(void **state)
 	const char *s = rendering(&out, T_NFT, &V_THREE);
 
 	(void)state;
-	assert_int_equal(count(s, "policy accept;"), 3);
+	assert_int_equal(count(s, "policy accept;"), 4);
 	assert_contains(s, "\tchain meshx/input {\n\t\ttype filter hook input "
 			   "priority filter; policy accept;\n\t\tiifname "
 			   "\"meshx\" jump meshx/mesh_input");
@@ -1029,7 +1070,7 @@ static void test_nft_base_chains_accept_foreign_traffic(void **state)
 	assert_not_contains(s, "policy drop");
 	/* Without nat there is no postrouting chain. */
 	s = rendering(&out, T_NFT, &V_TINY);
-	assert_int_equal(count(s, "policy accept;"), 2);
+	assert_int_equal(count(s, "policy accept;"), 3);
 	assert_not_contains(s, "chain meshx/postrouting {");
 	strbuf_free(&out);
 }
