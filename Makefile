@@ -21,7 +21,7 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 VERSION := 0.1.0
 
-PKGS := yaml-0.1 libsodium libmnl libnftnl
+PKGS := yaml-0.1 libsodium libmnl libnftnl libqrencode libpng
 # -pthread: apply reads the WireGuard device in a thread while the
 # document compiles (src/apply/prefetch.c)
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS)) -pthread
@@ -106,9 +106,9 @@ build/san-tests/%: tests/unit/%.c build/libmeshc-san.a
 # Debian packages the build and the tests need.  Installed only when
 # missing and only as root; otherwise the list is printed.
 DEB_PKGS := build-essential pkg-config libyaml-dev libsodium-dev libmnl-dev \
-	libnftnl-dev libcmocka-dev nftables iproute2 mandoc python3 \
+	libnftnl-dev libqrencode-dev libpng-dev libcmocka-dev nftables iproute2 mandoc python3 \
 	python3-jsonschema python3-yaml graphviz socat iputils-ping wireguard-tools wireguard-go \
-	systemd procps
+	systemd procps zbar-tools
 
 deps:
 	@tests/install-deps.sh $(DEB_PKGS)

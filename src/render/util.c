@@ -199,3 +199,34 @@ void render_fw_comment(struct strbuf *out, const struct fw_rule *r,
 	fw_rule_comment(r, buf, max + 1 < sizeof(buf) ? max + 1 : sizeof(buf));
 	strbuf_puts(out, buf);
 }
+
+void render_wg_peer(struct strbuf *out, const struct plan_peer *peer)
+{
+	char buf[IP_STRLEN];
+
+	strbuf_puts(out, "\n[Peer]\n");
+	if (peer->name) {
+		strbuf_puts(out, "# ");
+		render_clean(out, peer->name, 256);
+		strbuf_putc(out, '\n');
+	}
+	strbuf_puts(out, "PublicKey = ");
+	render_clean(out, peer->public_key, WG_KEY_B64_LEN);
+	strbuf_putc(out, '\n');
+	if (peer->n_allowed_ips) {
+		strbuf_puts(out, "AllowedIPs = ");
+		for (size_t i = 0; i < peer->n_allowed_ips; i++)
+			strbuf_printf(out, "%s%s", i ? ", " : "",
+				      ip_prefix_str(&peer->allowed_ips[i].prefix,
+						    buf));
+		strbuf_putc(out, '\n');
+	}
+	if (peer->endpoint) {
+		strbuf_puts(out, "Endpoint = ");
+		render_clean(out, peer->endpoint, 1024);
+		strbuf_putc(out, '\n');
+	}
+	if (peer->keepalive)
+		strbuf_printf(out, "PersistentKeepalive = %u\n",
+			      (unsigned)peer->keepalive);
+}

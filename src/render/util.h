@@ -18,6 +18,10 @@
 void render_header(struct strbuf *out, const struct plan *p,
 		   const char *what);
 
+/* One [Peer] section as wg(8) and wg-quick(8) both read it: the peer's
+ * name as a comment, PublicKey, AllowedIPs, Endpoint, PersistentKeepalive. */
+void render_wg_peer(struct strbuf *out, const struct plan_peer *peer);
+
 /* A prefix; with bare_host, a /32 or /128 prints as the bare address. */
 const char *render_prefix(const struct ip_prefix *p, bool bare_host,
 			  char buf[IP_STRLEN]);

@@ -29,37 +29,6 @@ static void wg_interface(struct strbuf *out, const struct plan *p,
 	}
 }
 
-static void wg_peer(struct strbuf *out, const struct plan_peer *peer)
-{
-	char buf[IP_STRLEN];
-
-	strbuf_puts(out, "\n[Peer]\n");
-	if (peer->name) {
-		strbuf_puts(out, "# ");
-		render_clean(out, peer->name, 256);
-		strbuf_putc(out, '\n');
-	}
-	strbuf_puts(out, "PublicKey = ");
-	render_clean(out, peer->public_key, WG_KEY_B64_LEN);
-	strbuf_putc(out, '\n');
-	if (peer->n_allowed_ips) {
-		strbuf_puts(out, "AllowedIPs = ");
-		for (size_t i = 0; i < peer->n_allowed_ips; i++)
-			strbuf_printf(out, "%s%s", i ? ", " : "",
-				      ip_prefix_str(&peer->allowed_ips[i].prefix,
-						    buf));
-		strbuf_putc(out, '\n');
-	}
-	if (peer->endpoint) {
-		strbuf_puts(out, "Endpoint = ");
-		render_clean(out, peer->endpoint, 1024);
-		strbuf_putc(out, '\n');
-	}
-	if (peer->keepalive)
-		strbuf_printf(out, "PersistentKeepalive = %u\n",
-			      (unsigned)peer->keepalive);
-}
-
 void render_wg(struct strbuf *out, const struct plan *p,
 	       const char *private_key_b64)
 {
@@ -69,5 +38,5 @@ void render_wg(struct strbuf *out, const struct plan *p,
 	strbuf_puts(out, " FILE\n");
 	wg_interface(out, p, private_key_b64);
 	for (size_t i = 0; i < p->n_peers; i++)
-		wg_peer(out, &p->peers[i]);
+		render_wg_peer(out, &p->peers[i]);
 }

@@ -1420,6 +1420,46 @@ static void test_wg_private_key_only_when_passed(void **state)
 	strbuf_free(&out);
 }
 
+/* --- wgquick (meshc export) --- */
+
+/* What the apps import: the key, the node's addresses as host prefixes,
+ * DNS/MTU/ListenPort only when given, never FwMark (the exit-node plan has
+ * one), and [Peer] sections identical to the wg target's. */
+static void test_wgquick_app_file(void **state)
+{
+	struct strbuf out = STRBUF_INIT, wg = STRBUF_INIT;
+	struct wgquick_extra x = { .private_key_b64 = SECRET };
+	struct arena a;
+	struct plan *p;
+	const char *s;
+
+	(void)state;
+	arena_init(&a);
+	p = make_plan(&a, &V_DUAL_EXIT);
+	render_wgquick(&out, p, &x);
+	s = strbuf_str(&out);
+	assert_contains(s, "[Interface]\nPrivateKey = " SECRET "\nAddress = ");
+	assert_contains(s, "/32, ");
+	assert_contains(s, "/128\n\n[Peer]\n");
+	assert_not_contains(s, "FwMark");
+	assert_not_contains(s, "ListenPort");
+	assert_not_contains(s, "DNS");
+	assert_not_contains(s, "MTU");
+	render_wg(&wg, p, NULL);
+	assert_string_equal(strstr(s, "\n[Peer]\n"),
+			    strstr(strbuf_str(&wg), "\n[Peer]\n"));
+	strbuf_reset(&out);
+	x.listen_port = 51821;
+	x.dns = "100.64.0.1, fd64::1";
+	x.mtu = 1380;
+	render_wgquick(&out, p, &x);
+	assert_contains(strbuf_str(&out), "/128\nDNS = 100.64.0.1, fd64::1\n"
+			"MTU = 1380\nListenPort = 51821\n\n[Peer]\n");
+	arena_free(&a);
+	strbuf_free(&wg);
+	strbuf_free(&out);
+}
+
 static void test_wg_accepted_by_wg_setconf(void **state)
 {
 	struct strbuf out = STRBUF_INIT;
@@ -1760,6 +1800,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_routes_accepted_by_ip_batch),
 		cmocka_unit_test(test_wg_exit_node_fwmark_and_default_route),
 		cmocka_unit_test(test_wg_private_key_only_when_passed),
+		cmocka_unit_test(test_wgquick_app_file),
 		cmocka_unit_test(test_wg_accepted_by_wg_setconf),
 		cmocka_unit_test(test_no_private_key_in_any_target),
 		cmocka_unit_test(test_pf_untranslatable_rule_becomes_comment),
