@@ -22,6 +22,7 @@ static const struct {
 	{ "down", cmd_down, "remove all that meshc set up on this node" },
 	{ "check", cmd_check, "evaluate the document's tests" },
 	{ "explain", cmd_explain, "why FROM can or cannot reach TO" },
+	{ "export", cmd_export, "a node's file for the WireGuard apps (or QR)" },
 	{ "graph", cmd_graph, "Graphviz DOT of meshes, links and grants" },
 	{ "genkey", cmd_genkey, "generate a private key" },
 	{ "pubkey", cmd_pubkey, "private key on stdin -> public key" },

@@ -32,6 +32,10 @@ enum {
 	OPT_DRY_RUN = 1 << 4,
 	OPT_CONFIRM = 1 << 5,
 	OPT_INTERFACE = 1 << 6,
+	OPT_FORMAT_NAME = 1 << 7,	/* --format X of the command's own set */
+	OPT_OUTPUT = 1 << 8,		/* -o FILE */
+	OPT_ALL = 1 << 9,		/* --all --out-dir DIR */
+	OPT_KEY_FILE = 1 << 10,		/* --private-key-file PATH */
 };
 
 struct cmd_opts {
@@ -46,6 +50,11 @@ struct cmd_opts {
 	bool with_secrets;
 	bool dry_run;
 	long confirm_seconds;	/* -1: not given */
+	const char *format_name;	/* --format with OPT_FORMAT_NAME */
+	const char *output;	/* -o */
+	bool all;
+	const char *out_dir;
+	const char *private_key_file;
 	char **args;		/* positional arguments */
 	int n_args;
 };
@@ -110,6 +119,7 @@ int cmd_confirm(int argc, char **argv);
 int cmd_genkey(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);
 int cmd_genpsk(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 /* genkey.c: print a fresh key (clamped for a private key) in base64. */
 int keygen_print(bool clamp);
 

@@ -22,6 +22,9 @@ enum {
 	LONG_CONFIRM,
 	LONG_INTERFACE,
 	LONG_HELP,
+	LONG_ALL,
+	LONG_OUT_DIR,
+	LONG_KEY_FILE,
 };
 
 static const struct option long_options[] = {
@@ -34,6 +37,9 @@ static const struct option long_options[] = {
 	{ "confirm", required_argument, NULL, LONG_CONFIRM },
 	{ "interface", required_argument, NULL, LONG_INTERFACE },
 	{ "help", no_argument, NULL, LONG_HELP },
+	{ "all", no_argument, NULL, LONG_ALL },
+	{ "out-dir", required_argument, NULL, LONG_OUT_DIR },
+	{ "private-key-file", required_argument, NULL, LONG_KEY_FILE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -76,9 +82,14 @@ int cmd_parse(int argc, char **argv, const struct cmd_spec *spec,
 	opterr = 0;
 	/* "+" stops at the first non-option only for explain's FROM/TO; we
 	 * want options anywhere, as users type them after FILE. */
-	while ((c = getopt_long(argc, argv, ":qv", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qvo:", long_options, NULL)) != -1) {
 		switch (c) {
 		case LONG_FORMAT:
+			if (spec->options & OPT_FORMAT_NAME) {
+				/* the command checks its own formats */
+				o->format_name = optarg;
+				break;
+			}
 			if (check_allowed(spec, OPT_FORMAT, "format"))
 				return 1;
 			if (!strcmp(optarg, "text"))
@@ -146,6 +157,28 @@ int cmd_parse(int argc, char **argv, const struct cmd_spec *spec,
 			if (check_allowed(spec, OPT_INTERFACE, "interface"))
 				return 1;
 			o->interface = optarg;
+			break;
+		case 'o':
+			if (!(spec->options & OPT_OUTPUT))
+				return usage_error(spec, "option %s does not "
+						   "apply here", "-o");
+			o->output = optarg;
+			break;
+		case LONG_ALL:
+			if (check_allowed(spec, OPT_ALL, "all"))
+				return 1;
+			o->all = true;
+			break;
+		case LONG_OUT_DIR:
+			if (check_allowed(spec, OPT_ALL, "out-dir"))
+				return 1;
+			o->out_dir = optarg;
+			break;
+		case LONG_KEY_FILE:
+			if (check_allowed(spec, OPT_KEY_FILE,
+					  "private-key-file"))
+				return 1;
+			o->private_key_file = optarg;
 			break;
 		case LONG_HELP:
 			cmd_usage(stdout, spec);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Regenerate the golden outputs of every case: tests/golden/CASE/mesh.yaml
-# compiled for each node in CASE/nodes to every target, plus check and
-# graph.  Review `git diff tests/golden` before committing: a golden file
+# compiled for each node in CASE/nodes to every target, exported for each
+# node in CASE/export (if any), plus check and graph.  Review `git diff tests/golden` before committing: a golden file
 # changes only for a reason stated in the commit message.
 set -eu
 MESHC=${1:-./meshc}
@@ -18,6 +18,12 @@ for dir in tests/golden/*/; do
 				>"$dir/$node.$t.out"
 		done
 	done
+	if [ -f "$dir/export" ]; then
+		for node in $(cat "$dir/export"); do
+			golden_export "$MESHC" "tests/golden/$case_name" \
+				"$node" >"$dir/$node.export.out" 2>/dev/null
+		done
+	fi
 	"$MESHC" check "$doc" >"$dir/check.out" || true
 	"$MESHC" graph "$doc" >"$dir/graph.out"
 	echo "  GOLDEN  $case_name"

@@ -28,6 +28,12 @@ for dir in tests/golden/*/; do
 				"$MESHC" compile "$doc" --node "$node" --target "$t"
 		done
 	done
+	if [ -f "$dir/export" ]; then
+		for node in $(cat "$dir/export"); do
+			check_output "$dir/$node.export.out" \
+				golden_export "$MESHC" "tests/golden/$case_name" "$node"
+		done
+	fi
 	check_output "$dir/check.out" "$MESHC" check "$doc"
 	check_output "$dir/graph.out" "$MESHC" graph "$doc"
 done

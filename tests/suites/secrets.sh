@@ -178,6 +178,12 @@ done
 # the one place a private key is printed, kept apart from the scan
 "$MESHC" compile "$M" --node a --target wg --with-secrets \
 	>"$tmp/with-secrets.out" 2>"$out/with-secrets.err"
+# export prints a's key on purpose (kept apart too); its diagnostics, and a
+# refused export (the key file of another key), are scanned
+"$MESHC" export "$M" --node a >"$tmp/export-a.conf" 2>"$out/export-a.err"
+run export-wrong-key "$MESHC" export "$M" --node a --private-key-file "$tmp/a2.key"
+run export-wrong-key-qr "$MESHC" export "$M" --node a --format qr \
+	--private-key-file "$tmp/a2.key"
 run check "$MESHC" check "$M"
 run check-json "$MESHC" check --format json "$M"
 run explain "$MESHC" explain "$M" c a
@@ -262,7 +268,9 @@ fi
 # Every private key the tree holds, with the files allowed to hold it
 # (base64 or hex): unit tests that need a private key, recorded UAPI
 # replies, fuzz targets and corpora, and the documents that prove a
-# private_key field is refused.  The wg(8) example key is one of them.
+# private_key field is refused.  The wg(8) example key is one of them, and
+# so are the keys of the golden export case (tests/golden/phones/*.key:
+# the golden files show them as `PrivateKey = (tests/golden/...key)`).
 allowed() {	# key -> extended regexp of allowed paths
 	case $1 in
 	AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=)
@@ -273,13 +281,19 @@ allowed() {	# key -> extended regexp of allowed paths
 		echo '^tests/(suites/secrets\.sh|unit/test_render\.c)$' ;;
 	yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=)
 		echo '^tests/(suites/secrets\.sh|unit/test_base\.c|bad/(load|hostile)-private-key\.yaml|fuzz/[^/]+/corpus/.*)$' ;;
+	QMnckiAuYWlKkNpbSZCAxlD9rZY0IjfNWz6hcn91Mlo=)
+		echo '^tests/(suites/secrets\.sh|golden/phones/phone\.key)$' ;;
+	aKHkC9H92op9cyU9K3eRyY/Ek/PGk7UN09WehNpoy3Q=)
+		echo '^tests/(suites/secrets\.sh|golden/phones/laptop\.key)$' ;;
 	*)	echo '^$' ;;
 	esac
 }
 known='AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=
 aBefG/k4s/25BiNeCZ97jJCYO/4y6kZgvlmZDIi6WnE=
 SMGcj+ebV4nCceFrKow0lo+RIIQiN6/drmCnqI7VCUk=
-yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk='
+yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=
+QMnckiAuYWlKkNpbSZCAxlD9rZY0IjfNWz6hcn91Mlo=
+aKHkC9H92op9cyU9K3eRyY/Ek/PGk7UN09WehNpoy3Q='
 trees="tests examples man schemas bench README.md"
 stray=0
 for key in $known; do
