@@ -82,6 +82,33 @@ static int render_target(struct strbuf *out, const struct plan *p,
 	return 0;
 }
 
+/* nft, pf, routes and sysctl are what meshc runs on the node itself; an
+ * unmanaged node runs the WireGuard app, which takes none of them. */
+static bool target_refused(const struct model *m, size_t idx,
+			   const char *target)
+{
+	static const char *const host_only[] = { "nft", "pf", "routes",
+						 "sysctl" };
+	const struct m_node *n = &m->nodes[idx];
+
+	if (model_node_managed(n))
+		return false;
+	for (size_t k = 0; k < sizeof(host_only) / sizeof(host_only[0]); k++) {
+		if (strcmp(target, host_only[k]))
+			continue;
+		fprintf(stderr,
+			"meshc compile: node '%s' is not managed (%s%s): it "
+			"runs the WireGuard app, which takes no %s output; use "
+			"'meshc export %s --node %s' for its configuration\n",
+			n->name.v, n->managed.set ? "managed: false, platform "
+						  : "platform ",
+			platform_name(model_node_platform(n)), target, m->file,
+			n->name.v);
+		return true;
+	}
+	return false;
+}
+
 int cmd_compile(int argc, char **argv)
 {
 	struct cmd_opts o;
@@ -103,6 +130,8 @@ int cmd_compile(int argc, char **argv)
 	/* Output goes out as it is rendered, except a secret (it must not
 	 * pass through stdio buffers that are never wiped) and the text plan
 	 * (its renderer measures and trims what it has just written). */
+	if (o.target && target_refused(doc.model, idx, o.target))
+		goto out_free;
 	if (!o.with_secrets && o.target && strcmp(o.target, "plan") != 0)
 		strbuf_stream_to(&out, stdout);
 	if (render_target(&out, compile_node(&arena, doc.model, idx),

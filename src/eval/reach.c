@@ -525,7 +525,36 @@ static int into_mesh(struct walk *w, const struct plan *s,
 		     const struct plan_route *route, const struct ip_addr *src,
 		     int hop);
 
-static int at_input(struct walk *w, const struct plan *p, size_t p_idx,
+/* Where the managed flag comes from, for the document place of a step. */
+static struct loc managed_loc(const struct m_node *n)
+{
+	if (n->managed.set)
+		return n->managed.loc;
+	return n->platform.set ? n->platform.loc : n->loc;
+}
+
+/* U runs the WireGuard app: no firewall of meshc's evaluates anything
+ * there.  Where the sender is unmanaged too, nothing anywhere enforces U's
+ * grants.  (Enforcement at a managed sender is not compiled yet: its
+ * tables carry no rule for U's incoming, so the packet passes.) */
+static int at_unmanaged(struct walk *w, const struct plan *s,
+			const struct plan *p, size_t p_idx)
+{
+	const struct m_node *u = &w->m->nodes[p_idx];
+	size_t s_idx = model_node_find(w->m, s->node);
+
+	if (s_idx != MODEL_NONE && !model_node_managed(&w->m->nodes[s_idx]))
+		return decide(w, true, p->node, NULL, managed_loc(u),
+			      "not enforced: neither %s nor %s runs meshc",
+			      s->node, p->node);
+	return decide(w, true, p->node, NULL, managed_loc(u),
+		      "%s runs no meshc firewall (unmanaged), and %s does not "
+		      "enforce %s's grants",
+		      p->node, s->node, p->node);
+}
+
+static int at_input(struct walk *w, const struct plan *s,
+		    const struct plan *p, size_t p_idx,
 		    const struct ip_addr *src, const struct plan_address *own)
 {
 	struct eval_packet pkt = { .saddr = *src, .daddr = w->daddr,
@@ -534,6 +563,13 @@ static int at_input(struct walk *w, const struct plan *p, size_t p_idx,
 	struct loc loc;
 	int rc;
 
+	if (!model_node_managed(&w->m->nodes[p_idx])) {
+		step(w, p->node, own->loc,
+		     "%s: %s is %s's own address; %s is not managed: no "
+		     "firewall of meshc's there",
+		     p->node, w->dstr, p->node, p->node);
+		return at_unmanaged(w, s, p, p_idx);
+	}
 	step(w, p->node, own->loc, "%s: %s is %s's own address: chain input",
 	     p->node, w->dstr, p->node);
 	rc = run_fw(w, p, p_idx, FW_CHAIN_INPUT, &pkt, &t, &loc);
@@ -691,6 +727,16 @@ static int at_forward(struct walk *w, const struct plan *p, size_t p_idx,
 	return into_mesh(w, p, e.route, src, hop + 1);
 }
 
+/* A tunnel needs one side to know where the other is: an endpoint. */
+static bool no_tunnel(const struct model *m, const struct plan *s,
+		      size_t p_idx)
+{
+	size_t s_idx = model_node_find(m, s->node);
+
+	return s_idx != MODEL_NONE && !m->nodes[s_idx].endpoint.set &&
+	       !m->nodes[p_idx].endpoint.set;
+}
+
 /* The packet arrived on P's mesh interface from peer s. */
 static int at_receiver(struct walk *w, const struct plan *s,
 		       const struct plan_peer *peer, const struct ip_addr *src,
@@ -708,6 +754,10 @@ static int at_receiver(struct walk *w, const struct plan *s,
 			      "%s's peer %s is no node of the document",
 			      s->node,
 			      peer->name ? peer->name : peer->public_key);
+	if (no_tunnel(w->m, s, p_idx))
+		return decide(w, false, s->node, NULL, peer->loc,
+			      "no tunnel: neither %s nor %s has an endpoint",
+			      s->node, w->m->nodes[p_idx].name.v);
 	p = plan_of(w, p_idx);
 	if (!p)
 		return -EIO;
@@ -732,7 +782,13 @@ static int at_receiver(struct walk *w, const struct plan *s,
 	     ip ? pfx_str(w->a, &ip->prefix) : "?");
 	own = own_address(p, &w->daddr);
 	if (own)
-		return at_input(w, p, p_idx, src, own);
+		return at_input(w, s, p, p_idx, src, own);
+	if (!model_node_managed(&w->m->nodes[p_idx]))
+		return decide(w, false, p->node, NULL,
+			      managed_loc(&w->m->nodes[p_idx]),
+			      "%s is not managed: it forwards nothing for the "
+			      "mesh",
+			      p->node);
 	return at_forward(w, p, p_idx, src, hop);
 }
 

@@ -101,6 +101,18 @@ bool platform_can_forward(enum platform p)
 	       p == PLATFORM_WINDOWS;
 }
 
+bool platform_can_be_managed(enum platform p)
+{
+	return p == PLATFORM_LINUX || p == PLATFORM_MACOS;
+}
+
+bool model_node_managed(const struct m_node *n)
+{
+	if (n->managed.set)
+		return n->managed.v;
+	return model_node_platform(n) == PLATFORM_LINUX;
+}
+
 static bool index_in(const size_t *sorted, size_t n, size_t want)
 {
 	size_t lo = 0, hi = n;

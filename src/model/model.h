@@ -150,6 +150,7 @@ struct m_node {
 	struct m_uint listen_port;
 	struct m_str interface;
 	struct m_platform platform;
+	struct m_bool managed;
 	struct m_prefix_list lan;
 	struct m_str uplink;
 	struct m_uint keepalive;
@@ -208,6 +209,12 @@ const char *model_node_private_key_file(const struct m_node *n);
 enum platform model_node_platform(const struct m_node *n);
 const char *platform_name(enum platform p);
 bool platform_can_forward(enum platform p);
+/* Does meshc enforce the node's grants on the node itself: `managed`, else
+ * true for linux only (the others run the WireGuard app). */
+bool model_node_managed(const struct m_node *n);
+/* Can anything meshc makes enforce grants on this platform (false for
+ * windows, ios and android: `managed: true` there is an error). */
+bool platform_can_be_managed(enum platform p);
 
 /* Are two (distinct) nodes peers: same mesh, or linked?  Needs validate. */
 bool model_are_peers(const struct model *m, size_t a, size_t b);

@@ -202,19 +202,47 @@ void v_check_lans_via(struct vctx *v)
 	}
 }
 
-/* ---- platforms that cannot forward ------------------------------------- */
+/* ---- platforms that cannot forward, nodes meshc does not manage ------- */
+
+/* Why node i may not grant or have what a firewall or a route of its own
+ * would have to carry; NULL when it may. */
+static const char *no_enforcement(const struct m_node *n, bool *can_forward)
+{
+	enum platform pf = model_node_platform(n);
+
+	*can_forward = platform_can_forward(pf);
+	if (!*can_forward)
+		return "";
+	if (model_node_managed(n))
+		return NULL;
+	return n->managed.set ? "managed: false" : platform_name(pf);
+}
 
 static void platform_flag(struct vctx *v, size_t node, const struct m_bool *b,
 			  const char *flag)
 {
 	const struct m_node *n = &v->m->nodes[node];
+	bool can_forward;
+	const char *why = no_enforcement(n, &can_forward);
 
-	if (b->set && b->v)
+	if (!why || !b->set || !b->v)
+		return;
+	if (!can_forward)
 		diag_error(v->d, b->loc,
 			   "node '%s' runs on %s, which cannot forward or NAT: "
 			   "it cannot grant %s",
 			   v_node_name(v->m, node),
 			   platform_name(model_node_platform(n)), flag);
+	else
+		diag_error(v->d, b->loc,
+			   "node '%s' is not managed (%s): it cannot grant %s, "
+			   "nothing on it would forward or enforce it; grant "
+			   "it from a managed node%s",
+			   v_node_name(v->m, node), why, flag,
+			   model_node_platform(n) == PLATFORM_MACOS
+				   ? ", or set managed: true if the node loads "
+				     "meshc's pf anchor"
+				   : "");
 }
 
 static void platform_flags(struct vctx *v, size_t node,
@@ -222,6 +250,37 @@ static void platform_flags(struct vctx *v, size_t node,
 {
 	platform_flag(v, node, &f->routing, "routing");
 	platform_flag(v, node, &f->local_network, "local_network");
+}
+
+/* lan and uplink are the node's own forwarding: only meshc sets it up. */
+static void unmanaged_key(struct vctx *v, size_t node, bool set,
+			  struct loc loc, const char *key)
+{
+	const struct m_node *n = &v->m->nodes[node];
+
+	if (!set || model_node_managed(n))
+		return;
+	diag_error(v->d, loc,
+		   "node '%s' is not managed (%s): it cannot have %s, meshc "
+		   "sets up no forwarding on it; move the %s to a managed node",
+		   v_node_name(v->m, node),
+		   n->managed.set ? "managed: false"
+				  : platform_name(model_node_platform(n)),
+		   key, key);
+}
+
+static void managed_impossible(struct vctx *v, size_t node)
+{
+	const struct m_node *n = &v->m->nodes[node];
+	enum platform pf = model_node_platform(n);
+
+	if (n->managed.set && n->managed.v && !platform_can_be_managed(pf))
+		diag_error(v->d, n->managed.loc,
+			   "node '%s' runs on %s: managed: true is impossible "
+			   "there, nothing meshc makes could enforce it; remove "
+			   "it (the node runs the WireGuard app, configured by "
+			   "meshc export)",
+			   v_node_name(v->m, node), platform_name(pf));
 }
 
 void v_check_platforms(struct vctx *v)
@@ -234,8 +293,9 @@ void v_check_platforms(struct vctx *v)
 		const struct m_permissions *p = &n->permissions;
 		const struct m_flags *def = &p->def;
 
-		if (platform_can_forward(model_node_platform(n)))
-			continue;
+		managed_impossible(v, i);
+		unmanaged_key(v, i, n->lan.set, n->lan.loc, "lan");
+		unmanaged_key(v, i, n->uplink.set, n->uplink.loc, "uplink");
 		platform_flags(v, i, def);
 		for (j = 0; p->grants && j < p->n_grants; j++)
 			platform_flags(v, i, &p->grants[j].flags);
@@ -318,31 +378,26 @@ static struct loc node_loc(const struct m_node *n)
 	return loc_known(n->name.loc) ? n->name.loc : n->loc;
 }
 
-/* Warning every pair of a mesh would be quadratic: each endpoint-less
- * node is warned once, naming one other endpoint-less node of its mesh. */
+/* Exactly one warning per pair, at the later node's name (the node that
+ * completes the pair): a mesh of n roaming nodes has n(n-1)/2 pairs that
+ * cannot form a tunnel, and each is its own problem. */
 static void mesh_endpoints(struct vctx *v, const struct m_mesh *mesh)
 {
 	const struct model *m = v->m;
-	size_t first = MODEL_NONE, second = MODEL_NONE, k;
+	size_t j, k;
 
-	for (k = 0; k < mesh->n_members && second == MODEL_NONE; k++) {
-		if (m->nodes[mesh->members[k]].endpoint.set)
-			continue;
-		if (first == MODEL_NONE)
-			first = mesh->members[k];
-		else
-			second = mesh->members[k];
-	}
-	if (second == MODEL_NONE)
-		return;
-	for (k = 0; k < mesh->n_members; k++) {
-		size_t i = mesh->members[k];
+	for (j = 1; j < mesh->n_members; j++) {
+		size_t b = mesh->members[j];
 
-		if (m->nodes[i].endpoint.set)
+		if (m->nodes[b].endpoint.set)
 			continue;
-		/* At the node's name: the node as a whole is the problem. */
-		warn_unreachable(v, node_loc(&m->nodes[i]), i,
-				 i == first ? second : first);
+		for (k = 0; k < j; k++) {
+			size_t a = mesh->members[k];
+
+			if (!m->nodes[a].endpoint.set)
+				warn_unreachable(v, node_loc(&m->nodes[b]), a,
+						 b);
+		}
 	}
 }
 

@@ -38,6 +38,49 @@ fi
 
 first_word() { sed -n '1s/^\([a-z]*\).*/\1/p' "$1"; }
 
+# Laptops and phones that run the WireGuard app: nothing enforces lap2's
+# refusal against lap1 (a test expecting deny fails and says so), and two
+# nodes without endpoints have no tunnel at all.
+cat >"$tmp/apps.yaml" <<'EOF'
+version: 1
+meshes:
+  x: { network: 100.64.0.0/24 }
+nodes:
+  lap1:
+    mesh: x
+    public_key: "hapwmo7EW7u4FxLH8qeqW4MCKv56zqbX5Lwh/6f8xWo="
+    platform: macos
+  lap2:
+    mesh: x
+    public_key: "tQiYKphablPGmlHV7MSDH8ksp/mxqblYPvquWTy/ny8="
+    platform: windows
+    endpoint: 198.51.100.2:51820
+    permissions: { default: { incoming: false } }
+  phone:
+    mesh: x
+    public_key: "fOLVl6TM1U49SoRqXOTMO9lKI1sMk/r+/ssvhw1rQAE="
+    platform: android
+tests:
+  - { from: lap1, to: lap2, expect: deny }
+  - { from: lap1, to: phone, expect: deny }
+EOF
+"$MESHC" check --color never "$tmp/apps.yaml" >"$tmp/out" 2>/dev/null
+rc=$?
+if [ "$rc" = 2 ] &&
+	grep -q 'FAIL  lap1 -> lap2 .*expect deny  got allow .*not enforced: neither lap1 nor lap2 runs meshc' "$tmp/out" &&
+	grep -q 'PASS  lap1 -> phone .*no tunnel: neither lap1 nor phone has an endpoint' "$tmp/out"; then
+	ok "check: 'not enforced' fails a deny test, 'no tunnel' denies"
+else
+	bad "check apps.yaml: exit $rc"
+	cat "$tmp/out"
+fi
+"$MESHC" explain "$tmp/apps.yaml" lap1 lap2 >"$tmp/out" 2>/dev/null
+if [ "$(first_word "$tmp/out")" = allow ] && ! grep -q 'chain input' "$tmp/out"; then
+	ok "explain lap1 lap2: allow, no firewall evaluated on lap2"
+else
+	bad "explain lap1 lap2: $(head -n 1 "$tmp/out")"
+fi
+
 # explain: verdict first, reasons after, exit 0 either way
 "$MESHC" explain "$SEED" c a >"$tmp/out" 2>"$tmp/err"
 rc=$?

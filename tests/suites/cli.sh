@@ -29,6 +29,21 @@ t 1 "invalid document on stdin" sh -c "echo 'version: 2' | \"$MESHC\" validate -
 t 1 "compile unknown node" "$MESHC" compile "$SEED" --node zz
 t 1 "compile unknown target" "$MESHC" compile "$SEED" --node b --target foo
 t 1 "--with-secrets needs target wg" "$MESHC" compile "$SEED" --node b --with-secrets
+# an unmanaged node (twosite's admin: macos) runs the WireGuard app: the
+# host targets are refused and point at export; plan, json, wg still work
+TWO=tests/golden/twosite/mesh.yaml
+for tgt in nft pf routes sysctl; do
+	t 1 "compile unmanaged --target $tgt" "$MESHC" compile "$TWO" --node admin --target "$tgt"
+done
+for tgt in plan json wg; do
+	t 0 "compile unmanaged --target $tgt" "$MESHC" compile "$TWO" --node admin --target "$tgt"
+done
+n=$((n + 1))
+"$MESHC" compile "$TWO" --node admin --target nft 2>&1 >/dev/null |
+	grep -q "node 'admin' is not managed (platform macos).*meshc export $TWO --node admin" || {
+	echo "FAIL cli: compile --target nft of an unmanaged node does not point at export"
+	fail=$((fail + 1))
+}
 t 1 "--node not accepted by validate" "$MESHC" validate "$SEED" --node b
 t 1 "--format bad value" "$MESHC" validate --format xml "$SEED"
 t 0 "validate --format json" "$MESHC" validate --format json "$SEED"

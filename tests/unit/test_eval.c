@@ -108,6 +108,8 @@ static void hand_model(struct hand *h)
 		strmap_put(&m->node_index, names[i], i);
 	}
 	b = &m->nodes[B];
+	b->endpoint.set = true;	/* as in the seed: a and c reach b */
+	b->endpoint.loc = at(L_NODE_B + 1);
 	b->lan.count = 1;
 	b->lan.set = true;
 	b->lan.items = arena_calloc(&h->a, 1, sizeof(*b->lan.items));
@@ -1023,6 +1025,7 @@ static const char dual_doc[] =
 	"  b:\n"
 	"    mesh: x\n"
 	"    public_key: " KEY_B "\n"
+	"    endpoint: 203.0.113.5:51820\n"
 	"    uplink: eth0\n"
 	"    permissions:\n"
 	"      peers:\n"
@@ -1182,8 +1185,112 @@ static void test_nat64_private_through_exit_node(void **state)
 	assert_string_equal(res.deciding_rule->id, "routing");
 }
 
+/* ---- unmanaged nodes and tunnels that cannot form ---------------------- */
+
+#define KEY_D "+55E/tU59jWJjc+ZVrL0FM7+Lann522UNatF9EPaoEw="
+#define KEY_E "Nh+3c4an0boNqagpYc3hspun2SOw58rm2ikLKXVk9iY="
+
+/* gw runs meshc; lap1 and lap2 (macos) and phone (android) run the
+ * WireGuard app; every one of them refuses incoming. */
+static const char apps_doc[] =
+	"version: 1\n"
+	"meshes:\n"
+	"  x: { network: 100.64.0.0/24 }\n"
+	"nodes:\n"
+	"  gw:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_A "\n"
+	"    endpoint: 198.51.100.1:51820\n"
+	"  lap1:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_B "\n"
+	"    platform: macos\n"
+	"    permissions: { default: { incoming: false } }\n"
+	"  lap2:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_C "\n"
+	"    platform: macos\n"
+	"    endpoint: 198.51.100.2:51820\n"
+	"    permissions: { default: { incoming: false } }\n"
+	"  phone:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_D "\n"
+	"    platform: android\n"
+	"    permissions: { default: { incoming: false } }\n"
+	"  srv:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_E "\n";
+
+static int real_setup_apps(void **state)
+{
+	return real_setup_doc(state, apps_doc);
+}
+
+/* Neither side has an endpoint: no handshake can ever start. */
+static void test_no_tunnel_without_endpoints(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "lap1", "phone");
+
+	assert_false(res.allow);
+	assert_string_equal(res.reason,
+			    "no tunnel: neither lap1 nor phone has an endpoint");
+	assert_null(res.deciding_rule);
+	/* managed or not does not matter: srv (linux) has no endpoint */
+	res = real_reach(r, "srv", "lap1");
+	assert_false(res.allow);
+	assert_string_equal(res.reason,
+			    "no tunnel: neither srv nor lap1 has an endpoint");
+	/* one endpoint is enough */
+	res = real_reach(r, "srv", "gw");
+	assert_true(res.allow);
+}
+
+/* lap2 refuses incoming, but neither it nor lap1 has a firewall of
+ * meshc's: the honest answer is allow, and it says why. */
+static void test_not_enforced_between_unmanaged(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "lap1", "lap2");
+
+	assert_true(res.allow);
+	assert_string_equal(res.reason,
+			    "not enforced: neither lap1 nor lap2 runs meshc");
+	assert_null(res.deciding_rule);
+	assert_string_equal(res.deciding_node, "lap2");
+	assert_false(has_step(&res, "chain input"));
+	assert_true(has_step(&res, "lap2 is not managed: no firewall"));
+	/* phone -> lap2 too */
+	res = real_reach(r, "phone", "lap2");
+	assert_true(res.allow);
+	assert_string_equal(res.reason,
+			    "not enforced: neither phone nor lap2 runs meshc");
+}
+
+/* A managed sender toward an unmanaged node: no firewall is evaluated on
+ * the unmanaged side, and nothing at the sender enforces its grants yet. */
+static void test_no_firewall_on_unmanaged_receiver(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "gw", "lap2");
+
+	assert_true(res.allow);
+	assert_null(res.deciding_rule);
+	assert_string_equal(res.reason,
+			    "lap2 runs no meshc firewall (unmanaged), and gw "
+			    "does not enforce lap2's grants");
+	assert_false(has_step(&res, "chain input"));
+	/* its managed peer keeps its own firewall: gw's input decides */
+	res = real_reach(r, "lap2", "gw");
+	assert_true(res.allow);
+	assert_non_null(res.deciding_rule);
+	assert_int_equal(res.deciding_rule->spec_rule, 6);
+}
+
 #define HAND(t) cmocka_unit_test_setup_teardown(t, hand_setup, hand_teardown)
 #define REAL(t) cmocka_unit_test_setup_teardown(t, real_setup, real_teardown)
+#define APPS(t)                                                               \
+	cmocka_unit_test_setup_teardown(t, real_setup_apps, real_teardown)
 #define DUAL(t)                                                               \
 	cmocka_unit_test_setup_teardown(t, real_setup_dual, real_teardown)
 
@@ -1224,6 +1331,9 @@ int main(void)
 		DUAL(test_private_set_from_iana_registries),
 		DUAL(test_private_set_is_disjoint),
 		DUAL(test_nat64_private_through_exit_node),
+		APPS(test_no_tunnel_without_endpoints),
+		APPS(test_not_enforced_between_unmanaged),
+		APPS(test_no_firewall_on_unmanaged_receiver),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
