@@ -190,30 +190,47 @@ static bool ip6_link_local(const struct ip_addr *a)
 	return a->family == IP_V6 && a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
 }
 
-int rtnl_parse_addr(const struct nlmsghdr *nlh, int ifindex,
-		    struct plan_address *out)
+/* An address message: its header and its address, taken from attribute
+ * `first`, else the other of IFA_LOCAL / IFA_ADDRESS.  only: NULL for an
+ * address of any interface, else the interface's index (<= 0: none).
+ * 1, 0 (no address message of an IP family, or not of *only), or
+ * -EINVAL. */
+static int addr_msg(const struct nlmsghdr *nlh, const int *only, int first,
+		    const struct ifaddrmsg **ifa, struct ip_addr *addr)
 {
 	const struct nlattr *tb[IFA_MAX + 1];
-	const struct ifaddrmsg *ifa;
 	const struct nlattr *at;
-	struct ip_addr addr;
 	uint8_t family;
+	int second = first == IFA_LOCAL ? IFA_ADDRESS : IFA_LOCAL;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR)
 		return 0;
-	if (msg_attrs(nlh, sizeof(*ifa), tb, IFA_MAX))
+	if (msg_attrs(nlh, sizeof(**ifa), tb, IFA_MAX))
 		return -EINVAL;
-	ifa = mnl_nlmsg_get_payload(nlh);
-	family = ip_family(ifa->ifa_family);
-	if (!family || ifindex <= 0 || ifa->ifa_index != (unsigned)ifindex)
+	*ifa = mnl_nlmsg_get_payload(nlh);
+	family = ip_family((*ifa)->ifa_family);
+	if (!family || (only && (*only <= 0 ||
+				 (*ifa)->ifa_index != (unsigned)*only)))
 		return 0;
+	at = tb[first] ? tb[first] : tb[second];
+	if (!at || attr_addr(at, family, addr) ||
+	    (*ifa)->ifa_prefixlen > ip_bits(family))
+		return -EINVAL;
+	return 1;
+}
+
+int rtnl_parse_addr(const struct nlmsghdr *nlh, int ifindex,
+		    struct plan_address *out)
+{
+	const struct ifaddrmsg *ifa;
+	struct ip_addr addr;
 	/* IFA_LOCAL is the address itself; IFA_ADDRESS is the peer of a
 	 * point-to-point IPv4 address (IPv6 sends only IFA_ADDRESS). */
-	at = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-	if (!at || attr_addr(at, family, &addr) ||
-	    ifa->ifa_prefixlen > ip_bits(family))
-		return -EINVAL;
-	if (family == IP_V6 &&
+	int ret = addr_msg(nlh, &ifindex, IFA_LOCAL, &ifa, &addr);
+
+	if (ret <= 0)
+		return ret;
+	if (addr.family == IP_V6 &&
 	    (ip6_link_local(&addr) || ifa->ifa_scope == RT_SCOPE_LINK))
 		return 0;
 	memset(out, 0, sizeof(*out));
@@ -392,27 +409,15 @@ int rtnl_parse_default_route(const struct nlmsghdr *nlh,
 int rtnl_parse_net_addr(const struct nlmsghdr *nlh, int *ifindex,
 			struct ip_prefix *out)
 {
-	const struct nlattr *tb[IFA_MAX + 1];
 	const struct ifaddrmsg *ifa;
-	const struct nlattr *at;
 	struct ip_addr addr;
-	uint8_t family;
-
-	if (nlh->nlmsg_type != RTM_NEWADDR)
-		return 0;
-	if (msg_attrs(nlh, sizeof(*ifa), tb, IFA_MAX))
-		return -EINVAL;
-	ifa = mnl_nlmsg_get_payload(nlh);
-	family = ip_family(ifa->ifa_family);
-	if (!family)
-		return 0;
 	/* The network the address is on: IFA_ADDRESS (the peer of a
 	 * point-to-point IPv4 address, whose prefix is the peer's side),
 	 * else IFA_LOCAL. */
-	at = tb[IFA_ADDRESS] ? tb[IFA_ADDRESS] : tb[IFA_LOCAL];
-	if (!at || attr_addr(at, family, &addr) ||
-	    ifa->ifa_prefixlen > ip_bits(family))
-		return -EINVAL;
+	int ret = addr_msg(nlh, NULL, IFA_ADDRESS, &ifa, &addr);
+
+	if (ret <= 0)
+		return ret;
 	if (ip6_link_local(&addr) || ip4_link_local(&addr) ||
 	    ifa->ifa_scope == RT_SCOPE_LINK || ifa->ifa_scope == RT_SCOPE_HOST)
 		return 0;
