@@ -52,7 +52,6 @@
  * batch's ACKs, one per message, are read here from the same socket. */
 struct nft_sock {
 	struct nl *nl;
-	uint32_t portid;
 	uint32_t seq;
 	char *buf;		/* the request being built; the batch's ACKs */
 };
@@ -73,7 +72,6 @@ static int sock_open(struct nft_sock *s)
 		nft_report("netlink socket", -err, NULL);
 		return err;
 	}
-	s->portid = nl_portid(s->nl);
 	s->seq = 1;
 	s->buf = malloc(NFT_RECV_SIZE);
 	if (!s->buf) {
@@ -611,7 +609,7 @@ static int send_iov(struct nft_sock *s, struct nft_batch *b)
 static int read_acks(struct nft_sock *s, struct nft_batch *b)
 {
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = ack_cb };
-	struct ack_ctx c = { .b = b, .portid = s->portid };
+	struct ack_ctx c = { .b = b, .portid = nl_portid(s->nl) };
 
 	while (c.acked < b->n_msgs) {
 		int n = sock_recv(s, c.first_err ? 0 : NFT_IO_TIMEOUT_MS);
