@@ -133,6 +133,20 @@ check "diff FILE on b: exit 2 when the grant would change" [ $? = 2 ]
 # conntrack state alone, so without cutting the entry the stream would
 # flow on after the revocation for as long as the lan host sends.
 lines() { wc -l <"$1" 2>/dev/null || echo 0; }
+# stream_cut FILE DOC WHAT REVOCATION: the stream a receives into FILE
+# flows; the apply of DOC on b (the revocation) stops it: no new line
+# within 2 s of it
+stream_cut() {
+	n0=$(lines "$1")
+	check "$3: the stream flows before $4 ($n0 lines)" [ "$n0" -gt 2 ]
+	check "apply $4 on b" apply b "$2"
+	sleep 0.5
+	n1=$(lines "$1")
+	sleep 2
+	n2=$(lines "$1")
+	[ "$n2" = "$n1" ] && ok "$4 cuts $3 ($n1 lines, then none)" ||
+		bad "$3 outlived $4 ($n1 -> $n2 lines)"
+}
 STREAM=$(e2e_dir)/stream
 host_exec lan socat UDP-LISTEN:9091,reuseaddr \
 	SYSTEM:'while true; do echo tick; sleep 0.2; done' </dev/null >/dev/null 2>&1 &
@@ -141,15 +155,8 @@ sleep 0.3
 node_exec a timeout 8 sh -c "(echo hello; sleep 6) | socat - UDP:$LAN:9091" \
 	>"$STREAM" 2>/dev/null &
 sleep 1.5
-n0=$(lines "$STREAM")
-check "a's stream from the lan host flows before the revocation ($n0 lines)" [ "$n0" -gt 2 ]
-check "apply the revocation on b" apply b "$REVOKED"
-sleep 0.5
-n1=$(lines "$STREAM")
-sleep 1.5
-n2=$(lines "$STREAM")
-[ "$n2" = "$n1" ] && ok "revocation cuts a's established connection to the lan ($n1 lines, then none)" ||
-	bad "a's established connection to the lan outlived the revocation ($n1 -> $n2 lines)"
+stream_cut "$STREAM" "$REVOKED" "a's established connection to the lan" \
+	"the revocation"
 expect deny a "$LAN" "revoked local_network"
 expect allow a "$B" "revoking lan access keeps the tunnel"
 check "apply the grant again on b" apply b "$DOC"
@@ -169,15 +176,8 @@ node_exec b timeout 9 socat TCP-LISTEN:9092,reuseaddr \
 sleep 0.3
 node_exec a timeout 8 socat -u "TCP:$B:9092" - </dev/null >"$STREAM_B" 2>/dev/null &
 sleep 1.5
-n0=$(lines "$STREAM_B")
-check "a's stream from b's server flows before the revocation ($n0 lines)" [ "$n0" -gt 2 ]
-check "apply the incoming revocation on b" apply b "$NOIN"
-sleep 0.5
-n1=$(lines "$STREAM_B")
-sleep 2
-n2=$(lines "$STREAM_B")
-[ "$n2" = "$n1" ] && ok "revoked incoming cuts a's connection to b's server though b keeps sending ($n1 lines, then none)" ||
-	bad "a's connection to b's server outlived the revoked incoming ($n1 -> $n2 lines)"
+stream_cut "$STREAM_B" "$NOIN" \
+	"a's connection to b's server (b keeps sending)" "the incoming revocation"
 expect deny a "$B" "revoked incoming"
 expect allow a "$LAN" "revoking incoming keeps the tunnel"
 expect allow b "$A" "revoking incoming keeps b's own connections to a"
