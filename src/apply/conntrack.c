@@ -5,6 +5,9 @@
  * before any grant is looked at), so without this a peer whose incoming
  * grant is revoked keeps its open SSH session to this node, and a lan
  * host keeps streaming into a peer whose local_network was revoked.
+ * Likewise output accepts this node's own established connections before
+ * the closed set: an unmanaged peer that stops granting this node
+ * incoming ends the connections this node opened to it.
  *
  * ctnetlink over libmnl: one dump per family with revoked peers, the
  * matching entries chosen here (the kernel's dump filters differ from one
@@ -32,7 +35,9 @@
 /* A kernel that does not answer within this is reported, not awaited. */
 #define CT_TIMEOUT_S 5
 
-enum { GRANT_INCOMING = 1, GRANT_ROUTING = 2, GRANT_LAN = 4 };
+/* GRANT_OPEN: this node may open connections to the address (an
+ * unmanaged peer's incoming, revoked when the address joins closed). */
+enum { GRANT_INCOMING = 1, GRANT_ROUTING = 2, GRANT_LAN = 4, GRANT_OPEN = 8 };
 
 struct revoked {
 	struct ip_addr addr;
@@ -80,24 +85,34 @@ static struct revoked *find_revoked(struct ct_cut *c, const struct ip_addr *a)
 	return NULL;
 }
 
+static void add_revoked(struct ct_cut *c, const struct ip_addr *a,
+			unsigned g)
+{
+	struct revoked *r = find_revoked(c, a);
+
+	if (!r) {
+		r = arena_push(c->a, &c->rv, &c->n_rv, &c->cap_rv,
+			       sizeof(*r));
+		r->addr = *a;
+		r->grants = 0;
+	}
+	r->grants |= g;
+}
+
+/* A grant is revoked when its set loses the peer's address, or, for an
+ * unmanaged peer's incoming, when closed gains it. */
 static void collect_revoked(struct ct_cut *c, const struct changeset *cs)
 {
 	for (size_t i = 0; i < cs->count; i++) {
 		const struct change *ch = &cs->items[i];
 		unsigned g = grant_of(ch->set_id);
-		struct revoked *r;
 
-		if (ch->layer != LAYER_FIREWALL_SETS ||
-		    ch->op != CHANGE_REMOVE || !g)
+		if (ch->layer != LAYER_FIREWALL_SETS)
 			continue;
-		r = find_revoked(c, &ch->old.elem->prefix.addr);
-		if (!r) {
-			r = arena_push(c->a, &c->rv, &c->n_rv, &c->cap_rv,
-				       sizeof(*r));
-			r->addr = ch->old.elem->prefix.addr;
-			r->grants = 0;
-		}
-		r->grants |= g;
+		if (ch->op == CHANGE_REMOVE && g)
+			add_revoked(c, &ch->old.elem->prefix.addr, g);
+		else if (ch->op == CHANGE_ADD && ch->set_id == FW_SET_CLOSED)
+			add_revoked(c, &ch->new.elem->prefix.addr, GRANT_OPEN);
 	}
 }
 
@@ -201,7 +216,16 @@ static int entry_cb(const struct nlmsghdr *nlh, void *data)
 	    !tuple_addr(ip, g->nfgen_family, false, &dst))
 		return MNL_CB_OK;
 	r = find_revoked(c, &src);
-	if (r && (r->grants & grant_for(c->target, &dst)))
+	if (r && (r->grants & grant_for(c->target, &dst))) {
+		keep_entry(c, g->nfgen_family, tb[CTA_TUPLE_ORIG],
+			   tb[CTA_ZONE]);
+		return MNL_CB_OK;
+	}
+	/* a connection this node opened to a peer that now refuses it */
+	r = find_revoked(c, &dst);
+	if (r && (r->grants & GRANT_OPEN) &&
+	    fw_set_lookup(&c->target->fw.sets[FW_SET_SELF][dst.family == IP_V6],
+			  &src, NULL))
 		keep_entry(c, g->nfgen_family, tb[CTA_TUPLE_ORIG],
 			   tb[CTA_ZONE]);
 	return MNL_CB_OK;

@@ -13,7 +13,9 @@
  * entry is the peer's when the peer's address is its original source;
  * which grant covered it is told by its original destination in
  * `target`: this node's own address (incoming), its lan (local_network),
- * anything else (routing).  Sends nothing when cs removes no grant.
+ * anything else (routing).  An address that joins closed (an unmanaged
+ * peer no longer granting this node incoming) ends the entries from this
+ * node's own address to it.  Sends nothing when cs removes no grant.
  * Returns the number of entries deleted, or -errno (reported). */
 int conntrack_cut_revoked(struct arena *a, const struct plan *target,
 			  const struct changeset *cs);

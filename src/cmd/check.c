@@ -32,6 +32,10 @@ static const char *short_reason(struct arena *a, const struct eval_result *r)
 						    : "";
 	const char *what;
 
+	/* The rule that enforces an unmanaged peer's incoming at the
+	 * sender is one for all such peers: the reason names which. */
+	if (rule && rule->daddr_set == FW_SET_CLOSED)
+		comment = r->reason;
 	if (rule && rule->spec_rule)
 		what = arena_printf(a, "rule %d \"%s\"", rule->spec_rule,
 				    comment);

@@ -139,6 +139,31 @@ static void compile_grant_sets(struct compile_ctx *c)
 	}
 }
 
+/* An unmanaged peer has no firewall of meshc's: where it does not grant
+ * this node incoming, this node keeps its own packets from opening
+ * connections to it (the output chain).  The element's loc is the line
+ * of the peer's document that decided it. */
+static void compile_closed_set(struct compile_ctx *c)
+{
+	const struct model *m = c->m;
+
+	for (size_t i = 0; i < c->n_peers; i++) {
+		const struct m_node *pn = &m->nodes[c->peers[i]];
+		struct perm_set theirs;
+		struct loc why;
+
+		if (model_node_managed(pn))
+			continue;
+		theirs = model_permissions(m, c->peers[i], c->self);
+		if (theirs.incoming.v)
+			continue;
+		why = loc_known(theirs.incoming.loc) ? theirs.incoming.loc
+						     : pn->loc;
+		add_host_elem(c, FW_SET_CLOSED, &pn->address, pn->name.v, why);
+		add_host_elem(c, FW_SET_CLOSED, &pn->address6, pn->name.v, why);
+	}
+}
+
 /* A named uplink is the way out, known now; without one, apply puts the
  * default routes' interfaces there (and the local set is always read
  * live: compile cannot know the node's other interfaces). */
@@ -188,6 +213,7 @@ static void compile_sets(struct compile_ctx *c)
 			 n->lan.items[i].loc);
 	compile_private_set(c);
 	compile_grant_sets(c);
+	compile_closed_set(c);
 	compile_uplink_set(c);
 }
 
@@ -317,8 +343,10 @@ static void compile_forward_rules(struct compile_ctx *c)
  * opens starts with a SYN and is tracked from it, so dropping every other
  * TCP segment that would start an entry ends only picked-up flows.
  * (Forwarded traffic needs no such rule: to_mesh drops it already.)
- * The chain dispatches inline on the interface, so other rules about
- * traffic into the mesh can join it. */
+ * Then, past the replies, a new connection to an unmanaged peer that
+ * does not grant this node incoming is dropped: that peer has no
+ * firewall of meshc's, so its grant is enforced here, at the sender.
+ * The chain dispatches inline on the interface. */
 static void compile_output_rules(struct compile_ctx *c)
 {
 	const struct m_node *n = c->node;
@@ -329,6 +357,18 @@ static void compile_output_rules(struct compile_ctx *c)
 		.id = "no-pickup",
 		.comment = "a connection this node did not open is not picked up again",
 		.loc = permissions_loc(n) });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_OUTPUT, .oif = FW_IF_MESH,
+		.ct_established = true, NO_SET, .verdict = FW_ACCEPT,
+		.id = "output-replies",
+		.comment = "replies and the connections this node opened" });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_OUTPUT, .oif = FW_IF_MESH,
+		.saddr_set = FW_SET_NONE, .daddr_set = FW_SET_CLOSED,
+		.verdict = FW_DROP, .spec_rule = 6, .id = "unmanaged-incoming",
+		.comment = "an unmanaged peer that does not grant this node "
+			   "incoming (enforced here: it has no meshc firewall)",
+		.loc = n->loc });
 }
 
 /* NAT only for what the filter lets through: the lan hosts have no route

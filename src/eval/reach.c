@@ -481,6 +481,16 @@ static struct loc step_near_miss(struct walk *w, const struct plan *p,
 	return v->loc;
 }
 
+static int fw_loop(struct walk *w, const struct plan *p, enum fw_chain base,
+		   int rc)
+{
+	w->res->summary = arena_printf(w->a,
+				       "error: %s: firewall chain %s jumps in "
+				       "a loop",
+				       p->node, fw_chain_name(base));
+	return rc;
+}
+
 /* Run a chain at node p and record it; the verdict is in *t. */
 static int run_fw(struct walk *w, const struct plan *p, size_t p_idx,
 		  enum fw_chain base, const struct eval_packet *pkt,
@@ -488,13 +498,8 @@ static int run_fw(struct walk *w, const struct plan *p, size_t p_idx,
 {
 	int rc = eval_fw_run(w->a, p, base, pkt, t);
 
-	if (rc < 0) {
-		w->res->summary = arena_printf(w->a,
-					       "error: %s: firewall chain %s "
-					       "jumps in a loop",
-					       p->node, fw_chain_name(base));
-		return rc;
-	}
+	if (rc < 0)
+		return fw_loop(w, p, base, rc);
 	step_hits(w, p, pkt, t);
 	*loc = t->decider ? hit_loc(t->decider) : p->node_loc;
 	if (!t->accept) {
@@ -534,9 +539,9 @@ static struct loc managed_loc(const struct m_node *n)
 }
 
 /* U runs the WireGuard app: no firewall of meshc's evaluates anything
- * there.  Where the sender is unmanaged too, nothing anywhere enforces U's
- * grants.  (Enforcement at a managed sender is not compiled yet: its
- * tables carry no rule for U's incoming, so the packet passes.) */
+ * there.  A managed sender enforced U's incoming on its own packets
+ * (at_output: it got here, so U grants it); where the sender is
+ * unmanaged too, nothing anywhere enforces U's grants. */
 static int at_unmanaged(struct walk *w, const struct plan *s,
 			const struct plan *p, size_t p_idx)
 {
@@ -548,9 +553,9 @@ static int at_unmanaged(struct walk *w, const struct plan *s,
 			      "not enforced: neither %s nor %s runs meshc",
 			      s->node, p->node);
 	return decide(w, true, p->node, NULL, managed_loc(u),
-		      "%s runs no meshc firewall (unmanaged), and %s does not "
-		      "enforce %s's grants",
-		      p->node, s->node, p->node);
+		      "%s grants %s incoming (enforced at %s: %s runs no "
+		      "meshc firewall)",
+		      p->node, s->node, s->node, p->node);
 }
 
 static int at_input(struct walk *w, const struct plan *s,
@@ -824,12 +829,46 @@ static const char *target_text(struct arena *a, const struct eval_target *t)
 	return arena_printf(a, "%s (%s)", t->text, ip_addr_str(&t->addr, buf));
 }
 
+/* A managed sender's output chain: where the destination is an
+ * unmanaged peer, the sender itself enforces that peer's incoming.  Only
+ * a drop is worth a step; a packet it lets pass goes on as before.
+ * Returns 1 when it decided. */
+static int at_output(struct walk *w, const struct plan *p,
+		     const struct ip_addr *src)
+{
+	struct eval_packet pkt = { .saddr = *src, .daddr = w->daddr,
+				   .iif = EVAL_IF_NONE, .oif = EVAL_IF_MESH };
+	const struct eval_fw_hit *h;
+	struct eval_fw_trace t;
+	int rc;
+
+	if (!model_node_managed(&w->m->nodes[w->from]))
+		return 0;
+	rc = eval_fw_run(w->a, p, FW_CHAIN_OUTPUT, &pkt, &t);
+	if (rc < 0)
+		return fw_loop(w, p, FW_CHAIN_OUTPUT, rc);
+	if (t.accept)
+		return 0;
+	step_hits(w, p, &pkt, &t);
+	h = t.decider;
+	if (h->daddr_elem && h->rule->daddr_set == FW_SET_CLOSED)
+		decide(w, false, p->node, h->rule, hit_loc(h),
+		       "%s drops its own packet: %s does not grant it incoming",
+		       p->node, h->daddr_elem->why);
+	else
+		decide(w, false, p->node, h->rule, hit_loc(h),
+		       "%s drops its own packet: %s", p->node,
+		       rule_comment(&t));
+	return 1;
+}
+
 static int at_sender(struct walk *w)
 {
 	const struct m_node *x = &w->m->nodes[w->from];
 	const struct plan *p = w->from_plan;
 	const struct plan_address *own, *src;
 	struct egress e;
+	int rc;
 
 	for (size_t i = 0; i < x->lan.count; i++)
 		if (ip_prefix_contains(&x->lan.items[i].v, &w->daddr))
@@ -859,6 +898,9 @@ static int at_sender(struct walk *w)
 			      "%s has no %s mesh address to send from, so no "
 			      "peer would accept the packet",
 			      w->from_name, fam_name(&w->daddr));
+	rc = at_output(w, p, &src->addr.addr);
+	if (rc)
+		return rc < 0 ? rc : 0;
 	return into_mesh(w, p, e.route, &src->addr.addr, 0);
 }
 

@@ -146,6 +146,7 @@ const char *fw_set_name(enum fw_set_id id, uint8_t family)
 		[FW_SET_INCOMING] = { "incoming4", "incoming6" },
 		[FW_SET_ROUTING] = { "routing4", "routing6" },
 		[FW_SET_LAN_ACCESS] = { "lan_access4", "lan_access6" },
+		[FW_SET_CLOSED] = { "closed4", "closed6" },
 		[FW_SET_LOCAL] = { "local4", "local6" },
 		[FW_SET_UPLINK] = { "uplinks", "uplinks" },
 	};

@@ -117,6 +117,10 @@ enum fw_set_id {
 	FW_SET_INCOMING,	/* peers granted incoming */
 	FW_SET_ROUTING,		/* peers granted routing */
 	FW_SET_LAN_ACCESS,	/* peers granted local_network */
+	/* Unmanaged peers that do not grant this node incoming: they have
+	 * no firewall of meshc's, so this node keeps its own packets from
+	 * opening connections to them (additions.md, managed nodes). */
+	FW_SET_CLOSED,
 	/* Filled by apply from the live node (compile knows only a named
 	 * uplink; fw.egress_live says which it was): */
 	FW_SET_LOCAL,		/* prefixes on the node's other interfaces */

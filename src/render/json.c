@@ -235,6 +235,7 @@ static const char *set_id_name(int id)
 		[FW_SET_INCOMING] = "incoming",
 		[FW_SET_ROUTING] = "routing",
 		[FW_SET_LAN_ACCESS] = "lan_access",
+		[FW_SET_CLOSED] = "closed",
 		[FW_SET_LOCAL] = "local",
 		[FW_SET_UPLINK] = "uplinks",
 	};

@@ -27,7 +27,8 @@
  *    TCP connections the kernel would pick up mid-stream, and pf's keep
  *    state (default flags S/SA) creates state only from a SYN, so a
  *    segment of a connection whose state is gone matches no pass rule
- *    and meets the to_mesh drop.
+ *    and meets the to_mesh drop.  Its other drops (to an unmanaged peer
+ *    that does not grant this node incoming) come before the pass.
  *
  * What pf cannot say, and what is done instead:
  * - an inbound rule cannot match the interface a packet will leave by:
@@ -236,10 +237,26 @@ static bool pf_dispatch(const struct fw_rule *r, enum pf_ctx *ctx)
 	return true;
 }
 
+/* The output chain's drops that pf state does not already make: a
+ * destination this node must not open connections to (an unmanaged
+ * peer's incoming).  Replies to that peer pass by state before this. */
+static void pf_output_drops(struct strbuf *out, const struct plan *p)
+{
+	for (size_t i = 0; i < p->fw.n_rules; i++) {
+		const struct fw_rule *r = &p->fw.rules[i];
+
+		if (r->chain != FW_CHAIN_OUTPUT || r->oif != FW_IF_MESH ||
+		    r->verdict != FW_DROP || r->tcp_pickup)
+			continue;
+		pf_filter_rule(out, p, PF_OUT_FORWARD, r);
+	}
+}
+
 static void pf_self_pass(struct strbuf *out, const struct plan *p)
 {
 	static const uint8_t fams[2] = { IP_V4, IP_V6 };
 
+	pf_output_drops(out, p);
 	strbuf_puts(out, "# this node's own traffic into the mesh; keep "
 			 "state starts only from a SYN (flags S/SA),\n# so "
 			 "no connection is picked up mid-stream (nft's "

@@ -59,6 +59,8 @@ void v_check_lans_via(struct vctx *v);
 void v_check_platforms(struct vctx *v);
 void v_check_uplinks(struct vctx *v);
 void v_check_endpoints(struct vctx *v);
+/* Unmanaged nodes refusing incoming to unmanaged senders: a warning. */
+void v_check_unenforced(struct vctx *v);
 
 /* tests.c */
 void v_check_tests(struct vctx *v);

@@ -6,6 +6,8 @@
  */
 #include "validate/internal.h"
 
+#include "base/strbuf.h"
+
 #include <stdlib.h>
 
 /* ---- exit_node --------------------------------------------------------- */
@@ -419,5 +421,88 @@ void v_check_endpoints(struct vctx *v)
 			if (p > i && !m->nodes[p].endpoint.set)
 				warn_unreachable(v, n->linked_loc[k], i, p);
 		}
+	}
+}
+
+/* ---- grants nobody enforces -------------------------------------------- */
+
+static bool refuses(const struct m_bool *b)
+{
+	return b->set && !b->v;
+}
+
+/* Could u refuse incoming to anyone?  Saves the pair walk for the usual
+ * node that grants it to all. */
+static bool may_refuse_incoming(const struct model *m, const struct m_node *u)
+{
+	const struct m_permissions *p = &u->permissions;
+
+	if (refuses(&p->def.incoming) ||
+	    (!p->def.incoming.set && u->mesh_idx != MODEL_NONE &&
+	     refuses(&m->meshes[u->mesh_idx].defaults.incoming)))
+		return true;
+	for (size_t j = 0; p->grants && j < p->n_grants; j++)
+		if (refuses(&p->grants[j].flags.incoming))
+			return true;
+	return false;
+}
+
+/* Does x reach u with nothing to stop it: x unmanaged too, a tunnel
+ * between them, and u refusing x incoming? */
+static bool unenforced(const struct model *m, size_t u, size_t x)
+{
+	const struct m_node *a = &m->nodes[u], *b = &m->nodes[x];
+
+	return x != u && !model_node_managed(b) &&
+	       (a->endpoint.set || b->endpoint.set) &&
+	       !model_permissions(m, u, x).incoming.v;
+}
+
+static void add_sender(struct vctx *v, struct strbuf *names, size_t *n,
+		       size_t x)
+{
+	strbuf_printf(names, "%s'%s'", *n ? ", " : "", v_node_name(v->m, x));
+	(*n)++;
+}
+
+/* An unmanaged node's incoming is enforced by its managed peers (their
+ * output chains); between two unmanaged nodes nothing can: one warning
+ * per node, naming the senders it does not grant incoming. */
+static void warn_unenforced(struct vctx *v, size_t u)
+{
+	const struct model *m = v->m;
+	const struct m_node *n = &m->nodes[u];
+	const struct m_mesh *mesh = &m->meshes[n->mesh_idx];
+	struct strbuf names = STRBUF_INIT;
+	size_t count = 0;
+
+	for (size_t k = 0; k < mesh->n_members; k++)
+		if (unenforced(m, u, mesh->members[k]))
+			add_sender(v, &names, &count, mesh->members[k]);
+	for (size_t k = 0; k < n->n_linked; k++)
+		if (unenforced(m, u, n->linked[k]))
+			add_sender(v, &names, &count, n->linked[k]);
+	if (count)
+		diag_warn(v->d, node_loc(n),
+			  "'%s' does not grant incoming to %s, but neither it "
+			  "nor %s meshc: nothing can enforce that, so %s "
+			  "can reach it",
+			  v_node_name(m, u), names.buf,
+			  count == 1 ? "that node runs" : "those nodes run",
+			  count == 1 ? "it" : "they");
+	strbuf_free(&names);
+}
+
+void v_check_unenforced(struct vctx *v)
+{
+	const struct model *m = v->m;
+
+	for (size_t i = 0; i < m->n_nodes; i++) {
+		const struct m_node *n = &m->nodes[i];
+
+		if (n->mesh_idx == MODEL_NONE || model_node_managed(n) ||
+		    !may_refuse_incoming(m, n))
+			continue;
+		warn_unenforced(v, i);
 	}
 }

@@ -332,9 +332,11 @@ static void test_rule2_drop_precedes_every_accept(void **state)
 }
 
 /* A revoked incoming stays revoked while this node keeps sending (issue
- * 9, point 5): every node, routing or not, has an output chain whose one
- * rule drops the mesh-bound TCP segments that would make conntrack pick
- * a connection up mid-stream; nothing else of the node's own traffic. */
+ * 9, point 5): every node, routing or not, has an output chain whose
+ * first rule drops the mesh-bound TCP segments that would make conntrack
+ * pick a connection up mid-stream; then replies pass, then the closed set
+ * (unmanaged peers' incoming) is dropped; nothing else of the node's own
+ * traffic. */
 static void test_output_drops_picked_up_connections(void **state)
 {
 	struct fixture *f = *state;
@@ -342,7 +344,7 @@ static void test_output_drops_picked_up_connections(void **state)
 
 	for (size_t k = 0; k < 2; k++) {
 		struct plan *p = plan_for(&f->arena, f->m, nodes[k]);
-		const struct fw_rule *out = NULL;
+		const struct fw_rule *out[3] = { 0 };
 		size_t n = 0;
 
 		assert_true(fw_chain_wanted(&p->fw, FW_CHAIN_OUTPUT));
@@ -351,24 +353,90 @@ static void test_output_drops_picked_up_connections(void **state)
 
 			assert_true(r->chain == FW_CHAIN_OUTPUT ||
 				    !r->tcp_pickup);
-			if (r->chain == FW_CHAIN_OUTPUT) {
-				out = r;
-				n++;
-			}
+			assert_true(r->chain == FW_CHAIN_OUTPUT ||
+				    r->daddr_set != FW_SET_CLOSED);
+			if (r->chain == FW_CHAIN_OUTPUT && n < 3)
+				out[n] = r;
+			n += r->chain == FW_CHAIN_OUTPUT;
 		}
-		assert_int_equal(n, 1);
-		assert_non_null(out);
-		assert_true(out->tcp_pickup);
-		assert_false(out->ct_established);
-		assert_int_equal(out->oif, FW_IF_MESH);
-		assert_int_equal(out->iif, FW_IF_ANY);
-		assert_int_equal(out->family, 0);
-		assert_int_equal(out->saddr_set, FW_SET_NONE);
-		assert_int_equal(out->daddr_set, FW_SET_NONE);
-		assert_int_equal(out->verdict, FW_DROP);
-		assert_int_equal(out->spec_rule, 6);
-		assert_string_equal(out->id, "no-pickup");
+		assert_int_equal(n, 3);
+		for (size_t i = 0; i < 3; i++) {
+			assert_int_equal(out[i]->oif, FW_IF_MESH);
+			assert_int_equal(out[i]->iif, FW_IF_ANY);
+			assert_int_equal(out[i]->family, 0);
+			assert_int_equal(out[i]->saddr_set, FW_SET_NONE);
+		}
+		assert_true(out[0]->tcp_pickup);
+		assert_false(out[0]->ct_established);
+		assert_int_equal(out[0]->daddr_set, FW_SET_NONE);
+		assert_int_equal(out[0]->verdict, FW_DROP);
+		assert_int_equal(out[0]->spec_rule, 6);
+		assert_string_equal(out[0]->id, "no-pickup");
+		assert_true(out[1]->ct_established);
+		assert_int_equal(out[1]->verdict, FW_ACCEPT);
+		assert_false(out[2]->tcp_pickup || out[2]->ct_established);
+		assert_int_equal(out[2]->daddr_set, FW_SET_CLOSED);
+		assert_int_equal(out[2]->verdict, FW_DROP);
+		assert_int_equal(out[2]->spec_rule, 6);
+		assert_string_equal(out[2]->id, "unmanaged-incoming");
+		/* every node of the seed is managed: nothing is closed */
+		assert_int_equal(p->fw.sets[FW_SET_CLOSED][0].n_elems, 0);
+		assert_int_equal(p->fw.sets[FW_SET_CLOSED][1].n_elems, 0);
 	}
+}
+
+/* The closed set holds exactly the unmanaged peers that do not grant this
+ * node incoming, both families, each with the line that decided it. */
+static void test_closed_set_is_unmanaged_peers_without_incoming(void **state)
+{
+	static const char doc[] =
+		"version: 1\n"
+		"meshes:\n"
+		"  x: { network: 100.64.0.0/24, network6: 'fd00::/64' }\n"
+		"nodes:\n"
+		"  gw:\n"
+		"    mesh: x\n"
+		"    public_key: " KEY_A "\n"
+		"    address: 100.64.0.1\n"
+		"    endpoint: 198.51.100.10:51820\n"
+		"  srv:\n"
+		"    mesh: x\n"
+		"    public_key: " KEY_B "\n"
+		"    address: 100.64.0.2\n"
+		"    endpoint: 198.51.100.11:51820\n"
+		"    permissions: { default: { incoming: false } }\n"
+		"  phone:\n"
+		"    mesh: x\n"
+		"    public_key: " KEY_C "\n"
+		"    address: 100.64.0.3\n"
+		"    address6: 'fd00::3'\n"
+		"    platform: android\n"
+		"    permissions:\n"
+		"      default: { incoming: false }\n"
+		"      peers: { srv: { incoming: true } }\n"
+		"  mac:\n"
+		"    mesh: x\n"
+		"    public_key: " KEY_D "\n"
+		"    address: 100.64.0.4\n"
+		"    platform: macos\n";
+	struct fixture *f = *state;
+	struct model *m = load_doc(&f->arena, doc);
+	struct plan *gw = plan_for(&f->arena, m, "gw");
+	struct plan *srv = plan_for(&f->arena, m, "srv");
+	const struct fw_set *c4 = &gw->fw.sets[FW_SET_CLOSED][0];
+
+	/* phone does not grant gw: closed at gw, both families; srv is
+	 * managed (its own input enforces it), mac grants by default */
+	assert_true(set_has(gw, FW_SET_CLOSED, "100.64.0.3/32"));
+	assert_true(set_has(gw, FW_SET_CLOSED, "fd00::3/128"));
+	assert_false(set_has(gw, FW_SET_CLOSED, "100.64.0.2/32"));
+	assert_false(set_has(gw, FW_SET_CLOSED, "100.64.0.4/32"));
+	assert_int_equal(c4->n_elems, 1);
+	assert_string_equal(c4->elems[0].why, "phone");
+	assert_int_equal(c4->elems[0].loc.line, 23);
+	/* phone grants srv: nothing closed there */
+	assert_int_equal(srv->fw.sets[FW_SET_CLOSED][0].n_elems, 0);
+	assert_int_equal(srv->fw.sets[FW_SET_CLOSED][1].n_elems, 0);
 }
 
 static void test_lans_via_and_mesh_routes(void **state)
@@ -469,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_grants_go_into_sets),
 		cmocka_unit_test(test_rule2_drop_precedes_every_accept),
 		cmocka_unit_test(test_output_drops_picked_up_connections),
+		cmocka_unit_test(test_closed_set_is_unmanaged_peers_without_incoming),
 		cmocka_unit_test(test_lans_via_and_mesh_routes),
 		cmocka_unit_test(test_keepalive_defaults_toward_endpoints),
 		cmocka_unit_test(test_rule_count_independent_of_peer_count),

@@ -1211,7 +1211,9 @@ static const char apps_doc[] =
 	"    public_key: " KEY_C "\n"
 	"    platform: macos\n"
 	"    endpoint: 198.51.100.2:51820\n"
-	"    permissions: { default: { incoming: false } }\n"
+	"    permissions:\n"
+	"      default: { incoming: false }\n"
+	"      peers: { gw: { incoming: true } }\n"
 	"  phone:\n"
 	"    mesh: x\n"
 	"    public_key: " KEY_D "\n"
@@ -1237,10 +1239,10 @@ static void test_no_tunnel_without_endpoints(void **state)
 			    "no tunnel: neither lap1 nor phone has an endpoint");
 	assert_null(res.deciding_rule);
 	/* managed or not does not matter: srv (linux) has no endpoint */
-	res = real_reach(r, "srv", "lap1");
+	res = real_reach(r, "lap1", "srv");
 	assert_false(res.allow);
 	assert_string_equal(res.reason,
-			    "no tunnel: neither srv nor lap1 has an endpoint");
+			    "no tunnel: neither lap1 nor srv has an endpoint");
 	/* one endpoint is enough */
 	res = real_reach(r, "srv", "gw");
 	assert_true(res.allow);
@@ -1268,23 +1270,58 @@ static void test_not_enforced_between_unmanaged(void **state)
 }
 
 /* A managed sender toward an unmanaged node: no firewall is evaluated on
- * the unmanaged side, and nothing at the sender enforces its grants yet. */
+ * the unmanaged side; the sender enforces the node's incoming on its own
+ * packets (the output chain's closed set). */
 static void test_no_firewall_on_unmanaged_receiver(void **state)
 {
 	struct real *r = *state;
 	struct eval_result res = real_reach(r, "gw", "lap2");
 
+	/* lap2 grants gw incoming: gw lets its packet go, lap2 runs no
+	 * chain, and the answer says where it was enforced */
 	assert_true(res.allow);
 	assert_null(res.deciding_rule);
 	assert_string_equal(res.reason,
-			    "lap2 runs no meshc firewall (unmanaged), and gw "
-			    "does not enforce lap2's grants");
+			    "lap2 grants gw incoming (enforced at gw: lap2 "
+			    "runs no meshc firewall)");
 	assert_false(has_step(&res, "chain input"));
+	assert_false(has_step(&res, "chain output"));
 	/* its managed peer keeps its own firewall: gw's input decides */
 	res = real_reach(r, "lap2", "gw");
 	assert_true(res.allow);
 	assert_non_null(res.deciding_rule);
 	assert_int_equal(res.deciding_rule->spec_rule, 6);
+}
+
+/* lap2 does not grant srv incoming: srv itself drops its own packet, and
+ * the answer names the enforcement point and the grant behind it. */
+static void test_unmanaged_incoming_enforced_at_sender(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "srv", "lap2");
+
+	assert_false(res.allow);
+	assert_string_equal(res.reason,
+			    "srv drops its own packet: lap2 does not grant it "
+			    "incoming");
+	assert_string_equal(res.deciding_node, "srv");
+	assert_non_null(res.deciding_rule);
+	assert_int_equal(res.deciding_rule->chain, FW_CHAIN_OUTPUT);
+	assert_int_equal(res.deciding_rule->spec_rule, 6);
+	/* the line that decided: lap2's default incoming: false */
+	assert_int_equal(res.deciding_loc.line, 20);
+	assert_true(has_step(&res, "chain output: rule unmanaged-incoming"));
+	assert_false(has_step(&res, "WireGuard sends it"));
+	/* before any tunnel question: srv -> phone has none either way,
+	 * but srv never sends the packet */
+	res = real_reach(r, "srv", "phone");
+	assert_false(res.allow);
+	assert_string_equal(res.reason,
+			    "srv drops its own packet: phone does not grant it "
+			    "incoming");
+	/* an unmanaged sender has no output chain: nothing enforces */
+	res = real_reach(r, "phone", "lap2");
+	assert_true(res.allow);
 }
 
 #define HAND(t) cmocka_unit_test_setup_teardown(t, hand_setup, hand_teardown)
@@ -1334,6 +1371,7 @@ int main(void)
 		APPS(test_no_tunnel_without_endpoints),
 		APPS(test_not_enforced_between_unmanaged),
 		APPS(test_no_firewall_on_unmanaged_receiver),
+		APPS(test_unmanaged_incoming_enforced_at_sender),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
