@@ -39,14 +39,6 @@ static const struct cmd_spec export_spec = {
 
 enum export_format { EXPORT_CONF, EXPORT_QR, EXPORT_PNG };
 
-/* Is the node one that `meshc apply` runs on?  Its grants are enforced
- * there, by its own firewall, and an exported file does not carry them.
- * Until the document has a `managed` key, every Linux node is. */
-static bool export_node_managed(const struct model *m, size_t idx)
-{
-	return model_node_platform(&m->nodes[idx]) == PLATFORM_LINUX;
-}
-
 /* ListenPort only where the node needs a fixed one: it has an endpoint
  * others dial, or the document sets a port.  Otherwise the app picks. */
 static uint16_t export_listen_port(const struct model *m, size_t idx)
@@ -187,12 +179,14 @@ static int export_render(struct strbuf *out, const struct model *m,
 
 	if (!key)
 		return -1;
-	if (export_node_managed(m, idx))
+	if (model_node_managed(&m->nodes[idx]))
 		fprintf(stderr,
-			"meshc export: warning: node '%s' runs on %s, where "
-			"`meshc apply` enforces its grants; the exported file "
-			"does not (it has no firewall)\n",
-			m->nodes[idx].name.v, platform_name(p->platform));
+			"meshc export: warning: node '%s' is managed (%s): "
+			"meshc enforces its grants there (%s); the exported "
+			"file does not (it has no firewall)\n",
+			m->nodes[idx].name.v, platform_name(p->platform),
+			p->platform == PLATFORM_MACOS ? "its pf anchor"
+						      : "`meshc apply`");
 	if (format == EXPORT_CONF) {
 		export_conf(out, p, &x, key);
 	} else {

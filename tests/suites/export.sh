@@ -241,6 +241,37 @@ fi
 	>/dev/null 2>"$tmp/e.err"
 [ ! -s "$tmp/e.err" ] && ok "an unmanaged node's export says nothing on stderr" ||
 	bad "an unmanaged node's export warns: $(cat "$tmp/e.err")"
+# managed is the node's `managed`, not its platform: a linux box that
+# runs the WireGuard app exports quietly, a Mac that loads meshc's pf
+# anchor is warned about
+cat >"$tmp/managed.yaml" <<EOF2
+version: 1
+meshes:
+  x: { network: 100.64.0.0/24, interface: meshx }
+nodes:
+  box:
+    mesh: x
+    public_key: "$S"
+    endpoint: 198.51.100.1:51820
+    managed: false
+    private_key_file: $tmp/srv.key
+  mac:
+    mesh: x
+    platform: macos
+    managed: true
+    public_key: "$P"
+    private_key_file: $tmp/phone.key
+EOF2
+"$MESHC" export "$tmp/managed.yaml" --node box >/dev/null 2>"$tmp/e.err"
+rc=$?
+[ "$rc" = 0 ] && [ ! -s "$tmp/e.err" ] &&
+	ok "a linux node with managed: false exports without a warning" ||
+	bad "linux managed: false export (exit $rc): $(cat "$tmp/e.err")"
+"$MESHC" export "$tmp/managed.yaml" --node mac >/dev/null 2>"$tmp/e.err"
+rc=$?
+[ "$rc" = 0 ] && grep -q 'warning: .*mac.*enforces its grants' "$tmp/e.err" &&
+	ok "a macos node with managed: true is warned about" ||
+	bad "macos managed: true export (exit $rc): $(cat "$tmp/e.err")"
 
 # ---- usage -----------------------------------------------------------------
 for args in "--node phone --format png" "--all" "--all --out-dir $tmp --format qr" \
