@@ -1933,7 +1933,10 @@ static void test_create_reports_missing_implementation(void **state)
 
 /* What meshc ignores, blocks or has open is not the daemon's: a script
  * standing in for wireguard-go records its signal state and descriptors
- * (then fails, so nothing waits for a socket). */
+ * (then fails, so nothing waits for a socket).  The signal state is read
+ * by grep of its own /proc/self/status, inherited through exec: the
+ * shell's own (/proc/$$) is not stable, dash blocks every signal in the
+ * parent around each fork, and grep could catch it in that window. */
 static void test_spawn_gives_the_daemon_a_clean_start(void **state)
 {
 	char dir[] = "/tmp/meshc-test-spawn-XXXXXX", impl[96], out[96];
@@ -1951,7 +1954,7 @@ static void test_spawn_gives_the_daemon_a_clean_start(void **state)
 	snprintf(marker, sizeof(marker), "%s/marker", dir);
 	snprintf(script, sizeof(script),
 		 "#!/bin/sh\n"
-		 "grep -E '^Sig(Ign|Blk)' /proc/$$/status >%s\n"
+		 "grep -E '^Sig(Ign|Blk)' /proc/self/status >%s\n"
 		 "for f in /proc/$$/fd/*; do readlink $f; done >>%s\n"
 		 "exit 1\n",
 		 out, out);
