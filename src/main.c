@@ -39,6 +39,17 @@ static void show_usage(FILE *out)
 		     "see meshc(8) and meshc.yaml(5).\n");
 }
 
+static const char *command_hint(const char *word)
+{
+	static char hint[CMD_HINT_MAX];
+	const char *names[sizeof(commands) / sizeof(commands[0])];
+	size_t n = sizeof(commands) / sizeof(commands[0]);
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = commands[i].name;
+	return cmd_did_you_mean(hint, sizeof(hint), word, names, n);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -61,7 +72,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "meshc: unknown command '%s'\n", argv[1]);
+	fprintf(stderr, "meshc: unknown command '%s'%s\n", argv[1],
+		command_hint(argv[1]));
 	show_usage(stderr);
 	return EXIT_ERROR;
 }

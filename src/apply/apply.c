@@ -244,7 +244,8 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 			c->nft_batches);
 	record_document(c, want);
 	if (!c->o->quiet && !c->o->json)
-		printf("applied %zu changes to %s\n", cs.count,
+		printf("applied %zu %s to %s\n", cs.count,
+		       plural(cs.count, "change", "changes"),
 		       want->iface.name);
 	r = APPLY_CHANGED;
 	/* A signal that came after the last step finds the new state

@@ -71,4 +71,10 @@ void strbuf_stream_to(struct strbuf *sb, FILE *f);
  * error of an earlier stream-mode write. */
 int strbuf_write(struct strbuf *sb, FILE *f);
 
+/* "1 mesh", "2 meshes": the word for a count (one, else many). */
+static inline const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 #endif

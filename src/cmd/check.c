@@ -76,8 +76,8 @@ static void print_text(struct arena *a, const struct outcome *out, size_t n,
 		if (o->verbose)
 			eval_steps_text(&sb, a, &t->res, "        ");
 	}
-	strbuf_printf(&sb, "%zu tests, %zu passed, %zu failed\n", n, passed,
-		      n - passed);
+	strbuf_printf(&sb, "%zu %s, %zu passed, %zu failed\n", n,
+		      plural(n, "test", "tests"), passed, n - passed);
 	strbuf_write(&sb, stdout);
 	strbuf_free(&sb);
 }

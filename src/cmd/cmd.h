@@ -105,6 +105,12 @@ struct plan *cmd_load_plan(struct arena *a, const struct cmd_opts *o,
 /* meshc diff FILE: the live system against FILE's plan (cmd/apply.c). */
 int cmd_diff_live(const struct cmd_opts *o);
 
+/* "; did you mean 'x'?" into buf when one of the n names is close to
+ * word (base/suggest.h), else "".  Returns buf. */
+const char *cmd_did_you_mean(char *buf, size_t size, const char *word,
+			     const char *const *names, size_t n);
+#define CMD_HINT_MAX 96
+
 typedef int (*cmd_fn)(int argc, char **argv);
 
 int cmd_validate(int argc, char **argv);

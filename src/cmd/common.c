@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/secret.h"
+#include "base/suggest.h"
 #include "compile/compile.h"
 #include "load/load.h"
 #include "validate/validate.h"
@@ -45,6 +46,56 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The closest of names to word, copied into out; false when none is. */
+static bool closest_name(char *out, size_t size, const char *word,
+			 const char *const *names, size_t n)
+{
+	struct arena a;
+	const char *best;
+
+	arena_init(&a);
+	best = suggest_among(&a, word, names, n);
+	if (best)
+		snprintf(out, size, "%s", best);
+	arena_free(&a);
+	return best != NULL;
+}
+
+const char *cmd_did_you_mean(char *buf, size_t size, const char *word,
+			     const char *const *names, size_t n)
+{
+	char best[64];
+
+	if (closest_name(best, sizeof(best), word, names, n))
+		snprintf(buf, size, "; did you mean '%s'?", best);
+	else if (size)
+		buf[0] = '\0';
+	return buf;
+}
+
+/* "--frmat" or "--frmat=json": the closest long option, as a hint. */
+static const char *option_hint(char *buf, size_t size, const char *arg)
+{
+	const char *names[sizeof(long_options) / sizeof(*long_options)];
+	size_t n = 0, len;
+	char word[64], best[64];
+
+	if (strncmp(arg, "--", 2))
+		return "";
+	arg += 2;
+	len = strcspn(arg, "=");
+	if (len >= sizeof(word))
+		return "";
+	memcpy(word, arg, len);
+	word[len] = '\0';
+	for (size_t i = 0; long_options[i].name; i++)
+		names[n++] = long_options[i].name;
+	if (!closest_name(best, sizeof(best), word, names, n))
+		return "";
+	snprintf(buf, size, "; did you mean --%s?", best);
+	return buf;
+}
+
 void cmd_usage(FILE *out, const struct cmd_spec *spec)
 {
 	fprintf(out, "usage: meshc %s %s\n", spec->name, spec->usage);
@@ -62,6 +113,23 @@ static int usage_error(const struct cmd_spec *spec, const char *fmt,
 	return 1;
 }
 
+/* "--format: 'jsn' is not text or json; did you mean 'json'?" */
+static int value_error(const struct cmd_spec *spec, const char *option,
+		       const char *value, const char *const *names, size_t n)
+{
+	char hint[CMD_HINT_MAX];
+
+	fprintf(stderr, "meshc %s: %s: '%s' is not ", spec->name, option,
+		value);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%s", i == 0 ? "" : i + 1 < n ? ", " : " or ",
+			names[i]);
+	fprintf(stderr, "%s\n",
+		cmd_did_you_mean(hint, sizeof(hint), value, names, n));
+	cmd_usage(stderr, spec);
+	return 1;
+}
+
 static int check_allowed(const struct cmd_spec *spec, unsigned opt,
 			 const char *name)
 {
@@ -73,6 +141,8 @@ static int check_allowed(const struct cmd_spec *spec, unsigned opt,
 int cmd_parse(int argc, char **argv, const struct cmd_spec *spec,
 	      struct cmd_opts *o)
 {
+	static const char *const formats[] = { "text", "json" };
+	static const char *const colors[] = { "auto", "always", "never" };
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -97,10 +167,8 @@ int cmd_parse(int argc, char **argv, const struct cmd_spec *spec,
 			else if (!strcmp(optarg, "json"))
 				o->format = FORMAT_JSON;
 			else
-				return usage_error(spec,
-						   "--format: '%s' is not text "
-						   "or json",
-						   optarg);
+				return value_error(spec, "--format", optarg,
+						   formats, 2);
 			break;
 		case LONG_COLOR:
 			if (!strcmp(optarg, "auto"))
@@ -110,10 +178,8 @@ int cmd_parse(int argc, char **argv, const struct cmd_spec *spec,
 			else if (!strcmp(optarg, "never"))
 				o->color = COLOR_NEVER;
 			else
-				return usage_error(spec,
-						   "--color: '%s' is not auto, "
-						   "always or never",
-						   optarg);
+				return value_error(spec, "--color", optarg,
+						   colors, 3);
 			break;
 		case LONG_NODE:
 			if (check_allowed(spec, OPT_NODE, "node"))
@@ -192,9 +258,16 @@ int cmd_parse(int argc, char **argv, const struct cmd_spec *spec,
 		case ':':
 			return usage_error(spec, "%s needs a value",
 					   argv[optind - 1]);
-		default:
-			return usage_error(spec, "unknown option %s",
-					   argv[optind - 1]);
+		default: {
+			char hint[CMD_HINT_MAX];
+
+			fprintf(stderr, "meshc %s: unknown option %s%s\n",
+				spec->name, argv[optind - 1],
+				option_hint(hint, sizeof(hint),
+					    argv[optind - 1]));
+			cmd_usage(stderr, spec);
+			return 1;
+		}
 		}
 	}
 	o->args = argv + optind;

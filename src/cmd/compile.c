@@ -74,9 +74,16 @@ static int render_target(struct strbuf *out, const struct plan *p,
 	else if (!strcmp(target, "sysctl"))
 		render_sysctl(out, p);
 	else {
+		static const char *const targets[] = {
+			"plan", "json", "nft", "pf", "wg", "routes", "sysctl"
+		};
+		char hint[CMD_HINT_MAX];
+
 		fprintf(stderr, "meshc compile: unknown target '%s'; expected "
-				"plan, json, nft, pf, wg, routes or sysctl\n",
-			target);
+				"plan, json, nft, pf, wg, routes or sysctl%s\n",
+			target,
+			cmd_did_you_mean(hint, sizeof(hint), target, targets,
+					 sizeof(targets) / sizeof(*targets)));
 		return -1;
 	}
 	return 0;

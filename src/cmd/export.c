@@ -262,13 +262,15 @@ static int export_all(struct arena *a, const struct cmd_opts *o,
 static int export_check_opts(const struct cmd_opts *o,
 			     enum export_format *format)
 {
+	static const char *const formats[] = { "conf", "qr", "png" };
 	const char *f = o->format_name ? o->format_name : "conf";
 	const char *why = NULL;
+	char hint[CMD_HINT_MAX];
 
 	*format = !strcmp(f, "qr") ? EXPORT_QR
 		  : !strcmp(f, "png") ? EXPORT_PNG : EXPORT_CONF;
 	if (strcmp(f, "conf") && strcmp(f, "qr") && strcmp(f, "png"))
-		why = "--format must be conf, qr or png";
+		why = cmd_did_you_mean(hint, sizeof(hint), f, formats, 3);
 	else if (o->all && o->node)
 		why = "give --node N or --all, not both";
 	else if (!o->all && !o->node)
@@ -288,7 +290,12 @@ static int export_check_opts(const struct cmd_opts *o,
 		why = "--format png needs -o OUT.png";
 	if (!why)
 		return 0;
-	fprintf(stderr, "meshc export: %s\n", why);
+	if (why == hint)
+		fprintf(stderr, "meshc export: --format: '%s' is not conf, qr "
+				"or png%s\n",
+			f, hint);
+	else
+		fprintf(stderr, "meshc export: %s\n", why);
 	cmd_usage(stderr, &export_spec);
 	return 1;
 }

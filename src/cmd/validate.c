@@ -56,10 +56,12 @@ int cmd_validate(int argc, char **argv)
 	} else if (valid && !o.quiet) {
 		const struct model *m = doc.model;
 
-		printf("%s: valid: %zu meshes, %zu nodes, %zu links, "
-		       "%zu tests\n",
-		       doc.src.name, m->n_meshes, m->n_nodes, m->n_links,
-		       m->n_tests);
+		printf("%s: valid: %zu %s, %zu %s, %zu %s, %zu %s\n",
+		       doc.src.name, m->n_meshes,
+		       plural(m->n_meshes, "mesh", "meshes"), m->n_nodes,
+		       plural(m->n_nodes, "node", "nodes"), m->n_links,
+		       plural(m->n_links, "link", "links"), m->n_tests,
+		       plural(m->n_tests, "test", "tests"));
 	}
 	arena_free(&arena);
 	return valid ? EXIT_OK : EXIT_ERROR;

@@ -334,13 +334,14 @@ static void describe_chain(struct change *ch, struct strbuf *d)
 {
 	ch->subject = fw_chain_name(ch->chain);
 	if (ch->op == CHANGE_MODIFY) {
-		strbuf_printf(d, "%zu -> %zu rules", ch->n_old_rules,
-			      ch->n_new_rules);
+		strbuf_printf(d, "%zu -> %zu %s", ch->n_old_rules,
+			      ch->n_new_rules,
+			      plural(ch->n_new_rules, "rule", "rules"));
 	} else {
 		size_t n = ch->op == CHANGE_ADD ? ch->n_new_rules
 						: ch->n_old_rules;
 
-		strbuf_printf(d, "%zu rule%s", n, n == 1 ? "" : "s");
+		strbuf_printf(d, "%zu %s", n, plural(n, "rule", "rules"));
 	}
 }
 

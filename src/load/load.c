@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/strmap.h"
+#include "base/suggest.h"
 #include "load/keys.h"
 #include "load/loader.h"
 #include "load/tree.h"
@@ -132,72 +133,15 @@ static const char *pair_key(struct loader *L, struct keyset *ks, size_t i)
 	return k->s.text;
 }
 
-/* Optimal string alignment distance, or 3 when it is more than 2. */
-static unsigned edit_distance_small(const char *a, const char *b)
+static const char *suggest_key(struct arena *a, const char *name,
+			       const struct key_info *keys, size_t n)
 {
-	enum { MAXLEN = 32 };
-	unsigned d[MAXLEN + 1][MAXLEN + 1];
-	size_t la = strlen(a), lb = strlen(b), i, j;
+	struct suggest s;
 
-	if (la > MAXLEN || lb > MAXLEN || (la > lb ? la - lb : lb - la) > 2)
-		return 3;
-	for (i = 0; i <= la; i++)
-		d[i][0] = (unsigned)i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = (unsigned)j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			unsigned cost = a[i - 1] != b[j - 1], v;
-
-			v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < v)
-				v = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb] > 2 ? 3 : d[la][lb];
-}
-
-static size_t common_prefix(const char *a, const char *b)
-{
-	size_t n = 0;
-
-	while (a[n] && a[n] == b[n])
-		n++;
-	return n;
-}
-
-/* The known key a typo most likely meant: within edit distance 2, else
- * sharing a real prefix ("listen" -> listen_port); NULL if none is close. */
-static const char *suggest_key(const char *name, const struct key_info *keys,
-			       size_t n)
-{
-	const char *best = NULL;
-	unsigned best_score = 4;
-	size_t best_prefix = 0, i;
-
-	for (i = 0; i < n; i++) {
-		const char *k = keys[i].name;
-		size_t cp = common_prefix(name, k);
-		size_t shorter = strlen(name) < strlen(k) ? strlen(name)
-							  : strlen(k);
-		unsigned score = edit_distance_small(name, k);
-
-		if (score > 2)
-			score = cp >= 4 || (cp >= 3 && cp == shorter) ? 3 : 4;
-		if (score < best_score ||
-		    (score == best_score && score == 3 && cp > best_prefix)) {
-			best = k;
-			best_score = score;
-			best_prefix = cp;
-		}
-	}
-	return best_score < 4 ? best : NULL;
+	suggest_init(&s, a, name);
+	for (size_t i = 0; i < n; i++)
+		suggest_offer(&s, keys[i].name);
+	return suggest_best(&s);
 }
 
 static void report_unknown_key(struct loader *L, const char *name,
@@ -216,7 +160,7 @@ static void report_unknown_key(struct loader *L, const char *name,
 			   MESHC_DEFAULT_PRIVATE_KEY_FILE);
 		return;
 	}
-	hint = suggest_key(name, keys, n);
+	hint = suggest_key(L->a, name, keys, n);
 	if (hint)
 		diag_error(L->d, l, "unknown key '%s' %s; did you mean '%s'?",
 			   name, scope_where(L, s), hint);

@@ -74,5 +74,40 @@ n=$((n + 1))
 "$MESHC" compile "$tmp/m.yaml" --node c --target wg | grep -q "$key" &&
 	{ echo "FAIL cli: private key printed without --with-secrets"; fail=$((fail + 1)); }
 rm -rf "$tmp"
+# did you mean: commands, options, option values, targets, formats; a word
+# close to nothing gets no hint
+hint() {	# description expected-stderr-line command...
+	what=$1 want=$2
+	shift 2
+	n=$((n + 1))
+	got=$("$@" 2>&1 >/dev/null | head -n 1)
+	if [ "$got" != "$want" ]; then
+		echo "FAIL cli: $what: got: $got"
+		echo "                want: $want"
+		fail=$((fail + 1))
+	fi
+}
+hint "command typo" "meshc: unknown command 'vaildate'; did you mean 'validate'?" \
+	"$MESHC" vaildate "$SEED"
+hint "command far from all" "meshc: unknown command 'frobnicate'" \
+	"$MESHC" frobnicate
+hint "option typo" "meshc validate: unknown option --frmat; did you mean --format?" \
+	"$MESHC" validate --frmat json "$SEED"
+hint "option typo with =" "meshc validate: unknown option --frmat=json; did you mean --format?" \
+	"$MESHC" validate --frmat=json "$SEED"
+hint "--format value" "meshc check: --format: 'jsn' is not text or json; did you mean 'json'?" \
+	"$MESHC" check "$SEED" --format jsn
+hint "--color value" "meshc check: --color: 'nevr' is not auto, always or never; did you mean 'never'?" \
+	"$MESHC" check "$SEED" --color nevr
+hint "target" "meshc compile: unknown target 'nftables'; expected plan, json, nft, pf, wg, routes or sysctl; did you mean 'nft'?" \
+	"$MESHC" compile "$SEED" --node b --target nftables
+hint "export format" "meshc export: --format: 'pgn' is not conf, qr or png; did you mean 'png'?" \
+	"$MESHC" export "$SEED" --node b --format pgn
+# counts agree with their nouns
+n=$((n + 1))
+out=$(printf 'version: 1\nmeshes:\n  x: { network: 10.9.0.0/24 }\nnodes:\n  a: { mesh: x, public_key: "7mgtuDbZ//ar2FSZQNrWG2p57HowsTguEDTNb3uYgQs=" }\n' |
+	"$MESHC" validate - 2>/dev/null)
+[ "$out" = "<stdin>: valid: 1 mesh, 1 node, 0 links, 0 tests" ] ||
+	{ echo "FAIL cli: plural agreement: $out"; fail=$((fail + 1)); }
 echo "ok   cli: $((n - fail)) of $n checks"
 [ "$fail" = 0 ]

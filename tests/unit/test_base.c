@@ -19,6 +19,7 @@
 #include "base/secret.h"
 #include "base/strbuf.h"
 #include "base/strmap.h"
+#include "base/suggest.h"
 
 static void test_arena_push_grows_and_keeps_contents(void **state)
 {
@@ -402,6 +403,41 @@ static void test_key_loading_makes_process_undumpable(void **state)
 	unlink(path);
 }
 
+/* One measure for every "did you mean": a swap is one edit, case does
+ * not count, a third of the longer name may differ, a real shared prefix
+ * wins when nothing is that close, and short names never suggest each
+ * other. */
+static void test_suggest_closest_name(void **state)
+{
+	static const char *const cmds[] = { "validate", "compile", "diff",
+					     "apply", "export", "explain" };
+	static const char *const keys[] = { "listen_port", "lan", "interface",
+					    "network", "network6" };
+	static const char *const one[] = { "a", "b", "q" };
+	struct arena a;
+
+	(void)state;
+	arena_init(&a);
+	assert_string_equal(suggest_among(&a, "vaildate", cmds, 6), "validate");
+	assert_string_equal(suggest_among(&a, "VALIDATE", cmds, 6), "validate");
+	assert_string_equal(suggest_among(&a, "expor", cmds, 6), "export");
+	assert_string_equal(suggest_among(&a, "explian", cmds, 6), "explain");
+	assert_null(suggest_among(&a, "frobnicate", cmds, 6));
+	assert_string_equal(suggest_among(&a, "listen", keys, 5),
+			    "listen_port");
+	assert_string_equal(suggest_among(&a, "netwrk", keys, 5), "network");
+	assert_string_equal(suggest_among(&a, "netwrk6", keys, 5),
+			    "network6");
+	assert_null(suggest_among(&a, "c", one, 3));
+	assert_null(suggest_among(&a, "x", keys, 5));
+	/* NULL names (an unnamed node) are skipped, not compared */
+	assert_string_equal(suggest_among(&a, "lam",
+					  (const char *const[]){ NULL, "lan" },
+					  2),
+			    "lan");
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_strbuf_stream_writes_same_bytes),
 		cmocka_unit_test(test_ip_contains_and_overlap),
 		cmocka_unit_test(test_strmap_many_keys),
+		cmocka_unit_test(test_suggest_closest_name),
 		cmocka_unit_test(test_diags_sorted_by_position_and_deduplicated),
 		cmocka_unit_test(test_diag_print_quotes_line_with_caret),
 		cmocka_unit_test(test_key_base64_roundtrip_and_public_key),
