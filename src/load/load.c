@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/strbuf.h"
 #include "base/strmap.h"
 #include "base/suggest.h"
 #include "load/keys.h"
@@ -144,6 +145,55 @@ static const char *suggest_key(struct arena *a, const char *name,
 	return suggest_best(&s);
 }
 
+/* Where a key of context c goes, for a key written at the wrong level. */
+static const char *context_place(enum key_context c)
+{
+	switch (c) {
+	case KC_TOP:
+		return "the top level";
+	case KC_MESH:
+		return "a mesh (meshes.NAME)";
+	case KC_NODE:
+		return "a node (nodes.NAME)";
+	case KC_PERMISSIONS:
+		return "a node's permissions";
+	case KC_FLAGS:
+		return "permissions.default, permissions.peers.NAME or a "
+		       "mesh's defaults";
+	case KC_TEST:
+		return "a test (an entry of tests)";
+	case KC__COUNT:
+		break;
+	}
+	return "?";
+}
+
+/* A key that exists, only not here: say where it belongs ("routing"
+ * under a node is a permission flag).  NULL when name is no key at all. */
+static const char *key_elsewhere(struct loader *L, const char *name,
+				 enum key_context here)
+{
+	struct strbuf places = STRBUF_INIT;
+	const char *text = NULL;
+	size_t count = 0;
+
+	for (int c = 0; c < KC__COUNT; c++) {
+		if (c == (int)here || !key_find(c, name))
+			continue;
+		strbuf_printf(&places, "%s%s", count ? " or under " : "",
+			      context_place(c));
+		count++;
+	}
+	if (count && here != KC_FLAGS && key_find(KC_FLAGS, name))
+		text = arena_printf(L->a, "permission flags go under %s",
+				    strbuf_str(&places));
+	else if (count)
+		text = arena_printf(L->a, "'%s' belongs under %s", name,
+				    strbuf_str(&places));
+	strbuf_free(&places);
+	return text;
+}
+
 static void report_unknown_key(struct loader *L, const char *name,
 			       struct loc l, enum key_context ctx,
 			       const struct scope *s)
@@ -161,6 +211,11 @@ static void report_unknown_key(struct loader *L, const char *name,
 		return;
 	}
 	hint = suggest_key(L->a, name, keys, n);
+	if (!hint && (hint = key_elsewhere(L, name, ctx))) {
+		diag_error(L->d, l, "unknown key '%s' %s; %s", name,
+			   scope_where(L, s), hint);
+		return;
+	}
 	if (hint)
 		diag_error(L->d, l, "unknown key '%s' %s; did you mean '%s'?",
 			   name, scope_where(L, s), hint);
