@@ -27,6 +27,11 @@ struct vctx {
 	/* Edit-distance comparisons left for "did you mean" hints: a document
 	 * full of typos among 50,000 names must not go quadratic. */
 	size_t hint_budget;
+	/* A link with an unknown node leaves its other end's peers unknown
+	 * (unsure[i]), or, both ends unknown, every node's (all_unsure):
+	 * "not a peer" is then no news but the link's own error again. */
+	bool *unsure;
+	bool all_unsure;
 };
 
 /* A name for messages, never NULL. */
@@ -37,9 +42,12 @@ const char *v_mesh_name(const struct model *m, size_t idx);
 const char *v_hint_mesh(struct vctx *v, const char *name);
 const char *v_hint_node(struct vctx *v, const char *name);
 
-/* Both nodes' meshes are known, so "not a peer" is not a follow-up of an
- * unknown mesh that was already reported. */
-bool v_peer_known(const struct model *m, size_t a, size_t b);
+/* Both nodes' meshes and links are known, so "not a peer" is not a
+ * follow-up of an unknown mesh or link end that was already reported. */
+bool v_peer_known(const struct vctx *v, size_t a, size_t b);
+/* The node's lan was written but is invalid (reported by the loader):
+ * "has no lan" would be a follow-up. */
+bool v_lan_broken(const struct m_node *n);
 
 /* resolve.c */
 void v_resolve_meshes(struct vctx *v);

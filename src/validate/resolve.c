@@ -87,6 +87,21 @@ static size_t link_end(struct vctx *v, const struct m_str *s)
 	return idx;
 }
 
+/* A link end that names no node: which peers the link meant is
+ * unknown, for its other end (or, with both unknown, for anyone). */
+static void mark_unsure(struct vctx *v, size_t a, size_t b)
+{
+	size_t known = a != MODEL_NONE ? a : b;
+
+	if (known == MODEL_NONE) {
+		v->all_unsure = true;
+		return;
+	}
+	if (!v->unsure)
+		v->unsure = arena_calloc(v->a, v->m->n_nodes, sizeof(bool));
+	v->unsure[known] = true;
+}
+
 /* The link's two ends, if they make a valid link; reports why not. */
 static bool link_check(struct vctx *v, struct m_link *l)
 {
@@ -96,8 +111,10 @@ static bool link_check(struct vctx *v, struct m_link *l)
 	l->a_idx = l->b_idx = MODEL_NONE;
 	a = link_end(v, &l->a);
 	b = link_end(v, &l->b);
-	if (a == MODEL_NONE || b == MODEL_NONE)
+	if (a == MODEL_NONE || b == MODEL_NONE) {
+		mark_unsure(v, a, b);
 		return false;
+	}
 	l->a_idx = a;
 	l->b_idx = b;
 	if (a == b) {
@@ -218,7 +235,7 @@ static void resolve_grant(struct vctx *v, size_t granter, struct m_grant *g)
 		return;
 	}
 	g->peer_idx = p;
-	if (v_peer_known(m, granter, p) && !model_are_peers(m, granter, p))
+	if (v_peer_known(v, granter, p) && !model_are_peers(m, granter, p))
 		diag_warn(v->d, g->peer.loc,
 			  "'%s' is not a peer of '%s' (not in its mesh, no "
 			  "link): this grant has no effect",

@@ -19,7 +19,7 @@ static void check_exit(struct vctx *v, size_t c, size_t e)
 	const struct loc loc = m->nodes[c].exit_node.loc;
 
 	if (!model_are_peers(m, c, e)) {
-		if (v_peer_known(m, c, e))
+		if (v_peer_known(v, c, e))
 			diag_error(v->d, loc,
 				   "exit_node '%s' of node '%s' is not a peer "
 				   "of '%s' (not in its mesh, no link)",
@@ -108,7 +108,7 @@ static void check_via_target(struct vctx *v, size_t a, size_t k)
 	const struct m_prefix_list *lan = &m->nodes[t].lan;
 
 	if (!model_are_peers(m, a, t)) {
-		if (v_peer_known(m, a, t))
+		if (v_peer_known(v, a, t))
 			diag_error(v->d, l->items[k].loc,
 				   "'%s' in lans_via of '%s' is not a peer of "
 				   "'%s' (not in its mesh, no link)",
@@ -120,7 +120,7 @@ static void check_via_target(struct vctx *v, size_t a, size_t k)
 			   "'%s' in lans_via of '%s' does not grant "
 			   "local_network to '%s'",
 			   tn, an, an);
-	if (!lan->items || !lan->count)
+	if ((!lan->items || !lan->count) && !v_lan_broken(&m->nodes[t]))
 		diag_warn(v->d, l->items[k].loc,
 			  "'%s' in lans_via of '%s' has no lan: this entry has "
 			  "no effect",

@@ -34,7 +34,8 @@ static void check_to(struct vctx *v, const struct m_str *to)
 		unknown(v, to->loc, to->v + strlen(LAN_PREFIX));
 		return;
 	}
-	if (!v->m->nodes[idx].lan.items || !v->m->nodes[idx].lan.count)
+	if ((!v->m->nodes[idx].lan.items || !v->m->nodes[idx].lan.count) &&
+	    !v_lan_broken(&v->m->nodes[idx]))
 		diag_error(v->d, to->loc, "node '%s' has no lan for %s",
 			   v_node_name(v->m, idx), to->v);
 }

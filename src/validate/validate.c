@@ -29,10 +29,18 @@ const char *v_mesh_name(const struct model *m, size_t idx)
 	return m->meshes[idx].name.v;
 }
 
-bool v_peer_known(const struct model *m, size_t a, size_t b)
+bool v_peer_known(const struct vctx *v, size_t a, size_t b)
 {
+	const struct model *m = v->m;
+
 	return m->nodes[a].mesh_idx != MODEL_NONE &&
-	       m->nodes[b].mesh_idx != MODEL_NONE;
+	       m->nodes[b].mesh_idx != MODEL_NONE && !v->all_unsure &&
+	       !(v->unsure && (v->unsure[a] || v->unsure[b]));
+}
+
+bool v_lan_broken(const struct m_node *n)
+{
+	return !n->lan.set && loc_known(n->lan.loc);
 }
 
 /* Each offered name costs one unit of the budget. */
@@ -79,7 +87,7 @@ const char *v_hint_node(struct vctx *v, const char *name)
 
 void validate_model(struct arena *a, struct model *m, struct diags *d)
 {
-	struct vctx v = { a, m, d, HINT_BUDGET };
+	struct vctx v = { .a = a, .m = m, .d = d, .hint_budget = HINT_BUDGET };
 	size_t errors_before = d->errors;
 
 	v_resolve_meshes(&v);
