@@ -16,6 +16,7 @@
 
 #include "base/strmap.h"
 #include "load/load.h"
+#include "load/yaml_hint.h"
 
 /* Line breaks as libyaml counts them, so that our positions and its marks
  * agree: CR LF, CR, LF, and U+2028/U+2029.  (NEL is refused earlier.)
@@ -550,6 +551,7 @@ static struct loc offset_loc(const struct builder *b, size_t off)
 static void report_parser_error(struct builder *b, const yaml_parser_t *p)
 {
 	struct loc l = { b->file, 0, 0 };
+	struct yaml_hint hint;
 	const char *problem = p->problem ? p->problem : "unknown error";
 
 	switch (p->error) {
@@ -572,6 +574,15 @@ static void report_parser_error(struct builder *b, const yaml_parser_t *p)
 			   "YAML syntax error: %s after this key (a key must "
 			   "fit on one line, in at most 1024 characters)",
 			   problem);
+		return;
+	}
+	if (p->error != YAML_READER_ERROR &&
+	    yaml_hint_find(b->text, (const char *)b->pos.s, b->pos.len,
+			   p->problem_mark.line,
+			   problem, &hint)) {
+		diag_error(b->d, byte_loc(b->file, hint.line, hint.line_start,
+					  hint.at),
+			   "YAML syntax error (%s): %s", problem, hint.text);
 		return;
 	}
 	diag_error(b->d, l, "YAML syntax error: %s", problem);
