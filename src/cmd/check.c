@@ -55,6 +55,7 @@ static void print_text(struct arena *a, const struct outcome *out, size_t n,
 {
 	struct strbuf sb = STRBUF_INIT;
 	int wfrom = 0, wto = 0;
+	char where[256];
 
 	for (size_t i = 0; i < n; i++) {
 		int lf = (int)strlen(out[i].test->from.v);
@@ -73,6 +74,11 @@ static void print_text(struct arena *a, const struct outcome *out, size_t n,
 			      t->test->from.v, wto, t->test->to.v,
 			      t->test->expect_allow ? "allow" : "deny",
 			      t->res.allow ? "allow" : "deny", reason);
+		/* where to fix it: the test, in the form editors jump to */
+		if (!t->pass && loc_known(t->test->loc))
+			strbuf_printf(&sb, "      %s: the failing test\n",
+				      loc_str(t->test->loc, where,
+					      sizeof(where)));
 		if (o->verbose)
 			eval_steps_text(&sb, a, &t->res, "        ");
 	}
@@ -121,10 +127,13 @@ static void print_json(const struct doc *doc, const struct outcome *out,
 		strbuf_puts(&sb, ", \"node\": ");
 		json_opt_string(&sb, r->deciding_node);
 		if (loc_known(r->deciding_loc))
-			strbuf_printf(&sb, ", \"line\": %u}",
+			strbuf_printf(&sb, ", \"line\": %u",
 				      r->deciding_loc.line);
 		else
-			strbuf_puts(&sb, ", \"line\": null}");
+			strbuf_puts(&sb, ", \"line\": null");
+		/* the test's own place, beside the line that decided it */
+		strbuf_printf(&sb, ", \"test_line\": %u, \"test_col\": %u}",
+			      t->test->loc.line, t->test->loc.col);
 	}
 	strbuf_printf(&sb, "%s],\n  \"passed\": %zu,\n  \"failed\": %zu\n}\n",
 		      n ? "\n  " : "", passed, n - passed);

@@ -130,6 +130,18 @@ else
 		bad "wrong expectation: exit $rc"
 		cat "$tmp/out"
 	fi
+	# the failing test names its own line (text and JSON), beside the
+	# line that decided it
+	line=$(grep -n '{ from: c, to: a, expect: allow }' "$tmp/wrong.yaml" | cut -d: -f1)
+	if grep -A1 '^FAIL  c -> a ' "$tmp/out" |
+		grep -qx "      $tmp/wrong.yaml:$line:5: the failing test" &&
+		"$MESHC" check --format json "$tmp/wrong.yaml" 2>/dev/null |
+		grep '"pass": false' | grep -q "\"line\": [0-9]*, \"test_line\": $line, \"test_col\": 5}"; then
+		ok "a failing test names its own line ($line), text and JSON"
+	else
+		bad "the failing test's own line $line is not named"
+		cat "$tmp/out"
+	fi
 fi
 
 # no tests at all: nothing to fail
