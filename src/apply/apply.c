@@ -52,8 +52,11 @@ static int load_private_key(struct apply_ctx *c, const struct plan *want)
 	return 0;
 }
 
+/* The change list: the output itself of `diff FILE` and --dry-run
+ * (is_output), printed with -q too; apply's progress otherwise. */
 static void print_changes(const struct apply_ctx *c, const struct plan *old,
-			  const struct plan *new, const struct changeset *cs)
+			  const struct plan *new, const struct changeset *cs,
+			  bool is_output)
 {
 	struct strbuf out = STRBUF_INIT;
 	struct node_diff nd = { new ? new->node : old->node, old, new, cs };
@@ -63,7 +66,7 @@ static void print_changes(const struct apply_ctx *c, const struct plan *old,
 		if (!changeset_empty(cs))
 			diff_render_json_node(&out, &nd, true);
 		diff_render_json_close(&out, !changeset_empty(cs), 1);
-	} else if (!c->o->quiet) {
+	} else if (is_output || !c->o->quiet) {
 		diff_render_text(&out, &nd, c->o->color);
 	}
 	strbuf_write(&out, stdout);
@@ -202,7 +205,7 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 	diff_plans(c->a, &before.plan, target, &cs);
 	if (!changeset_affects_system(&cs)) {
 		if (c->o->json)
-			print_changes(c, &before.plan, target, &cs);
+			print_changes(c, &before.plan, target, &cs, read_only);
 		else if (!c->o->quiet)
 			printf("no changes\n");
 		if (!read_only) {
@@ -216,7 +219,7 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 		r = APPLY_NO_CHANGES;
 		goto out;
 	}
-	print_changes(c, &before.plan, target, &cs);
+	print_changes(c, &before.plan, target, &cs, read_only);
 	if (read_only) {
 		r = APPLY_CHANGED;
 		goto out;
@@ -354,7 +357,7 @@ enum apply_result apply_down(struct arena *a, const struct plan *want,
 		r = APPLY_NO_CHANGES;
 		goto out;
 	}
-	print_changes(&c, &now.plan, NULL, &cs);
+	print_changes(&c, &now.plan, NULL, &cs, false);
 	nft_record_forget(a, &c.st);
 	/* a tear down half done is neither state: signals wait for it */
 	signals_hold(&mask);

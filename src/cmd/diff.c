@@ -100,6 +100,41 @@ static struct node_pair *all_nodes(struct arena *a, const struct model *old,
 	return v;
 }
 
+/* A new key renumbers a node whose address is derived from it: every
+ * peer's allowed IPs and firewall sets change with it, which a reviewer
+ * should hear in one line, with the cure. */
+static void warn_renumbered(const struct diff_run *r, const struct node_pair *np)
+{
+	const struct m_node *o, *n;
+	const struct m_addr *pairs[2][2];
+	char where[256], a[IP_STRLEN], b[IP_STRLEN];
+
+	if (np->old_idx == MODEL_NONE || np->new_idx == MODEL_NONE ||
+	    r->o->quiet)
+		return;
+	o = &r->old->nodes[np->old_idx];
+	n = &r->new->nodes[np->new_idx];
+	if (!memcmp(o->public_key.v, n->public_key.v, sizeof(o->public_key.v)))
+		return;
+	pairs[0][0] = &o->address, pairs[0][1] = &n->address;
+	pairs[1][0] = &o->address6, pairs[1][1] = &n->address6;
+	for (int f = 0; f < 2; f++) {
+		const struct m_addr *x = pairs[f][0], *y = pairs[f][1];
+
+		if (!x->set || !y->set || !y->derived ||
+		    ip_addr_eq(&x->v, &y->v))
+			continue;
+		fprintf(stderr,
+			"%s: warning: node '%s': its %s is derived from its "
+			"key, so the new key renumbers it (%s -> %s); pin it "
+			"with %s: to keep it\n",
+			loc_str(n->public_key.loc, where, sizeof(where)),
+			np->name, f ? "address6" : "address",
+			ip_addr_str(&x->v, a), ip_addr_str(&y->v, b),
+			f ? "address6" : "address");
+	}
+}
+
 /* Compile one node from each side, diff, print; nothing of it is kept. */
 static int diff_node(struct diff_run *r, const struct node_pair *np)
 {
@@ -114,11 +149,12 @@ static int diff_node(struct diff_run *r, const struct node_pair *np)
 	if (np->new_idx != MODEL_NONE)
 		nd.new = compile_node(&scratch, r->new, np->new_idx);
 	diff_plans(&scratch, nd.old, nd.new, &cs);
+	warn_renumbered(r, np);
 	r->total++;
 	if (!changeset_empty(&cs)) {
 		if (r->o->format == FORMAT_JSON)
 			diff_render_json_node(&r->out, &nd, r->changed == 0);
-		else if (!r->o->quiet)
+		else	/* -q hides warnings, never what changes */
 			diff_render_text(&r->out, &nd, r->color);
 		r->changed++;
 		rc = strbuf_write(&r->out, stdout);

@@ -189,6 +189,47 @@ if [ "$rc" = 1 ] && [ ! -s "$tmp/out" ] && grep -q "invalid.yaml:" "$tmp/err"; t
 else
 	bad "invalid document: exit $rc: $(cat "$tmp/err")"
 fi
+# -q hides warnings, never what changes; a new key that renumbers a node
+# whose address is derived from it is said in one warning, with the cure
+cat >"$tmp/k1.yaml" <<'EOF'
+version: 1
+meshes:
+  x: { network: 10.9.0.0/24 }
+nodes:
+  a:
+    mesh: x
+    public_key: "7mgtuDbZ//ar2FSZQNrWG2p57HowsTguEDTNb3uYgQs="
+    endpoint: 198.51.100.1:51820
+  b:
+    mesh: x
+    public_key: "F+qmoczhdwdsejzn1s131Ec0rmVdkn25nHQbisLtXwA="
+EOF
+sed 's|F+qmoczhdwdsejzn1s131Ec0rmVdkn25nHQbisLtXwA=|0zzUUxmKjLEKXWd1ZsB4Z3q7bGdkS2A/3wzC0M1bOnQ=|' \
+	"$tmp/k1.yaml" >"$tmp/k2.yaml"
+run "$tmp/k1.yaml" "$tmp/k2.yaml"
+if [ "$rc" = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+	grep -qxF "$tmp/k2.yaml:11:17: warning: node 'b': its address is derived from its key, so the new key renumbers it (10.9.0.21 -> 10.9.0.99); pin it with address: to keep it" "$tmp/err"; then
+	ok "a new key that renumbers a node: one warning, with the cure"
+else
+	bad "renumbering key: exit $rc: $(cat "$tmp/err")"
+fi
+cp "$tmp/out" "$tmp/loud.out"
+run "$tmp/k1.yaml" "$tmp/k2.yaml" -q
+if [ "$rc" = 2 ] && [ ! -s "$tmp/err" ] && cmp -s "$tmp/out" "$tmp/loud.out"; then
+	ok "-q: no warning, the same change list"
+else
+	bad "-q: exit $rc, stderr '$(cat "$tmp/err")', $(wc -l <"$tmp/out") lines out"
+fi
+sed 's|^    public_key: "F+qm.*|&\n    address: 10.9.0.21|' "$tmp/k1.yaml" >"$tmp/p1.yaml"
+sed 's|^    public_key: "F+qm.*|    public_key: "0zzUUxmKjLEKXWd1ZsB4Z3q7bGdkS2A/3wzC0M1bOnQ="\n    address: 10.9.0.21|' \
+	"$tmp/k1.yaml" >"$tmp/p2.yaml"
+run "$tmp/p1.yaml" "$tmp/p2.yaml"
+if [ "$rc" = 2 ] && [ ! -s "$tmp/err" ]; then
+	ok "a pinned address: a new key warns of nothing"
+else
+	bad "pinned address: exit $rc: $(cat "$tmp/err")"
+fi
+
 # One argument: the live system against the document (read only).  In a
 # fresh network namespace nothing of b exists yet: everything is to add.
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
@@ -198,6 +239,13 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
 		ok "one argument (the live system): a fresh namespace lacks b's state, exit 2"
 	else
 		bad "one argument: exit $rc: $(cat "$tmp/err")"
+	fi
+	unshare -n "$MESHC" diff "$SEED" --node b -q >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q "routing4" "$tmp/out"; then
+		ok "one argument, -q: the change list is still printed"
+	else
+		bad "one argument -q: exit $rc, $(wc -l <"$tmp/out") lines"
 	fi
 	unshare -n "$MESHC" diff "$SEED" --node b --format json >"$tmp/out" 2>"$tmp/err"
 	rc=$?
