@@ -198,7 +198,7 @@ static bool one_node(const struct diff_run *r, const char *name,
 
 int cmd_diff(int argc, char **argv)
 {
-	struct cmd_opts o;
+	struct cmd_opts o, old_opts;
 	struct arena arena;
 	struct doc old_doc, new_doc;
 	struct diff_run r = { .o = &o, .out = STRBUF_INIT };
@@ -213,8 +213,12 @@ int cmd_diff(int argc, char **argv)
 		return cmd_diff_live(&o);
 	arena_init(&arena);
 	rc = EXIT_ERROR;
-	/* Both documents, so every diagnostic of both comes out at once. */
-	ok = doc_load(&arena, o.args[0], &o, &old_doc);
+	/* Both documents, so every error of both comes out at once; the
+	 * warnings are NEW's only: OLD's are what was, and where the two
+	 * share one, it would be said twice. */
+	old_opts = o;
+	old_opts.quiet = 1;
+	ok = doc_load(&arena, o.args[0], &old_opts, &old_doc);
 	ok = doc_load(&arena, o.args[1], &o, &new_doc) && ok;
 	if (!ok)
 		goto out_free;

@@ -230,6 +230,15 @@ else
 	bad "pinned address: exit $rc: $(cat "$tmp/err")"
 fi
 
+# warnings once per run: NEW's only (the same document twice says each
+# warning once)
+run examples/exit-node.yaml examples/exit-node.yaml
+if [ "$rc" = 0 ] && [ "$(grep -c ': warning: ' "$tmp/err")" = 1 ]; then
+	ok "diff OLD NEW: each warning once, NEW's"
+else
+	bad "diff OLD NEW warnings: exit $rc, $(grep -c ': warning: ' "$tmp/err") warnings"
+fi
+
 # One argument: the live system against the document (read only).  In a
 # fresh network namespace nothing of b exists yet: everything is to add.
 if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
