@@ -480,10 +480,12 @@ verdict "19b. SIGINT during the rollback: held until it finished, exit 1, a exac
 	'same s "$before" "$(snap a)"' 'noop a "$DOC"'
 # 19c: a WireGuard implementation started while signals are held does not
 # inherit them blocked (its start resets the mask before exec): a wrapper
-# records its own mask, then runs wireguard-go
+# records its own mask, then runs wireguard-go.  awk reads its own
+# status (/proc/self, the mask inherited through exec): the shell's own
+# (/proc/$$) is not stable, dash blocks every signal around each fork.
 cat >"$T.wgwrap" <<EOF
 #!/bin/sh
-awk '/^SigBlk:/ {print \$2}' /proc/\$\$/status >"$T.sigblk"
+awk '/^SigBlk:/ {print \$2}' /proc/self/status >"$T.sigblk"
 exec wireguard-go "\$@"
 EOF
 chmod 755 "$T.wgwrap"
