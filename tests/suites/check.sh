@@ -84,11 +84,14 @@ fi
 # explain names the enforcement point of every ordered pair of nodes of
 # examples/roadwarrior.yaml.  The expectation comes from the document's
 # grants and endpoints (read here with python3-yaml), not from meshc's
-# output: no endpoint on either side -> "no tunnel"; a managed
-# destination -> it "accepts it" or "drops it"; an unmanaged destination
-# and a managed sender -> the sender "drops its own packet" or lets it
-# out (and does not claim that nobody enforces it); both unmanaged ->
-# "not enforced".  The verdict is checked on the first and the last line.
+# output, in the order the packet meets them: a managed sender whose
+# unmanaged destination does not grant it incoming "drops its own packet"
+# (its output hook, before WireGuard looks for an endpoint); else no
+# endpoint on either side -> "no tunnel"; a managed destination -> it
+# "accepts it" or "drops it"; an unmanaged destination and a managed
+# sender -> the sender lets it out (and does not claim that nobody
+# enforces it); both unmanaged -> "not enforced".  The verdict is checked
+# on the first and the last line.
 ROAD=examples/roadwarrior.yaml
 if python3 -c 'import yaml' 2>/dev/null; then
 	python3 - "$ROAD" >"$tmp/pairs" <<'PY'
@@ -112,12 +115,14 @@ for x in sorted(nodes):
                       and frozenset((x, y)) not in linked):
             continue
         g = incoming(y, x)
-        if "endpoint" not in nodes[x] and "endpoint" not in nodes[y]:
+        if managed(x) and not managed(y) and not g:
+            v, why = "deny", x + " drops its own packet"
+        elif "endpoint" not in nodes[x] and "endpoint" not in nodes[y]:
             v, why = "deny", "no tunnel: neither %s nor %s has an endpoint" % (x, y)
         elif managed(y):
             v, why = ("allow", y + " accepts it") if g else ("deny", y + " drops it")
         elif managed(x):
-            v, why = ("allow", x) if g else ("deny", x + " drops its own packet")
+            v, why = "allow", x
         else:
             v, why = "allow", "not enforced: neither %s nor %s runs meshc" % (x, y)
         print("%s\t%s\t%s\t%s" % (x, y, v, why))

@@ -64,7 +64,7 @@ grep -q '198.51.100.10:51820' "$D/template.yaml" &&
 	{ bad "examples/roadwarrior.yaml no longer has home.example.net and 192.168.1.0/24"; exit 1; }
 DOC=$D/road.yaml
 e2e_document "$D/template.yaml" "$DOC" $NODES || { bad "document"; exit 1; }
-for n in $NODES; do eval "ADDR_$n=\$(mesh_addr \"\$DOC\" $n)"; done
+for n in $NODES; do eval "ADDR_$n=\$(mesh_addr \"\$DOC\" $n 2>/dev/null)"; done
 LAN=$E2E_LAN_HOST
 
 # --- the managed nodes: meshc apply, identity from the node's key file --
@@ -134,11 +134,23 @@ check "phone reaches home (home grants incoming)" reach phone "$ADDR_home"
 tcp_expect allow phone vps "phone's own connection to vps: vps's replies pass"
 check "phone does not reach laptop (no tunnel: neither has an endpoint)" \
 	unreach phone "$ADDR_laptop"
-tcp_expect allow home phone "phone grants home incoming"
 # Enforcement at the sender (issue 10, item 2): vps, managed, drops its
-# own new connections to phone, which does not grant it incoming.
+# own new connections to phone, which does not grant it incoming, before
+# they enter the tunnel: phone's interface receives nothing of them (home's
+# connection, the control, is received).
+rx() {	# NODE: packets received on its mesh interface
+	node_exec "$1" ip -j -s link show dev "$IF" |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["packets"])'
+}
+rx0=$(rx phone)
+tcp_expect allow home phone "phone grants home incoming"
+rx1=$(rx phone)
 tcp_expect deny vps phone "phone does not grant vps incoming: vps drops its own packet"
-tcp_expect deny laptop phone "no tunnel: neither laptop nor phone has an endpoint"
+rx2=$(rx phone)
+[ "$rx1" -gt "$rx0" ] && [ "$rx2" = "$rx1" ] &&
+	ok "phone's $IF received home's connection ($((rx1 - rx0)) packets) and nothing of vps's attempt" ||
+	bad "phone's $IF received $((rx1 - rx0)) packets of home's connection, $((rx2 - rx1)) of vps's attempt (expected some, then none)"
+tcp_expect deny laptop phone "phone does not grant laptop incoming: laptop drops its own packet (and they have no tunnel)"
 tcp_expect deny macbook phone "no tunnel: neither macbook nor phone has an endpoint"
 # ... and vps, while it may not open one, still carries the phone's own
 tcp_expect allow phone vps "after vps's refused attempt phone still connects to vps"
