@@ -9,6 +9,7 @@
 #   b  203.0.113.5   --+                     |   10.0.3.1 (NAT for c),
 #   c  10.0.3.13     --+                         192.52.193.1 toward "net"
 #   b also has lan0 192.168.2.1 --- lan host 192.168.2.10
+#   (E2E_LAN_NODE names another node to own the lan instead of b)
 #
 # "net" stands for the internet, so its address must be globally
 # reachable in the IANA special-purpose registry: a routing node drops
@@ -117,11 +118,12 @@ NFT
 	host_exec net socat TCP-LISTEN:8080,reuseaddr,fork \
 		SYSTEM:'echo $SOCAT_PEERADDR' </dev/null >/dev/null 2>&1 &
 	for n in "$@"; do e2e_node "$n" || return 1; done
-	# b's lan
-	ip link add lan0 netns "$E2E-b" type veth peer name eth0 netns "$E2E-lan"
-	_e2e_link_up_all "$E2E-b"
+	# b's lan (or E2E_LAN_NODE's)
+	lan_node=${E2E_LAN_NODE:-b}
+	ip link add lan0 netns "$E2E-$lan_node" type veth peer name eth0 netns "$E2E-lan"
+	_e2e_link_up_all "$E2E-$lan_node"
 	_e2e_link_up_all "$E2E-lan"
-	ip -n "$E2E-b" addr add 192.168.2.1/24 dev lan0
+	ip -n "$E2E-$lan_node" addr add 192.168.2.1/24 dev lan0
 	ip -n "$E2E-lan" addr add "$E2E_LAN_HOST/24" dev eth0
 	ip -n "$E2E-lan" route add default via 192.168.2.1
 }

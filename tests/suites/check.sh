@@ -81,6 +81,77 @@ else
 	bad "explain lap1 lap2: $(head -n 1 "$tmp/out")"
 fi
 
+# explain names the enforcement point of every ordered pair of nodes of
+# examples/roadwarrior.yaml.  The expectation comes from the document's
+# grants and endpoints (read here with python3-yaml), not from meshc's
+# output, in the order the packet meets them: a managed sender whose
+# unmanaged destination does not grant it incoming "drops its own packet"
+# (its output hook, before WireGuard looks for an endpoint); else no
+# endpoint on either side -> "no tunnel"; a managed destination -> it
+# "accepts it" or "drops it"; an unmanaged destination and a managed
+# sender -> the sender lets it out (and does not claim that nobody
+# enforces it); both unmanaged -> "not enforced".  The verdict is checked
+# on the first and the last line.
+ROAD=examples/roadwarrior.yaml
+if python3 -c 'import yaml' 2>/dev/null; then
+	python3 - "$ROAD" >"$tmp/pairs" <<'PY'
+import sys, yaml
+doc = yaml.safe_load(open(sys.argv[1]))
+nodes, meshes = doc["nodes"], doc["meshes"]
+def managed(n):
+    m = nodes[n].get("managed")
+    return nodes[n].get("platform", "linux") == "linux" if m is None else m
+def incoming(dst, src):   # peer entry -> default -> mesh defaults -> true
+    p = nodes[dst].get("permissions") or {}
+    for flags in ((p.get("peers") or {}).get(src), p.get("default"),
+                  meshes[nodes[dst]["mesh"]].get("defaults")):
+        if flags and "incoming" in flags:
+            return flags["incoming"]
+    return True
+linked = {frozenset(l) for l in doc.get("links") or []}
+for x in sorted(nodes):
+    for y in sorted(nodes):
+        if x == y or (nodes[x]["mesh"] != nodes[y]["mesh"]
+                      and frozenset((x, y)) not in linked):
+            continue
+        g = incoming(y, x)
+        if managed(x) and not managed(y) and not g:
+            v, why = "deny", x + " drops its own packet"
+        elif "endpoint" not in nodes[x] and "endpoint" not in nodes[y]:
+            v, why = "deny", "no tunnel: neither %s nor %s has an endpoint" % (x, y)
+        elif managed(y):
+            v, why = ("allow", y + " accepts it") if g else ("deny", y + " drops it")
+        elif managed(x):
+            v, why = "allow", x
+        else:
+            v, why = "allow", "not enforced: neither %s nor %s runs meshc" % (x, y)
+        print("%s\t%s\t%s\t%s" % (x, y, v, why))
+PY
+	npairs=0 nbad=0
+	while IFS='	' read -r x y v why; do
+		npairs=$((npairs + 1))
+		"$MESHC" explain "$ROAD" "$x" "$y" >"$tmp/out" 2>/dev/null
+		last=$(tail -n 1 "$tmp/out")
+		case $last in
+		"  $v: "*"$why"*) ;;
+		*) nbad=$((nbad + 1)); bad "explain $ROAD $x $y: expected '$v: ...$why...', last line: '$last'"; continue ;;
+		esac
+		# an allow at a managed sender must not say that nobody enforces it
+		case $last in *"not enforce"*)
+			[ "$why" = "$x" ] && { nbad=$((nbad + 1)); bad "explain $x $y: '$last' ($x runs meshc)"; continue; } ;;
+		esac
+		[ "$(first_word "$tmp/out")" = "$v" ] ||
+			{ nbad=$((nbad + 1)); bad "explain $x $y: first line '$(head -n 1 "$tmp/out")'"; }
+	done <"$tmp/pairs"
+	[ "$npairs" = 20 ] && [ "$nbad" = 0 ] &&
+		ok "explain $ROAD: every one of the $npairs ordered pairs names its enforcement point" ||
+		bad "explain $ROAD: $nbad of $npairs pairs (20 expected) wrong"
+elif [ "${CI:-}" = true ]; then
+	bad "python3-yaml is not installed"
+else
+	echo "skip check: the roadwarrior pairs need python3-yaml"
+fi
+
 # explain: verdict first, reasons after, exit 0 either way
 "$MESHC" explain "$SEED" c a >"$tmp/out" 2>"$tmp/err"
 rc=$?
