@@ -74,6 +74,43 @@ static bool wants_private_key(const struct apply_ctx *c, const struct live *lv,
 	return false;
 }
 
+/* Does WireGuard need telling: an interface change beyond the link's
+ * own settings and cosmetic ones? */
+static bool iface_needs_wg(const struct changeset *cs)
+{
+	size_t first, n = changeset_layer(cs, LAYER_INTERFACE, &first);
+
+	for (size_t i = first; i < first + n; i++) {
+		const struct change *ch = &cs->items[i];
+
+		if (ch->op != CHANGE_MODIFY ||
+		    (ch->what & ~(CHG_COSMETIC | CHG_IFACE_LINK)))
+			return true;
+	}
+	return false;
+}
+
+/* The target's MTU, when it sets one the link does not have (the diff
+ * compared the same two numbers: the live plan's is the link's; a link
+ * this run created has the kernel's default).  One RTM_NEWLINK, for
+ * kernel WireGuard and wireguard-go alike; a rollback converges back to
+ * the MTU read before the run. */
+static int converge_mtu(struct apply_ctx *c, struct live *lv,
+			const struct plan *target)
+{
+	uint32_t mtu = target->iface.mtu;
+	int err;
+
+	if (!mtu || lv->link.mtu == mtu)
+		return 0;
+	if ((err = apply_fault("mtu")))
+		return err;
+	err = rtnl_link_set_mtu(c->rtnl, lv->link.ifindex, mtu);
+	if (!err)
+		lv->link.mtu = mtu;
+	return err;
+}
+
 static int converge_interface(struct apply_ctx *c, struct live *lv,
 			      const struct plan *target,
 			      const struct changeset *cs)
@@ -108,7 +145,9 @@ static int converge_interface(struct apply_ctx *c, struct live *lv,
 			return err;
 		state_mark_creating(c->a, &c->st, false);
 	}
-	if (!c->created && !layer_changes(cs, LAYER_INTERFACE) &&
+	if ((err = converge_mtu(c, lv, target)))
+		return err;
+	if (!c->created && !iface_needs_wg(cs) &&
 	    !layer_changes(cs, LAYER_PEERS) && lv->has_private_key)
 		return 0;
 	if ((err = apply_fault("wireguard")))

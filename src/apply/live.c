@@ -171,6 +171,7 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 		lv->has_private_key = wg.has_private_key;
 	}
 	lv->plan.iface.name = ifname;
+	lv->plan.iface.mtu = lv->link.exists ? lv->link.mtu : 0;
 	lv->plan.iface.private_key_file = want->iface.private_key_file;
 	lv->plan.iface.policy_mark = want->iface.policy_mark;
 	if (!lv->link.exists ||

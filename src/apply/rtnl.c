@@ -372,10 +372,11 @@ out_report:
 	return err;
 }
 
-/* A request about an existing link: delete it, change flags, alias. */
+/* A request about an existing link: delete it, change flags, alias or
+ * MTU (0: none). */
 static int link_request(struct rtnl *r, uint16_t type, int ifindex,
 			unsigned flags, unsigned change, const char *alias,
-			const char *what)
+			uint32_t mtu, const char *what)
 {
 	struct nl_answer t = { 0 };
 	struct ifinfomsg *ifi;
@@ -390,6 +391,8 @@ static int link_request(struct rtnl *r, uint16_t type, int ifindex,
 	ifi->ifi_change = change;
 	if (alias)
 		mnl_attr_put_str(nlh, IFLA_IFALIAS, alias);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	err = rtnl_talk(r, nlh, &t);
 	if (err)
 		return report_link(r, err, what, ifindex, &t);
@@ -399,12 +402,12 @@ static int link_request(struct rtnl *r, uint16_t type, int ifindex,
 
 int rtnl_link_del(struct rtnl *r, int ifindex)
 {
-	return link_request(r, RTM_DELLINK, ifindex, 0, 0, NULL, "delete");
+	return link_request(r, RTM_DELLINK, ifindex, 0, 0, NULL, 0, "delete");
 }
 
 int rtnl_link_set_up(struct rtnl *r, int ifindex)
 {
-	return link_request(r, RTM_NEWLINK, ifindex, IFF_UP, IFF_UP, NULL,
+	return link_request(r, RTM_NEWLINK, ifindex, IFF_UP, IFF_UP, NULL, 0,
 			    "set up");
 }
 
@@ -417,8 +420,16 @@ int rtnl_link_set_alias(struct rtnl *r, int ifindex, const char *alias)
 		strbuf_puts(&t.ext, "alias too long");
 		return report_link(r, -EINVAL, "set alias of", ifindex, &t);
 	}
-	return link_request(r, RTM_NEWLINK, ifindex, 0, 0, alias,
+	return link_request(r, RTM_NEWLINK, ifindex, 0, 0, alias, 0,
 			    "set alias of");
+}
+
+int rtnl_link_set_mtu(struct rtnl *r, int ifindex, uint32_t mtu)
+{
+	char what[32];
+
+	snprintf(what, sizeof(what), "set mtu %u of", (unsigned)mtu);
+	return link_request(r, RTM_NEWLINK, ifindex, 0, 0, NULL, mtu, what);
 }
 
 /* ---- addresses, routes, rules ---------------------------------------- */

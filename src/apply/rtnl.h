@@ -89,6 +89,8 @@ int rtnl_link_del(struct rtnl *r, int ifindex);
 int rtnl_link_set_up(struct rtnl *r, int ifindex);
 /* Set IFLA_IFALIAS (meshc marks the interfaces it creates). */
 int rtnl_link_set_alias(struct rtnl *r, int ifindex, const char *alias);
+/* IFLA_MTU: a link property, for kernel WireGuard and a tun alike. */
+int rtnl_link_set_mtu(struct rtnl *r, int ifindex, uint32_t mtu);
 int rtnl_addr(struct rtnl *r, enum rtnl_op op, int ifindex,
 	      const struct plan_address *addr);
 int rtnl_route(struct rtnl *r, enum rtnl_op op, int ifindex,

@@ -171,7 +171,6 @@ static int export_render(struct strbuf *out, const struct model *m,
 {
 	struct wgquick_extra x = {
 		.listen_port = export_listen_port(m, idx),
-		/* dns and mtu: from the node once the document has them */
 	};
 	struct strbuf conf = STRBUF_INIT;
 	char *key = export_private_key(m, idx, key_file);

@@ -65,6 +65,34 @@ static void add_address(struct compile_ctx *c, const struct m_addr *addr)
 	pa->loc = addr->loc;
 }
 
+/* mtu and dns: the node's, else its mesh's (model_node_mtu/_dns). */
+static void compile_link_settings(struct compile_ctx *c)
+{
+	struct plan_interface *ifc = &c->plan->iface;
+	const struct m_uint *mtu = model_node_mtu(c->m, c->node);
+	const struct m_dns_list *dns = model_node_dns(c->m, c->node);
+	size_t n = dns ? dns->count : 0;
+
+	if (mtu) {
+		ifc->mtu = mtu->v;
+		ifc->mtu_loc = mtu->loc;
+	}
+	ifc->dns = arena_calloc(c->arena, n ? n : 1, sizeof(*ifc->dns));
+	for (size_t i = 0; i < n; i++) {
+		const struct m_dns *e = &dns->items[i];
+		char buf[IP_STRLEN];
+
+		/* one spelling per address, so documents compare */
+		if (e->is_ip)
+			ifc->dns[i].entry =
+				arena_strdup(c->arena, ip_addr_str(&e->ip, buf));
+		else
+			ifc->dns[i].entry = e->v;
+		ifc->dns[i].loc = e->loc;
+	}
+	ifc->n_dns = n;
+}
+
 static void compile_interface(struct compile_ctx *c)
 {
 	struct plan_interface *ifc = &c->plan->iface;
@@ -81,6 +109,7 @@ static void compile_interface(struct compile_ctx *c)
 	ifc->policy_mark = plan_policy_mark(ifc->name);
 	if (n->exit_idx != MODEL_NONE)
 		ifc->fwmark = ifc->policy_mark;
+	compile_link_settings(c);
 }
 
 static void add_sysctl(struct compile_ctx *c, const char *key,

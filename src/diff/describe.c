@@ -142,6 +142,15 @@ static const char *table_str(uint32_t table, char buf[16])
 
 /* ---- per layer ---------------------------------------------------- */
 
+/* " 10.0.0.53, corp.example", or " none". */
+static void dns_list(struct strbuf *d, const struct plan_interface *i)
+{
+	for (size_t k = 0; k < i->n_dns; k++)
+		strbuf_printf(d, "%s%s", k ? ", " : " ", i->dns[k].entry);
+	if (!i->n_dns)
+		strbuf_puts(d, " none");
+}
+
 static void iface_summary(struct strbuf *d, const struct plan_interface *i)
 {
 	char kb[KEY_ABBREV_LEN];
@@ -152,6 +161,12 @@ static void iface_summary(struct strbuf *d, const struct plan_interface *i)
 		part(d, "fwmark 0x%x", i->fwmark);
 	if (i->private_key_file)
 		part(d, "key-file %s", i->private_key_file);
+	if (i->mtu)
+		part(d, "mtu %u", i->mtu);
+	if (i->n_dns) {
+		part(d, "dns");
+		dns_list(d, i);
+	}
 }
 
 static void describe_iface(struct arena *a, struct change *ch,
@@ -180,6 +195,16 @@ static void describe_iface(struct arena *a, struct change *ch,
 	if (ch->what & CHG_IFACE_KEY_FILE)
 		part(d, "key-file %s -> %s", o->private_key_file,
 		     n->private_key_file);
+	if ((ch->what & CHG_IFACE_MTU) && o->mtu)
+		part(d, "mtu %u -> %u", o->mtu, n->mtu);
+	else if (ch->what & CHG_IFACE_MTU)
+		part(d, "mtu unset -> %u", n->mtu);
+	if (ch->what & CHG_IFACE_DNS) {
+		part(d, "dns");
+		dns_list(d, o);
+		strbuf_puts(d, " ->");
+		dns_list(d, n);
+	}
 }
 
 static void peer_summary(struct strbuf *d, const struct plan_peer *p)

@@ -89,6 +89,18 @@ static struct change *push_change(struct diff_ctx *c, enum change_layer l,
 
 /* ---- interface ---------------------------------------------------- */
 
+/* The order is the resolvers' order: it counts. */
+static bool dns_equal(const struct plan_interface *o,
+		      const struct plan_interface *n)
+{
+	if (o->n_dns != n->n_dns)
+		return false;
+	for (size_t i = 0; i < o->n_dns; i++)
+		if (cmp_str(o->dns[i].entry, n->dns[i].entry))
+			return false;
+	return true;
+}
+
 static unsigned iface_what(const struct plan_interface *o,
 			   const struct plan_interface *n)
 {
@@ -104,6 +116,10 @@ static unsigned iface_what(const struct plan_interface *o,
 		w |= CHG_IFACE_FWMARK;
 	if (known_differ(o->private_key_file, n->private_key_file))
 		w |= CHG_IFACE_KEY_FILE;
+	if (n->mtu && o->mtu != n->mtu)
+		w |= CHG_IFACE_MTU;
+	if (o->dns && n->dns && !dns_equal(o, n))
+		w |= CHG_IFACE_DNS;
 	return w;
 }
 

@@ -7,7 +7,9 @@
  * into the two plans, so apply can send exactly these to the kernel.
  *
  * Identity (what makes two items "the same item"):
- *   interface       one per plan
+ *   interface       one per plan (its mtu differs only when the new plan
+ *                   sets one: 0 leaves the link's alone; its dns only
+ *                   when both plans have one, as a live plan has none)
  *   addresses       prefix
  *   peers           public key (same key, other name: a cosmetic MODIFY;
  *                   a key rotation: REMOVE old key + ADD new key)
@@ -64,6 +66,8 @@ enum change_what {
 	CHG_IFACE_LISTEN_PORT = 1u << 2,
 	CHG_IFACE_FWMARK = 1u << 3,
 	CHG_IFACE_KEY_FILE = 1u << 4,	/* the path only: cosmetic */
+	CHG_IFACE_MTU = 1u << 5,	/* the link's, over rtnetlink */
+	CHG_IFACE_DNS = 1u << 6,	/* export's only: cosmetic */
 	/* LAYER_PEERS */
 	CHG_PEER_NAME = 1u << 8,	/* cosmetic */
 	CHG_PEER_ENDPOINT = 1u << 9,
@@ -83,7 +87,10 @@ enum change_what {
 
 /* Bits that no kernel object holds: a change made only of these needs no
  * message to the system (apply skips it; diff still shows it). */
-#define CHG_COSMETIC (CHG_IFACE_KEY_FILE | CHG_PEER_NAME)
+#define CHG_COSMETIC (CHG_IFACE_KEY_FILE | CHG_IFACE_DNS | CHG_PEER_NAME)
+/* Interface bits the link holds, not WireGuard: set over rtnetlink alike
+ * for kernel WireGuard and wireguard-go. */
+#define CHG_IFACE_LINK CHG_IFACE_MTU
 
 /* One item, typed by the change's layer.  All members are pointers to
  * structs, so the one that matches the layer is the one to read. */

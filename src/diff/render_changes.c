@@ -206,6 +206,8 @@ static const struct {
 	{ CHG_IFACE_LISTEN_PORT, "listen_port" },
 	{ CHG_IFACE_FWMARK, "fwmark" },
 	{ CHG_IFACE_KEY_FILE, "private_key_file" },
+	{ CHG_IFACE_MTU, "mtu" },
+	{ CHG_IFACE_DNS, "dns" },
 	{ CHG_PEER_NAME, "name" },
 	{ CHG_PEER_ENDPOINT, "endpoint" },
 	{ CHG_PEER_KEEPALIVE, "keepalive" },
@@ -246,7 +248,23 @@ static void json_iface(struct strbuf *out, const struct plan_interface *i)
 	strbuf_printf(out, ", \"listen_port\": %u, \"private_key_file\": ",
 		      i->listen_port);
 	json_str(out, i->private_key_file);
-	strbuf_printf(out, ", \"fwmark\": %u}", i->fwmark);
+	strbuf_printf(out, ", \"fwmark\": %u, \"mtu\": ", i->fwmark);
+	if (i->mtu)
+		strbuf_printf(out, "%u", i->mtu);
+	else
+		strbuf_puts(out, "null");
+	strbuf_puts(out, ", \"dns\": ");
+	if (!i->dns) {
+		strbuf_puts(out, "null}");	/* a live plan has none */
+		return;
+	}
+	strbuf_puts(out, "[");
+	for (size_t k = 0; k < i->n_dns; k++) {
+		if (k)
+			strbuf_puts(out, ", ");
+		json_str(out, i->dns[k].entry);
+	}
+	strbuf_puts(out, "]}");
 }
 
 static void json_prefix_ptrs(struct strbuf *out,

@@ -38,6 +38,8 @@
 #define FIELD_TYPE_BOOL struct m_bool
 #define FIELD_TYPE_TARGET struct m_str
 #define FIELD_TYPE_VERDICT struct m_str
+#define FIELD_TYPE_DNS_LIST struct m_dns_list
+#define FIELD_TYPE_MTU struct m_uint
 
 #define PRESENCE_REQUIRED true
 #define PRESENCE_OPTIONAL false
@@ -83,7 +85,8 @@ static const char *const type_names[KT__COUNT] = {
 	[KT_PATH] = "PATH",		[KT_PERMISSIONS] = "PERMISSIONS",
 	[KT_NAME_LIST] = "NAME_LIST",	[KT_GRANTS] = "GRANTS",
 	[KT_BOOL] = "BOOL",		[KT_TARGET] = "TARGET",
-	[KT_VERDICT] = "VERDICT",
+	[KT_VERDICT] = "VERDICT",	[KT_DNS_LIST] = "DNS_LIST",
+	[KT_MTU] = "MTU",
 };
 
 /* keys.def lists each context's keys together; the slice starts at the

@@ -37,6 +37,8 @@ enum key_type {
 	KT_BOOL,	/* m_bool, true or false only */
 	KT_TARGET,	/* m_str (node, address, internet, lan:NODE) */
 	KT_VERDICT,	/* m_str allow|deny, sets m_test.expect_allow */
+	KT_DNS_LIST,	/* m_dns_list: addresses and search domains */
+	KT_MTU,		/* m_uint 1280-9000 */
 	KT__COUNT
 };
 

@@ -7,6 +7,7 @@
 
 #include "base/ip.h"
 #include "base/secret.h"
+#include "base/strmap.h"
 
 const char *what_str(struct loader *L, struct what w)
 {
@@ -620,6 +621,114 @@ static void load_endpoint(struct loader *L, const struct key_info *k,
 	*f = e;
 }
 
+/* The form two entries share when they mean the same: an address's
+ * canonical text, a domain in lower case. */
+static const char *dns_entry_key(struct loader *L, const struct m_dns *e)
+{
+	char buf[IP_STRLEN], *k;
+
+	if (e->is_ip)
+		return arena_strdup(L->a, ip_addr_str(&e->ip, buf));
+	k = arena_strdup(L->a, e->v);
+	for (char *c = k; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return k;
+}
+
+/* An address as wg-quick tells one from a search domain (digits and
+ * dots, or a ':'), else a host name. */
+static bool load_dns_entry(struct loader *L, const struct ynode *v,
+			   struct what w, struct m_dns *out)
+{
+	struct m_str s = { 0 };
+	const char *why = "";
+	size_t len;
+
+	if (!load_string(L, v, w, &s))
+		return false;
+	len = strlen(s.v);
+	out->v = s.v;
+	out->loc = s.loc;
+	out->is_ip = strchr(s.v, ':') || only_digits_and_dots(s.v, len);
+	if (!out->is_ip) {
+		if (is_dns_name(s.v, len))
+			return true;
+		diag_error(L->d, s.loc,
+			   "dns entry '%s' is neither an IP address nor a "
+			   "search domain (labels of letters, digits and '-', "
+			   "1-63 bytes each, not starting or ending with '-', "
+			   "253 bytes in all)",
+			   s.v);
+		return false;
+	}
+	if (ip_addr_parse(s.v, &out->ip, &why)) {
+		diag_error(L->d, s.loc, "'%s' is not a valid address: %s", s.v,
+			   why);
+		return false;
+	}
+	if (ip_addr_is_v4_mapped(&out->ip)) {
+		diag_error(L->d, s.loc,
+			   "IPv4-mapped IPv6 addresses are not allowed");
+		return false;
+	}
+	return true;
+}
+
+/* dns: what `export` writes as DNS =, so an empty list (nothing to
+ * write) and the same entry twice are mistakes, not meanings. */
+static void load_dns_list(struct loader *L, const struct key_info *k,
+			  struct m_dns_list *f, const struct ynode *v)
+{
+	struct what w = { NULL, k->name };
+	struct what item = { "an item of", k->name };
+	struct strmap seen;
+	bool ok = true;
+
+	if (!expect_collection(L, v, Y_SEQ, w))
+		return;
+	if (!v->c.n) {
+		diag_error(L->d, loader_loc(L, v),
+			   "%s is an empty list; leave the key out for none",
+			   k->name);
+		return;
+	}
+	strmap_init(&seen, L->a);
+	strmap_reserve(&seen, v->c.n);
+	f->items = arena_calloc(L->a, v->c.n, sizeof(*f->items));
+	for (size_t i = 0; i < v->c.n; i++) {
+		struct m_dns *e = &f->items[f->count];
+		const char *key;
+		struct loc l;
+		size_t first;
+
+		if (!load_dns_entry(L, v->c.kids[i], item, e)) {
+			ok = false;
+			continue;
+		}
+		key = dns_entry_key(L, e);
+		if (strmap_put(&seen, key, f->count)) {
+			f->count++;
+			continue;
+		}
+		strmap_get(&seen, key, &first);
+		l = f->items[first].loc;
+		/* a flow list puts both on one line */
+		if (l.line == e->loc.line)
+			diag_error(L->d, e->loc,
+				   "duplicate %s entry '%s' (first at line %u, "
+				   "column %u)",
+				   k->name, e->v, l.line, l.col);
+		else
+			diag_error(L->d, e->loc,
+				   "duplicate %s entry '%s' (first at line %u)",
+				   k->name, e->v, l.line);
+		ok = false;
+	}
+	f->set = ok;
+	f->loc = loader_loc(L, v);
+}
+
 static void load_platform(struct loader *L, const struct key_info *k,
 			  struct m_platform *f, const struct ynode *v)
 {
@@ -682,6 +791,12 @@ void load_leaf(struct loader *L, const struct key_info *k, void *base,
 		break;
 	case KT_KEEPALIVE:
 		load_uint(L, k, field, v, 0, 65535);
+		break;
+	case KT_MTU:
+		load_uint(L, k, field, v, MESHC_MTU_MIN, MESHC_MTU_MAX);
+		break;
+	case KT_DNS_LIST:
+		load_dns_list(L, k, field, v);
 		break;
 	case KT_CIDR4:
 		parse_cidr(L, v, w, k->name, IP_V4, field);

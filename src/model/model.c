@@ -65,6 +65,28 @@ uint16_t model_node_listen_port(const struct model *m, const struct m_node *n)
 	return MESHC_DEFAULT_LISTEN_PORT;
 }
 
+const struct m_dns_list *model_node_dns(const struct model *m,
+					const struct m_node *n)
+{
+	const struct m_mesh *mesh;
+
+	if (n->dns.set)
+		return &n->dns;
+	mesh = node_mesh(m, n);
+	return mesh && mesh->dns.set ? &mesh->dns : NULL;
+}
+
+const struct m_uint *model_node_mtu(const struct model *m,
+				    const struct m_node *n)
+{
+	const struct m_mesh *mesh;
+
+	if (n->mtu.set)
+		return &n->mtu;
+	mesh = node_mesh(m, n);
+	return mesh && mesh->mtu.set ? &mesh->mtu : NULL;
+}
+
 const char *model_node_private_key_file(const struct m_node *n)
 {
 	if (n->private_key_file.set && n->private_key_file.v)

@@ -28,6 +28,8 @@
 #define MESHC_DEFAULT_KEEPALIVE 25
 #define MESHC_NAME_MAX 63
 #define MESHC_IFNAME_MAX 15
+#define MESHC_MTU_MIN 1280	/* IPv6's minimum link MTU */
+#define MESHC_MTU_MAX 9000	/* a jumbo frame */
 
 struct m_str {
 	const char *v;
@@ -128,12 +130,29 @@ struct m_name_list {
 	struct loc loc;
 };
 
+/* One entry of dns: a server's address or a search domain. */
+struct m_dns {
+	const char *v;		/* as written */
+	bool is_ip;
+	struct ip_addr ip;	/* when is_ip */
+	struct loc loc;
+};
+
+struct m_dns_list {
+	struct m_dns *items;	/* document order: resolvers keep it */
+	size_t count;
+	bool set;
+	struct loc loc;
+};
+
 struct m_mesh {
 	struct m_str name;
 	struct loc loc;
 	struct m_prefix network, network6;
 	struct m_uint listen_port;
 	struct m_str interface;
+	struct m_dns_list dns;
+	struct m_uint mtu;
 	struct m_flags defaults;
 	/* resolved by validate: member nodes, in document order */
 	size_t *members;
@@ -149,6 +168,8 @@ struct m_node {
 	struct m_endpoint endpoint;
 	struct m_uint listen_port;
 	struct m_str interface;
+	struct m_dns_list dns;
+	struct m_uint mtu;
 	struct m_platform platform;
 	struct m_bool managed;
 	struct m_prefix_list lan;
@@ -206,6 +227,11 @@ size_t model_node_find(const struct model *m, const char *name);
 const char *model_node_interface(const struct model *m, const struct m_node *n);
 uint16_t model_node_listen_port(const struct model *m, const struct m_node *n);
 const char *model_node_private_key_file(const struct m_node *n);
+/* The node's dns and mtu, else its mesh's; NULL when neither sets it. */
+const struct m_dns_list *model_node_dns(const struct model *m,
+					const struct m_node *n);
+const struct m_uint *model_node_mtu(const struct model *m,
+				    const struct m_node *n);
 enum platform model_node_platform(const struct m_node *n);
 const char *platform_name(enum platform p);
 bool platform_can_forward(enum platform p);

@@ -46,6 +46,12 @@ struct plan_address {
 	struct loc loc;
 };
 
+/* A DNS server's address or a search domain, for clients. */
+struct plan_dns {
+	const char *entry;	/* an address in canonical form, or a domain */
+	struct loc loc;
+};
+
 struct plan_interface {
 	const char *name;
 	/* The node's public key: the plan never holds the private key, so a
@@ -57,6 +63,17 @@ struct plan_interface {
 	uint32_t policy_mark;	/* M = plan_policy_mark(name): fwmark and table */
 	struct plan_address *addresses;
 	size_t n_addresses;
+	/* The link's MTU.  In a compiled plan 0 means the document sets
+	 * none and apply leaves the link's as it is; a live plan has the
+	 * link's (0 when there is no link). */
+	uint32_t mtu;
+	struct loc mtu_loc;
+	/* What `export` writes as DNS =, in document order.  No kernel
+	 * object holds it (apply never changes the host's resolver): a live
+	 * plan has dns NULL, a compiled plan never does, so it differs only
+	 * between two documents. */
+	struct plan_dns *dns;
+	size_t n_dns;
 	struct loc loc;
 };
 

@@ -112,6 +112,14 @@ static void json_interface(struct jw *w, const struct plan_interface *i)
 	for (size_t k = 0; k < i->n_addresses; k++)
 		jw_prefix(w, NULL, &i->addresses[k].addr);
 	jw_close(w, ']');
+	if (i->mtu)
+		jw_uint(w, "mtu", i->mtu);
+	else
+		jw_str(w, "mtu", NULL);
+	jw_open(w, "dns", '[');
+	for (size_t k = 0; k < i->n_dns; k++)
+		jw_str(w, NULL, i->dns[k].entry);
+	jw_close(w, ']');
 	jw_close(w, '}');
 }
 

@@ -22,8 +22,6 @@ void render_wg(struct strbuf *out, const struct plan *p,
 struct wgquick_extra {
 	const char *private_key_b64;	/* required: an app cannot do without */
 	uint16_t listen_port;		/* 0: none (the app picks a port) */
-	const char *dns;		/* "DNS = " value, or NULL */
-	unsigned mtu;			/* 0: none */
 };
 /* The node as a wg-quick(8) file for the WireGuard apps (meshc export). */
 void render_wgquick(struct strbuf *out, const struct plan *p,

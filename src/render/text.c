@@ -76,6 +76,34 @@ static size_t prefix_width(const struct ip_prefix *pfx)
 	return strlen(ip_prefix_str(pfx, buf));
 }
 
+/* mtu (apply sets it on the link) and dns (export writes it). */
+static void text_link_settings(struct strbuf *out,
+			       const struct plan_interface *i)
+{
+	size_t w = 0;
+
+	if (i->mtu) {
+		strbuf_printf(out, "  mtu               %u", (unsigned)i->mtu);
+		line_ref(out, i->mtu_loc);
+		end_line(out);
+	} else {
+		strbuf_puts(out, "  mtu               not set (the link's is "
+				 "left as it is)\n");
+	}
+	for (size_t k = 0; k < i->n_dns; k++)
+		if (slen(i->dns[k].entry) > w)
+			w = slen(i->dns[k].entry);
+	for (size_t k = 0; k < i->n_dns; k++) {
+		strbuf_puts(out, k ? "                    "
+				   : "  dns               ");
+		cell(out, i->dns[k].entry, w);
+		line_ref(out, i->dns[k].loc);
+		end_line(out);
+	}
+	if (!i->n_dns)
+		strbuf_puts(out, "  dns               none\n");
+}
+
 static void text_interface(struct strbuf *out, const struct plan_interface *i)
 {
 	char buf[IP_STRLEN];
@@ -107,6 +135,7 @@ static void text_interface(struct strbuf *out, const struct plan_interface *i)
 	}
 	if (!i->n_addresses)
 		strbuf_puts(out, "  addresses         none\n");
+	text_link_settings(out, i);
 }
 
 static void text_peer(struct strbuf *out, const struct plan_peer *peer)

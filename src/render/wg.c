@@ -1,7 +1,9 @@
 /* wg.c - the WireGuard interface in `wg setconf` syntax.
  *
- * Only what wg(8) itself sets: no Address, DNS or MTU (those belong to
- * wg-quick and are the routes target's business here).  The private key
+ * Only what wg(8) itself sets: no Address, DNS or MTU, which setconf
+ * does not take (addresses are the routes target's business here, the
+ * document's mtu is set on the link by apply over rtnetlink, and both mtu
+ * and dns are written by export into a wg-quick file).  The private key
  * is printed only when the caller passes it (compile --with-secrets);
  * otherwise a comment says where it lives, so the file is safe to show.
  */

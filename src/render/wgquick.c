@@ -31,15 +31,17 @@ static void wgq_interface(struct strbuf *out, const struct plan *p,
 	render_clean(out, x->private_key_b64, WG_KEY_B64_LEN);
 	strbuf_putc(out, '\n');
 	wgq_addresses(out, p);
-	/* The seam for the document's dns and mtu keys (issue 10, item 4):
-	 * until the plan carries them, the caller passes none. */
-	if (x->dns && *x->dns) {
-		strbuf_puts(out, "DNS = ");
-		render_clean(out, x->dns, 1024);
-		strbuf_putc(out, '\n');
+	/* wg-quick and the apps read an entry of digits and dots, or with
+	 * a ':', as a server and any other as a search domain: the loader
+	 * let nothing else through. */
+	for (size_t i = 0; i < p->iface.n_dns; i++) {
+		strbuf_puts(out, i ? ", " : "DNS = ");
+		render_clean(out, p->iface.dns[i].entry, 256);
 	}
-	if (x->mtu)
-		strbuf_printf(out, "MTU = %u\n", x->mtu);
+	if (p->iface.n_dns)
+		strbuf_putc(out, '\n');
+	if (p->iface.mtu)
+		strbuf_printf(out, "MTU = %u\n", (unsigned)p->iface.mtu);
 	if (x->listen_port)
 		strbuf_printf(out, "ListenPort = %u\n",
 			      (unsigned)x->listen_port);

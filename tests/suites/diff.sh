@@ -125,6 +125,55 @@ if edit no-incoming 's/c: { routing: true }/c: { routing: true, incoming: false 
 	fi
 fi
 
+# --- mtu and dns ----------------------------------------------------------
+# Mesh x's nodes (a and b) get an mtu and dns; c (mesh y) none.  Each
+# change is one line of the node's interface; removing mtu from the
+# document changes nothing on a node (apply leaves the MTU as it is),
+# removing dns shows (export writes it) but touches no system.
+ifx='s/^    interface: meshx$/    interface: meshx\n'
+if edit mtu1 "${ifx}    mtu: 1380\n    dns: [100.64.0.1, corp.example]/" &&
+   edit mtu2 "${ifx}    mtu: 1400\n    dns: [100.64.0.1]/"; then
+	run "$tmp/mtu1.yaml" "$tmp/mtu2.yaml"
+	if [ "$rc" = 2 ] && has "2 of 3 nodes change" &&
+	   [ "$(grep -c '^    ~ interface meshx: mtu 1380 -> 1400  dns 100.64.0.1, corp.example -> 100.64.0.1$' "$tmp/out")" = 2 ] &&
+	   [ "$(grep -c '^    [-+~] ' "$tmp/out")" = 2 ]; then
+		ok "mtu and dns changed: one interface line on a and on b, c unchanged"
+	else
+		bad "mtu and dns changed: exit $rc: $(cat "$tmp/out")"
+	fi
+	run "$SEED" "$tmp/mtu1.yaml"
+	if [ "$rc" = 2 ] &&
+	   has "    ~ interface meshx: mtu unset -> 1380  dns none -> 100.64.0.1, corp.example"; then
+		ok "mtu and dns added"
+	else
+		bad "mtu and dns added: exit $rc: $(cat "$tmp/out")"
+	fi
+	run "$tmp/mtu1.yaml" "$SEED"
+	if [ "$rc" = 2 ] &&
+	   has "    ~ interface meshx: dns 100.64.0.1, corp.example -> none" &&
+	   ! grep -q 'mtu' "$tmp/out"; then
+		ok "mtu and dns removed: dns shows, the MTU is left as it is"
+	else
+		bad "mtu and dns removed: exit $rc: $(cat "$tmp/out")"
+	fi
+	run "$tmp/mtu1.yaml" "$tmp/mtu2.yaml" --format json
+	if [ "$rc" = 2 ] && python3 - "$tmp/out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for node in d["nodes"]:
+    (ch,) = node["changes"]
+    assert ch["layer"] == "interface" and ch["changed"] == ["mtu", "dns"], ch
+    assert ch["cosmetic"] is False, ch
+    assert (ch["old"]["mtu"], ch["new"]["mtu"]) == (1380, 1400), ch
+    assert ch["new"]["dns"] == ["100.64.0.1"], ch
+EOF
+	then
+		ok "mtu and dns in JSON: changed [mtu, dns], old and new values"
+	else
+		bad "mtu and dns in JSON: exit $rc: $(cat "$tmp/out")"
+	fi
+fi
+
 # --- nodes and keys -----------------------------------------------------
 if key=$("$MESHC" genkey | "$MESHC" pubkey) && [ -n "$key" ]; then
 	if edit added "s|^links:|  d:\n    mesh: x\n    public_key: \"$key\"\n\nlinks:|"; then

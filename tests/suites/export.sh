@@ -1,13 +1,14 @@
 #!/bin/sh
 # meshc export: files the WireGuard apps import.  (1) `wg-quick strip`
-# accepts every exported file (--all and --node).  (2) The PNG decodes
-# (zbarimg) to the conf text byte for byte, and so does the terminal QR
-# code, rasterised here from its half blocks.  (3) Files are mode 0600
-# whatever the umask; a symbolic link or another user's file at the
-# output path is left alone and the command fails.  (4) Without a usable
-# private key export fails (exit 1), says how to give one and writes
-# nothing; a key of another node is refused.  (5) A managed node's export
-# works and warns that its grants are not in the file.
+# accepts every exported file (--all and --node), DNS and MTU included.
+# (2) The PNG decodes (zbarimg) to the conf text byte for byte, and so
+# does the terminal QR code, rasterised here from its half blocks.
+# (3) Files are mode 0600 whatever the umask; a symbolic link or another
+# user's file at the output path is left alone and the command fails.
+# (4) Without a usable private key export fails (exit 1), says how to
+# give one and writes nothing; a key of another node is refused.  (5) A
+# managed node's export works and warns that its grants are not in the
+# file.
 set -u
 [ "$(id -u)" = 0 ] || { echo "export: needs root (wg-quick, chown)"; exit 77; }
 for t in wg-quick zbarimg python3 chown; do
@@ -31,6 +32,8 @@ meshes:
     network: 100.64.0.0/24
     network6: fd00:64::/64
     interface: meshx
+    dns: [100.64.0.1, "fd00:64::1", corp.example]
+    mtu: 1420
 nodes:
   srv:
     mesh: x
@@ -51,6 +54,7 @@ nodes:
     exit_node: srv
     lans_via: [srv]
     keepalive: 25
+    mtu: 1380
 $1
 EOF2
 }
@@ -89,6 +93,18 @@ if cmp -s "$tmp/all/phone.conf" "$tmp/phone.conf" &&
 else
 	bad "phone.conf content"
 	cat "$tmp/phone.conf"
+fi
+# dns and mtu (the node's, else the mesh's) in [Interface], read by
+# wg-quick as its own keys: strip takes them out of what goes to wg(8)
+if grep -q -x 'DNS = 100.64.0.1, fd00:64::1, corp.example' "$tmp/phone.conf" &&
+   grep -q -x 'MTU = 1380' "$tmp/phone.conf" &&
+   grep -q -x 'MTU = 1420' "$tmp/all/srv.conf" &&
+   wg-quick strip "$tmp/phone.conf" >"$tmp/strip.out" 2>/dev/null &&
+   ! grep -q -E '^(DNS|MTU)' "$tmp/strip.out"; then
+	ok "DNS and MTU in [Interface], node over mesh, taken by wg-quick"
+else
+	bad "DNS/MTU lines"
+	grep -E '^(DNS|MTU)' "$tmp/phone.conf" "$tmp/all/srv.conf"
 fi
 # AllowedIPs per peer exactly as compile gives them
 if [ "$(grep '^AllowedIPs' "$tmp/phone.conf")" = \

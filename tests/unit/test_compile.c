@@ -268,6 +268,47 @@ static void test_policy_mark_is_per_interface(void **state)
 						     y->routes[k].table);
 }
 
+/* mtu and dns: the node's value, else its mesh's, with the line it
+ * came from; none set is mtu 0 (apply leaves the link's) and an empty,
+ * non-NULL dns (a compiled plan knows it has none). */
+static void test_mtu_and_dns_node_else_mesh(void **state)
+{
+	static const char doc[] =
+		"version: 1\n"						/* 1 */
+		"meshes:\n"						/* 2 */
+		"  x: { network: 100.64.0.0/24, mtu: 1380,"		/* 3 */
+		" dns: [100.64.0.1, 'FD64::0:1', corp.example] }\n"
+		"  y: { network: 100.64.1.0/24 }\n"			/* 4 */
+		"nodes:\n"						/* 5 */
+		"  a: { mesh: x, public_key: " KEY_A ","		/* 6 */
+		" endpoint: 198.51.100.10:51820 }\n"
+		"  b: { mesh: x, public_key: " KEY_B ", platform: android,"
+		" mtu: 1280, dns: [lan.example] }\n"			/* 7 */
+		"  c: { mesh: y, public_key: " KEY_C ","		/* 8 */
+		" endpoint: 198.51.100.11:51820 }\n";
+	struct fixture *f = *state;
+	struct model *m = load_doc(&f->arena, doc);
+	struct plan *a = plan_for(&f->arena, m, "a");
+	struct plan *b = plan_for(&f->arena, m, "b");
+	struct plan *c = plan_for(&f->arena, m, "c");
+
+	assert_int_equal(a->iface.mtu, 1380);
+	assert_int_equal(a->iface.mtu_loc.line, 3);
+	assert_int_equal(a->iface.n_dns, 3);
+	assert_string_equal(a->iface.dns[0].entry, "100.64.0.1");
+	assert_string_equal(a->iface.dns[1].entry, "fd64::1");	/* canonical */
+	assert_string_equal(a->iface.dns[2].entry, "corp.example");
+	assert_int_equal(a->iface.dns[2].loc.line, 3);
+	/* an unmanaged node's own values (export writes them) */
+	assert_int_equal(b->iface.mtu, 1280);
+	assert_int_equal(b->iface.mtu_loc.line, 7);
+	assert_int_equal(b->iface.n_dns, 1);
+	assert_string_equal(b->iface.dns[0].entry, "lan.example");
+	assert_int_equal(c->iface.mtu, 0);
+	assert_non_null(c->iface.dns);
+	assert_int_equal(c->iface.n_dns, 0);
+}
+
 static void test_forwarding_only_when_granting(void **state)
 {
 	struct fixture *f = *state;
@@ -542,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_keepalive_defaults_toward_endpoints),
 		cmocka_unit_test(test_rule_count_independent_of_peer_count),
 		cmocka_unit_test(test_compile_is_deterministic),
+		cmocka_unit_test(test_mtu_and_dns_node_else_mesh),
 	};
 
 	if (secret_init() < 0)

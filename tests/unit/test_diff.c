@@ -785,6 +785,93 @@ static void test_key_file_change_is_cosmetic(void **state)
 	assert_false(changeset_affects_system(&f->cs));
 }
 
+/* An MTU change is one line of the interface layer and needs the system
+ * (one RTM_NEWLINK); no peer is touched. */
+static void test_mtu_change_is_one_interface_line(void **state)
+{
+	struct fixture *f = *state;
+	struct strbuf sb = STRBUF_INIT;
+
+	f->old->iface.mtu = 1380;
+	f->new->iface.mtu = 1400;
+	run_diff(f);
+	assert_int_equal(f->cs.count, 1);
+	assert_int_equal(f->cs.items[0].layer, LAYER_INTERFACE);
+	assert_int_equal(f->cs.items[0].what, CHG_IFACE_MTU);
+	assert_true(changeset_affects_system(&f->cs));
+	assert_string_equal(render_text(f, &sb) + strlen("node b (mesh x):\n"),
+			    "  interface:\n"
+			    "    ~ interface meshx: mtu 1380 -> 1400\n");
+	render_json(f, &sb);
+	assert_non_null(strstr(sb.buf, "\"changed\": [\"mtu\"]"));
+	assert_non_null(strstr(sb.buf, "\"fwmark\": 0, \"mtu\": 1400, "));
+	/* a link without one yet (read live: none there) */
+	f->old->iface.mtu = 0;
+	run_diff(f);
+	assert_string_equal(f->cs.items[0].detail, "mtu unset -> 1400");
+	strbuf_free(&sb);
+}
+
+/* mtu 0 in the new plan means "leave the link's alone": whatever the old
+ * plan (or the live link) has is no difference. */
+static void test_mtu_not_set_is_no_change(void **state)
+{
+	struct fixture *f = *state;
+
+	f->old->iface.mtu = 1420;
+	f->new->iface.mtu = 0;
+	run_diff(f);
+	assert_true(changeset_empty(&f->cs));
+	f->new->iface.mtu = 1420;
+	run_diff(f);
+	assert_true(changeset_empty(&f->cs));
+}
+
+/* dns is only export's: between two documents a cosmetic change in one
+ * line; against a live plan (dns NULL) no difference at all. */
+static void test_dns_change_is_cosmetic_and_not_live(void **state)
+{
+	static struct plan_dns one[] = { { .entry = "100.64.0.1" } };
+	static struct plan_dns two[] = { { .entry = "100.64.0.1" },
+					 { .entry = "corp.example" } };
+	static struct plan_dns swapped[] = { { .entry = "corp.example" },
+					     { .entry = "100.64.0.1" } };
+	struct fixture *f = *state;
+	struct strbuf sb = STRBUF_INIT;
+
+	f->old->iface.dns = one;
+	f->old->iface.n_dns = 1;
+	f->new->iface.dns = two;
+	f->new->iface.n_dns = 2;
+	run_diff(f);
+	assert_int_equal(f->cs.count, 1);
+	assert_int_equal(f->cs.items[0].what, CHG_IFACE_DNS);
+	assert_false(changeset_affects_system(&f->cs));
+	assert_string_equal(f->cs.items[0].detail,
+			    "dns 100.64.0.1 -> 100.64.0.1, corp.example");
+	render_json(f, &sb);
+	assert_non_null(strstr(sb.buf, "\"changed\": [\"dns\"]"));
+	assert_non_null(strstr(sb.buf,
+			       "\"dns\": [\"100.64.0.1\", \"corp.example\"]}"));
+	/* the order is the resolvers' */
+	f->old->iface.dns = swapped;
+	f->old->iface.n_dns = 2;
+	run_diff(f);
+	assert_int_equal(f->cs.count, 1);
+	assert_int_equal(f->cs.items[0].what, CHG_IFACE_DNS);
+	/* a plan read from the system has none to compare */
+	f->old->iface.dns = NULL;
+	f->old->iface.n_dns = 0;
+	run_diff(f);
+	assert_true(changeset_empty(&f->cs));
+	f->old->iface.dns = one;
+	f->old->iface.n_dns = 1;
+	f->new->iface.n_dns = 0;
+	run_diff(f);
+	assert_string_equal(f->cs.items[0].detail, "dns 100.64.0.1 -> none");
+	strbuf_free(&sb);
+}
+
 static void assert_in_order(const char *s, const char *const *keys)
 {
 	const char *prev = s;
@@ -997,6 +1084,9 @@ int main(void)
 		T(test_interface_listen_port_and_fwmark),
 		T(test_interface_key_change_prints_no_private_key),
 		T(test_key_file_change_is_cosmetic),
+		T(test_mtu_change_is_one_interface_line),
+		T(test_mtu_not_set_is_no_change),
+		T(test_dns_change_is_cosmetic_and_not_live),
 		T(test_json_field_order),
 		T(test_json_set_element_and_chain_fields),
 		T(test_text_groups_by_layer_in_order),

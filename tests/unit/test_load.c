@@ -683,7 +683,7 @@ static void test_unknown_key_names_its_place(void **state)
 	load_str(t, "version: 1\n"
 		    "meshes:\n"
 		    "  x: {network: 100.64.0.0/24, defaults: {routin: true},"
-		    " mtu: 1}\n"
+		    " weight: 1}\n"
 		    "nodes:\n"
 		    "  b:\n"
 		    "    mesh: x\n"
@@ -697,7 +697,7 @@ static void test_unknown_key_names_its_place(void **state)
 	assert_diag(t, 0, 3, 42,
 		    "unknown key 'routin' in defaults of mesh 'x'; did you "
 		    "mean 'routing'?");
-	assert_diag(t, 1, 3, 57, "unknown key 'mtu' in mesh 'x'");
+	assert_diag(t, 1, 3, 57, "unknown key 'weight' in mesh 'x'");
 	assert_diag(t, 2, 9, 7,
 		    "unknown key 'defualt' in permissions of node 'b'; did "
 		    "you mean 'default'?");
@@ -898,6 +898,110 @@ static void test_version_and_keepalive_ranges(void **state)
 	assert_int_equal(t->d.count, 2);
 	assert_false(t->m->version.set);
 	assert_true(t->m->nodes[1].keepalive.set);
+}
+
+/* dns keeps the document's order (resolvers try servers in it) and each
+ * entry's place; addresses and search domains are told apart as wg-quick
+ * does; mtu is a plain number. */
+static void test_dns_and_mtu_values(void **state)
+{
+	struct t *t = *state;
+	struct model *m;
+	const struct m_dns_list *d;
+	char buf[IP_STRLEN];
+
+	m = load_str(t, "version: 1\n"
+			"meshes:\n"
+			"  x:\n"
+			"    network: 100.64.0.0/24\n"
+			"    dns: [100.64.0.1, 'FD64::1', Corp.Example]\n"
+			"    mtu: 1280\n"
+			"nodes:\n"
+			"  a:\n"
+			"    mesh: x\n"
+			"    public_key: " KEY1 "\n"
+			"    dns:\n"
+			"      - lan.example\n"
+			"    mtu: 9000\n");
+	assert_clean(t);
+	d = &m->meshes[0].dns;
+	assert_true(d->set);
+	assert_int_equal(d->count, 3);
+	assert_true(d->items[0].is_ip);
+	assert_string_equal(ip_addr_str(&d->items[0].ip, buf), "100.64.0.1");
+	assert_true(d->items[1].is_ip);
+	assert_int_equal(d->items[1].ip.family, IP_V6);
+	assert_string_equal(d->items[1].v, "FD64::1");
+	assert_false(d->items[2].is_ip);
+	assert_string_equal(d->items[2].v, "Corp.Example");
+	assert_loc(d->loc, 5, 10);
+	assert_loc(d->items[2].loc, 5, 34);
+	assert_int_equal(m->meshes[0].mtu.v, 1280);
+	assert_loc(m->meshes[0].mtu.loc, 6, 10);
+	d = &m->nodes[0].dns;
+	assert_int_equal(d->count, 1);
+	assert_false(d->items[0].is_ip);
+	assert_loc(d->items[0].loc, 12, 9);
+	assert_int_equal(m->nodes[0].mtu.v, 9000);
+}
+
+/* Each refusal at the value, naming what is wrong and the rule. */
+static void test_dns_and_mtu_refusals(void **state)
+{
+	struct t *t = *state;
+
+	load_str(t, "version: 1\n"
+		    "meshes:\n"
+		    "  x: {network: 100.64.0.0/24, dns: [], mtu: 1279}\n"
+		    "nodes:\n"
+		    "  a:\n"
+		    "    mesh: x\n"
+		    "    public_key: " KEY1 "\n"
+		    "    dns: [1.1.1.1, a-.example, 1.2.3, 'fd00::1%eth0',"
+		    " '::ffff:1.1.1.1', 1.1.1.1]\n"
+		    "    mtu: 9001\n"
+		    "  b:\n"
+		    "    mesh: x\n"
+		    "    public_key: " KEY2 "\n"
+		    "    dns:\n"
+		    "      - " "abcdefghij" "abcdefghij" "abcdefghij" "abcdefghij"
+		    "abcdefghij" "abcdefghij" "abcd.example\n"
+		    "      - Ex.Org\n"
+		    "      - ex.org\n"
+		    "      - 2001:DB8::1\n"
+		    "      - 2001:db8:0::1\n"
+		    "    mtu: \"1400\"\n"
+		    "  c: {mesh: x, public_key: " KEY3 ", dns: ex.org}\n");
+	assert_diag(t, 0, 3, 36,
+		    "dns is an empty list; leave the key out for none");
+	assert_diag(t, 1, 3, 45, "mtu 1279 is out of range 1280-9000");
+	assert_diag(t, 2, 8, 20,
+		    "dns entry 'a-.example' is neither an IP address nor a "
+		    "search domain (labels of letters, digits and '-', 1-63 "
+		    "bytes each, not starting or ending with '-', 253 bytes in "
+		    "all)");
+	assert_diag(t, 3, 8, 32,
+		    "'1.2.3' is not a valid address: not a valid IPv4 address");
+	assert_diag(t, 4, 8, 39,
+		    "'fd00::1%eth0' is not a valid address: zone ids are not "
+		    "allowed");
+	assert_diag(t, 5, 8, 55, "IPv4-mapped IPv6 addresses are not allowed");
+	assert_diag(t, 6, 8, 73,
+		    "duplicate dns entry '1.1.1.1' (first at line 8, column "
+		    "11)");
+	assert_diag(t, 7, 9, 10, "mtu 9001 is out of range 1280-9000");
+	assert_int_equal(t->d.items[8].loc.line, 14);	/* a 64-byte label */
+	assert_diag(t, 9, 16, 9,
+		    "duplicate dns entry 'ex.org' (first at line 15)");
+	assert_diag(t, 10, 18, 9,
+		    "duplicate dns entry '2001:db8:0::1' (first at line 17)");
+	assert_diag(t, 11, 19, 10,
+		    "\"1400\" is a quoted string; write 1400 without quotes");
+	assert_diag(t, 12, 20, 79, "'dns' must be a list, not a string");
+	assert_int_equal(t->d.count, 13);
+	assert_false(t->m->meshes[0].dns.set);
+	assert_false(t->m->nodes[0].dns.set);
+	assert_false(t->m->nodes[0].mtu.set);
 }
 
 static void test_strings_missing_or_wrong_kind(void **state)
@@ -1220,7 +1324,7 @@ static void test_keys_table_covers_every_context(void **state)
 	}
 	/* Each context's rows are together: the slices cover the table. */
 	assert_int_equal(total, all);
-	assert_int_equal(all, 34);
+	assert_int_equal(all, 38);
 	assert_string_equal(keys[0].name, "version");
 	assert_int_equal(keys[0].type, KT_VERSION);
 	assert_true(keys[0].required);
@@ -1285,6 +1389,8 @@ int main(void)
 		T(test_norway_is_a_string_where_a_string_is_wanted),
 		T(test_integers_are_plain_decimal),
 		T(test_version_and_keepalive_ranges),
+		T(test_dns_and_mtu_values),
+		T(test_dns_and_mtu_refusals),
 		T(test_strings_missing_or_wrong_kind),
 		T(test_node_and_mesh_names),
 		T(test_interface_names),

@@ -792,6 +792,8 @@ static const char tiny_text[] =
 	"  fwmark            none\n"
 	"  policy mark       0x4d43ab78\n"
 	"  addresses         100.64.0.2/32  line 20\n"
+	"  mtu               not set (the link's is left as it is)\n"
+	"  dns               none\n"
 	"\n"
 	"peers (1)\n"
 	"  a  line 11\n"
@@ -861,7 +863,9 @@ static const char tiny_json[] =
 	"    \"policy_mark\": 1296280440,\n"
 	"    \"addresses\": [\n"
 	"      \"100.64.0.2/32\"\n"
-	"    ]\n"
+	"    ],\n"
+	"    \"mtu\": null,\n"
+	"    \"dns\": []\n"
 	"  },\n"
 	"  \"peers\": [\n"
 	"    {\n"
@@ -1025,6 +1029,46 @@ static void test_json_tiny_plan_exact(void **state)
 	p->fw.n_rules = 2;
 	render_json(&out, p);
 	assert_string_equal(strbuf_str(&out), tiny_json);
+	strbuf_free(&out);
+	arena_free(&a);
+}
+
+/* mtu and dns with the lines they come from; dns in the document's
+ * order (the resolvers'), not sorted. */
+static void test_text_and_json_mtu_and_dns(void **state)
+{
+	struct plan_dns dns[] = { { "fd64::53", { "mesh.yaml", 6, 10 } },
+				  { "100.64.0.53", { "mesh.yaml", 6, 20 } },
+				  { "corp.example", { "mesh.yaml", 6, 33 } } };
+	struct strbuf out = STRBUF_INIT;
+	struct arena a;
+	struct plan *p;
+
+	(void)state;
+	arena_init(&a);
+	p = make_plan(&a, &V_TINY);
+	p->iface.mtu = 1380;
+	p->iface.mtu_loc = at(7);
+	p->iface.dns = dns;
+	p->iface.n_dns = 3;
+	render_plan_text(&out, p);
+	assert_contains(strbuf_str(&out),
+			"  addresses         100.64.0.2/32  line 20\n"
+			"  mtu               1380  line 7\n"
+			"  dns               fd64::53      line 6\n"
+			"                    100.64.0.53   line 6\n"
+			"                    corp.example  line 6\n\n");
+	strbuf_reset(&out);
+	render_json(&out, p);
+	assert_contains(strbuf_str(&out),
+			"    ],\n"
+			"    \"mtu\": 1380,\n"
+			"    \"dns\": [\n"
+			"      \"fd64::53\",\n"
+			"      \"100.64.0.53\",\n"
+			"      \"corp.example\"\n"
+			"    ]\n"
+			"  },\n");
 	strbuf_free(&out);
 	arena_free(&a);
 }
@@ -1466,11 +1510,20 @@ static void test_wgquick_app_file(void **state)
 			    strstr(strbuf_str(&wg), "\n[Peer]\n"));
 	strbuf_reset(&out);
 	x.listen_port = 51821;
-	x.dns = "100.64.0.1, fd64::1";
-	x.mtu = 1380;
+	p->iface.dns = (struct plan_dns[]){ { .entry = "100.64.0.1" },
+					    { .entry = "fd64::1" },
+					    { .entry = "corp.example" } };
+	p->iface.n_dns = 3;
+	p->iface.mtu = 1380;
 	render_wgquick(&out, p, &x);
-	assert_contains(strbuf_str(&out), "/128\nDNS = 100.64.0.1, fd64::1\n"
-			"MTU = 1380\nListenPort = 51821\n\n[Peer]\n");
+	assert_contains(strbuf_str(&out), "/128\nDNS = 100.64.0.1, fd64::1, "
+			"corp.example\nMTU = 1380\nListenPort = 51821\n\n"
+			"[Peer]\n");
+	/* wg setconf takes neither: the wg target leaves both out */
+	strbuf_reset(&wg);
+	render_wg(&wg, p, NULL);
+	assert_not_contains(strbuf_str(&wg), "DNS");
+	assert_not_contains(strbuf_str(&wg), "MTU");
 	arena_free(&a);
 	strbuf_free(&wg);
 	strbuf_free(&out);
@@ -1802,6 +1855,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sysctl_two_peer_plan_exact),
 		cmocka_unit_test(test_text_tiny_plan_exact),
 		cmocka_unit_test(test_json_tiny_plan_exact),
+		cmocka_unit_test(test_text_and_json_mtu_and_dns),
 		cmocka_unit_test(test_nft_replaces_its_own_part_atomically),
 		cmocka_unit_test(test_nft_base_chains_accept_foreign_traffic),
 		cmocka_unit_test(test_nft_empty_set_has_no_elements_line),
