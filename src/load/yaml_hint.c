@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "base/strbuf.h"
+
 /* Deeper than any document the loader accepts (LOAD_MAX_DEPTH). */
 #define HINT_MAX_LEVELS 128
 
@@ -171,15 +173,17 @@ static void indent_hint(struct arena *a, const struct text_line *l,
 	out->at = l->content;
 	if (l->indent > prev->indent)
 		out->text = arena_printf(
-			a, "line %u is indented %zu spaces, deeper than line "
+			a, "line %u is indented %zu %s, deeper than line "
 			   "%u (%zu) which holds a value, not a block: a key "
 			   "lines up with the keys above it",
-			l->no, l->indent, prev->no, prev->indent);
+			l->no, l->indent, plural(l->indent, "space", "spaces"),
+			prev->no, prev->indent);
 	else
 		out->text = arena_printf(
-			a, "line %u is indented %zu spaces, which lines up "
+			a, "line %u is indented %zu %s, which lines up "
 			   "with no key above it (they are at %s)",
-			l->no, l->indent, levels_text(a, lv));
+			l->no, l->indent, plural(l->indent, "space", "spaces"),
+			levels_text(a, lv));
 }
 
 /* One line of the block structure; false (and lv as it was) when it

@@ -492,8 +492,23 @@ static void test_syntax_error_at_problem_mark(void **state)
 {
 	struct t *t = *state;
 
+	/* an indentation slip: libyaml's words, and the line that broke
+	 * it */
 	assert_null(load_str(t, "version: 1\nmeshes:\n  x: 1\n y: 2\n"));
-	assert_only(t, 4, 2, "YAML syntax error: did not find expected key");
+	assert_only(t, 4, 2,
+		    "YAML syntax error (did not find expected key): line 4 is "
+		    "indented 1 space, which lines up with no key above it "
+		    "(they are at 0 or 2)");
+}
+
+/* No common cause found: libyaml's place and words as they are. */
+static void test_syntax_error_without_a_known_cause(void **state)
+{
+	struct t *t = *state;
+
+	assert_null(load_str(t, "version: 1\nmeshes: [a, b\nnodes: {}\n"));
+	assert_only(t, 3, 6,
+		    "YAML syntax error: did not find expected ',' or ']'");
 }
 
 static void test_one_document_only(void **state)
@@ -1368,6 +1383,7 @@ int main(void)
 		T(test_columns_count_bytes),
 		T(test_crlf_line_endings),
 		T(test_syntax_error_at_problem_mark),
+		T(test_syntax_error_without_a_known_cause),
 		T(test_one_document_only),
 		T(test_tags_are_refused),
 		T(test_empty_and_non_mapping_documents),
