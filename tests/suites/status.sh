@@ -239,15 +239,22 @@ if [ "$rc" = 2 ] && has '^  meshx is not on this system$'; then
 else
 	bad "interface deleted by hand: exit $rc"; show
 fi
+status c "$DOC" --format json
+check "interface deleted by hand, json: valid; the document's peers, not on the device" json \
+	'ifs["meshx"]["exists"] is False and ifs["meshx"]["drift"] is True' \
+	'ifs["meshx"]["device_peers"] == 0' \
+	'[p["node"] for p in ifs["meshx"]["peers"]] == ["a", "b"]' \
+	'all(not p["on_device"] and p["receive_bytes"] is None for p in ifs["meshx"]["peers"])' \
+	'{("interface", "modify"), ("peers", "add")} <= {(c["layer"], c["op"]) for c in ifs["meshx"]["changes"]}'
 # down: meshc no longer manages it, so status without FILE has nothing
 check "down on b" node_exec b "$MESHC" down "$DOC" -q
 status b
 check "after down, without FILE: exit 1, says there is nothing applied" \
 	sh -c "[ $rc = 1 ] && grep -q 'applied no interface' '$T.err'"
 
-echo "---- meshc status on a (text, in step, then drift) ----"
-node_exec a "$MESHC" status --color never "$DOC" | sed 's/^/  /'
+echo "---- meshc status on a (text: drift, then in step after apply) ----"
 sed 's/^/  /' "$T.text-drift"
+node_exec a "$MESHC" status --color never "$DOC" | sed 's/^/  /'
 echo "---- meshc status --format prometheus on a (in step) ----"
 sed 's/^/  /' "$T.prom-in-step"
 echo "ok   status: $pass passed, $fail failed"
