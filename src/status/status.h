@@ -7,7 +7,8 @@
  * output is unit-tested byte for byte.
  *
  *   text        a table of peers per interface, then the drift
- *   json        {"format": "meshc-status", ...}, schemas/meshc-status.schema.json
+ *   json        {"format": "meshc-status", ...}, as described by
+ *               schemas/meshc-status.schema.json
  *   prometheus  the text exposition format (node_exporter's textfile
  *               collector); the metric names are in meshc(8)
  */
