@@ -185,7 +185,9 @@ static void status_all(struct status_run *r)
 
 static int parse_format(const struct cmd_opts *o, enum status_format *f)
 {
+	static const char *const formats[] = { "text", "json", "prometheus" };
 	const char *name = o->format_name ? o->format_name : "text";
+	char hint[CMD_HINT_MAX];
 
 	if (!strcmp(name, "text"))
 		*f = STATUS_TEXT;
@@ -195,8 +197,9 @@ static int parse_format(const struct cmd_opts *o, enum status_format *f)
 		*f = STATUS_PROMETHEUS;
 	else {
 		fprintf(stderr, "meshc status: --format: '%s' is not text, "
-				"json or prometheus\n",
-			name);
+				"json or prometheus%s\n",
+			name, cmd_did_you_mean(hint, sizeof(hint), name,
+					       formats, 3));
 		cmd_usage(stderr, &status_spec);
 		return 1;
 	}
