@@ -108,7 +108,7 @@ build/san-tests/%: tests/unit/%.c build/libmeshc-san.a
 DEB_PKGS := build-essential pkg-config libyaml-dev libsodium-dev libmnl-dev \
 	libnftnl-dev libqrencode-dev libpng-dev libcmocka-dev nftables iproute2 mandoc python3 \
 	python3-jsonschema python3-yaml graphviz socat iputils-ping wireguard-tools wireguard-go \
-	systemd procps zbar-tools
+	systemd procps zbar-tools python3-prometheus-client
 
 deps:
 	@tests/install-deps.sh $(DEB_PKGS)
@@ -146,7 +146,8 @@ install: meshc
 	install -m 0644 man/meshc.8 $(DESTDIR)$(MANDIR)/man8/meshc.8
 	install -m 0644 man/meshc.yaml.5 $(DESTDIR)$(MANDIR)/man5/meshc.yaml.5
 	install -m 0644 schemas/meshc.schema.json \
-		schemas/meshc-plan.schema.json $(DESTDIR)$(DATADIR)/schemas/
+		schemas/meshc-plan.schema.json \
+		schemas/meshc-status.schema.json $(DESTDIR)$(DATADIR)/schemas/
 	install -m 0644 examples/*.yaml $(DESTDIR)$(DOCDIR)/examples/
 	install -m 0644 examples/systemd/* $(DESTDIR)$(DOCDIR)/examples/systemd/
 	install -m 0755 examples/ci/check-pr.sh $(DESTDIR)$(DOCDIR)/examples/ci/

@@ -20,6 +20,7 @@ static const struct {
 	{ "apply", cmd_apply, "make this node match the document" },
 	{ "confirm", cmd_confirm, "keep a pending apply --confirm" },
 	{ "down", cmd_down, "remove all that meshc set up on this node" },
+	{ "status", cmd_status, "peers, handshakes and drift of this node" },
 	{ "check", cmd_check, "evaluate the document's tests" },
 	{ "explain", cmd_explain, "why FROM can or cannot reach TO" },
 	{ "export", cmd_export, "a node's file for the WireGuard apps (or QR)" },

@@ -164,6 +164,31 @@ static void interrupted(int sig)
 			signals_name(sig));
 }
 
+/* The one comparison that apply, diff FILE and status make: the live
+ * system read into *live, the plan to converge to (*want with the
+ * firewall's live sets filled, *target with its endpoints resolved) and
+ * the changes between them.  0 or -errno (reported). */
+static int read_and_diff(struct apply_ctx *c, const struct plan **want,
+			 struct live *live, struct plan **target,
+			 struct changeset *cs)
+{
+	/* the live sets first, so the diff and the trust record compare
+	 * the firewall that will be loaded */
+	int err = live_fill_egress(c, *want, want);
+
+	if (!err)
+		err = live_read(c, *want, live);
+	/* No second thread past this point: converge may fork (--confirm),
+	 * and a rollback reads the device afresh. */
+	wg_prefetch_end(c->prefetch);
+	c->prefetch = NULL;
+	if (!err)
+		err = normalize_plans(c, *want, target, live);
+	if (!err)
+		diff_plans(c->a, &live->plan, *target, cs);
+	return err;
+}
+
 static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 			     bool read_only)
 {
@@ -191,18 +216,8 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 	} else if (!c->st.dir && state_open(c->a, want->iface.name, &c->st)) {
 		return APPLY_FAILED;
 	}
-	/* the live sets first, so the diff and the trust record compare
-	 * the firewall that will be loaded */
-	err = live_fill_egress(c, want, &want);
-	if (!err)
-		err = live_read(c, want, &before);
-	/* No second thread past this point: converge may fork (--confirm),
-	 * and a rollback reads the device afresh. */
-	wg_prefetch_end(c->prefetch);
-	c->prefetch = NULL;
-	if (err || normalize_plans(c, want, &target, &before))
+	if (read_and_diff(c, &want, &before, &target, &cs))
 		goto out;
-	diff_plans(c->a, &before.plan, target, &cs);
 	if (!changeset_affects_system(&cs)) {
 		if (c->o->json)
 			print_changes(c, &before.plan, target, &cs, read_only);
@@ -334,6 +349,30 @@ enum apply_result apply_diff_live(struct arena *a, const struct plan *want,
 	return apply_run(a, want, o, e, true);
 }
 
+enum apply_result apply_status(struct arena *a, const struct plan *want,
+			       struct live *lv, const struct plan **target,
+			       struct changeset *cs)
+{
+	/* nothing is printed: the caller renders the changes */
+	static const struct apply_opts quiet = { .confirm_seconds = -1,
+						 .quiet = 1 };
+	struct apply_ctx c;
+	struct plan *t = NULL;
+	enum apply_result r = APPLY_FAILED;
+
+	memset(lv, 0, sizeof(*lv));
+	if (ctx_open(&c, a, &quiet) == 0 &&
+	    state_open(a, want->iface.name, &c.st) == 0 &&
+	    read_and_diff(&c, &want, lv, &t, cs) == 0) {
+		*target = t;
+		r = changeset_affects_system(cs) ? APPLY_CHANGED
+						 : APPLY_NO_CHANGES;
+	}
+	secret_key_free(&lv->private_key);
+	ctx_close(&c);
+	return r;
+}
+
 enum apply_result apply_down(struct arena *a, const struct plan *want,
 			     const struct apply_opts *o)
 {
@@ -371,6 +410,10 @@ enum apply_result apply_down(struct arena *a, const struct plan *want,
 		r = APPLY_CHANGED;
 	}
 out:
+	/* meshc no longer manages the interface: status without FILE
+	 * stops listing it */
+	if (r != APPLY_FAILED)
+		state_remove(a, &c.st, STATE_DOCUMENT_FILE);
 	secret_key_free(&now.private_key);
 	ctx_close(&c);
 	return r;

@@ -31,6 +31,10 @@ struct live {
 	bool has_private_key;
 	struct secret_key private_key;	/* the device's, to restore on
 					 * rollback; NULL bytes when none */
+	/* The device as read (when link.exists): what the plan keeps of
+	 * it, and what it does not: each peer's current endpoint, latest
+	 * handshake and byte counts (meshc status). */
+	struct wg_device_state device;
 };
 
 struct apply_opts {
@@ -70,6 +74,15 @@ enum apply_result apply_plan(struct arena *a, const struct plan *want,
 enum apply_result apply_diff_live(struct arena *a, const struct plan *want,
 				  const struct apply_opts *o,
 				  struct apply_early *e);
+/* meshc status: the live state of want's interface (lv->device: its
+ * peers' statistics too) and, in cs, what `diff FILE` would change
+ * (diff_plans(&lv->plan, *target)); drift is changeset_affects_system.
+ * Reads only, takes no lock, prints nothing but errors; the device's
+ * private key is not kept.  APPLY_NO_CHANGES, APPLY_CHANGED (drift) or
+ * APPLY_FAILED (reported). */
+enum apply_result apply_status(struct arena *a, const struct plan *want,
+			       struct live *lv, const struct plan **target,
+			       struct changeset *cs);
 /* meshc down: remove everything meshc set up for `want`'s interface and
  * put changed sysctls back. */
 enum apply_result apply_down(struct arena *a, const struct plan *want,

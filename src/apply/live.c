@@ -169,6 +169,8 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 			return err;
 		wg_state_to_plan(c->a, &wg, &lv->plan);
 		lv->has_private_key = wg.has_private_key;
+		lv->device = wg;
+		lv->device.private_key_out = NULL;	/* lv->private_key */
 	}
 	lv->plan.iface.name = ifname;
 	lv->plan.iface.mtu = lv->link.exists ? lv->link.mtu : 0;

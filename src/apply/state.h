@@ -81,6 +81,9 @@ int state_check_dir(const char *path);
  * of this network namespace whose record names `id`, or NULL. */
 #define STATE_DOCUMENT_FILE "document"
 const char *state_find_document(struct arena *a, const char *id);
+/* The document the last successful apply on iface came from (what
+ * state_find_document compares), or NULL when none is recorded. */
+const char *state_recorded_document(struct arena *a, const char *iface);
 
 /* Path of a file in the state directory. */
 const char *state_path(struct arena *a, const struct run_state *st,

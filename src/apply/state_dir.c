@@ -213,19 +213,30 @@ size_t state_interfaces(struct arena *a, const char ***names)
 	return n;
 }
 
+const char *state_recorded_document(struct arena *a, const char *iface)
+{
+	struct run_state st;
+	const char *text;
+	size_t len;
+
+	if (state_open_dirs(a, iface, false, true, &st))
+		return NULL;
+	text = state_read(a, &st, STATE_DOCUMENT_FILE);
+	len = text ? strlen(text) : 0;
+	if (len < 2 || text[len - 1] != '\n')
+		return NULL;
+	return arena_strndup(a, text, len - 1);
+}
+
 const char *state_find_document(struct arena *a, const char *id)
 {
-	const char **names, *want = arena_printf(a, "%s\n", id);
+	const char **names;
 	size_t n = state_interfaces(a, &names);
 
 	for (size_t i = 0; i < n; i++) {
-		struct run_state st;
-		const char *text;
+		const char *doc = state_recorded_document(a, names[i]);
 
-		if (state_open_dirs(a, names[i], false, true, &st))
-			continue;
-		text = state_read(a, &st, STATE_DOCUMENT_FILE);
-		if (text && !strcmp(text, want))
+		if (doc && !strcmp(doc, id))
 			return names[i];
 	}
 	return NULL;

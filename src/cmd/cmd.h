@@ -102,6 +102,10 @@ struct plan;
  * node whose platform meshc cannot apply to). */
 struct plan *cmd_load_plan(struct arena *a, const struct cmd_opts *o,
 			   const char *path);
+/* Its last step: compile node idx of a valid model; NULL after saying
+ * so for a node whose platform meshc cannot apply to. */
+struct plan *cmd_compile_linux(struct arena *a, const struct cmd_opts *o,
+			       const struct model *m, size_t idx);
 /* meshc diff FILE: the live system against FILE's plan (cmd/apply.c). */
 int cmd_diff_live(const struct cmd_opts *o);
 
@@ -126,6 +130,7 @@ int cmd_genkey(int argc, char **argv);
 int cmd_pubkey(int argc, char **argv);
 int cmd_genpsk(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 /* genkey.c: print a fresh key (clamped for a private key) in base64. */
 int keygen_print(bool clamp);
 

@@ -392,19 +392,11 @@ size_t cmd_select_node(const struct model *m, const struct cmd_opts *o)
 	return MODEL_NONE;
 }
 
-struct plan *cmd_load_plan(struct arena *a, const struct cmd_opts *o,
-			   const char *path)
+struct plan *cmd_compile_linux(struct arena *a, const struct cmd_opts *o,
+			       const struct model *m, size_t idx)
 {
-	struct doc doc;
-	size_t idx;
-	struct plan *p;
+	struct plan *p = compile_node(a, m, idx);
 
-	if (!doc_load(a, path, o, &doc))
-		return NULL;
-	idx = cmd_select_node(doc.model, o);
-	if (idx == MODEL_NONE)
-		return NULL;
-	p = compile_node(a, doc.model, idx);
 	/* apply speaks netlink and nftables: a node on another platform
 	 * gets its configuration with `compile --target wg/pf` instead. */
 	if (p->platform != PLATFORM_LINUX) {
@@ -415,4 +407,18 @@ struct plan *cmd_load_plan(struct arena *a, const struct cmd_opts *o,
 		return NULL;
 	}
 	return p;
+}
+
+struct plan *cmd_load_plan(struct arena *a, const struct cmd_opts *o,
+			   const char *path)
+{
+	struct doc doc;
+	size_t idx;
+
+	if (!doc_load(a, path, o, &doc))
+		return NULL;
+	idx = cmd_select_node(doc.model, o);
+	if (idx == MODEL_NONE)
+		return NULL;
+	return cmd_compile_linux(a, o, doc.model, idx);
 }

@@ -191,5 +191,7 @@ void diff_render_json_node(struct strbuf *out, const struct node_diff *nd,
 			   bool first);
 void diff_render_json_close(struct strbuf *out, size_t changed,
 			    size_t total);
+/* The "changes" array of a node alone (meshc status embeds it). */
+void diff_render_json_changes(struct strbuf *out, const struct node_diff *nd);
 
 #endif

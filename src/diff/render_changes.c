@@ -504,19 +504,26 @@ void diff_render_json_open(struct strbuf *out)
 void diff_render_json_node(struct strbuf *out, const struct node_diff *nd,
 			   bool first)
 {
-	const struct changeset *cs = nd->changes;
-
 	strbuf_puts(out, first ? "\n    {\"node\": " : ",\n    {\"node\": ");
 	json_str(out, nd->node);
 	strbuf_puts(out, ", \"mesh\": ");
 	json_str(out, plan_mesh(nd));
-	strbuf_printf(out, ", \"status\": \"%s\",\n     \"changes\": [",
+	strbuf_printf(out, ", \"status\": \"%s\",\n     \"changes\": ",
 		      !nd->old ? "added" : !nd->new ? "removed" : "changed");
+	diff_render_json_changes(out, nd);
+	strbuf_puts(out, "}");
+}
+
+void diff_render_json_changes(struct strbuf *out, const struct node_diff *nd)
+{
+	const struct changeset *cs = nd->changes;
+
+	strbuf_puts(out, "[");
 	for (size_t i = 0; i < cs->count; i++) {
 		strbuf_puts(out, i ? ",\n       " : "\n       ");
 		json_change(out, &cs->items[i], nd);
 	}
-	strbuf_puts(out, cs->count ? "\n     ]}" : "]}");
+	strbuf_puts(out, cs->count ? "\n     ]" : "]");
 }
 
 void diff_render_json_close(struct strbuf *out, size_t changed,

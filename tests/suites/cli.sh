@@ -46,6 +46,16 @@ n=$((n + 1))
 }
 t 1 "--node not accepted by validate" "$MESHC" validate "$SEED" --node b
 t 1 "--format bad value" "$MESHC" validate --format xml "$SEED"
+t 0 "status --help" "$MESHC" status --help
+t 1 "status --format bad value" "$MESHC" status "$SEED" --format xml
+n=$((n + 1))
+"$MESHC" status "$SEED" --format promethus 2>&1 | grep -q "not text, json or prometheus; did you mean 'prometheus'?" ||
+	{ echo "FAIL cli: status --format promethus does not suggest prometheus"; fail=$((fail + 1)); }
+t 1 "status --target does not apply" "$MESHC" status "$SEED" --target nft
+t 1 "status with two files" "$MESHC" status "$SEED" "$SEED"
+n=$((n + 1))
+"$MESHC" status --help | grep -q "usage: meshc status \[FILE\] \[--node N\] \[--format text|json|prometheus\]" ||
+	{ echo "FAIL cli: status --help does not show its usage"; fail=$((fail + 1)); }
 t 0 "validate --format json" "$MESHC" validate --format json "$SEED"
 # JSON on stdout parses
 n=$((n + 1))

@@ -12,7 +12,9 @@
 #   - what apply started (wireguard-go) survives the unit that triggered
 #     the apply (a oneshot unit that went inactive would have it killed);
 #   - an invalid document fails the reload and changes nothing;
-#   - stopping the unit takes the mesh down whole.
+#   - stopping the unit takes the mesh down whole;
+#   - meshc-status.service writes the Prometheus file whole (a rename),
+#     also when status exits 2 (drift), and meshc-status.timer loads.
 set -u
 [ "$(id -u)" = 0 ] || exit 77
 SD=/lib/systemd/systemd
@@ -100,6 +102,8 @@ mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=1777 tmpfs /var/tmp
 [ ! -d /var/log/journal ] || mount -t tmpfs tmpfs /var/log/journal
+# meshc-status.service writes /var/lib/prometheus/node-exporter
+mount -t tmpfs -o mode=0755 tmpfs /var/lib
 ip link set lo up
 export SYSTEMD_UNIT_PATH=/etc/systemd/system
 exec $SD --system --unit=meshc-test.target --log-target=null
@@ -168,6 +172,42 @@ else
 	bad "a second change is not applied"
 	status
 fi
+
+# The textfile-collector unit: the metrics of the live mesh, in step,
+# then with a route of meshc's deleted by hand (exit 2 is no failure).
+PROM=/var/lib/prometheus/node-exporter
+prom_has() { ns grep -qxF -- "$1" "$PROM/meshc.prom"; }
+ns systemctl start meshc-status.service
+if unit_is meshc-status.service inactive &&
+	prom_has 'meshc_drift{node="n",interface="meshsd"} 0' &&
+	prom_has 'meshc_peers{node="n",interface="meshsd"} 1' &&
+	prom_has '# TYPE meshc_peer_receive_bytes_total counter'; then
+	ok "meshc-status.service writes the metrics (in step: meshc_drift 0)"
+else
+	bad "meshc-status.service: $(ns systemctl is-active meshc-status.service)"
+	ns cat "$PROM/meshc.prom" 2>&1 | sed 's/^/	/'
+fi
+ns ip route del 100.64.0.0/24 dev meshsd
+ns systemctl start meshc-status.service
+if unit_is meshc-status.service inactive &&
+	prom_has 'meshc_drift{node="n",interface="meshsd"} 1'; then
+	ok "meshc-status.service: drift (exit 2) still writes the file: meshc_drift 1"
+else
+	bad "meshc-status.service on drift: $(ns systemctl is-active meshc-status.service)"
+	ns cat "$PROM/meshc.prom" 2>&1 | sed 's/^/	/'
+fi
+if [ "$(ns ls "$PROM")" = meshc.prom ]; then
+	ok "meshc-status.service leaves no temporary file"
+else
+	bad "meshc-status.service left: $(ns ls "$PROM" | tr '\n' ' ')"
+fi
+ns systemctl start meshc-status.timer
+if unit_is meshc-status.timer active; then
+	ok "meshc-status.timer loads and runs"
+else
+	bad "meshc-status.timer: $(ns systemctl is-active meshc-status.timer)"
+fi
+ns systemctl reload meshc-apply.service
 
 ns sh -c 'printf "version: 1\nnodes: [\n" >/etc/meshc/mesh.yaml.new &&
 	mv /etc/meshc/mesh.yaml.new /etc/meshc/mesh.yaml'
