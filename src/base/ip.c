@@ -65,6 +65,16 @@ static bool host_bits_clear(const struct ip_addr *a, unsigned len)
 	return true;
 }
 
+struct ip_prefix ip_prefix_network(const struct ip_prefix *p)
+{
+	struct ip_prefix n = *p;
+	unsigned bits = ip_bits(p->addr.family);
+
+	for (unsigned i = p->len; i < bits; i++)
+		n.addr.b[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+	return n;
+}
+
 int ip_prefix_parse(const char *s, struct ip_prefix *out, const char **why)
 {
 	const char *slash = strchr(s, '/');

@@ -30,9 +30,12 @@ static inline unsigned ip_bits(uint8_t family) { return family == IP_V4 ? 32 : 1
 /* Strict parsers: no leading zeros in IPv4 octets, no zone ids, no
  * v4-in-v6 surprises hidden.  Return 0 or -1 with *why set. */
 int ip_addr_parse(const char *s, struct ip_addr *out, const char **why);
-/* "addr/len".  host bits set is an error (why = "host bits set"),
- * a missing "/len" is an error. */
+/* "addr/len".  host bits set is an error (why = "host bits set", and
+ * *out holds the address and length as written), a missing "/len" is an
+ * error. */
 int ip_prefix_parse(const char *s, struct ip_prefix *out, const char **why);
+/* The network p lies in: p with its host bits cleared. */
+struct ip_prefix ip_prefix_network(const struct ip_prefix *p);
 
 bool ip_addr_eq(const struct ip_addr *a, const struct ip_addr *b);
 int ip_addr_cmp(const struct ip_addr *a, const struct ip_addr *b);

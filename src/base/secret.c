@@ -30,6 +30,84 @@ bool key_from_base64(const char *s, uint8_t out[WG_KEY_LEN])
 	return len == WG_KEY_LEN && end == s + WG_KEY_B64_LEN;
 }
 
+static bool is_base64_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* A character as it should be quoted in a message. */
+static void char_text(char c, char *out, size_t size)
+{
+	if (c > ' ' && c < 0x7f && c != '\'')
+		snprintf(out, size, "'%c'", c);
+	else
+		snprintf(out, size, "byte 0x%02x", (unsigned char)c);
+}
+
+const char *key_base64_problem(const char *s, char *buf, size_t size)
+{
+	/* 32 bytes are 43 base64 characters and one '=': the 43rd carries
+	 * 2 bits of padding, which must be zero. */
+	static const char last[] = "AEIMQUYcgkosw048";
+	size_t len = strlen(s), i;
+	char c[16];
+	uint8_t key[WG_KEY_LEN];
+
+	for (i = 0; i < len && is_base64_char(s[i]); i++)
+		;
+	if (i < len && s[i] != '=') {
+		char_text(s[i], c, sizeof(c));
+		snprintf(buf, size,
+			 "character %zu (%s) is not base64 (A-Z, a-z, 0-9, "
+			 "+, /)",
+			 i + 1, c);
+		return buf;
+	}
+	if (i < len && strspn(s + i, "=") != len - i) {
+		snprintf(buf, size,
+			 "'=' at character %zu: only the last of the 44 "
+			 "characters is '='",
+			 i + 1);
+		return buf;
+	}
+	if (len - i > 1) {
+		snprintf(buf, size,
+			 "it ends with %zu '=': a 32-byte key has exactly one",
+			 len - i);
+		return buf;
+	}
+	if (len != WG_KEY_B64_LEN) {
+		snprintf(buf, size,
+			 "it has %zu characters; a WireGuard key has 44 (43 "
+			 "and a final '=')%s",
+			 len,
+			 len == WG_KEY_B64_LEN - 1 && i == len
+				 ? ": the final '=' is missing"
+				 : "");
+		return buf;
+	}
+	if (s[WG_KEY_B64_LEN - 1] != '=') {
+		snprintf(buf, size, "it must end with '=' (it ends with '%c')",
+			 s[WG_KEY_B64_LEN - 1]);
+		return buf;
+	}
+	if (!strchr(last, s[WG_KEY_B64_LEN - 2])) {
+		snprintf(buf, size,
+			 "character 43 ('%c') cannot end a 32-byte key (its "
+			 "last 2 bits must be zero): a character was lost or "
+			 "changed in copying",
+			 s[WG_KEY_B64_LEN - 2]);
+		return buf;
+	}
+	if (!key_from_base64(s, key)) {
+		snprintf(buf, size, "it does not decode to 32 bytes");
+		return buf;
+	}
+	sodium_memzero(key, sizeof(key));
+	return NULL;
+}
+
 void key_to_base64(const uint8_t key[WG_KEY_LEN], char out[WG_KEY_B64_LEN + 1])
 {
 	sodium_bin2base64(out, WG_KEY_B64_LEN + 1, key, WG_KEY_LEN,

@@ -19,6 +19,10 @@ int secret_init(void);
 
 /* Decode exactly 44 characters of standard base64 into 32 bytes. */
 bool key_from_base64(const char *s, uint8_t out[WG_KEY_LEN]);
+/* Why s is not a base64 WireGuard key, in words for a message ("it has 43
+ * characters; ...", "character 29 ('$') is not base64 ..."), written to
+ * buf; NULL when it is one. */
+const char *key_base64_problem(const char *s, char *buf, size_t size);
 void key_to_base64(const uint8_t key[WG_KEY_LEN], char out[WG_KEY_B64_LEN + 1]);
 
 struct secret_key {

@@ -154,8 +154,20 @@ bool check_name(struct loader *L, const char *name, struct loc l,
 
 /* Plain decimal digits, no sign, no leading zero.  Saturates, so a huge
  * number is reported as out of range, not wrapped. */
+static bool all_digits(const char *t, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (t[i] < '0' || t[i] > '9')
+			return false;
+	return len > 0;
+}
+
+/* range: "0-65535", said for a negative number (a number, only not one
+ * of these); NULL where none applies. */
 static bool parse_decimal(struct loader *L, const struct ynode *v,
-			  struct what w, uint64_t *out)
+			  struct what w, const char *range, uint64_t *out)
 {
 	const char *t = v->s.text;
 	uint64_t n = 0;
@@ -163,10 +175,12 @@ static bool parse_decimal(struct loader *L, const struct ynode *v,
 
 	if (!expect_scalar(L, v, w, "a decimal integer"))
 		return false;
-	for (i = 0; i < v->s.len; i++)
-		if (t[i] < '0' || t[i] > '9')
-			break;
-	if (i < v->s.len) {
+	if (range && v->plain && t[0] == '-' && all_digits(t + 1, v->s.len - 1)) {
+		diag_error(L->d, loader_loc(L, v), "%s %s is out of range %s",
+			   w.name, t, range);
+		return false;
+	}
+	if (!all_digits(t, v->s.len)) {
 		diag_error(L->d, loader_loc(L, v),
 			   "'%s' is not a decimal integer", t);
 		return false;
@@ -201,7 +215,7 @@ static void load_version(struct loader *L, const struct key_info *k,
 	struct what w = { NULL, k->name };
 	uint64_t n;
 
-	if (!parse_decimal(L, v, w, &n))
+	if (!parse_decimal(L, v, w, NULL, &n))
 		return;
 	if (n != 1) {
 		diag_error(L->d, loader_loc(L, v),
@@ -219,9 +233,11 @@ static void load_uint(struct loader *L, const struct key_info *k,
 		      uint32_t max)
 {
 	struct what w = { NULL, k->name };
+	char range[32];
 	uint64_t n;
 
-	if (!parse_decimal(L, v, w, &n))
+	snprintf(range, sizeof(range), "%u-%u", (unsigned)min, (unsigned)max);
+	if (!parse_decimal(L, v, w, range, &n))
 		return;
 	if (n < min || n > max) {
 		diag_error(L->d, loader_loc(L, v),
@@ -337,11 +353,14 @@ static void load_pubkey(struct loader *L, const struct key_info *k,
 	if (!load_string(L, v, w, &s))
 		return;
 	if (!key_from_base64(s.v, f->v)) {
+		char why[160];
+
 		memset(f->v, 0, sizeof(f->v));
 		diag_error(L->d, s.loc,
-			   "%s is not a base64 WireGuard key (44 characters, "
-			   "32 bytes)",
-			   k->name);
+			   "%s is not a base64 WireGuard key: %s", k->name,
+			   key_base64_problem(s.v, why, sizeof(why))
+				   ? why
+				   : "it does not decode to 32 bytes");
 		return;
 	}
 	f->b64 = s.v;
@@ -369,8 +388,20 @@ static bool parse_cidr(struct loader *L, const struct ynode *v,
 	if (!load_string(L, v, w, &s))
 		return false;
 	if (ip_prefix_parse(s.v, &p, &why)) {
-		diag_error(L->d, s.loc, "'%s' is not a valid network: %s", s.v,
-			   why);
+		char net[IP_STRLEN];
+
+		if (!strcmp(why, "host bits set")) {
+			struct ip_prefix n = ip_prefix_network(&p);
+
+			diag_error(L->d, s.loc,
+				   "'%s' is not a valid network: host bits "
+				   "set; did you mean %s?",
+				   s.v, ip_prefix_str(&n, net));
+		} else {
+			diag_error(L->d, s.loc,
+				   "'%s' is not a valid network: %s", s.v,
+				   why);
+		}
 		return false;
 	}
 	if (family && p.addr.family != family) {

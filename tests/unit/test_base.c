@@ -438,6 +438,41 @@ static void test_suggest_closest_name(void **state)
 	arena_free(&a);
 }
 
+/* What is wrong with a key, for the message: nothing for a good key,
+ * else the first thing a reader can fix. */
+static void test_key_base64_problem_names_the_fault(void **state)
+{
+	static const char good[] =
+		"7mgtuDbZ//ar2FSZQNrWG2p57HowsTguEDTNb3uYgQs=";
+	char buf[160], k[64];
+
+	(void)state;
+	assert_null(key_base64_problem(good, buf, sizeof(buf)));
+	snprintf(k, sizeof(k), "%.43s", good);
+	assert_non_null(strstr(key_base64_problem(k, buf, sizeof(buf)),
+			       "the final '=' is missing"));
+	snprintf(k, sizeof(k), "%s=", good);
+	assert_string_equal(key_base64_problem(k, buf, sizeof(buf)),
+			    "it ends with 2 '=': a 32-byte key has exactly one");
+	snprintf(k, sizeof(k), "%s", good);
+	k[5] = '-';
+	assert_string_equal(key_base64_problem(k, buf, sizeof(buf)),
+			    "character 6 ('-') is not base64 (A-Z, a-z, 0-9, "
+			    "+, /)");
+	k[5] = '\n';
+	assert_non_null(strstr(key_base64_problem(k, buf, sizeof(buf)),
+			       "(byte 0x0a)"));
+	snprintf(k, sizeof(k), "%s", good);
+	k[42] = 't';
+	assert_non_null(strstr(key_base64_problem(k, buf, sizeof(buf)),
+			       "character 43 ('t') cannot end a 32-byte key"));
+	/* every character a 32-byte key can end with decodes */
+	for (const char *c = "AEIMQUYcgkosw048"; *c; c++) {
+		k[42] = *c;
+		assert_null(key_base64_problem(k, buf, sizeof(buf)));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_ip_contains_and_overlap),
 		cmocka_unit_test(test_strmap_many_keys),
 		cmocka_unit_test(test_suggest_closest_name),
+		cmocka_unit_test(test_key_base64_problem_names_the_fault),
 		cmocka_unit_test(test_diags_sorted_by_position_and_deduplicated),
 		cmocka_unit_test(test_diag_print_quotes_line_with_caret),
 		cmocka_unit_test(test_key_base64_roundtrip_and_public_key),
