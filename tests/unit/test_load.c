@@ -891,7 +891,7 @@ static void test_integers_are_plain_decimal(void **state)
 	assert_diag(t, 4, 7, 42, "'1e3' is not a decimal integer");
 	assert_diag(t, 5, 8, 42,
 		    "\"51820\" is a quoted string; write 51820 without quotes");
-	assert_diag(t, 6, 9, 42, "'-1' is not a decimal integer");
+	assert_diag(t, 6, 9, 42, "listen_port -1 is out of range 1-65535");
 	assert_diag(t, 7, 10, 42, "listen_port 70000 is out of range 1-65535");
 	assert_diag(t, 8, 11, 42, "listen_port 0 is out of range 1-65535");
 	assert_diag(t, 9, 12, 42,
@@ -1104,11 +1104,12 @@ static void test_public_key_format(void **state)
 		       "  b: {mesh: x, public_key: "
 		       "\"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQF=\"}\n");
 	assert_diag(t, 0, 5, 28,
-		    "public_key is not a base64 WireGuard key (44 characters, "
-		    "32 bytes)");
+		    "public_key is not a base64 WireGuard key: it has 3 "
+		    "characters; a WireGuard key has 44 (43 and a final '=')");
 	assert_diag(t, 1, 6, 28,
-		    "public_key is not a base64 WireGuard key (44 characters, "
-		    "32 bytes)");
+		    "public_key is not a base64 WireGuard key: character 43 "
+		    "('F') cannot end a 32-byte key (its last 2 bits must be "
+		    "zero): a character was lost or changed in copying");
 	assert_int_equal(t->d.count, 2);
 	assert_false(t->m->nodes[0].public_key.set);
 }
@@ -1127,7 +1128,8 @@ static void test_networks(void **state)
 		    "  n: {mesh: a, public_key: " KEY1 ", lan: [10.9.0.0/16,"
 		    " 'fd01::/64', '::ffff:10.0.0.0/104', 300.0.0.0/8]}\n");
 	assert_diag(t, 0, 3, 16,
-		    "'10.0.0.1/24' is not a valid network: host bits set");
+		    "'10.0.0.1/24' is not a valid network: host bits set; did "
+		    "you mean 10.0.0.0/24?");
 	assert_diag(t, 1, 4, 16, "network must be an IPv4 CIDR");
 	assert_diag(t, 2, 5, 39, "network6 must be an IPv6 CIDR");
 	assert_diag(t, 3, 6, 39, "IPv4-mapped IPv6 networks are not allowed");
