@@ -16,6 +16,8 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share/meshc
 DOCDIR ?= $(PREFIX)/share/doc/meshc
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
@@ -108,7 +110,7 @@ build/san-tests/%: tests/unit/%.c build/libmeshc-san.a
 DEB_PKGS := build-essential pkg-config libyaml-dev libsodium-dev libmnl-dev \
 	libnftnl-dev libqrencode-dev libpng-dev libcmocka-dev nftables iproute2 mandoc python3 \
 	python3-jsonschema python3-yaml graphviz socat iputils-ping wireguard-tools wireguard-go \
-	systemd procps zbar-tools python3-prometheus-client
+	systemd procps zbar-tools python3-prometheus-client zsh
 
 deps:
 	@tests/install-deps.sh $(DEB_PKGS)
@@ -141,10 +143,13 @@ golden: meshc
 install: meshc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/schemas \
-		$(DESTDIR)$(DOCDIR)/examples/systemd $(DESTDIR)$(DOCDIR)/examples/ci
+		$(DESTDIR)$(DOCDIR)/examples/systemd $(DESTDIR)$(DOCDIR)/examples/ci \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 meshc $(DESTDIR)$(BINDIR)/meshc
 	install -m 0644 man/meshc.8 $(DESTDIR)$(MANDIR)/man8/meshc.8
 	install -m 0644 man/meshc.yaml.5 $(DESTDIR)$(MANDIR)/man5/meshc.yaml.5
+	install -m 0644 src/completion/meshc.bash $(DESTDIR)$(BASHCOMPDIR)/meshc
+	install -m 0644 src/completion/_meshc $(DESTDIR)$(ZSHCOMPDIR)/_meshc
 	install -m 0644 schemas/meshc.schema.json \
 		schemas/meshc-plan.schema.json \
 		schemas/meshc-status.schema.json $(DESTDIR)$(DATADIR)/schemas/
@@ -155,7 +160,8 @@ install: meshc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/meshc $(DESTDIR)$(MANDIR)/man8/meshc.8 \
-		$(DESTDIR)$(MANDIR)/man5/meshc.yaml.5
+		$(DESTDIR)$(MANDIR)/man5/meshc.yaml.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/meshc $(DESTDIR)$(ZSHCOMPDIR)/_meshc
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 clean:

@@ -10,32 +10,31 @@
 #endif
 
 static const struct {
-	const char *name;
+	const struct cmd_spec *spec;
 	cmd_fn fn;
-	const char *help;
 } commands[] = {
-	{ "validate", cmd_validate, "check a document; print all diagnostics" },
-	{ "compile", cmd_compile, "print a node's compiled plan" },
-	{ "diff", cmd_diff, "compare two documents, per node" },
-	{ "apply", cmd_apply, "make this node match the document" },
-	{ "confirm", cmd_confirm, "keep a pending apply --confirm" },
-	{ "down", cmd_down, "remove all that meshc set up on this node" },
-	{ "status", cmd_status, "peers, handshakes and drift of this node" },
-	{ "check", cmd_check, "evaluate the document's tests" },
-	{ "explain", cmd_explain, "why FROM can or cannot reach TO" },
-	{ "export", cmd_export, "a node's file for the WireGuard apps (or QR)" },
-	{ "graph", cmd_graph, "Graphviz DOT of meshes, links and grants" },
-	{ "genkey", cmd_genkey, "generate a private key" },
-	{ "pubkey", cmd_pubkey, "private key on stdin -> public key" },
-	{ "genpsk", cmd_genpsk, "generate a preshared key" },
+	{ &validate_spec, cmd_validate },
+	{ &compile_spec, cmd_compile },
+	{ &diff_spec, cmd_diff },
+	{ &apply_spec, cmd_apply },
+	{ &confirm_spec, cmd_confirm },
+	{ &down_spec, cmd_down },
+	{ &status_spec, cmd_status },
+	{ &check_spec, cmd_check },
+	{ &explain_spec, cmd_explain },
+	{ &export_spec, cmd_export },
+	{ &graph_spec, cmd_graph },
+	{ &genkey_spec, cmd_genkey },
+	{ &pubkey_spec, cmd_pubkey },
+	{ &genpsk_spec, cmd_genpsk },
 };
 
 static void show_usage(FILE *out)
 {
 	fprintf(out, "usage: meshc COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name,
-			commands[i].help);
+		fprintf(out, "  %-10s %s\n", commands[i].spec->name,
+			commands[i].spec->summary);
 	fprintf(out, "\n'meshc COMMAND --help' shows a command's options; "
 		     "see meshc(8) and meshc.yaml(5).\n");
 }
@@ -47,8 +46,19 @@ static const char *command_hint(const char *word)
 	size_t n = sizeof(commands) / sizeof(commands[0]);
 
 	for (size_t i = 0; i < n; i++)
-		names[i] = commands[i].name;
+		names[i] = commands[i].spec->name;
 	return cmd_did_you_mean(hint, sizeof(hint), word, names, n);
+}
+
+/* The shell completion scripts' hidden command (cmd/complete.c). */
+static int complete(int argc, char **argv)
+{
+	const struct cmd_spec *specs[sizeof(commands) / sizeof(commands[0])];
+	size_t n = sizeof(commands) / sizeof(commands[0]);
+
+	for (size_t i = 0; i < n; i++)
+		specs[i] = commands[i].spec;
+	return cmd_complete(argc, argv, specs, n);
 }
 
 int main(int argc, char **argv)
@@ -70,8 +80,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "meshc: cannot initialise libsodium\n");
 		return EXIT_ERROR;
 	}
+	if (!strcmp(argv[1], "__complete"))
+		return complete(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].spec->name))
 			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "meshc: unknown command '%s'%s\n", argv[1],
 		command_hint(argv[1]));

@@ -264,11 +264,16 @@ def cli_commands(root):
                         if c not in cmds:
                             cmds.append(c)
             break
-    main_c = os.path.join(root, "src", "main.c")
-    if os.path.isfile(main_c):
-        for c in re.findall(r'\{\s*"([a-z]+)"\s*,\s*cmd_\w+', read(main_c)):
-            if c not in cmds:
-                cmds.append(c)
+    # every command has its spec in src/cmd/ (main.c's table lists them)
+    cmd_dir = os.path.join(root, "src", "cmd")
+    if os.path.isdir(cmd_dir):
+        for f in sorted(os.listdir(cmd_dir)):
+            if f.endswith(".c"):
+                for c in re.findall(r'const struct cmd_spec \w+_spec = \{\s*'
+                                    r'\.name = "([a-z]+)"',
+                                    read(os.path.join(cmd_dir, f))):
+                    if c not in cmds:
+                        cmds.append(c)
     return cmds
 
 

@@ -4,12 +4,15 @@
 
 #include "apply/apply.h"
 
-static const struct cmd_spec apply_spec = {
+const struct cmd_spec apply_spec = {
 	.name = "apply",
 	.options = OPT_FORMAT | OPT_NODE | OPT_DRY_RUN | OPT_CONFIRM,
 	.min_args = 1,
 	.max_args = 1,
 	.usage = "FILE [--node N] [--dry-run] [--confirm SECONDS]",
+	.summary = "make this node match the document",
+	.example = "meshc apply mesh.yaml --dry-run\n"
+		   "meshc apply mesh.yaml --confirm 60 && ping -c1 10.0.0.1 && meshc confirm",
 };
 
 static struct apply_opts apply_opts_from(const struct cmd_opts *o)

@@ -8,12 +8,14 @@
 #include "base/strbuf.h"
 #include "eval/eval.h"
 
-static const struct cmd_spec check_spec = {
+const struct cmd_spec check_spec = {
 	.name = "check",
 	.options = OPT_FORMAT,
 	.min_args = 1,
 	.max_args = 1,
 	.usage = "FILE [--format text|json]",
+	.summary = "evaluate the document's tests",
+	.example = "meshc check mesh.yaml",
 };
 
 struct outcome {

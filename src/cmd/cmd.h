@@ -64,13 +64,33 @@ struct cmd_spec {
 	unsigned options;	/* OPT_* accepted besides the common ones */
 	int min_args, max_args;
 	const char *usage;	/* "FILE --node N [--target T]" */
+	const char *summary;	/* one line: what the command does */
+	const char *formats;	/* OPT_FORMAT_NAME: "conf|qr|png", default first */
+	const char *example;	/* lines of typical use, for --help */
 };
+
+/* Each command's spec, in its own file; main.c's table lists them. */
+extern const struct cmd_spec validate_spec, compile_spec, diff_spec,
+	apply_spec, confirm_spec, down_spec, status_spec, check_spec,
+	explain_spec, export_spec, graph_spec, genkey_spec, pubkey_spec,
+	genpsk_spec;
 
 /* Parse argv (argv[0] = command name).  Returns 0, 1 after printing a
  * usage error, or -1 when --help was printed (exit 0). */
 int cmd_parse(int argc, char **argv, const struct cmd_spec *spec,
 	      struct cmd_opts *o);
+/* The usage line and where to find more (after a usage error). */
 void cmd_usage(FILE *out, const struct cmd_spec *spec);
+/* --help: usage, what it does, every option it takes, an example. */
+void cmd_help(FILE *out, const struct cmd_spec *spec);
+/* The long options spec takes (names without "--"), and whether each
+ * takes a value; at most max. */
+size_t cmd_long_options(const struct cmd_spec *spec, const char **names,
+			bool *takes_value, size_t max);
+/* meshc __complete WORD...: the shell completion scripts' one source of
+ * candidates (complete.c); specs are main.c's commands. */
+int cmd_complete(int argc, char **argv, const struct cmd_spec *const *specs,
+		 size_t n_specs);
 
 /* Should stderr/stdout get color (--color, NO_COLOR, isatty)? */
 bool cmd_use_color(const struct cmd_opts *o, FILE *f);

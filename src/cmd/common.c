@@ -46,6 +46,51 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Which OPT_* a long option belongs to; 0: every command takes it. */
+static unsigned option_bit(int val)
+{
+	switch (val) {
+	case LONG_FORMAT:
+		return OPT_FORMAT | OPT_FORMAT_NAME;
+	case LONG_NODE:
+		return OPT_NODE;
+	case LONG_TARGET:
+		return OPT_TARGET;
+	case LONG_WITH_SECRETS:
+		return OPT_WITH_SECRETS;
+	case LONG_DRY_RUN:
+		return OPT_DRY_RUN;
+	case LONG_CONFIRM:
+		return OPT_CONFIRM;
+	case LONG_INTERFACE:
+		return OPT_INTERFACE;
+	case LONG_ALL:
+	case LONG_OUT_DIR:
+		return OPT_ALL;
+	case LONG_KEY_FILE:
+		return OPT_KEY_FILE;
+	default:
+		return 0;
+	}
+}
+
+size_t cmd_long_options(const struct cmd_spec *spec, const char **names,
+			bool *takes_value, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; long_options[i].name && n < max; i++) {
+		unsigned bit = option_bit(long_options[i].val);
+
+		if (bit && !(spec->options & bit))
+			continue;
+		names[n] = long_options[i].name;
+		takes_value[n] = long_options[i].has_arg == required_argument;
+		n++;
+	}
+	return n;
+}
+
 /* The closest of names to word, copied into out; false when none is. */
 static bool closest_name(char *out, size_t size, const char *word,
 			 const char *const *names, size_t n)
@@ -96,11 +141,90 @@ static const char *option_hint(char *buf, size_t size, const char *arg)
 	return buf;
 }
 
+static void usage_line(FILE *out, const struct cmd_spec *spec)
+{
+	fprintf(out, "usage: meshc %s%s%s\n", spec->name,
+		*spec->usage ? " " : "", spec->usage);
+}
+
 void cmd_usage(FILE *out, const struct cmd_spec *spec)
 {
-	fprintf(out, "usage: meshc %s %s\n", spec->name, spec->usage);
-	fprintf(out, "common options: --format text|json, "
-		     "--color auto|always|never, -q, -v, --help\n");
+	usage_line(out, spec);
+	fprintf(out, "'meshc %s --help' shows its options and an example\n",
+		spec->name);
+}
+
+/* What each option is for, in --help; the command's own set only. */
+static const struct {
+	unsigned opt;
+	const char *flag;	/* NULL: OPT_FORMAT_NAME, from the spec */
+	const char *text;
+} option_help[] = {
+	{ OPT_FORMAT, "--format text|json", "the output's form (default text)" },
+	{ OPT_FORMAT_NAME, NULL, "the output's form (default the first)" },
+	{ OPT_NODE, "--node N", "the node (see NODE SELECTION in meshc(8))" },
+	{ OPT_TARGET, "--target T",
+	  "plan (default), json, nft, pf, wg, routes or sysctl" },
+	{ OPT_WITH_SECRETS, "--with-secrets",
+	  "print the private and preshared keys (--target wg only)" },
+	{ OPT_DRY_RUN, "--dry-run",
+	  "change nothing; print what would change (exit 2 if anything)" },
+	{ OPT_CONFIRM, "--confirm SECONDS",
+	  "try mode: roll back unless `meshc confirm` runs in time" },
+	{ OPT_INTERFACE, "--interface IFACE", "the interface (default: the only one)" },
+	{ OPT_OUTPUT, "-o OUT", "write OUT (mode 0600) instead of stdout" },
+	{ OPT_ALL, "--all --out-dir DIR", "every node, DIR/NODE.conf each" },
+	{ OPT_KEY_FILE, "--private-key-file PATH",
+	  "the node's private key (default: its private_key_file)" },
+};
+
+static void help_line(FILE *out, const char *flag, const char *text)
+{
+	fprintf(out, "  %-26s %s\n", flag, text);
+}
+
+static void help_lines(FILE *out, const char *indent, const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(out, "%s%.*s\n", indent, (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
+void cmd_help(FILE *out, const struct cmd_spec *spec)
+{
+	usage_line(out, spec);
+	if (spec->summary)
+		fprintf(out, "\n%s\n", spec->summary);
+	fprintf(out, "\noptions:\n");
+	for (size_t i = 0; i < sizeof(option_help) / sizeof(*option_help);
+	     i++) {
+		char flag[64];
+
+		if (!(spec->options & option_help[i].opt))
+			continue;
+		if (option_help[i].flag)
+			help_line(out, option_help[i].flag, option_help[i].text);
+		else {
+			snprintf(flag, sizeof(flag), "--format %s",
+				 spec->formats ? spec->formats : "?");
+			help_line(out, flag, option_help[i].text);
+		}
+	}
+	help_line(out, "--color auto|always|never",
+		  "color on a terminal (default auto; NO_COLOR)");
+	help_line(out, "-q, -v", "quieter (errors only), more verbose");
+	help_line(out, "--help", "this text");
+	if (spec->example) {
+		fprintf(out, "\nexample:\n");
+		help_lines(out, "  ", spec->example);
+	}
+	fprintf(out, "\nsee meshc(8)%s\n",
+		 spec->min_args ? " and meshc.yaml(5)" : "");
 }
 
 static int usage_error(const struct cmd_spec *spec, const char *fmt,
@@ -247,7 +371,7 @@ int cmd_parse(int argc, char **argv, const struct cmd_spec *spec,
 			o->private_key_file = optarg;
 			break;
 		case LONG_HELP:
-			cmd_usage(stdout, spec);
+			cmd_help(stdout, spec);
 			return -1;
 		case 'q':
 			o->quiet++;

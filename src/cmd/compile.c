@@ -9,13 +9,16 @@
 #include "compile/compile.h"
 #include "render/render.h"
 
-static const struct cmd_spec compile_spec = {
+const struct cmd_spec compile_spec = {
 	.name = "compile",
 	.options = OPT_NODE | OPT_TARGET | OPT_WITH_SECRETS,
 	.min_args = 1,
 	.max_args = 1,
 	.usage = "FILE [--node N] [--target plan|json|nft|pf|wg|routes|sysctl]"
 		 " [--with-secrets]",
+	.summary = "print a node's compiled plan",
+	.example = "meshc compile mesh.yaml --node b\n"
+		   "meshc compile mesh.yaml --node b --target nft",
 };
 
 /* --with-secrets: the private key comes from the node's key file, checked

@@ -4,12 +4,15 @@
 
 #include "apply/apply.h"
 
-static const struct cmd_spec confirm_spec = {
+const struct cmd_spec confirm_spec = {
 	.name = "confirm",
 	.options = OPT_NODE | OPT_INTERFACE,
 	.min_args = 0,
 	.max_args = 0,
 	.usage = "[--interface IFACE | --node N]",
+	.summary = "keep a pending apply --confirm",
+	.example = "meshc confirm\n"
+		   "meshc confirm --interface meshx",
 };
 
 int cmd_confirm(int argc, char **argv)

@@ -19,13 +19,16 @@
 #include "compile/compile.h"
 #include "diff/diff.h"
 
-static const struct cmd_spec diff_spec = {
+const struct cmd_spec diff_spec = {
 	.name = "diff",
 	.options = OPT_FORMAT | OPT_NODE,
 	.min_args = 1,
 	.max_args = 2,
 	.usage = "OLD NEW [--node N] [--format text|json]\n"
 		 "       meshc diff FILE [--node N]",
+	.summary = "compare two documents per node, or this node with a document",
+	.example = "meshc diff old.yaml new.yaml      # review a change (CI)\n"
+		   "meshc diff mesh.yaml              # this node against the document",
 };
 
 /* A node name and its index in each document (MODEL_NONE: absent). */

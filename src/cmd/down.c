@@ -5,12 +5,14 @@
 
 #include "apply/apply.h"
 
-static const struct cmd_spec down_spec = {
+const struct cmd_spec down_spec = {
 	.name = "down",
 	.options = OPT_FORMAT | OPT_NODE,
 	.min_args = 1,
 	.max_args = 1,
 	.usage = "FILE [--node N]",
+	.summary = "remove all that meshc set up on this node",
+	.example = "meshc down mesh.yaml",
 };
 
 int cmd_down(int argc, char **argv)

@@ -8,13 +8,16 @@
 #include "base/strbuf.h"
 #include "eval/eval.h"
 
-static const struct cmd_spec explain_spec = {
+const struct cmd_spec explain_spec = {
 	.name = "explain",
 	.options = OPT_FORMAT,
 	.min_args = 3,
 	.max_args = 3,
 	.usage = "FILE FROM TO [--format text|json]\n"
 		 "  TO: a node name, an IP address, internet or lan:NODE",
+	.summary = "why FROM can or cannot reach TO",
+	.example = "meshc explain mesh.yaml laptop lan:home\n"
+		   "meshc explain mesh.yaml phone internet",
 };
 
 static void json_key_string(struct strbuf *sb, const char *key,

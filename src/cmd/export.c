@@ -25,7 +25,7 @@
 #include "render/qr.h"
 #include "render/render.h"
 
-static const struct cmd_spec export_spec = {
+const struct cmd_spec export_spec = {
 	.name = "export",
 	.options = OPT_NODE | OPT_FORMAT_NAME | OPT_OUTPUT | OPT_ALL |
 		   OPT_KEY_FILE,
@@ -35,6 +35,10 @@ static const struct cmd_spec export_spec = {
 		 "[--private-key-file PATH] [-o OUT]\n"
 		 "       meshc export FILE --all --out-dir DIR "
 		 "[--format conf|png]",
+	.formats = "conf|qr|png",
+	.summary = "a node's file for the WireGuard apps (or QR)",
+	.example = "meshc export mesh.yaml --node phone --format qr\n"
+		   "meshc export mesh.yaml --all --out-dir exported/",
 };
 
 enum export_format { EXPORT_CONF, EXPORT_QR, EXPORT_PNG };

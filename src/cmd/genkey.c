@@ -6,8 +6,10 @@
 
 #include "base/secret.h"
 
-static const struct cmd_spec genkey_spec = {
+const struct cmd_spec genkey_spec = {
 	.name = "genkey", .min_args = 0, .max_args = 0, .usage = "",
+	.summary = "generate a private key",
+	.example = "(umask 077; meshc genkey > node.key)",
 };
 
 /* Shared by genkey and genpsk: both print 32 random bytes in base64. */

@@ -1,8 +1,10 @@
 /* genpsk.c - meshc genpsk: a new preshared key, like wg genpsk. */
 #include "cmd/cmd.h"
 
-static const struct cmd_spec genpsk_spec = {
+const struct cmd_spec genpsk_spec = {
 	.name = "genpsk", .min_args = 0, .max_args = 0, .usage = "",
+	.summary = "generate a preshared key",
+	.example = "(umask 077; meshc genpsk > mesh.psk)",
 };
 
 int cmd_genpsk(int argc, char **argv)

@@ -12,12 +12,14 @@
 
 #include "base/strbuf.h"
 
-static const struct cmd_spec graph_spec = {
+const struct cmd_spec graph_spec = {
 	.name = "graph",
 	.options = 0,
 	.min_args = 1,
 	.max_args = 1,
 	.usage = "FILE",
+	.summary = "Graphviz DOT of meshes, links and grants",
+	.example = "meshc graph mesh.yaml | dot -Tpng > mesh.png",
 };
 
 /* A DOT quoted string: only the quote and the backslash need escaping. */

@@ -6,8 +6,10 @@
 
 #include "base/secret.h"
 
-static const struct cmd_spec pubkey_spec = {
+const struct cmd_spec pubkey_spec = {
 	.name = "pubkey", .min_args = 0, .max_args = 0, .usage = "< private.key",
+	.summary = "private key on stdin -> public key",
+	.example = "meshc pubkey < node.key",
 };
 
 int cmd_pubkey(int argc, char **argv)

@@ -20,7 +20,7 @@
 #include "base/strbuf.h"
 #include "status/status.h"
 
-static const struct cmd_spec status_spec = {
+const struct cmd_spec status_spec = {
 	.name = "status",
 	.options = OPT_NODE | OPT_FORMAT_NAME,
 	.min_args = 0,
@@ -31,6 +31,10 @@ static const struct cmd_spec status_spec = {
 		 "  with the document its last apply recorded\n"
 		 "  exit 0: in step with the document; 2: drift; 1: error\n"
 		 "  example: meshc status --format prometheus > meshc.prom",
+	.formats = "text|json|prometheus",
+	.summary = "peers, handshakes and drift of this node",
+	.example = "meshc status\n"
+		   "meshc status mesh.yaml --format prometheus > meshc.prom",
 };
 
 enum status_format { STATUS_TEXT, STATUS_JSON, STATUS_PROMETHEUS };

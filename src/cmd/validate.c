@@ -5,12 +5,15 @@
 
 #include "base/strbuf.h"
 
-static const struct cmd_spec validate_spec = {
+const struct cmd_spec validate_spec = {
 	.name = "validate",
 	.options = OPT_FORMAT,
 	.min_args = 1,
 	.max_args = 1,
 	.usage = "FILE",
+	.summary = "check a document; print all diagnostics",
+	.example = "meshc validate mesh.yaml\n"
+		   "meshc validate --format json mesh.yaml | jq .errors",
 };
 
 static void print_json_report(const struct doc *doc, bool valid)

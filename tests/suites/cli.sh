@@ -119,5 +119,62 @@ out=$(printf 'version: 1\nmeshes:\n  x: { network: 10.9.0.0/24 }\nnodes:\n  a: {
 	"$MESHC" validate - 2>/dev/null)
 [ "$out" = "<stdin>: valid: 1 mesh, 1 node, 0 links, 0 tests" ] ||
 	{ echo "FAIL cli: plural agreement: $out"; fail=$((fail + 1)); }
+# --help of every command: its usage, what it does, the options it takes
+# (each one its usage line names), an example that runs meshc
+for c in $("$MESHC" --help | sed -n 's/^  \([a-z]*\)  .*/\1/p'); do
+	n=$((n + 1))
+	h=$("$MESHC" "$c" --help 2>&1)
+	rc=$?
+	u=$(printf '%s\n' "$h" | sed -n '1,/^$/p')
+	missing=""
+	for f in $(printf '%s\n' "$u" | grep -o -- '--[a-z-]*\|-o ' | sort -u); do
+		printf '%s\n' "$h" | sed -n '/^options:/,/^$/p' | grep -q -- "^  $f" ||
+			printf '%s\n' "$h" | sed -n '/^options:/,/^$/p' | grep -q -- " $f" ||
+			missing="$missing $f"
+	done
+	if [ "$rc" != 0 ] || ! printf '%s\n' "$h" | grep -q "^usage: meshc $c" ||
+		! printf '%s\n' "$h" | grep -q '^options:$' ||
+		! printf '%s\n' "$h" | sed -n '/^example:$/{n;p;}' | grep -q "meshc $c" ||
+		[ -n "$missing" ]; then
+		echo "FAIL cli: meshc $c --help (exit $rc; options missing:$missing)"
+		fail=$((fail + 1))
+	fi
+done
+# shell completion: bash and zsh ask `meshc __complete`; each script is
+# run with the shell's own completion variables set as on a key press
+cbin=$(mktemp -d)
+ln -s "$(cd "$(dirname "$MESHC")" && pwd)/$(basename "$MESHC")" "$cbin/meshc"
+bash_complete() {	# words...: the candidates bash would offer
+	PATH="$cbin:$PATH" bash -c '. src/completion/meshc.bash
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _meshc
+		[ ${#COMPREPLY[@]} = 0 ] || printf "%s\n" "${COMPREPLY[@]}"' meshc "$@"
+}
+zsh_complete() {	# words...: what the zsh function hands compadd
+	PATH="$cbin:$PATH" zsh -f -c 'compadd() { [[ $1 == -a ]] && print -l -- ${(P)2} }
+		_files() { print -- "(files)" }
+		words=("$@"); CURRENT=$#; . src/completion/_meshc' meshc "$@"
+}
+comp() {	# description want shell words...
+	what=$1 want=$2 sh=$3
+	shift 3
+	n=$((n + 1))
+	got=$("${sh}_complete" meshc "$@" 2>&1 | tr '\n' ' ')
+	if [ "$got" != "$want" ]; then
+		echo "FAIL cli: $sh completion of $what: got '$got', want '$want'"
+		fail=$((fail + 1))
+	fi
+}
+for sh in bash zsh; do
+	comp "a command" "validate " "$sh" va
+	comp "an option of compile" "--target " "$sh" compile "$SEED" --tar
+	comp "a target" "nft " "$sh" compile "$SEED" --target n
+	comp "a node of the document" "a b c " "$sh" compile "$SEED" --node ""
+	comp "export's formats" "conf qr png " "$sh" export "$SEED" --format ""
+	comp "explain's TO" "internet " "$sh" explain "$SEED" a i
+	comp "explain's TO, a lan" "lan:a lan:b lan:c " "$sh" explain "$SEED" a lan
+done
+comp "an option export does not take" "" bash compile "$SEED" --ou
+comp "a file name (nothing from meshc)" "(files) " zsh validate "exam"
+rm -rf "$cbin"
 echo "ok   cli: $((n - fail)) of $n checks"
 [ "$fail" = 0 ]
