@@ -1,12 +1,15 @@
 /* graph.c - meshc graph FILE: the document as Graphviz DOT.
  *
- * One cluster per mesh with its nodes; dashed undirected edges for links;
- * bold edges for the exit_node and lans_via each node uses; labelled
- * edges "granter -> peer" for per-peer grants that differ from the
- * built-in defaults.  Node-wide and mesh-wide defaults that differ are
- * shown in the node's and the mesh's label instead of one edge per peer,
- * so the output stays linear in the size of the document.  Everything is
- * emitted in document order, every identifier quoted.
+ * One cluster per mesh with its nodes (each with its addresses, its
+ * endpoint or none, what runs it: meshc or the WireGuard app, drawn
+ * dashed); dashed undirected edges for links; bold black edges for what a
+ * node uses (its exit_node, its lans_via); blue edges with an open arrow
+ * "granter -> peer" for per-peer grants that differ from the built-in
+ * defaults.  A legend says which is which.  Node-wide and mesh-wide
+ * defaults that differ are shown in the node's and the mesh's label
+ * instead of one edge per peer, so the output stays linear in the size of
+ * the document.  Everything is emitted in document order, every
+ * identifier quoted.
  */
 #include "cmd/cmd.h"
 
@@ -98,8 +101,16 @@ static void emit_node(struct strbuf *sb, const struct model *m, size_t idx)
 		label_line(&label, ip_addr_str(&n->address.v, buf));
 	if (n->address6.set)
 		label_line(&label, ip_addr_str(&n->address6.v, buf));
-	if (model_node_platform(n) != PLATFORM_LINUX)
+	label_line(&label, n->endpoint.set && n->endpoint.text
+				   ? n->endpoint.text
+				   : "no endpoint");
+	if (!model_node_managed(n)) {
 		label_line(&label, platform_name(model_node_platform(n)));
+		strbuf_puts(&label, ", WireGuard app");
+	} else if (model_node_platform(n) != PLATFORM_LINUX) {
+		label_line(&label, platform_name(model_node_platform(n)));
+		strbuf_puts(&label, ", managed");
+	}
 	for (size_t i = 0; i < n->lan.count; i++) {
 		strbuf_puts(&label, i ? ", " : "\nlan ");
 		strbuf_puts(&label, ip_prefix_str(&n->lan.items[i].v, buf));
@@ -114,7 +125,7 @@ static void emit_node(struct strbuf *sb, const struct model *m, size_t idx)
 	dot_quote(sb, n->name.v);
 	strbuf_puts(sb, " [");
 	put_label(sb, &label);
-	strbuf_puts(sb, "];\n");
+	strbuf_puts(sb, model_node_managed(n) ? "];\n" : ", style=dashed];\n");
 	strbuf_free(&label);
 	strbuf_free(&words);
 }
@@ -167,6 +178,10 @@ static void emit_edge(struct strbuf *sb, const char *from, const char *to,
 	strbuf_printf(sb, "%s];\n", attrs ? attrs : "");
 }
 
+#define GRANT_EDGE "color=blue, fontcolor=blue, arrowhead=empty"
+#define USES_EDGE "style=bold"
+#define LINK_EDGE "dir=none, style=dashed"
+
 /* "b" -> "c" [label="routing"]: b grants c routing. */
 static void emit_grants(struct strbuf *sb, const struct model *m, size_t idx)
 {
@@ -184,7 +199,7 @@ static void emit_grants(struct strbuf *sb, const struct model *m, size_t idx)
 			   ps.local_network.v);
 		if (words.len)
 			emit_edge(sb, n->name.v, m->nodes[peer].name.v,
-				  strbuf_str(&words), NULL);
+				  strbuf_str(&words), GRANT_EDGE);
 		strbuf_free(&words);
 	}
 }
@@ -195,19 +210,39 @@ static void emit_uses(struct strbuf *sb, const struct model *m, size_t idx)
 
 	if (n->exit_idx != MODEL_NONE)
 		emit_edge(sb, n->name.v, m->nodes[n->exit_idx].name.v,
-			  "exit node", "style=bold");
+			  "exit node", USES_EDGE);
 	for (size_t i = 0; i < n->lans_via.count; i++)
 		if (n->lans_via.idx[i] != MODEL_NONE)
 			emit_edge(sb, n->name.v,
 				  m->nodes[n->lans_via.idx[i]].name.v,
-				  "lans_via", "style=bold");
+				  "lans_via", USES_EDGE);
+}
+
+/* What the line styles mean, beside the meshes. */
+static void emit_legend(struct strbuf *sb)
+{
+	strbuf_puts(sb, "\tsubgraph \"cluster_legend\" {\n"
+			"\t\tlabel=\"legend\";\n"
+			"\t\tstyle=dotted;\n"
+			"\t\tnode [shape=point, width=0.05, label=\"\"];\n"
+			"\t\t\"legend uses\" -> \"legend uses'\" [label=\"uses "
+			"(exit node, lans_via)\", " USES_EDGE "];\n"
+			"\t\t\"legend grants\" -> \"legend grants'\" "
+			"[label=\"grants (where not the default)\", "
+			GRANT_EDGE "];\n"
+			"\t\t\"legend link\" -> \"legend link'\" [label=\"link "
+			"between meshes\", " LINK_EDGE "];\n"
+			"\t\t\"legend app\" [shape=box, width=0.75, "
+			"style=dashed, label=\"WireGuard app\\n(not managed)\"];\n"
+			"\t}\n");
 }
 
 static void emit_graph(struct strbuf *sb, const struct model *m)
 {
 	strbuf_puts(sb, "digraph meshc {\n"
-			"\tgraph [rankdir=LR];\n"
+			"\tgraph [rankdir=LR, nodesep=0.4, ranksep=1.2];\n"
 			"\tnode [shape=box];\n");
+	emit_legend(sb);
 	for (size_t i = 0; i < m->n_meshes; i++)
 		emit_mesh(sb, m, i);
 	for (size_t i = 0; i < m->n_links; i++) {
@@ -215,8 +250,7 @@ static void emit_graph(struct strbuf *sb, const struct model *m)
 
 		if (l->a_idx != MODEL_NONE && l->b_idx != MODEL_NONE)
 			emit_edge(sb, m->nodes[l->a_idx].name.v,
-				  m->nodes[l->b_idx].name.v, NULL,
-				  "dir=none, style=dashed");
+				  m->nodes[l->b_idx].name.v, NULL, LINK_EDGE);
 	}
 	for (size_t i = 0; i < m->n_nodes; i++) {
 		emit_uses(sb, m, i);

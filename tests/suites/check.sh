@@ -235,10 +235,23 @@ rc=$?
 "$MESHC" graph "$SEED" >"$tmp/g1" 2>/dev/null &&
 	"$MESHC" graph "$SEED" >"$tmp/g2" 2>/dev/null
 if cmp -s "$tmp/g1" "$tmp/g2" && grep -q '^digraph meshc {' "$tmp/g1" &&
-	grep -q '"b" -> "c" \[label="routing"\]' "$tmp/g1"; then
-	ok "graph: deterministic DOT with grants"
+	grep -q '"b" -> "c" \[label="routing", color=blue, fontcolor=blue, arrowhead=empty\]' "$tmp/g1" &&
+	grep -q '"c" -> "b" \[label="exit node", style=bold\]' "$tmp/g1" &&
+	grep -q 'subgraph "cluster_legend"' "$tmp/g1" &&
+	grep -qF '\n203.0.113.5:51820\nlan 192.168.2.0/24"];' "$tmp/g1" &&
+	grep -q '"c" \[label="c\\n100.64.1.2\\nno endpoint' "$tmp/g1"; then
+	ok "graph: deterministic DOT; grants blue, uses bold, a legend, endpoints"
 else
 	bad "graph output"
+	head -n 30 "$tmp/g1"
+fi
+# an unmanaged node is drawn dashed and says what runs it
+"$MESHC" graph examples/roadwarrior.yaml 2>/dev/null >"$tmp/g1"
+if grep -q '^		"phone" \[label="phone\\n.*android, WireGuard app.*", style=dashed\];' "$tmp/g1" &&
+	grep -q '^		"vps" \[label="vps\\n[^"]*"\];' "$tmp/g1"; then
+	ok "graph: the WireGuard app's nodes dashed, meshc's plain"
+else
+	bad "graph: managed and unmanaged nodes not told apart"
 fi
 if command -v dot >/dev/null 2>&1; then
 	for f in examples/*.yaml; do
@@ -248,6 +261,13 @@ if command -v dot >/dev/null 2>&1; then
 			ok "graph $f | dot -Tsvg"
 		else
 			bad "graph $f | dot -Tsvg: $(head -n 1 "$tmp/err")"
+		fi
+		# as dot lays it out: no label covers a node or another label
+		if dot -Tjson <"$tmp/g" 2>/dev/null |
+			python3 tests/graph_overlap.py >"$tmp/ov"; then
+			ok "graph $f: $(tail -n 1 "$tmp/ov")"
+		else
+			bad "graph $f: $(head -n 3 "$tmp/ov" | tr '\n' ' ')"
 		fi
 	done
 elif [ "${CI:-}" = true ]; then
