@@ -457,8 +457,24 @@ size_t cmd_node_by_name(const struct model *m, const char *name,
 	size_t idx = model_node_find(m, name);
 
 	if (idx == MODEL_NONE) {
-		fprintf(stderr, "meshc: %s: no node named '%s'; ", file, name);
-		list_nodes(m, stderr);
+		struct arena a;
+		struct suggest s;
+
+		arena_init(&a);
+		suggest_init(&s, &a, name);
+		for (size_t i = 0; i < m->n_nodes; i++)
+			suggest_offer(&s, m->nodes[i].name.v);
+		if (suggest_best(&s))
+			fprintf(stderr,
+				"meshc: %s: no node named '%s'; did you mean "
+				"'%s'?\n",
+				file, name, suggest_best(&s));
+		else {
+			fprintf(stderr, "meshc: %s: no node named '%s'; ",
+				file, name);
+			list_nodes(m, stderr);
+		}
+		arena_free(&a);
 	}
 	return idx;
 }

@@ -1,6 +1,8 @@
 /* target.c - what a test's `to` means as a destination address. */
 #include "eval/eval.h"
 
+#include "base/suggest.h"
+
 #include <string.h>
 
 /* The first address after the network address: the usual gateway or
@@ -34,6 +36,24 @@ static int parse_node(struct arena *a, const struct model *m, size_t idx,
 	return 0;
 }
 
+/* "; did you mean 'phone'?" for a word close to a node name (or to
+ * "internet"), else "". */
+static const char *node_hint(struct arena *a, const struct model *m,
+			     const char *word, bool internet)
+{
+	struct suggest s;
+
+	suggest_init(&s, a, word);
+	for (size_t i = 0; i < m->n_nodes; i++)
+		suggest_offer(&s, m->nodes[i].name.v);
+	if (internet)
+		suggest_offer(&s, "internet");
+	return suggest_best(&s)
+		       ? arena_printf(a, "; did you mean '%s'?",
+				      suggest_best(&s))
+		       : "";
+}
+
 static int parse_lan(struct arena *a, const struct model *m, const char *name,
 		     struct eval_target *t, const char **why)
 {
@@ -41,8 +61,8 @@ static int parse_lan(struct arena *a, const struct model *m, const char *name,
 	const struct m_node *n;
 
 	if (idx == MODEL_NONE) {
-		*why = arena_printf(a, "lan:%s: no node named '%s'", name,
-				    name);
+		*why = arena_printf(a, "lan:%s: no node named '%s'%s", name,
+				    name, node_hint(a, m, name, false));
 		return -1;
 	}
 	n = &m->nodes[idx];
@@ -83,7 +103,7 @@ int eval_target_parse(struct arena *a, const struct model *m,
 	}
 	*why = arena_printf(a,
 			    "'%s' is not a node, an IP address, 'internet' "
-			    "or 'lan:NODE'",
-			    text);
+			    "or 'lan:NODE'%s",
+			    text, node_hint(a, m, text, true));
 	return -1;
 }

@@ -113,6 +113,16 @@ hint "target" "meshc compile: unknown target 'nftables'; expected plan, json, nf
 	"$MESHC" compile "$SEED" --node b --target nftables
 hint "export format" "meshc export: --format: 'pgn' is not conf, qr or png; did you mean 'png'?" \
 	"$MESHC" export "$SEED" --node b --format pgn
+# node names on the command line get the same hints as in the document
+EXN=examples/exit-node.yaml
+hint "--node typo" "meshc: $EXN: no node named 'vpm'; did you mean 'vpn'?" \
+	"$MESHC" compile "$EXN" --node vpm -q
+hint "explain FROM typo" "meshc: $EXN: no node named 'vpm'; did you mean 'vpn'?" \
+	"$MESHC" explain "$EXN" vpm phone -q
+hint "explain TO typo" "meshc: $EXN: 'phnoe' is not a node, an IP address, 'internet' or 'lan:NODE'; did you mean 'phone'?" \
+	"$MESHC" explain "$EXN" vpn phnoe -q
+hint "explain lan:NODE typo" "meshc: $EXN: lan:vpm: no node named 'vpm'; did you mean 'vpn'?" \
+	"$MESHC" explain "$EXN" vpn lan:vpm -q
 # counts agree with their nouns
 n=$((n + 1))
 out=$(printf 'version: 1\nmeshes:\n  x: { network: 10.9.0.0/24 }\nnodes:\n  a: { mesh: x, public_key: "7mgtuDbZ//ar2FSZQNrWG2p57HowsTguEDTNb3uYgQs=" }\n' |
