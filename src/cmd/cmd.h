@@ -135,6 +135,13 @@ const char *cmd_did_you_mean(char *buf, size_t size, const char *word,
 			     const char *const *names, size_t n);
 #define CMD_HINT_MAX 96
 
+struct strbuf;
+/* Write data to path atomically, mode 0600, never through a symbolic
+ * link nor over another user's file; cmd names the command in messages.
+ * 0, or -errno after saying why. */
+int cmd_write_file(struct arena *a, const char *cmd, const char *path,
+		   const struct strbuf *data);
+
 typedef int (*cmd_fn)(int argc, char **argv);
 
 int cmd_validate(int argc, char **argv);

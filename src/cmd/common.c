@@ -5,9 +5,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "apply/state.h"
 #include "base/secret.h"
+#include "base/strbuf.h"
 #include "base/suggest.h"
 #include "compile/compile.h"
 #include "load/load.h"
@@ -173,7 +176,7 @@ static const struct {
 	  "try mode: roll back unless `meshc confirm` runs in time" },
 	{ OPT_INTERFACE, "--interface IFACE", "the interface (default: the only one)" },
 	{ OPT_OUTPUT, "-o OUT", "write OUT (mode 0600) instead of stdout" },
-	{ OPT_ALL, "--all --out-dir DIR", "every node, DIR/NODE.conf each" },
+	{ OPT_ALL, "--all --out-dir DIR", "every node, one file each in DIR" },
 	{ OPT_KEY_FILE, "--private-key-file PATH",
 	  "the node's private key (default: its private_key_file)" },
 };
@@ -561,4 +564,45 @@ struct plan *cmd_load_plan(struct arena *a, const struct cmd_opts *o,
 	if (idx == MODEL_NONE)
 		return NULL;
 	return cmd_compile_linux(a, o, doc.model, idx);
+}
+
+/* A new file of mode 0600 next to path, renamed over it: readers see the
+ * old file or the new one, never a part.  What is there already must be a
+ * regular file of this user: a symbolic link is not followed nor
+ * replaced, another user's file is left alone.  0, or -errno after saying
+ * why. */
+int cmd_write_file(struct arena *a, const char *cmd, const char *path,
+		   const struct strbuf *data)
+{
+	struct stat st;
+	int err;
+
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			fprintf(stderr, "meshc %s: %s is a symbolic link; not "
+					"writing through it\n", cmd, path);
+			return -ELOOP;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			fprintf(stderr, "meshc %s: %s exists and is not a "
+					"regular file\n", cmd, path);
+			return -EEXIST;
+		}
+		if (st.st_uid != geteuid()) {
+			fprintf(stderr, "meshc %s: %s belongs to uid %u, not to "
+					"this user (uid %u); not replacing it\n",
+				cmd, path, (unsigned)st.st_uid,
+				(unsigned)geteuid());
+			return -EPERM;
+		}
+	} else if (errno != ENOENT) {
+		err = -errno;
+		fprintf(stderr, "meshc %s: %s: %s\n", cmd, path,
+			strerror(errno));
+		return err;
+	}
+	err = state_file_write(a, path, data->buf ? data->buf : "", data->len);
+	if (err)
+		fprintf(stderr, "meshc %s: %s: %s\n", cmd, path, strerror(-err));
+	return err;
 }

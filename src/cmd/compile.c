@@ -11,14 +11,16 @@
 
 const struct cmd_spec compile_spec = {
 	.name = "compile",
-	.options = OPT_NODE | OPT_TARGET | OPT_WITH_SECRETS,
+	.options = OPT_NODE | OPT_TARGET | OPT_WITH_SECRETS | OPT_ALL,
 	.min_args = 1,
 	.max_args = 1,
 	.usage = "FILE [--node N] [--target plan|json|nft|pf|wg|routes|sysctl]"
-		 " [--with-secrets]",
+		 " [--with-secrets]\n"
+		 "       meshc compile FILE --all --out-dir DIR [--target T]",
 	.summary = "print a node's compiled plan",
 	.example = "meshc compile mesh.yaml --node b\n"
-		   "meshc compile mesh.yaml --node b --target nft",
+		   "meshc compile mesh.yaml --node b --target nft\n"
+		   "meshc compile mesh.yaml --all --out-dir plans/ --target json",
 };
 
 /* --with-secrets: the private key comes from the node's key file, checked
@@ -52,6 +54,24 @@ static int render_wg_with_secret(struct strbuf *out, const struct plan *p)
 	return 0;
 }
 
+static const char *const targets[] = { "plan", "json", "nft", "pf",
+					"wg", "routes", "sysctl" };
+
+/* Is target one of the targets?  Says so when not, with a hint. */
+static bool target_known(const char *target)
+{
+	char hint[CMD_HINT_MAX];
+	size_t n = sizeof(targets) / sizeof(*targets);
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(target, targets[i]))
+			return true;
+	fprintf(stderr, "meshc compile: unknown target '%s'; expected plan, "
+			"json, nft, pf, wg, routes or sysctl%s\n",
+		target, cmd_did_you_mean(hint, sizeof(hint), target, targets, n));
+	return false;
+}
+
 static int render_target(struct strbuf *out, const struct plan *p,
 			 const char *target, bool with_secrets)
 {
@@ -76,19 +96,8 @@ static int render_target(struct strbuf *out, const struct plan *p,
 		render_routes(out, p);
 	else if (!strcmp(target, "sysctl"))
 		render_sysctl(out, p);
-	else {
-		static const char *const targets[] = {
-			"plan", "json", "nft", "pf", "wg", "routes", "sysctl"
-		};
-		char hint[CMD_HINT_MAX];
-
-		fprintf(stderr, "meshc compile: unknown target '%s'; expected "
-				"plan, json, nft, pf, wg, routes or sysctl%s\n",
-			target,
-			cmd_did_you_mean(hint, sizeof(hint), target, targets,
-					 sizeof(targets) / sizeof(*targets)));
-		return -1;
-	}
+	else
+		return target_known(target) ? 0 : -1;
 	return 0;
 }
 
@@ -119,6 +128,66 @@ static bool target_refused(const struct model *m, size_t idx,
 	return false;
 }
 
+/* --all --out-dir DIR: every node from the one load, DIR/NODE.TARGET,
+ * each written atomically; a node that cannot take the target (an
+ * unmanaged node and nft, ...) is skipped and said so.  Each node's plan
+ * is compiled, written and freed before the next, so memory stays that of
+ * one plan.  Exit 1 when a file could not be written. */
+static int compile_all(const struct model *m, const struct cmd_opts *o,
+		       const char *target)
+{
+	size_t written = 0, skipped = 0;
+	int rc = EXIT_OK;
+
+	for (size_t i = 0; i < m->n_nodes; i++) {
+		struct arena scratch;
+		struct strbuf out = STRBUF_INIT;
+		const char *path;
+
+		if (target_refused(m, i, target)) {
+			skipped++;
+			continue;
+		}
+		arena_init(&scratch);
+		path = arena_printf(&scratch, "%s/%s.%s", o->out_dir,
+				    m->nodes[i].name.v, target);
+		if (render_target(&out, compile_node(&scratch, m, i), target,
+				  false) ||
+		    cmd_write_file(&scratch, "compile", path, &out))
+			rc = EXIT_ERROR;
+		else
+			written++;
+		strbuf_free(&out);
+		arena_free(&scratch);
+	}
+	if (!o->quiet)
+		fprintf(stderr, "meshc compile: wrote %zu %s of %zu to %s%s\n",
+			written, plural(written, "file", "files"), m->n_nodes,
+			o->out_dir, skipped ? " (the others: see above)" : "");
+	return rc;
+}
+
+/* The --all form's option rules; 0, or 1 after saying why. */
+static int all_opts_check(const struct cmd_opts *o)
+{
+	const char *why = NULL;
+
+	if (o->all && !o->out_dir)
+		why = "--all needs --out-dir DIR";
+	else if (!o->all && o->out_dir)
+		why = "--out-dir is for --all";
+	else if (o->all && o->node)
+		why = "give --node N or --all, not both";
+	else if (o->all && o->with_secrets)
+		why = "--with-secrets prints one node's keys; it does not go "
+		      "with --all";
+	if (!why)
+		return 0;
+	fprintf(stderr, "meshc compile: %s\n", why);
+	cmd_usage(stderr, &compile_spec);
+	return 1;
+}
+
 int cmd_compile(int argc, char **argv)
 {
 	struct cmd_opts o;
@@ -130,10 +199,18 @@ int cmd_compile(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : EXIT_ERROR;
+	if (all_opts_check(&o))
+		return EXIT_ERROR;
 	arena_init(&arena);
 	rc = EXIT_ERROR;
 	if (!doc_load(&arena, o.args[0], &o, &doc))
 		goto out_free;
+	if (o.all) {
+		if (target_known(o.target ? o.target : "plan"))
+			rc = compile_all(doc.model, &o,
+					 o.target ? o.target : "plan");
+		goto out_free;
+	}
 	idx = cmd_select_node(doc.model, &o);
 	if (idx == MODEL_NONE)
 		goto out_free;

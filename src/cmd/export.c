@@ -15,10 +15,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "apply/state.h"
 #include "base/secret.h"
 #include "base/strbuf.h"
 #include "compile/compile.h"
@@ -128,45 +126,6 @@ static void export_conf(struct strbuf *out, const struct plan *p,
 	x->private_key_b64 = NULL;
 }
 
-/* Write a secret file: a new file of mode 0600 next to path, renamed over
- * it.  What is there already must be a regular file of this user: a
- * symbolic link is not followed nor replaced, another user's file is
- * left alone.  0, or -errno after saying why. */
-static int export_write(struct arena *a, const char *path,
-			const struct strbuf *data)
-{
-	struct stat st;
-	int err;
-
-	if (lstat(path, &st) == 0) {
-		if (S_ISLNK(st.st_mode)) {
-			fprintf(stderr, "meshc export: %s is a symbolic link; "
-					"not writing through it\n", path);
-			return -ELOOP;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			fprintf(stderr, "meshc export: %s exists and is not a "
-					"regular file\n", path);
-			return -EEXIST;
-		}
-		if (st.st_uid != geteuid()) {
-			fprintf(stderr, "meshc export: %s belongs to uid %u, "
-					"not to this user (uid %u); not "
-					"replacing it\n",
-				path, (unsigned)st.st_uid, (unsigned)geteuid());
-			return -EPERM;
-		}
-	} else if (errno != ENOENT) {
-		err = -errno;
-		fprintf(stderr, "meshc export: %s: %s\n", path, strerror(errno));
-		return err;
-	}
-	err = state_file_write(a, path, data->buf ? data->buf : "", data->len);
-	if (err)
-		fprintf(stderr, "meshc export: %s: %s\n", path, strerror(-err));
-	return err;
-}
-
 /* Render one node in `format` into out (wiped by the caller).  0 or -1
  * after saying why. */
 static int export_render(struct strbuf *out, const struct model *m,
@@ -223,7 +182,7 @@ static int export_one(struct arena *a, const struct cmd_opts *o,
 			  o->private_key_file))
 		goto out_wipe;
 	if (o->output && strcmp(o->output, "-") != 0) {
-		if (export_write(a, o->output, &out) == 0)
+		if (cmd_write_file(a, "export", o->output, &out) == 0)
 			rc = EXIT_OK;
 	} else {
 		/* No stdio buffer keeps a copy of the key. */
@@ -253,7 +212,7 @@ static int export_all(struct arena *a, const struct cmd_opts *o,
 
 		if (export_render(&out, m, i, compile_node(a, m, i), format,
 				  NULL) ||
-		    export_write(a, path, &out))
+		    cmd_write_file(a, "export", path, &out))
 			rc = EXIT_ERROR;
 		secret_wipe(out.buf, out.cap);
 		strbuf_free(&out);

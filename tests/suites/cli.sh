@@ -123,6 +123,38 @@ hint "explain TO typo" "meshc: $EXN: 'phnoe' is not a node, an IP address, 'inte
 	"$MESHC" explain "$EXN" vpn phnoe -q
 hint "explain lan:NODE typo" "meshc: $EXN: lan:vpm: no node named 'vpm'; did you mean 'vpn'?" \
 	"$MESHC" explain "$EXN" vpn lan:vpm -q
+# compile --all --out-dir: every node from one load, the same bytes as
+# one node's compile, mode 0600; a node the target does not fit skipped
+ca=$(mktemp -d)
+RW=examples/roadwarrior.yaml
+n=$((n + 1))
+"$MESHC" compile "$RW" --all --out-dir "$ca" --target nft -q 2>"$ca.err"
+rc=$?
+files=$(cd "$ca" && ls | tr '\n' ' ')
+same=yes
+for node in vps home laptop; do
+	"$MESHC" compile "$RW" --node "$node" --target nft 2>/dev/null |
+		cmp -s - "$ca/$node.nft" || same=no
+done
+if [ "$rc" = 0 ] && [ "$files" = "home.nft laptop.nft vps.nft " ] &&
+	[ "$same" = yes ] && [ "$(stat -c %a "$ca/vps.nft")" = 600 ] &&
+	grep -q "node 'phone' is not managed.*meshc export" "$ca.err"; then
+	:
+else
+	echo "FAIL cli: compile --all --target nft: exit $rc, files '$files', same $same"
+	fail=$((fail + 1))
+fi
+n=$((n + 1))
+"$MESHC" compile "$RW" --all --out-dir "$ca" -q 2>/dev/null
+[ "$(ls "$ca" | grep -c '\.plan$')" = 5 ] ||
+	{ echo "FAIL cli: compile --all: not one plan per node"; fail=$((fail + 1)); }
+rm -rf "$ca" "$ca.err"
+t 1 "compile --all without --out-dir" "$MESHC" compile "$RW" --all
+t 1 "compile --all with --node" "$MESHC" compile "$RW" --all --out-dir /tmp --node vps
+t 1 "compile --all with --with-secrets" "$MESHC" compile "$RW" --all --out-dir /tmp --target wg --with-secrets
+n=$((n + 1))
+[ "$("$MESHC" compile "$RW" --all --out-dir /nonexistent --target nftt 2>&1 | grep -c 'unknown target')" = 1 ] ||
+	{ echo "FAIL cli: compile --all: an unknown target not said once"; fail=$((fail + 1)); }
 # counts agree with their nouns
 n=$((n + 1))
 out=$(printf 'version: 1\nmeshes:\n  x: { network: 10.9.0.0/24 }\nnodes:\n  a: { mesh: x, public_key: "7mgtuDbZ//ar2FSZQNrWG2p57HowsTguEDTNb3uYgQs=" }\n' |
@@ -183,7 +215,7 @@ for sh in bash zsh; do
 	comp "explain's TO" "internet " "$sh" explain "$SEED" a i
 	comp "explain's TO, a lan" "lan:a lan:b lan:c " "$sh" explain "$SEED" a lan
 done
-comp "an option export does not take" "" bash compile "$SEED" --ou
+comp "an option validate does not take" "" bash validate "$SEED" --ou
 comp "a file name (nothing from meshc)" "(files) " zsh validate "exam"
 rm -rf "$cbin"
 echo "ok   cli: $((n - fail)) of $n checks"
