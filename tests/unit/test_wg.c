@@ -222,7 +222,7 @@ static char *build_set(const struct secret_key *priv, const struct plan *want,
 	struct strbuf sb = STRBUF_INIT;
 	char *s;
 
-	wg_uapi_build_set(&sb, priv, want, cs);
+	wg_uapi_build_set(&sb, priv, NULL, want, cs);
 	s = strdup(strbuf_str(&sb));
 	secret_wipe(sb.buf, sb.cap);
 	strbuf_free(&sb);
@@ -707,7 +707,7 @@ static void test_build_set_key_is_wiped_with_the_buffer(void **state)
 		add_peer(&b, NULL, 10 + i, "192.0.2.1:1", 0, many);
 	/* out already has something: the room is made behind it */
 	strbuf_puts(&sb, "x");
-	wg_uapi_build_set(&sb, &k, p, NULL);
+	wg_uapi_build_set(&sb, &k, NULL, p, NULL);
 	assert_true(sb.len + 1 <= sb.cap);
 	assert_memory_equal(sb.buf, "xset=1\nprivate_key=", 19);
 	assert_true(sb.len > 500 * 64);
@@ -1370,7 +1370,7 @@ static void test_genl_build_fresh_config(void **state)
 	arena_init(&a);
 	assert_int_equal(secret_key_generate(&k, true), 0);
 	p = three_peer_plan(&b, &a, "meshx");
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", &k, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", &k, NULL, p,
 					   NULL, 8192, &msgs),
 			 0);
 	assert_int_equal(msgs.count, 1);
@@ -1419,7 +1419,7 @@ static void test_genl_build_fresh_config(void **state)
 	}
 	wipe_msgs(&msgs);
 	/* without a key: no key attribute */
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, NULL, p,
 					   NULL, 8192, &msgs),
 			 0);
 	dec_msg(&a, msgs.msgs[0], &m);
@@ -1442,7 +1442,7 @@ static void test_genl_build_only_changed_peers(void **state)
 	want = copy_plan(&a, live);
 	peer_named(want, "c")->endpoint = "[2001:db8::6]:4500";
 	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL,
-					   want, diff(&a, live, want), 8192,
+					   NULL, want, diff(&a, live, want), 8192,
 					   &msgs),
 			 0);
 	assert_int_equal(msgs.count, 1);
@@ -1479,7 +1479,7 @@ static void test_genl_build_removal_and_ip_change(void **state)
 	add_peer(&b2, "c", 2, "[2001:db8::5]:4500", 0, ips);
 	plan_sort(want);
 	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL,
-					   want, diff(&a, live, want), 8192,
+					   NULL, want, diff(&a, live, want), 8192,
 					   &msgs),
 			 0);
 	dec_msg(&a, msgs.msgs[0], &m);
@@ -1562,14 +1562,14 @@ static void test_genl_build_chunks_many_peers(void **state)
 	for (unsigned i = 0; i < 300; i++)
 		add_peer(&b, NULL, 100 + i, "[2001:db8::1]:51820", 25, ips);
 	plan_sort(p);
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", &k, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", &k, NULL, p,
 					   NULL, 1024, &msgs),
 			 0);
 	assert_true(msgs.count > 10);
 	check_chunked(&a, p, &msgs, 1024);
 	wipe_msgs(&msgs);
 	/* the real size wg_write uses */
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", &k, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", &k, NULL, p,
 					   NULL, MNL_SOCKET_BUFFER_SIZE, &msgs),
 			 0);
 	assert_true(msgs.count > 1);
@@ -1600,7 +1600,7 @@ static void test_genl_build_chunks_one_peer_many_ips(void **state)
 	add_peer(&b, "none", 3, NULL, 0, NULL);
 	plan_sort(p);
 	assert_int_equal(peer->n_allowed_ips, 500);
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, NULL, p,
 					   NULL, 1024, &msgs),
 			 0);
 	assert_true(msgs.count > 5);
@@ -1619,21 +1619,21 @@ static void test_genl_build_refuses_bad_input(void **state)
 	arena_init(&a);
 	p = three_peer_plan(&b, &a, "meshx");
 	/* too small for even one peer */
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, NULL, p,
 					   NULL, 64, &msgs),
 			 -E2BIG);
 	/* endpoints must be numeric (apply resolves them) */
 	peer_named(p, "b")->endpoint = "vpn.example.com:51820";
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, NULL, p,
 					   NULL, 8192, &msgs),
 			 -EINVAL);
 	peer_named(p, "b")->endpoint = "192.0.2.1:70000";
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, NULL, p,
 					   NULL, 8192, &msgs),
 			 -EINVAL);
 	peer_named(p, "b")->endpoint = "192.0.2.1:51820";
 	strcpy(peer_named(p, "c")->public_key, "not-a-key");
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, NULL, p,
 					   NULL, 8192, &msgs),
 			 -EINVAL);
 	arena_free(&a);
@@ -1771,7 +1771,7 @@ static __attribute__((noinline)) void dirty_stack(void)
 static int uapi_write_child(const char *ifname, const struct plan *want)
 {
 	dirty_stack();
-	return wg_uapi_write(ifname, NULL, want, NULL) == 0 ? 0 : 1;
+	return wg_uapi_write(ifname, NULL, NULL, want, NULL) == 0 ? 0 : 1;
 }
 
 /* The answer to a set is parsed into a device state; one that says
@@ -2207,7 +2207,7 @@ static int root_scenario(void)
 	CHECK(wg_backend_for(ifname, b == WG_BACKEND_KERNEL) == b);
 
 	/* a fresh configuration, then the device reads back as the plan */
-	CHECK(wg_write(b, ifname, &k, want, NULL) == 0);
+	CHECK(wg_write(b, ifname, &k, NULL, want, NULL) == 0);
 	CHECK(device_matches(&a, b, ifname, want, &live));
 
 	/* one peer's endpoint changes: only that peer is in the request */
@@ -2222,7 +2222,7 @@ static int root_scenario(void)
 	if (strcmp(req, expect))
 		fprintf(stderr, "request:\n%s", req);
 	CHECK(!strcmp(req, expect));
-	CHECK(wg_write(b, ifname, NULL, want2, cs) == 0);
+	CHECK(wg_write(b, ifname, NULL, NULL, want2, cs) == 0);
 	CHECK(device_matches(&a, b, ifname, want2, &live));
 
 	/* down: the device and its socket go */
