@@ -9,9 +9,10 @@
 #      compile --with-secrets prints; the linked pair b-c has none.
 #   2. The keys are in force: d without them cannot reach a; with them it
 #      can.  A second apply sends nothing.
-#   3. A new secret: apply changes only the preshared keys, of the pairs
-#      of mesh x only, without re-creating a peer (its counters go on);
-#      the tunnel works once both ends have the new keys; then no-op.
+#   3. A new secret: status sees it as drift; apply changes only the
+#      preshared keys, of the pairs of mesh x only, without re-creating a
+#      peer (its counters go on); the tunnel works once both ends have the
+#      new keys; then no-op.
 #   4. A fault after the keys were set rolls them back: the node is byte
 #      for byte as before, old keys included.
 #   5. A secret file that group/other may read: apply refuses, changing
@@ -139,7 +140,18 @@ rx_of() {	# NODE PEER-KEY: bytes received from the peer
 		awk -v k="$2" '$1 == k { print $2 }'
 }
 rx_before=$(rx_of a "$(pub b)")
+node_exec a "$MESHC" status "$DOC" >"$T.status" 2>"$OUT"
+rc_in_step=$?
 secret a b d
+node_exec a "$MESHC" status "$DOC" >"$T.status2" 2>"$OUT"
+rc=$?
+if [ "$rc_in_step" = 0 ] && [ "$rc" = 2 ] &&
+   [ "$(grep -c 'preshared-key (another key) -> /etc/meshc/x.psk' "$T.status2")" = 2 ]; then
+	ok "3. status: in step with the keys applied; a new secret is drift of the two preshared keys"
+else
+	bad "3. status: exit $rc_in_step in step, $rc after the new secret"
+	sed 's/^/	/' "$T.status2" "$OUT" | head -n 12
+fi
 node_exec a "$MESHC" apply "$DOC" >"$T.apply" 2>"$OUT"
 rc=$?
 # what changed: exactly the preshared keys of a's two peers
