@@ -18,12 +18,14 @@ static int ctx_open(struct apply_ctx *c, struct arena *a,
 	c->a = a;
 	c->o = o;
 	c->st.lock_fd = -1;
+	wg_psks_init(&c->want_psks, a);
 	return rtnl_open(&c->rtnl);
 }
 
 static void ctx_close(struct apply_ctx *c)
 {
 	secret_key_free(&c->priv);
+	wg_psks_free(&c->want_psks);
 	state_unlock(&c->st);
 	if (c->rtnl)
 		rtnl_close(c->rtnl);
@@ -50,6 +52,42 @@ static int load_private_key(struct apply_ctx *c, const struct plan *want)
 		return -EKEYREJECTED;
 	}
 	return 0;
+}
+
+/* Each wanted peer's preshared key, derived from its mesh's secret (read
+ * once, checked like the private key file).  Also for a dry run and diff
+ * FILE: without them the device's keys cannot be compared. */
+static int load_psks(struct apply_ctx *c, const struct plan *want)
+{
+	struct secret_key secret = { NULL };
+	uint8_t self[WG_KEY_LEN], pub[WG_KEY_LEN];
+	int err = 0;
+
+	if (!key_from_base64(want->iface.public_key, self))
+		return -EINVAL;
+	for (size_t i = 0; !err && i < want->n_peers; i++) {
+		const struct plan_peer *peer = &want->peers[i];
+		uint8_t *slot;
+
+		if (!peer->preshared_key_file)
+			continue;
+		/* all of them name the node's own mesh's one file */
+		if (!secret.bytes) {
+			err = secret_key_read_file(peer->preshared_key_file,
+						   &secret);
+			if (err)
+				break;
+			c->want_psks.file = peer->preshared_key_file;
+		}
+		if (!key_from_base64(peer->public_key, pub))
+			err = -EINVAL;
+		else if (!(slot = wg_psks_slot(&c->want_psks, pub)))
+			err = -ENOMEM;
+		else
+			psk_derive(&secret, self, pub, slot);
+	}
+	secret_key_free(&secret);
+	return err;
 }
 
 /* The change list: the output itself of `diff FILE` and --dry-run
@@ -89,7 +127,7 @@ int apply_rollback(struct apply_ctx *c, const struct plan *want,
 	signals_hold(&mask);
 	fprintf(stderr, "meshc: rolling back to the state before this run\n");
 	err = live_read(c, want, &now);
-	secret_key_free(&now.private_key);
+	live_free_secrets(&now);
 	if (!err && before->link.exists && !c->created) {
 		/* a run that changed the private key puts the old one back */
 		struct secret_key mine = c->priv;
@@ -108,7 +146,7 @@ int apply_rollback(struct apply_ctx *c, const struct plan *want,
 			err = wg_destroy(c->rtnl, now.wg, want->iface.name);
 		if (!err)
 			err = live_read(c, want, &now);
-		secret_key_free(&now.private_key);
+		live_free_secrets(&now);
 		if (!err) {
 			diff_plans(c->a, &now.plan, &before->plan, &cs);
 			err = converge_shared(c, &now, &before->plan, &cs);
@@ -172,10 +210,13 @@ static int read_and_diff(struct apply_ctx *c, const struct plan **want,
 			 struct live *live, struct plan **target,
 			 struct changeset *cs)
 {
-	/* the live sets first, so the diff and the trust record compare
-	 * the firewall that will be loaded */
-	int err = live_fill_egress(c, *want, want);
+	/* the preshared keys to compare the device's with; then the live
+	 * sets, so the diff and the trust record compare the firewall that
+	 * will be loaded */
+	int err = load_psks(c, *want);
 
+	if (!err)
+		err = live_fill_egress(c, *want, want);
 	if (!err)
 		err = live_read(c, *want, live);
 	/* No second thread past this point: converge may fork (--confirm),
@@ -272,7 +313,7 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 out:
 	if (held)
 		signals_restore(&mask);
-	secret_key_free(&before.private_key);
+	live_free_secrets(&before);
 	return r;
 }
 
@@ -368,7 +409,7 @@ enum apply_result apply_status(struct arena *a, const struct plan *want,
 		r = changeset_affects_system(cs) ? APPLY_CHANGED
 						 : APPLY_NO_CHANGES;
 	}
-	secret_key_free(&lv->private_key);
+	live_free_secrets(lv);
 	ctx_close(&c);
 	return r;
 }
@@ -414,7 +455,7 @@ out:
 	 * stops listing it */
 	if (r != APPLY_FAILED)
 		state_remove(a, &c.st, STATE_DOCUMENT_FILE);
-	secret_key_free(&now.private_key);
+	live_free_secrets(&now);
 	ctx_close(&c);
 	return r;
 }

@@ -31,11 +31,15 @@ struct live {
 	bool has_private_key;
 	struct secret_key private_key;	/* the device's, to restore on
 					 * rollback; NULL bytes when none */
+	struct wg_psks psks;	/* the peers' preshared keys, likewise */
 	/* The device as read (when link.exists): what the plan keeps of
 	 * it, and what it does not: each peer's current endpoint, latest
 	 * handshake and byte counts (meshc status). */
 	struct wg_device_state device;
 };
+
+/* Wipe the keys a live state holds (its plan stays usable). */
+void live_free_secrets(struct live *lv);
 
 struct apply_opts {
 	bool dry_run;

@@ -152,9 +152,11 @@ static int converge_interface(struct apply_ctx *c, struct live *lv,
 		return 0;
 	if ((err = apply_fault("wireguard")))
 		return err;
+	/* converging back, the keys are the ones read before the run */
 	return wg_write(lv->wg, ifname,
-			wants_private_key(c, lv, cs) ? &c->priv : NULL, target,
-			c->created ? NULL : cs);
+			wants_private_key(c, lv, cs) ? &c->priv : NULL,
+			c->rollback ? &c->rollback->psks : &c->want_psks,
+			target, c->created ? NULL : cs);
 }
 
 /* Is the address of removal ch added again (with another prefix length)

@@ -20,6 +20,7 @@ struct wg_prefetch {
 	struct arena a;		/* the thread's, adopted by the taker */
 	struct wg_device_state st;
 	struct secret_key key;
+	struct wg_psks psks;
 	enum wg_backend backend;
 	int err;
 	/* the same thread's read of addresses, routes and rules */
@@ -32,7 +33,8 @@ struct wg_prefetch {
 void wg_prefetch_start(struct wg_prefetch *pf, const char *ifname);
 /* Join the thread; if it read `ifname` through `backend`, give its
  * result (state in *out, its arrays now in `a`, the private key into
- * out->private_key_out, 0 or -errno in *err) and return true, once.
+ * out->private_key_out, the preshared keys into out->psk_out, 0 or
+ * -errno in *err) and return true, once.
  * False (nothing taken) for another interface or a NULL pf. */
 bool wg_prefetch_take(struct wg_prefetch *pf, struct arena *a,
 		      const char *ifname, enum wg_backend backend,
@@ -55,6 +57,10 @@ struct apply_ctx {
 	struct run_state st;
 	const struct apply_opts *o;
 	struct secret_key priv;	/* the node's private key (apply only) */
+	/* the wanted peers' preshared keys, derived from the mesh's secret
+	 * (apply, dry run and diff FILE): what is set and what the device's
+	 * keys are compared with; file NULL when the plan has none */
+	struct wg_psks want_psks;
 	bool created;		/* this run created the interface */
 	unsigned nft_batches;	/* nftables transactions this run sent */
 	struct wg_prefetch *prefetch;	/* NULL: read the device here */

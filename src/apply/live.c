@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,31 @@ static int read_sysctls(struct apply_ctx *c, const struct plan *want,
 	return sysctl_read_plan(c->a, &keys, &lv->plan);
 }
 
+void live_free_secrets(struct live *lv)
+{
+	secret_key_free(&lv->private_key);
+	wg_psks_free(&lv->psks);
+}
+
+/* A live peer's key is the plan's when it is the very key derived for
+ * that peer: then its source is the wanted file, and the diff sees no
+ * change.  Any other key stays PLAN_PSK_OTHER (as does every key when
+ * nothing was derived: down). */
+static void map_psks(const struct apply_ctx *c, struct live *lv)
+{
+	for (size_t i = 0; i < lv->plan.n_peers; i++) {
+		struct plan_peer *peer = &lv->plan.peers[i];
+		const uint8_t *have, *want;
+
+		if (!peer->preshared_key_file)
+			continue;
+		have = wg_psks_get(&lv->psks, peer->public_key);
+		want = wg_psks_get(&c->want_psks, peer->public_key);
+		if (have && want && sodium_memcmp(have, want, WG_KEY_LEN) == 0)
+			peer->preshared_key_file = c->want_psks.file;
+	}
+}
+
 int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 {
 	const char *ifname = want->iface.name;
@@ -120,6 +146,7 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 	int err;
 
 	memset(lv, 0, sizeof(*lv));
+	wg_psks_init(&lv->psks, c->a);
 	lv->plan.node = want->node;
 	lv->plan.mesh = want->mesh;
 	lv->plan.document = want->document;
@@ -162,15 +189,18 @@ int live_read(struct apply_ctx *c, const struct plan *want, struct live *lv)
 			return -ENOTCONN;
 		}
 		wg.private_key_out = &lv->private_key;
+		wg.psk_out = &lv->psks;
 		if (!wg_prefetch_take(c->prefetch, c->a, ifname, lv->wg, &wg,
 				      &err))
 			err = wg_read(lv->wg, ifname, c->a, &wg);
 		if (err)
 			return err;
 		wg_state_to_plan(c->a, &wg, &lv->plan);
+		map_psks(c, lv);
 		lv->has_private_key = wg.has_private_key;
 		lv->device = wg;
 		lv->device.private_key_out = NULL;	/* lv->private_key */
+		lv->device.psk_out = NULL;		/* lv->psks */
 	}
 	lv->plan.iface.name = ifname;
 	lv->plan.iface.mtu = lv->link.exists ? lv->link.mtu : 0;

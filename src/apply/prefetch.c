@@ -38,6 +38,7 @@ static void *prefetch_run(void *arg)
 	if (pf->backend == WG_BACKEND_NONE)
 		goto out;
 	pf->st.private_key_out = &pf->key;
+	pf->st.psk_out = &pf->psks;
 	pf->err = wg_read(pf->backend, pf->ifname, &pf->a, &pf->st);
 	if (!pf->err) {
 		pf->rt_err = rtnl_read_plan(rtnl, &pf->a, pf->ifname,
@@ -57,6 +58,7 @@ void wg_prefetch_start(struct wg_prefetch *pf, const char *ifname)
 {
 	memset(pf, 0, sizeof(*pf));
 	arena_init(&pf->a);
+	wg_psks_init(&pf->psks, &pf->a);
 	if (strlen(ifname) >= sizeof(pf->ifname))
 		return;
 	strcpy(pf->ifname, ifname);
@@ -76,6 +78,7 @@ bool wg_prefetch_take(struct wg_prefetch *pf, struct arena *a,
 		      struct wg_device_state *out, int *err)
 {
 	struct secret_key *want_key = out->private_key_out;
+	struct wg_psks *want_psks = out->psk_out;
 
 	if (!pf || pf->taken)
 		return false;
@@ -91,6 +94,16 @@ bool wg_prefetch_take(struct wg_prefetch *pf, struct arena *a,
 	if (want_key) {
 		*want_key = pf->key;	/* the caller frees it now */
 		memset(&pf->key, 0, sizeof(pf->key));
+	}
+	out->psk_out = want_psks;
+	if (want_psks) {
+		/* the caller's now, keys and map: the map's memory moves to
+		 * `a` with the rest, and so must anything it allocates */
+		wg_psks_free(want_psks);
+		*want_psks = pf->psks;
+		want_psks->a = a;
+		want_psks->by_peer.arena = a;
+		memset(&pf->psks, 0, sizeof(pf->psks));
 	}
 	arena_adopt(a, &pf->a);
 	*err = pf->err;
@@ -121,5 +134,6 @@ void wg_prefetch_end(struct wg_prefetch *pf)
 	prefetch_join(pf);
 	pf->taken = true;
 	secret_key_free(&pf->key);
+	wg_psks_free(&pf->psks);
 	arena_free(&pf->a);
 }

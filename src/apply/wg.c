@@ -60,9 +60,11 @@ int wg_read(enum wg_backend b, const char *ifname, struct arena *a,
 	    struct wg_device_state *out)
 {
 	struct secret_key *keep = out->private_key_out;
+	struct wg_psks *keep_psks = out->psk_out;
 
 	memset(out, 0, sizeof(*out));
 	out->private_key_out = keep;	/* the caller's request survives */
+	out->psk_out = keep_psks;
 	if (!wg_ifname_ok(ifname))
 		return bad_ifname(ifname);
 	switch (b) {
@@ -78,16 +80,16 @@ int wg_read(enum wg_backend b, const char *ifname, struct arena *a,
 }
 
 int wg_write(enum wg_backend b, const char *ifname,
-	     const struct secret_key *priv, const struct plan *want,
-	     const struct changeset *cs)
+	     const struct secret_key *priv, const struct wg_psks *psks,
+	     const struct plan *want, const struct changeset *cs)
 {
 	if (!wg_ifname_ok(ifname))
 		return bad_ifname(ifname);
 	switch (b) {
 	case WG_BACKEND_KERNEL:
-		return wg_genl_write(ifname, priv, want, cs);
+		return wg_genl_write(ifname, priv, psks, want, cs);
 	case WG_BACKEND_UAPI:
-		return wg_uapi_write(ifname, priv, want, cs);
+		return wg_uapi_write(ifname, priv, psks, want, cs);
 	case WG_BACKEND_NONE:
 		break;
 	}

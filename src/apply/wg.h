@@ -19,6 +19,7 @@
 #include "base/arena.h"
 #include "base/secret.h"
 #include "base/strbuf.h"
+#include "base/strmap.h"
 #include "diff/diff.h"
 #include "plan/plan.h"
 
@@ -32,9 +33,28 @@ enum wg_backend {
 	WG_BACKEND_UAPI,
 };
 
+/* Preshared keys by peer public key, in one guarded block (wg_psk.c):
+ * those apply derives for the plan it converges to, and those a device
+ * holds (read back to compare, and to put back on rollback). */
+struct wg_psks {
+	struct secret_keys keys;
+	struct strmap by_peer;	/* peer public key (base64) -> index */
+	struct arena *a;
+	const char *file;	/* derived ones: the secret's file */
+};
+
+void wg_psks_init(struct wg_psks *t, struct arena *a);
+/* The slot for peer's key (zeroed when new, the same one when the peer
+ * has one already), to be filled; NULL when out of guarded memory. */
+uint8_t *wg_psks_slot(struct wg_psks *t, const uint8_t peer[WG_KEY_LEN]);
+/* The key of the peer, or NULL (t may be NULL). */
+const uint8_t *wg_psks_get(const struct wg_psks *t, const char *peer_b64);
+/* Wipe every key; the table is empty (and usable) after. */
+void wg_psks_free(struct wg_psks *t);
+
 struct wg_peer_state {
 	uint8_t public_key[WG_KEY_LEN];
-	bool has_psk;		/* never the key itself */
+	bool has_psk;		/* the key itself only into psk_out */
 	char endpoint[64];	/* "1.2.3.4:51820" / "[v6]:port", "" = none */
 	uint16_t keepalive;
 	struct ip_prefix *allowed_ips;
@@ -49,6 +69,10 @@ struct wg_device_state {
 	 * which the caller frees.  NULL: the key is only turned into
 	 * public_key and wiped. */
 	struct secret_key *private_key_out;
+	/* Likewise for the peers' preshared keys: set by the caller that
+	 * needs them (apply), filled with every peer's non-zero key; NULL:
+	 * only has_psk is known. */
+	struct wg_psks *psk_out;
 	bool has_private_key;
 	uint8_t public_key[WG_KEY_LEN];	/* derived from the private key */
 	uint16_t listen_port;
@@ -63,9 +87,10 @@ struct wg_device_state {
 enum wg_backend wg_backend_for(const char *ifname, bool link_is_kernel_wg);
 
 /* Read the device.  The private key leaves this module only into
- * out->private_key_out when the caller set it (initialise *out, e.g.
- * `= { 0 }`: that field is kept, everything else is overwritten); else
- * only the public key derived from it.  0 or -errno (reported). */
+ * out->private_key_out when the caller set it, the preshared keys only
+ * into out->psk_out (initialise *out, e.g. `= { 0 }`: those fields are
+ * kept, everything else is overwritten); else only the public key derived
+ * from it and has_psk.  0 or -errno (reported). */
 int wg_read(enum wg_backend b, const char *ifname, struct arena *a,
 	    struct wg_device_state *out);
 
@@ -74,16 +99,19 @@ int wg_read(enum wg_backend b, const char *ifname, struct arena *a,
  * CHG_IFACE_PRIVATE_KEY or the device has none (priv != NULL), listen
  * port, fwmark, removed peers (remove=true), added peers, and for changed
  * peers only their changed fields (replace_allowed_ips only when the
- * allowed IPs changed).  Unchanged peers are not mentioned, so they keep
- * their sessions.  cs == NULL: configure everything (replace_peers).
+ * allowed IPs changed; the preshared key, from psks, or none, when
+ * CHG_PEER_PSK).  A peer of want with a preshared_key_file must have its
+ * key in psks (else -ENOKEY, reported).  Unchanged peers are not
+ * mentioned, so they keep their sessions.  cs == NULL: configure
+ * everything (replace_peers).
  * Endpoints in want must already be numeric (resolved by the caller).
  * WireGuard cannot forget an endpoint: a changed peer whose wanted
  * endpoint is none gets no endpoint line (nothing at all if that was its
  * only change).  Peer order: removals first, then cs order.
  * 0 or -errno (reported). */
 int wg_write(enum wg_backend b, const char *ifname,
-	     const struct secret_key *priv, const struct plan *want,
-	     const struct changeset *cs);
+	     const struct secret_key *priv, const struct wg_psks *psks,
+	     const struct plan *want, const struct changeset *cs);
 
 /* Create the device: a kernel WireGuard link (RTM_NEWLINK through r, so
  * rtnl_modify_count counts it) when the module is there,
@@ -108,7 +136,8 @@ int wg_create(struct rtnl *r, const char *ifname, enum wg_backend *b);
 int wg_destroy(struct rtnl *r, enum wg_backend b, const char *ifname);
 
 /* Fill p->iface (public_key, listen_port, fwmark) and p->peers from a
- * device state (names NULL, locs zero, allowed IPs sorted). */
+ * device state (names NULL, locs zero, allowed IPs sorted; a peer with a
+ * preshared key has preshared_key_file PLAN_PSK_OTHER). */
 void wg_state_to_plan(struct arena *a, const struct wg_device_state *s,
 		      struct plan *p);
 
@@ -121,12 +150,14 @@ void wg_state_to_plan(struct arena *a, const struct wg_device_state *s,
 int wg_uapi_parse(const char *buf, size_t len, struct arena *a,
 		  struct wg_device_state *out);
 /* Pure: the UAPI "set=1" request for wg_write's arguments, appended to
- * out.  With priv, out holds the key in hex: its buffer does not move
- * once the key is in it, so secret_wipe(out->buf, out->cap) before
- * strbuf_free() erases the only copy.  A peer whose public key is not
- * valid base64 is left out (wg_write refuses such a plan). */
+ * out.  With priv or preshared keys, out holds them in hex: its buffer
+ * does not move once a key is in it, so secret_wipe(out->buf, out->cap)
+ * before strbuf_free() erases the only copy.  A peer whose public key is
+ * not valid base64, or whose preshared key psks lacks, is left out
+ * (wg_write refuses such a plan). */
 void wg_uapi_build_set(struct strbuf *out, const struct secret_key *priv,
-		       const struct plan *want, const struct changeset *cs);
+		       const struct wg_psks *psks, const struct plan *want,
+		       const struct changeset *cs);
 /* Pure: fold one WG_CMD_GET_DEVICE reply message into *out (a device
  * dump may span several messages).  0 or -EINVAL. */
 int wg_genl_parse(const struct nlmsghdr *nlh, struct arena *a,
@@ -137,16 +168,19 @@ int wg_genl_parse(const struct nlmsghdr *nlh, struct arena *a,
  * does not fit one message is split as the kernel documents: the device
  * attributes and WGDEVICE_F_REPLACE_PEERS go in the first message only;
  * a peer continued in the next message carries only its public key and
- * the rest of its allowed IPs.  The messages live in a and the first may
- * hold the private key: secret_wipe each before freeing the arena.
- * 0, -EINVAL (reported: an endpoint that is not numeric, a bad key) or
- * -E2BIG (max cannot hold even one peer). */
+ * the rest of its allowed IPs.  The messages live in a and hold the
+ * private and preshared keys: secret_wipe each before freeing the arena
+ * (nothing of a key is left beyond a message's nlmsg_len).
+ * 0, -EINVAL (reported: an endpoint that is not numeric, a bad key),
+ * -ENOKEY (reported: a preshared key psks lacks) or -E2BIG (max cannot
+ * hold even one peer). */
 struct wg_genl_msgs {
 	struct nlmsghdr **msgs;	/* msgs[i]->nlmsg_len bytes each */
 	size_t count, cap;
 };
 int wg_genl_build_set(struct arena *a, uint16_t family, const char *ifname,
-		      const struct secret_key *priv, const struct plan *want,
+		      const struct secret_key *priv,
+		      const struct wg_psks *psks, const struct plan *want,
 		      const struct changeset *cs, size_t max,
 		      struct wg_genl_msgs *out);
 

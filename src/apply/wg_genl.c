@@ -211,9 +211,20 @@ static int parse_peer(const struct nlattr *nest, void *data)
 		return -EINVAL;
 	peer = find_or_add_peer(p,
 				mnl_attr_get_payload(tb[WGPEER_A_PUBLIC_KEY]));
-	if (tb[WGPEER_A_PRESHARED_KEY])
-		peer->has_psk = !wg_key_is_zero(
-			mnl_attr_get_payload(tb[WGPEER_A_PRESHARED_KEY]));
+	if (tb[WGPEER_A_PRESHARED_KEY]) {
+		const uint8_t *psk =
+			mnl_attr_get_payload(tb[WGPEER_A_PRESHARED_KEY]);
+		struct wg_psks *out = p->out->psk_out;
+		uint8_t *slot;
+
+		peer->has_psk = !wg_key_is_zero(psk);
+		if (peer->has_psk && out) {
+			slot = wg_psks_slot(out, peer->public_key);
+			if (!slot)
+				return -ENOMEM;
+			memcpy(slot, psk, WG_KEY_LEN);
+		}
+	}
 	if (tb[WGPEER_A_ENDPOINT] &&
 	    parse_endpoint(tb[WGPEER_A_ENDPOINT], peer->endpoint,
 			   sizeof(peer->endpoint)))
@@ -424,7 +435,17 @@ static bool put_allowed_ip(struct genl_build *g, const struct ip_prefix *p)
 	return true;
 }
 
-/* The head of a peer: flags, endpoint, keepalive (first fragment only). */
+/* The key, or all zeros (none), written straight into the message. */
+static bool put_psk(struct genl_build *g, const uint8_t *psk)
+{
+	static const uint8_t none[WG_KEY_LEN];
+
+	return mnl_attr_put_check(g->nlh, g->max, WGPEER_A_PRESHARED_KEY,
+				  WG_KEY_LEN, psk ? psk : none);
+}
+
+/* The head of a peer: flags, endpoint, keepalive, preshared key (first
+ * fragment only). */
 static bool put_peer_head(struct genl_build *g, const struct wg_peer_op *op)
 {
 	uint32_t flags = 0;
@@ -454,7 +475,7 @@ static bool put_peer_head(struct genl_build *g, const struct wg_peer_op *op)
 				    WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
 				    op->peer->keepalive))
 		return false;
-	return true;
+	return !op->set_psk || put_psk(g, op->psk);
 }
 
 /* As much of one peer as fits, from allowed IP *next on (*next > 0: a
@@ -491,6 +512,10 @@ static enum put_result put_peer(struct genl_build *g,
 	g->has_peer = true;
 	return *next < n ? PUT_PARTIAL : PUT_DONE;
 out_cancel:
+	/* what is cut off lies beyond nlmsg_len, where the caller's wipe
+	 * does not reach: a preshared key may be in it */
+	secret_wipe(peer, (size_t)((char *)mnl_nlmsg_get_payload_tail(g->nlh) -
+				   (char *)peer));
 	mnl_attr_nest_cancel(g->nlh, peer);
 	*next = start;
 	return PUT_NOTHING;
@@ -546,7 +571,8 @@ static int check_endpoints(const struct wg_set_ops *ops)
 }
 
 int wg_genl_build_set(struct arena *a, uint16_t family, const char *ifname,
-		      const struct secret_key *priv, const struct plan *want,
+		      const struct secret_key *priv,
+		      const struct wg_psks *psks, const struct plan *want,
 		      const struct changeset *cs, size_t max,
 		      struct wg_genl_msgs *out)
 {
@@ -556,11 +582,10 @@ int wg_genl_build_set(struct arena *a, uint16_t family, const char *ifname,
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (wg_set_ops_build(a, want, cs, &ops)) {
-		fprintf(stderr, "meshc: a peer of %s has an invalid public "
-				"key\n",
-			ifname);
-		return -EINVAL;
+	err = wg_set_ops_build(a, want, psks, cs, &ops);
+	if (err) {
+		wg_set_ops_report(ifname, err);
+		return err;
 	}
 	err = check_endpoints(&ops);
 	if (err)
@@ -677,13 +702,17 @@ static void wg_genl_dump_restart(void *data)
 {
 	struct dump_ctx *c = data;
 	struct secret_key *keep = c->out->private_key_out;
+	struct wg_psks *keep_psks = c->out->psk_out;
 
 	/* the torn dump's peers stay in the arena, unused; a key it
 	 * delivered is read again (it may have changed meanwhile) */
 	if (keep)
 		secret_key_free(keep);
+	if (keep_psks)
+		wg_psks_free(keep_psks);
 	memset(c->out, 0, sizeof(*c->out));
 	c->out->private_key_out = keep;
+	c->out->psk_out = keep_psks;
 	c->err = 0;
 }
 
@@ -726,7 +755,8 @@ int wg_genl_read(const char *ifname, struct arena *a,
 }
 
 int wg_genl_write(const char *ifname, const struct secret_key *priv,
-		  const struct plan *want, const struct changeset *cs)
+		  const struct wg_psks *psks, const struct plan *want,
+		  const struct changeset *cs)
 {
 	struct nl_answer ans = { 0 };
 	struct wg_genl_msgs msgs;
@@ -739,7 +769,7 @@ int wg_genl_write(const char *ifname, const struct secret_key *priv,
 	if (err)
 		return err;
 	arena_init(&a);
-	err = wg_genl_build_set(&a, family, ifname, priv, want, cs,
+	err = wg_genl_build_set(&a, family, ifname, priv, psks, want, cs,
 				MNL_SOCKET_BUFFER_SIZE, &msgs);
 	for (size_t i = 0; !err && i < msgs.count; i++) {
 		err = nl_talk(nl, msgs.msgs[i], &ans);

@@ -34,6 +34,9 @@ struct wg_peer_op {
 	bool set_endpoint;
 	bool set_keepalive;
 	bool set_allowed_ips;		/* replace with peer's full list */
+	bool set_psk;			/* send the preshared key: */
+	const uint8_t *psk;		/* in psks' guarded block; NULL:
+					 * none (all zero) */
 };
 
 struct wg_set_ops {
@@ -46,9 +49,14 @@ struct wg_set_ops {
 };
 
 /* The operations that turn the device into want (see wg_write).  A peer
- * whose public key is not valid base64 is an error: -EINVAL, reported. */
+ * whose public key is not valid base64 is an error: -EINVAL; one with a
+ * preshared_key_file whose key psks lacks: -ENOKEY (not reported). */
 int wg_set_ops_build(struct arena *a, const struct plan *want,
-		     const struct changeset *cs, struct wg_set_ops *out);
+		     const struct wg_psks *psks, const struct changeset *cs,
+		     struct wg_set_ops *out);
+/* "a peer of IFNAME has an invalid public key" or "... no preshared key"
+ * for an error of wg_set_ops_build. */
+void wg_set_ops_report(const char *ifname, int err);
 
 /* ---- device state helpers -------------------------------------------- */
 
@@ -101,11 +109,13 @@ int wg_uapi_transact(const char *path, const char *req, size_t len,
 int wg_uapi_read(const char *ifname, struct arena *a,
 		 struct wg_device_state *out);
 int wg_uapi_write(const char *ifname, const struct secret_key *priv,
-		  const struct plan *want, const struct changeset *cs);
+		  const struct wg_psks *psks, const struct plan *want,
+		  const struct changeset *cs);
 int wg_genl_read(const char *ifname, struct arena *a,
 		 struct wg_device_state *out);
 int wg_genl_write(const char *ifname, const struct secret_key *priv,
-		  const struct plan *want, const struct changeset *cs);
+		  const struct wg_psks *psks, const struct plan *want,
+		  const struct changeset *cs);
 
 /* The generic netlink family id of "wireguard": 0 or -errno (-ENOENT when
  * the kernel has no WireGuard); not reported. */

@@ -96,6 +96,8 @@ static void peer_to_plan(struct arena *a, const struct wg_peer_state *s,
 	key_to_base64(s->public_key, p->public_key);
 	p->endpoint = s->endpoint[0] ? arena_strdup(a, s->endpoint) : NULL;
 	p->keepalive = s->keepalive;
+	/* which key it is, live_read tells (it holds the derived ones) */
+	p->preshared_key_file = s->has_psk ? PLAN_PSK_OTHER : NULL;
 	p->n_allowed_ips = s->n_allowed_ips;
 	p->allowed_ips = arena_calloc(a, s->n_allowed_ips ? s->n_allowed_ips
 							  : 1,

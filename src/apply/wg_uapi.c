@@ -205,29 +205,41 @@ static int device_line(struct uapi_parse *p, const char *k, size_t klen,
 	return 1;	/* not a device key */
 }
 
+/* Whether the peer has a key is checked on the hex text in place; the
+ * key itself is decoded only for a caller that asked for it (psk_out),
+ * straight into that table's guarded block.  (A guarded sodium_malloc
+ * per peer cost several syscalls each and dominated reading a device
+ * with 10,000 peers.) */
+static int psk_line(struct uapi_parse *p, const char *v, size_t vlen)
+{
+	struct wg_peer_state *peer = p->peer;
+	bool nonzero = false;
+	uint8_t *slot;
+
+	if (vlen != 2 * WG_KEY_LEN)
+		return -EINVAL;
+	for (size_t i = 0; i < vlen; i++) {
+		if (!isxdigit((unsigned char)v[i]))
+			return -EINVAL;
+		nonzero |= v[i] != '0';
+	}
+	peer->has_psk = nonzero;
+	if (!nonzero || !p->out->psk_out)
+		return 0;
+	slot = wg_psks_slot(p->out->psk_out, peer->public_key);
+	if (!slot)
+		return -ENOMEM;
+	return parse_hex_key(v, vlen, slot) ? 0 : -EINVAL;
+}
+
 static int peer_line(struct uapi_parse *p, const char *k, size_t klen,
 		     const char *v, size_t vlen)
 {
 	struct wg_peer_state *peer = p->peer;
 	uint64_t n;
 
-	if (key_is(k, klen, "preshared_key")) {
-		/* Only whether there is one matters: check the hex text in
-		 * place instead of decoding the secret.  (A guarded
-		 * sodium_malloc per peer cost several syscalls each and
-		 * dominated reading a device with 10,000 peers.) */
-		bool nonzero = false;
-
-		if (vlen != 2 * WG_KEY_LEN)
-			return -EINVAL;
-		for (size_t i = 0; i < vlen; i++) {
-			if (!isxdigit((unsigned char)v[i]))
-				return -EINVAL;
-			nonzero |= v[i] != '0';
-		}
-		peer->has_psk = nonzero;
-		return 0;
-	}
+	if (key_is(k, klen, "preshared_key"))
+		return psk_line(p, v, vlen);
 	if (key_is(k, klen, "endpoint"))
 		return parse_endpoint(v, vlen, peer->endpoint,
 				      sizeof(peer->endpoint)) ? 0 : -EINVAL;
@@ -330,10 +342,12 @@ int wg_uapi_parse(const char *buf, size_t len, struct arena *a,
 {
 	struct uapi_parse p = { .a = a, .out = out };
 	struct secret_key *keep = out->private_key_out;
+	struct wg_psks *keep_psks = out->psk_out;
 	size_t pos = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->private_key_out = keep;
+	out->psk_out = keep_psks;
 	while (pos < len) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - buf) : len;
@@ -362,7 +376,31 @@ static void put_hex_key(struct strbuf *sb, const char *name,
 	strbuf_printf(sb, "%s=%s\n", name, hex);
 }
 
-static void put_peer(struct strbuf *sb, const struct wg_peer_op *op)
+/* A key in hex straight into sb's buffer, which must have room for it
+ * (strbuf_make_room): no copy of it anywhere else.  keys == false: the
+ * same number of zeros, to measure the request before a key is in it. */
+static void put_secret_hex(struct strbuf *sb, const char *name,
+			   const uint8_t *key, bool keys)
+{
+#define ZEROS8 "00000000"
+	static const char zeros[] = ZEROS8 ZEROS8 ZEROS8 ZEROS8
+		ZEROS8 ZEROS8 ZEROS8 ZEROS8;
+#undef ZEROS8
+
+	strbuf_puts(sb, name);
+	strbuf_putc(sb, '=');
+	if (keys && key) {
+		sodium_bin2hex(sb->buf + sb->len, sb->cap - sb->len, key,
+			       WG_KEY_LEN);
+		sb->len += 2 * WG_KEY_LEN;
+	} else {
+		strbuf_add(sb, zeros, 2 * WG_KEY_LEN);
+	}
+	strbuf_putc(sb, '\n');
+}
+
+static void put_peer(struct strbuf *sb, const struct wg_peer_op *op,
+		     bool keys)
 {
 	const struct plan_peer *p = op->peer;
 	char ip[IP_STRLEN];
@@ -374,6 +412,8 @@ static void put_peer(struct strbuf *sb, const struct wg_peer_op *op)
 	}
 	if (op->update_only)
 		strbuf_puts(sb, "update_only=true\n");
+	if (op->set_psk)
+		put_secret_hex(sb, "preshared_key", op->psk, keys);
 	if (op->set_endpoint)
 		strbuf_printf(sb, "endpoint=%s\n", p->endpoint);
 	if (op->set_keepalive)
@@ -404,54 +444,50 @@ static void strbuf_make_room(struct strbuf *sb, size_t extra)
 	sb->buf[len] = '\0';
 }
 
-static void put_private_key(struct strbuf *sb, const struct secret_key *priv)
+/* The request; keys == false writes zeros for the keys (the same length,
+ * for measuring), true the keys themselves, which needs room for all of
+ * it made first. */
+static void render_request(struct strbuf *sb, const struct secret_key *priv,
+			   const struct wg_set_ops *ops, bool keys)
 {
-	char *hex = sodium_malloc(2 * WG_KEY_LEN + 1);
-
-	if (!hex) {
-		fprintf(stderr, "meshc: out of secure memory\n");
-		abort();
-	}
-	sodium_bin2hex(hex, 2 * WG_KEY_LEN + 1, priv->bytes, WG_KEY_LEN);
-	strbuf_puts(sb, "private_key=");
-	strbuf_add(sb, hex, 2 * WG_KEY_LEN);
+	strbuf_puts(sb, "set=1\n");
+	if (priv)
+		put_secret_hex(sb, "private_key", priv->bytes, keys);
+	if (ops->set_listen_port)
+		strbuf_printf(sb, "listen_port=%u\n", ops->listen_port);
+	if (ops->set_fwmark)
+		strbuf_printf(sb, "fwmark=%u\n", ops->fwmark);
+	if (ops->replace_peers)
+		strbuf_puts(sb, "replace_peers=true\n");
+	for (size_t i = 0; i < ops->n_peers; i++)
+		put_peer(sb, &ops->peers[i], keys);
 	strbuf_putc(sb, '\n');
-	sodium_free(hex);
 }
 
+/* Measured without the keys, then written with them into a buffer that
+ * already has room for all of it: once a key is in out, out never moves
+ * (a realloc would leave a copy behind, unwiped). */
 static void render_set(struct strbuf *out, const struct secret_key *priv,
 		       const struct wg_set_ops *ops)
 {
-	struct strbuf body = STRBUF_INIT;
+	struct strbuf measure = STRBUF_INIT;
 
-	if (ops->set_listen_port)
-		strbuf_printf(&body, "listen_port=%u\n", ops->listen_port);
-	if (ops->set_fwmark)
-		strbuf_printf(&body, "fwmark=%u\n", ops->fwmark);
-	if (ops->replace_peers)
-		strbuf_puts(&body, "replace_peers=true\n");
-	for (size_t i = 0; i < ops->n_peers; i++)
-		put_peer(&body, &ops->peers[i]);
-	strbuf_putc(&body, '\n');
-
-	strbuf_puts(out, "set=1\n");
-	if (priv) {
-		strbuf_make_room(out, sizeof("private_key=\n") +
-					      2 * WG_KEY_LEN + body.len);
-		put_private_key(out, priv);
-	}
-	strbuf_add(out, body.buf, body.len);
-	strbuf_free(&body);
+	render_request(&measure, priv, ops, false);
+	strbuf_make_room(out, measure.len + 2 * WG_KEY_LEN + 2);
+	render_request(out, priv, ops, true);
+	strbuf_free(&measure);
 }
 
 void wg_uapi_build_set(struct strbuf *out, const struct secret_key *priv,
-		       const struct plan *want, const struct changeset *cs)
+		       const struct wg_psks *psks, const struct plan *want,
+		       const struct changeset *cs)
 {
 	struct arena a;
 	struct wg_set_ops ops;
 
 	arena_init(&a);
-	wg_set_ops_build(&a, want, cs, &ops);	/* bad keys left out */
+	/* bad keys (and peers without their preshared key) left out */
+	wg_set_ops_build(&a, want, psks, cs, &ops);
 	render_set(out, priv, &ops);
 	arena_free(&a);
 }
@@ -665,7 +701,8 @@ int wg_uapi_read(const char *ifname, struct arena *a,
 }
 
 int wg_uapi_write(const char *ifname, const struct secret_key *priv,
-		  const struct plan *want, const struct changeset *cs)
+		  const struct wg_psks *psks, const struct plan *want,
+		  const struct changeset *cs)
 {
 	char path[sizeof(WG_UAPI_DIR) + IFNAMSIZ + 8];
 	struct wg_rbuf reply = { NULL, 0, 0 };
@@ -680,11 +717,9 @@ int wg_uapi_write(const char *ifname, const struct secret_key *priv,
 
 	arena_init(&a);
 	wg_uapi_path(ifname, path, sizeof(path));
-	err = wg_set_ops_build(&a, want, cs, &ops);
+	err = wg_set_ops_build(&a, want, psks, cs, &ops);
 	if (err) {
-		fprintf(stderr, "meshc: a peer of %s has an invalid public "
-				"key; nothing sent\n",
-			ifname);
+		wg_set_ops_report(ifname, err);
 		goto out_free;
 	}
 	render_set(&req, priv, &ops);

@@ -126,6 +126,23 @@ struct plan *cmd_load_plan(struct arena *a, const struct cmd_opts *o,
  * so for a node whose platform meshc cannot apply to. */
 struct plan *cmd_compile_linux(struct arena *a, const struct cmd_opts *o,
 			       const struct model *m, size_t idx);
+/* The preshared keys of a plan's peers, for the two outputs that print
+ * them (export, compile --target wg --with-secrets). */
+struct peer_psks {
+	const char **b64;	/* b64[i]: peer i's key, NULL for none */
+	char *block;		/* the texts: one guarded allocation */
+};
+/* Read the mesh secret the plan's peers name (once; checked like a
+ * private key file) and derive each peer's key.  0, or -errno after
+ * saying why. */
+int cmd_peer_psks(struct arena *a, const struct plan *p,
+		  struct peer_psks *out);
+/* The same shape with a stand-in of the key's length for each key: a
+ * buffer rendered with it is exactly as long as one with the keys. */
+void cmd_peer_psks_stand_in(struct arena *a, const struct plan *p,
+			    struct peer_psks *out);
+void cmd_peer_psks_free(struct peer_psks *k);	/* wipes the keys */
+
 /* meshc diff FILE: the live system against FILE's plan (cmd/apply.c). */
 int cmd_diff_live(const struct cmd_opts *o);
 

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "apply/state.h"
 #include "base/secret.h"
 #include "base/strbuf.h"
@@ -605,4 +607,89 @@ int cmd_write_file(struct arena *a, const char *cmd, const char *path,
 	if (err)
 		fprintf(stderr, "meshc %s: %s: %s\n", cmd, path, strerror(-err));
 	return err;
+}
+
+#define PSK_SLOT (WG_KEY_B64_LEN + 1)
+
+/* One peer's key into its slot of the block. */
+static int derive_peer_psk(const struct secret_key *secret,
+			   const uint8_t self[WG_KEY_LEN],
+			   const struct plan_peer *peer, char *slot)
+{
+	uint8_t *psk = sodium_malloc(WG_KEY_LEN);
+	uint8_t pub[WG_KEY_LEN];
+
+	if (!psk)
+		return -ENOMEM;
+	if (!key_from_base64(peer->public_key, pub)) {
+		sodium_free(psk);
+		return -EINVAL;
+	}
+	psk_derive(secret, self, pub, psk);
+	sodium_bin2base64(slot, PSK_SLOT, psk, WG_KEY_LEN,
+			  sodium_base64_VARIANT_ORIGINAL);
+	sodium_free(psk);
+	return 0;
+}
+
+int cmd_peer_psks(struct arena *a, const struct plan *p,
+		  struct peer_psks *out)
+{
+	struct secret_key secret = { NULL };
+	const char *file = NULL;
+	uint8_t self[WG_KEY_LEN];
+	int err = 0;
+
+	out->b64 = arena_calloc(a, p->n_peers + 1, sizeof(*out->b64));
+	out->block = NULL;
+	if (!key_from_base64(p->iface.public_key, self))
+		return -EINVAL;
+	for (size_t i = 0; !err && i < p->n_peers; i++) {
+		const char *f = p->peers[i].preshared_key_file;
+
+		if (!f)
+			continue;
+		if (!out->block) {
+			out->block = sodium_malloc(p->n_peers * PSK_SLOT);
+			if (!out->block)
+				return -ENOMEM;
+		}
+		/* every peer with a key is of the node's own mesh: one
+		 * file, read once */
+		if (!file || strcmp(file, f)) {
+			secret_key_free(&secret);
+			err = secret_key_read_file(f, &secret);
+			if (err)
+				break;
+			file = f;
+		}
+		err = derive_peer_psk(&secret, self, &p->peers[i],
+				      out->block + i * PSK_SLOT);
+		out->b64[i] = out->block + i * PSK_SLOT;
+	}
+	secret_key_free(&secret);
+	if (err)
+		cmd_peer_psks_free(out);
+	return err;
+}
+
+void cmd_peer_psks_stand_in(struct arena *a, const struct plan *p,
+			    struct peer_psks *out)
+{
+	static const char stand_in[] =
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+	out->b64 = arena_calloc(a, p->n_peers + 1, sizeof(*out->b64));
+	out->block = NULL;
+	for (size_t i = 0; i < p->n_peers; i++)
+		if (p->peers[i].preshared_key_file)
+			out->b64[i] = stand_in;
+}
+
+void cmd_peer_psks_free(struct peer_psks *k)
+{
+	if (k->block)
+		sodium_free(k->block);	/* wipes */
+	k->block = NULL;
+	k->b64 = NULL;
 }

@@ -23,13 +23,17 @@ const struct cmd_spec compile_spec = {
 		   "meshc compile mesh.yaml --all --out-dir plans/ --target json",
 };
 
-/* --with-secrets: the private key comes from the node's key file, checked
- * for owner and mode, and is wiped as soon as it is rendered.  The output
- * buffer is wiped at the end, so it must not move once the key is in it
+/* --with-secrets: the private key comes from the node's key file, the
+ * peers' preshared keys from the mesh's secret (both checked for owner
+ * and mode), and they are wiped as soon as they are rendered.  The output
+ * buffer is wiped at the end, so it must not move once a key is in it
  * (realloc would free a copy unwiped): it is sized first by rendering
- * without the key, which differs only in one [Interface] line. */
-static int render_wg_with_secret(struct strbuf *out, const struct plan *p)
+ * with stand-ins of the keys' length. */
+static int render_wg_with_secret(struct arena *a, struct strbuf *out,
+				 const struct plan *p)
 {
+	char stand_in[WG_KEY_B64_LEN + 1];
+	struct peer_psks psks, fake;
 	struct secret_key key;
 	size_t need;
 	char *b64;
@@ -42,13 +46,23 @@ static int render_wg_with_secret(struct strbuf *out, const struct plan *p)
 	secret_key_free(&key);
 	if (!b64)
 		return -1;
-	render_wg(out, p, NULL);
-	need = out->len + sizeof("PrivateKey = \n") + WG_KEY_B64_LEN;
-	while (out->len < need)
+	rc = cmd_peer_psks(a, p, &psks);
+	if (rc) {
+		secret_string_free(b64);
+		return rc;
+	}
+	memset(stand_in, 'A', WG_KEY_B64_LEN);
+	stand_in[WG_KEY_B64_LEN] = '\0';
+	cmd_peer_psks_stand_in(a, p, &fake);
+	render_wg(out, p, stand_in, fake.b64);
+	need = out->len + 1;
+	strbuf_reset(out);
+	while (out->cap <= need)
 		strbuf_putc(out, ' ');
 	strbuf_reset(out);
-	render_wg(out, p, b64);
+	render_wg(out, p, b64, psks.b64);
 	secret_string_free(b64);
+	cmd_peer_psks_free(&psks);
 	/* No stdio buffer keeps a copy either. */
 	setvbuf(stdout, NULL, _IONBF, 0);
 	return 0;
@@ -72,8 +86,9 @@ static bool target_known(const char *target)
 	return false;
 }
 
-static int render_target(struct strbuf *out, const struct plan *p,
-			 const char *target, bool with_secrets)
+static int render_target(struct arena *a, struct strbuf *out,
+			 const struct plan *p, const char *target,
+			 bool with_secrets)
 {
 	if (with_secrets && strcmp(target, "wg") != 0) {
 		fprintf(stderr, "meshc compile: --with-secrets only applies to "
@@ -89,9 +104,9 @@ static int render_target(struct strbuf *out, const struct plan *p,
 	else if (!strcmp(target, "pf"))
 		render_pf(out, p);
 	else if (!strcmp(target, "wg") && with_secrets)
-		return render_wg_with_secret(out, p);
+		return render_wg_with_secret(a, out, p);
 	else if (!strcmp(target, "wg"))
-		render_wg(out, p, NULL);
+		render_wg(out, p, NULL, NULL);
 	else if (!strcmp(target, "routes"))
 		render_routes(out, p);
 	else if (!strcmp(target, "sysctl"))
@@ -151,8 +166,8 @@ static int compile_all(const struct model *m, const struct cmd_opts *o,
 		arena_init(&scratch);
 		path = arena_printf(&scratch, "%s/%s.%s", o->out_dir,
 				    m->nodes[i].name.v, target);
-		if (render_target(&out, compile_node(&scratch, m, i), target,
-				  false) ||
+		if (render_target(&scratch, &out, compile_node(&scratch, m, i),
+				  target, false) ||
 		    cmd_write_file(&scratch, "compile", path, &out))
 			rc = EXIT_ERROR;
 		else
@@ -221,7 +236,7 @@ int cmd_compile(int argc, char **argv)
 		goto out_free;
 	if (!o.with_secrets && o.target && strcmp(o.target, "plan") != 0)
 		strbuf_stream_to(&out, stdout);
-	if (render_target(&out, compile_node(&arena, doc.model, idx),
+	if (render_target(&arena, &out, compile_node(&arena, doc.model, idx),
 			  o.target ? o.target : "plan", o.with_secrets))
 		goto out_free;
 	if (strbuf_write(&out, stdout) == 0)

@@ -4,11 +4,11 @@
  *
  * A node's configuration for the official WireGuard apps: a wg-quick(8)
  * file (conf), the same text as a QR code on the terminal (qr) or as a
- * PNG (png).  It holds the node's private key, so it is only written
- * whole (never without a key: an app could not import it), to files of
- * mode 0600 created beside the target and renamed over it, never through
- * a symbolic link or over another user's file.  Every buffer that held
- * the key is wiped.
+ * PNG (png).  It holds the node's private key and its peers' preshared
+ * keys, so it is only written whole (never without a key: an app could
+ * not import it, or not connect), to files of mode 0600 created beside
+ * the target and renamed over it, never through a symbolic link or over
+ * another user's file.  Every buffer that held a key is wiped.
  */
 #include "cmd/cmd.h"
 
@@ -103,18 +103,22 @@ out_hint:
 	return NULL;
 }
 
-/* The conf text, in a buffer sized before the key goes in (a realloc
- * would free a copy of it unwiped): rendered once with a stand-in key of
- * the same length, then again with the key. */
-static void export_conf(struct strbuf *out, const struct plan *p,
-			struct wgquick_extra *x, const char *key_b64)
+/* The conf text, in a buffer sized before the keys go in (a realloc
+ * would free a copy of them unwiped): rendered once with stand-in keys of
+ * the same length, then again with the keys. */
+static void export_conf(struct arena *a, struct strbuf *out,
+			const struct plan *p, struct wgquick_extra *x,
+			const char *key_b64, const struct peer_psks *psks)
 {
 	char stand_in[WG_KEY_B64_LEN + 1];
+	struct peer_psks fake;
 	size_t need;
 
 	memset(stand_in, 'A', WG_KEY_B64_LEN);
 	stand_in[WG_KEY_B64_LEN] = '\0';
+	cmd_peer_psks_stand_in(a, p, &fake);
 	x->private_key_b64 = stand_in;
+	x->psk_b64 = fake.b64;
 	render_wgquick(out, p, x);
 	need = out->len + 1;
 	strbuf_reset(out);
@@ -122,25 +126,38 @@ static void export_conf(struct strbuf *out, const struct plan *p,
 		strbuf_putc(out, ' ');
 	strbuf_reset(out);
 	x->private_key_b64 = key_b64;
+	x->psk_b64 = psks->b64;
 	render_wgquick(out, p, x);
 	x->private_key_b64 = NULL;
+	x->psk_b64 = NULL;
 }
 
 /* Render one node in `format` into out (wiped by the caller).  0 or -1
  * after saying why. */
-static int export_render(struct strbuf *out, const struct model *m,
-			 size_t idx, const struct plan *p,
-			 enum export_format format, const char *key_file)
+static int export_render(struct arena *a, struct strbuf *out,
+			 const struct model *m, size_t idx,
+			 const struct plan *p, enum export_format format,
+			 const char *key_file)
 {
 	struct wgquick_extra x = {
 		.listen_port = export_listen_port(m, idx),
 	};
 	struct strbuf conf = STRBUF_INIT;
+	struct peer_psks psks;
 	char *key = export_private_key(m, idx, key_file);
 	int err = 0;
 
 	if (!key)
 		return -1;
+	/* a file without the peers' preshared keys would not connect */
+	if (cmd_peer_psks(a, p, &psks)) {
+		fprintf(stderr, "meshc export: the file for '%s' needs the "
+				"mesh's preshared_key_file (above) on this "
+				"host\n",
+			m->nodes[idx].name.v);
+		secret_string_free(key);
+		return -1;
+	}
 	if (model_node_managed(&m->nodes[idx]))
 		fprintf(stderr,
 			"meshc export: warning: node '%s' is managed (%s): "
@@ -150,9 +167,9 @@ static int export_render(struct strbuf *out, const struct model *m,
 			p->platform == PLATFORM_MACOS ? "its pf anchor"
 						      : "`meshc apply`");
 	if (format == EXPORT_CONF) {
-		export_conf(out, p, &x, key);
+		export_conf(a, out, p, &x, key, &psks);
 	} else {
-		export_conf(&conf, p, &x, key);
+		export_conf(a, &conf, p, &x, key, &psks);
 		err = format == EXPORT_QR ? render_qr_term(out, conf.buf)
 					  : render_qr_png(out, conf.buf);
 		if (err)
@@ -164,6 +181,7 @@ static int export_render(struct strbuf *out, const struct model *m,
 					      : strerror(-err));
 	}
 	secret_string_free(key);
+	cmd_peer_psks_free(&psks);
 	secret_wipe(conf.buf, conf.cap);
 	strbuf_free(&conf);
 	return err ? -1 : 0;
@@ -178,7 +196,7 @@ static int export_one(struct arena *a, const struct cmd_opts *o,
 
 	if (idx == MODEL_NONE)
 		return EXIT_ERROR;
-	if (export_render(&out, m, idx, compile_node(a, m, idx), format,
+	if (export_render(a, &out, m, idx, compile_node(a, m, idx), format,
 			  o->private_key_file))
 		goto out_wipe;
 	if (o->output && strcmp(o->output, "-") != 0) {
@@ -210,7 +228,7 @@ static int export_all(struct arena *a, const struct cmd_opts *o,
 		const char *path = arena_printf(a, "%s/%s.%s", o->out_dir,
 						m->nodes[i].name.v, ext);
 
-		if (export_render(&out, m, i, compile_node(a, m, i), format,
+		if (export_render(a, &out, m, i, compile_node(a, m, i), format,
 				  NULL) ||
 		    cmd_write_file(a, "export", path, &out))
 			rc = EXIT_ERROR;

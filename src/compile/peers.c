@@ -43,6 +43,20 @@ static uint16_t peer_keepalive(const struct compile_ctx *c,
 	return 0;
 }
 
+/* A pair of one mesh shares the key derived from the mesh's secret; a
+ * linked pair (two meshes, two secrets) has none. */
+static void peer_preshared_key(const struct compile_ctx *c,
+			       const struct m_node *pn, struct plan_peer *peer)
+{
+	const struct m_mesh *mesh = &c->m->meshes[c->node->mesh_idx];
+
+	if (pn->mesh_idx != c->node->mesh_idx ||
+	    !mesh->preshared_key_file.set)
+		return;
+	peer->preshared_key_file = mesh->preshared_key_file.v;
+	peer->preshared_key_loc = mesh->preshared_key_file.loc;
+}
+
 static size_t allowed_count(const struct compile_ctx *c, size_t j,
 			    const bool *via)
 {
@@ -65,6 +79,7 @@ static void compile_peer(struct compile_ctx *c, size_t j, const bool *via)
 	peer->public_key[WG_KEY_B64_LEN] = '\0';
 	peer->endpoint = pn->endpoint.set ? pn->endpoint.text : NULL;
 	peer->keepalive = peer_keepalive(c, pn);
+	peer_preshared_key(c, pn, peer);
 	peer->loc = pn->loc;
 	peer->allowed_ips = arena_calloc(c->arena, allowed_count(c, j, via),
 					 sizeof(*peer->allowed_ips));

@@ -223,6 +223,8 @@ static void peer_summary(struct strbuf *d, const struct plan_peer *p)
 		part(d, "endpoint %s", p->endpoint);
 	if (p->keepalive)
 		part(d, "keepalive %u", p->keepalive);
+	if (p->preshared_key_file)
+		part(d, "preshared-key %s", p->preshared_key_file);
 }
 
 static void describe_peer(struct arena *a, struct change *ch,
@@ -255,6 +257,10 @@ static void describe_peer(struct arena *a, struct change *ch,
 		     n->endpoint ? n->endpoint : "none");
 	if (ch->what & CHG_PEER_KEEPALIVE)
 		part(d, "keepalive %u -> %u", o->keepalive, n->keepalive);
+	if (ch->what & CHG_PEER_PSK)
+		part(d, "preshared-key %s -> %s",
+		     o->preshared_key_file ? o->preshared_key_file : "none",
+		     n->preshared_key_file ? n->preshared_key_file : "none");
 	if (ch->what & CHG_PEER_ALLOWED_IPS) {
 		part(d, "allowed-ips ");
 		put_list_prefix(d, "+", ch->ips_added, ch->n_ips_added,

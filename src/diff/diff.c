@@ -214,6 +214,10 @@ static unsigned peer_what(const struct plan_peer *o,
 		w |= CHG_PEER_ENDPOINT;
 	if (o->keepalive != n->keepalive)
 		w |= CHG_PEER_KEEPALIVE;
+	/* The source stands for the key (a live plan maps the device's key
+	 * onto the wanted file when they agree, see live.c). */
+	if (cmp_str(o->preshared_key_file, n->preshared_key_file))
+		w |= CHG_PEER_PSK;
 	if (!allowed_ips_equal(o, n))
 		w |= CHG_PEER_ALLOWED_IPS;
 	return w;

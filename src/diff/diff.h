@@ -73,6 +73,7 @@ enum change_what {
 	CHG_PEER_ENDPOINT = 1u << 9,
 	CHG_PEER_KEEPALIVE = 1u << 10,
 	CHG_PEER_ALLOWED_IPS = 1u << 11, /* see ips_added / ips_removed */
+	CHG_PEER_PSK = 1u << 18,	/* preshared_key_file: another key */
 	/* LAYER_ROUTES */
 	CHG_ROUTE_DEV = 1u << 12,
 	/* LAYER_RULES */

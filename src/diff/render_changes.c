@@ -212,6 +212,7 @@ static const struct {
 	{ CHG_PEER_ENDPOINT, "endpoint" },
 	{ CHG_PEER_KEEPALIVE, "keepalive" },
 	{ CHG_PEER_ALLOWED_IPS, "allowed_ips" },
+	{ CHG_PEER_PSK, "preshared_key" },
 	{ CHG_ROUTE_DEV, "dev" },
 	{ CHG_RULE_TABLE, "table" },
 	{ CHG_RULE_FWMARK, "fwmark" },
@@ -291,8 +292,10 @@ static void json_peer(struct strbuf *out, const struct plan_peer *p)
 	json_str(out, p->public_key);
 	strbuf_puts(out, ", \"endpoint\": ");
 	json_str(out, p->endpoint);
-	strbuf_printf(out, ", \"keepalive\": %u, \"allowed_ips\": [",
+	strbuf_printf(out, ", \"keepalive\": %u, \"preshared_key_file\": ",
 		      p->keepalive);
+	json_str(out, p->preshared_key_file);
+	strbuf_puts(out, ", \"allowed_ips\": [");
 	for (size_t i = 0; i < p->n_allowed_ips; i++) {
 		if (i)
 			strbuf_puts(out, ", ");

@@ -210,6 +210,23 @@ static void report_unknown_key(struct loader *L, const char *name,
 			   MESHC_DEFAULT_PRIVATE_KEY_FILE);
 		return;
 	}
+	if (!strcmp(name, "preshared_key")) {
+		diag_error(L->d, l,
+			   "preshared_key is not allowed in the document: keep "
+			   "the secret in a file on the nodes (meshc genpsk > "
+			   "FILE, mode 0600) and point the mesh's "
+			   "preshared_key_file at it");
+		return;
+	}
+	/* A node cannot have a key of its own: a pair's key is derived
+	 * from one secret that both ends (one mesh) hold. */
+	if (ctx == KC_NODE && !strcmp(name, "preshared_key_file")) {
+		diag_error(L->d, l,
+			   "preshared_key_file belongs to the mesh, not to a "
+			   "node: every pair of the mesh's nodes derives its "
+			   "key from that one secret");
+		return;
+	}
 	hint = suggest_key(L->a, name, keys, n);
 	if (!hint && (hint = key_elsewhere(L, name, ctx))) {
 		diag_error(L->d, l, "unknown key '%s' %s; %s", name,

@@ -153,6 +153,9 @@ struct m_mesh {
 	struct m_str interface;
 	struct m_dns_list dns;
 	struct m_uint mtu;
+	/* The secret each pair of member nodes derives its preshared key
+	 * from (psk_derive); read only where a key is needed. */
+	struct m_str preshared_key_file;
 	struct m_flags defaults;
 	/* resolved by validate: member nodes, in document order */
 	size_t *members;

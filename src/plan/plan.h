@@ -94,10 +94,20 @@ struct plan_peer {
 	char public_key[WG_KEY_B64_LEN + 1];
 	const char *endpoint;	/* "host:port", "[v6]:port" or NULL */
 	uint16_t keepalive;	/* seconds, 0 = off */
+	/* Where the pair's preshared key comes from: the mesh's
+	 * preshared_key_file (both in the same mesh), else NULL.  Never the
+	 * key: it is derived where it is needed (psk_derive).  Read from a
+	 * live device: the wanted file when the device holds exactly the key
+	 * derived from it, PLAN_PSK_OTHER for any other key. */
+	const char *preshared_key_file;
+	struct loc preshared_key_loc;
 	struct plan_allowed_ip *allowed_ips;
 	size_t n_allowed_ips;
 	struct loc loc;
 };
+
+/* A live peer's preshared key that is not the one the plan derives. */
+#define PLAN_PSK_OTHER "(another key)"
 
 struct plan_route {
 	struct ip_prefix dst;

@@ -6,7 +6,7 @@
  * always present, so a consumer never guesses and a diff of two
  * renderings shows only what changed.  Document lines are given as
  * "line" (0 when unknown) without file names; the document is named once
- * at the top.  No private key is ever written here.
+ * at the top.  No private or preshared key is ever written here.
  */
 #include "render/render.h"
 
@@ -134,6 +134,7 @@ static void json_peers(struct jw *w, const struct plan *p)
 		jw_str(w, "public_key", peer->public_key);
 		jw_str(w, "endpoint", peer->endpoint);
 		jw_uint(w, "keepalive", peer->keepalive);
+		jw_str(w, "preshared_key_file", peer->preshared_key_file);
 		jw_open(w, "allowed_ips", '[');
 		for (size_t k = 0; k < peer->n_allowed_ips; k++) {
 			const struct plan_allowed_ip *a = &peer->allowed_ips[k];

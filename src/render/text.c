@@ -154,6 +154,13 @@ static void text_peer(struct strbuf *out, const struct plan_peer *peer)
 			      (unsigned)peer->keepalive);
 	else
 		strbuf_puts(out, "    keepalive    off\n");
+	if (peer->preshared_key_file) {
+		/* where it comes from; the key itself is never shown */
+		strbuf_puts(out, "    psk          derived from ");
+		render_clean(out, peer->preshared_key_file, 4096);
+		line_ref(out, peer->preshared_key_loc);
+		end_line(out);
+	}
 	for (size_t k = 0; k < peer->n_allowed_ips; k++) {
 		const struct plan_allowed_ip *a = &peer->allowed_ips[k];
 		size_t n = strlen(plan_allowed_why_name(a->why));

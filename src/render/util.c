@@ -200,7 +200,22 @@ void render_fw_comment(struct strbuf *out, const struct fw_rule *r,
 	strbuf_puts(out, buf);
 }
 
-void render_wg_peer(struct strbuf *out, const struct plan_peer *peer)
+static void wg_peer_psk(struct strbuf *out, const struct plan_peer *peer,
+			const char *psk_b64)
+{
+	if (psk_b64) {
+		strbuf_puts(out, "PresharedKey = ");
+		render_clean(out, psk_b64, WG_KEY_B64_LEN);
+		strbuf_putc(out, '\n');
+	} else if (peer->preshared_key_file) {
+		strbuf_puts(out, "# PresharedKey: derived from ");
+		render_clean(out, peer->preshared_key_file, 4096);
+		strbuf_puts(out, " (use --with-secrets)\n");
+	}
+}
+
+void render_wg_peer(struct strbuf *out, const struct plan_peer *peer,
+		    const char *psk_b64)
 {
 	char buf[IP_STRLEN];
 
@@ -213,6 +228,7 @@ void render_wg_peer(struct strbuf *out, const struct plan_peer *peer)
 	strbuf_puts(out, "PublicKey = ");
 	render_clean(out, peer->public_key, WG_KEY_B64_LEN);
 	strbuf_putc(out, '\n');
+	wg_peer_psk(out, peer, psk_b64);
 	if (peer->n_allowed_ips) {
 		strbuf_puts(out, "AllowedIPs = ");
 		for (size_t i = 0; i < peer->n_allowed_ips; i++)

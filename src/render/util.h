@@ -19,8 +19,11 @@ void render_header(struct strbuf *out, const struct plan *p,
 		   const char *what);
 
 /* One [Peer] section as wg(8) and wg-quick(8) both read it: the peer's
- * name as a comment, PublicKey, AllowedIPs, Endpoint, PersistentKeepalive. */
-void render_wg_peer(struct strbuf *out, const struct plan_peer *peer);
+ * name as a comment, PublicKey, PresharedKey, AllowedIPs, Endpoint,
+ * PersistentKeepalive.  psk_b64: the peer's preshared key to print, or
+ * NULL: then a peer that has one gets a comment naming its file. */
+void render_wg_peer(struct strbuf *out, const struct plan_peer *peer,
+		    const char *psk_b64);
 
 /* A prefix; with bare_host, a /32 or /128 prints as the bare address. */
 const char *render_prefix(const struct ip_prefix *p, bool bare_host,

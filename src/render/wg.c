@@ -4,8 +4,9 @@
  * does not take (addresses are the routes target's business here, the
  * document's mtu is set on the link by apply over rtnetlink, and both mtu
  * and dns are written by export into a wg-quick file).  The private key
- * is printed only when the caller passes it (compile --with-secrets);
- * otherwise a comment says where it lives, so the file is safe to show.
+ * and the peers' preshared keys are printed only when the caller passes
+ * them (compile --with-secrets); otherwise a comment says where they come
+ * from, so the file is safe to show.
  */
 #include "render/render.h"
 
@@ -32,7 +33,7 @@ static void wg_interface(struct strbuf *out, const struct plan *p,
 }
 
 void render_wg(struct strbuf *out, const struct plan *p,
-	       const char *private_key_b64)
+	       const char *private_key_b64, const char *const *psk_b64)
 {
 	render_header(out, p, "WireGuard configuration");
 	strbuf_puts(out, "# load with: wg setconf ");
@@ -40,5 +41,6 @@ void render_wg(struct strbuf *out, const struct plan *p,
 	strbuf_puts(out, " FILE\n");
 	wg_interface(out, p, private_key_b64);
 	for (size_t i = 0; i < p->n_peers; i++)
-		render_wg_peer(out, &p->peers[i]);
+		render_wg_peer(out, &p->peers[i],
+			       psk_b64 ? psk_b64[i] : NULL);
 }

@@ -53,5 +53,6 @@ void render_wgquick(struct strbuf *out, const struct plan *p,
 	render_header(out, p, "wg-quick configuration");
 	wgq_interface(out, p, x);
 	for (size_t i = 0; i < p->n_peers; i++)
-		render_wg_peer(out, &p->peers[i]);
+		render_wg_peer(out, &p->peers[i],
+			       x->psk_b64 ? x->psk_b64[i] : NULL);
 }

@@ -231,6 +231,36 @@ if [ "$rc" = 1 ] && grep -q "no node named 'zz'" "$tmp/err"; then
 else
 	bad "--node zz: exit $rc: $(cat "$tmp/err")"
 fi
+# --- a mesh gains a preshared key secret ----------------------------------
+# Every pair of mesh x changes its preshared key, peer by peer; c (mesh y,
+# linked to b) has none and does not change.  The secret file need not
+# exist: diff OLD NEW reads no secrets (a CI runner has none).
+if edit psk 's|^    interface: meshx$|&\n    preshared_key_file: /nonexistent/x.psk|'; then
+	run "$SEED" "$tmp/psk.yaml"
+	if [ "$rc" = 2 ] && has "node a (mesh x):" &&
+	   has "    ~ b  preshared-key none -> /nonexistent/x.psk" &&
+	   has "    ~ a  preshared-key none -> /nonexistent/x.psk" &&
+	   ! grep -q "~ c " "$tmp/out" && has "2 of 3 nodes change"; then
+		ok "a mesh gains preshared_key_file: each pair of it changes, the linked node not, without the file"
+	else
+		bad "preshared_key_file gained: exit $rc: $(cat "$tmp/out" "$tmp/err")"
+	fi
+	run "$tmp/psk.yaml" "$SEED" --format json
+	if [ "$rc" = 2 ] && python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+ch = [c for n in d["nodes"] for c in n["changes"]]
+assert len(ch) == 2, ch
+for c in ch:
+    assert c["changed"] == ["preshared_key"], c
+    assert c["old"]["preshared_key_file"] == "/nonexistent/x.psk", c
+    assert c["new"]["preshared_key_file"] is None, c
+' "$tmp/out"; then
+		ok "a mesh loses preshared_key_file: JSON names the change per peer"
+	else
+		bad "preshared_key_file lost, JSON: exit $rc: $(cat "$tmp/out")"
+	fi
+fi
 printf 'version: 2\n' >"$tmp/invalid.yaml"
 run "$SEED" "$tmp/invalid.yaml"
 if [ "$rc" = 1 ] && [ ! -s "$tmp/out" ] && grep -q "invalid.yaml:" "$tmp/err"; then

@@ -8,8 +8,10 @@
 # no mesh node but those that grant it incoming), that home, which the
 # phone grants incoming, can open a connection to it, and that vps, which
 # it does not, cannot (vps drops its own packet), while the replies to the
-# phone's own connections through and to vps pass.  A matrix of who
-# reached whom is printed next to what `meshc explain` predicts.
+# phone's own connections through and to vps pass.  The mesh has a
+# preshared secret: both ends of every pair hold the same derived key (the
+# apps from export, the others from apply).  A matrix of who reached whom
+# is printed next to what `meshc explain` predicts.
 #
 # Underlay (tests/e2e/lib.sh; nothing leaves the namespaces made here):
 #   vps 203.0.113.5 and home 198.51.100.10 have public addresses (the
@@ -56,12 +58,20 @@ PORT=8000	# a TCP listener on every mesh node answers with its name
 e2e_topology $NODES || { bad "topology"; exit 1; }
 D=$(e2e_dir)
 # The example, with home's endpoint (a dynamic DNS name there) and its
-# LAN moved to the underlay of tests/e2e/lib.sh, and a fresh key per node.
+# LAN moved to the underlay of tests/e2e/lib.sh, a fresh key per node, and
+# a preshared secret for the mesh: one file that the managed nodes (their
+# namespaces see the test's directory) and export (outside) all read.
+umask 077
+"$MESHC" genpsk >"$D/road.psk" || { bad "genpsk"; exit 1; }
+umask 022
 sed -e 's/home\.example\.net:51820/198.51.100.10:51820/' \
-	-e 's/192\.168\.1\./192.168.2./g' examples/roadwarrior.yaml >"$D/template.yaml"
+	-e 's/192\.168\.1\./192.168.2./g' \
+	-e "s|^    interface: $IF\$|&\\n    preshared_key_file: $D/road.psk|" \
+	examples/roadwarrior.yaml >"$D/template.yaml"
 grep -q '198.51.100.10:51820' "$D/template.yaml" &&
-	grep -q 'lan: \[192.168.2.0/24\]' "$D/template.yaml" ||
-	{ bad "examples/roadwarrior.yaml no longer has home.example.net and 192.168.1.0/24"; exit 1; }
+	grep -q 'lan: \[192.168.2.0/24\]' "$D/template.yaml" &&
+	grep -q "preshared_key_file: $D/road.psk" "$D/template.yaml" ||
+	{ bad "examples/roadwarrior.yaml no longer has home.example.net, 192.168.1.0/24 and interface: $IF"; exit 1; }
 DOC=$D/road.yaml
 e2e_document "$D/template.yaml" "$DOC" $NODES || { bad "document"; exit 1; }
 for n in $NODES; do eval "ADDR_$n=\$(mesh_addr \"\$DOC\" $n 2>/dev/null)"; done
@@ -175,10 +185,36 @@ seen=$(tcp_seen laptop)
 check "laptop reaches the home LAN host $LAN" reach laptop "$LAN"
 
 # --- preshared keys --------------------------------------------------------
-# PLACE FOR THE LEAD (issue 10, item 4): once the document has a
-# preshared_key_file, assert here that `wg show $IF preshared-keys` on the
-# phone (node_exec phone wg show ...) and on each managed peer (vps, home)
-# gives both ends of every pair the same key, and no "(none)".
+# Every pair with a tunnel holds one preshared key at both ends: the phone
+# got its keys from export, vps and home derived theirs in apply; each is
+# the one computed here without meshc (hashlib.blake2b keyed with the
+# secret over the pair's public keys, smaller first), never "(none)".
+# That the tunnels above carried packets proves the keys in force.
+psk_of() {	# NODE PEER: the key NODE's device holds for PEER
+	node_exec "$1" wg show "$IF" preshared-keys 2>/dev/null |
+		awk -v k="$(cat "$D/$2/public.key")" '$1 == k { print $2 }'
+}
+derived() {	# A B: the pair's key, computed here
+	python3 - "$D/road.psk" "$(cat "$D/$1/public.key")" \
+		"$(cat "$D/$2/public.key")" <<'PY'
+import base64, hashlib, sys
+secret = base64.b64decode(open(sys.argv[1]).read().strip())
+a, b = (base64.b64decode(k) for k in sys.argv[2:4])
+print(base64.b64encode(hashlib.blake2b(min(a, b) + max(a, b), key=secret,
+                                       digest_size=32).digest()).decode())
+PY
+}
+for pair in phone:vps phone:home macbook:vps macbook:home laptop:vps laptop:home \
+	vps:home; do
+	x=${pair%%:*} y=${pair#*:}
+	want=$(derived "$x" "$y")
+	a=$(psk_of "$x" "$y") b=$(psk_of "$y" "$x")
+	if [ -n "$want" ] && [ "$a" = "$want" ] && [ "$b" = "$want" ]; then
+		ok "preshared key of $x-$y: the same at both ends, the one derived from the secret"
+	else
+		bad "preshared key of $x-$y: $x has '$a', $y has '$b', derived '$want'"
+	fi
+done
 
 # --- who reached whom, next to meshc explain's prediction -----------------
 # One ping per cell (TCP for the internet), all cells at once; a cell is

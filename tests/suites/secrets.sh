@@ -5,12 +5,15 @@
 # (checked in a fresh network namespace).  (2) Every command that handles
 # keys runs on known keys with all stdout and stderr captured: no private
 # key, in base64 or in the hex of the UAPI, shows up anywhere but in the
-# one `compile --target wg --with-secrets` output.  (3) The fixed private
+# one `compile --target wg --with-secrets` output and export's file; nor
+# does the mesh's preshared secret or a preshared key derived from it, nor
+# a preshared key read back from the device.  A secret file that group or
+# other may read is refused like a private key file.  (3) The fixed private
 # keys of the unit tests and fixtures appear only in the files that need
 # them (never under tests/golden/).
 set -u
 [ "$(id -u)" = 0 ] || { echo "secrets: needs root (chown, unshare)"; exit 77; }
-for t in unshare ip base64 od chown; do
+for t in unshare ip base64 od chown python3; do
 	command -v $t >/dev/null || { echo "secrets: missing $t"; exit 77; }
 done
 fail=0 n=0
@@ -23,6 +26,7 @@ hex() { printf '%s' "$1" | base64 -d | od -An -tx1 | tr -d ' \n'; }
 # ---- keys and documents ---------------------------------------------------
 umask 077
 for k in a b c a2; do "$MESHC" genkey >"$tmp/$k.key" || exit 1; done
+"$MESHC" genpsk >"$tmp/x.psk" || exit 1
 umask 022
 pub() { "$MESHC" pubkey <"$tmp/$1.key"; }
 A=$(pub a) B=$(pub b) C=$(pub c) A2=$(pub a2)
@@ -35,6 +39,7 @@ meshes:
   x:
     network: 100.64.0.0/24
     interface: $ifname
+    preshared_key_file: $tmp/x.psk
   y:
     network: 100.64.1.0/24
     interface: $ifname
@@ -157,6 +162,23 @@ else
 fi
 rm -f "$tmp/a.key"
 mv "$tmp/a.key.real" "$tmp/a.key"
+# The mesh's preshared secret is checked like a private key file.
+chmod 640 "$tmp/x.psk"
+for cmd in "compile --target wg --with-secrets" export; do
+	# shellcheck disable=SC2086
+	"$MESHC" $cmd "$tmp/mesh.yaml" --node a >"$tmp/r.out" 2>"$tmp/r.err"
+	rc=$?
+	if [ "$rc" = 1 ] && [ ! -s "$tmp/r.out" ] && grep -q -F \
+	   "$tmp/x.psk: key file is accessible by group/other (mode 0640)" \
+	   "$tmp/r.err"; then
+		ok "$cmd refuses a preshared secret file of mode 0640"
+	else
+		bad "$cmd with a preshared secret file of mode 0640 (exit $rc)"
+		head -n 3 "$tmp/r.err"
+	fi
+	cat "$tmp/r.out" "$tmp/r.err" >>"$out/refusals.txt"
+done
+chmod 600 "$tmp/x.psk"
 
 # ---- (2) no private key in any output but the intended one -------------
 run() {	# name command...: all stdout and stderr kept, any exit code
@@ -238,7 +260,24 @@ if command -v wireguard-go >/dev/null; then
 	fi
 fi
 
+# The pair a-b of mesh x has a preshared key; b-c and a-c (linked) none.
+psk_ab=$(python3 - "$tmp/x.psk" "$A" "$B" <<'PY'
+import base64, hashlib, sys
+secret = base64.b64decode(open(sys.argv[1]).read().strip())
+a, b = (base64.b64decode(k) for k in sys.argv[2:4])
+print(base64.b64encode(hashlib.blake2b(min(a, b) + max(a, b), key=secret,
+                                       digest_size=32).digest()).decode())
+PY
+)
 leaks=0
+for s in "$(cat "$tmp/x.psk")" "$psk_ab"; do
+	h=$(hex "$s")
+	found=$(grep -r -l -F -e "$s" -e "$h" "$out" 2>/dev/null)
+	if [ -n "$found" ]; then
+		leaks=$((leaks + 1))
+		echo "     preshared secret or key $s in: $found"
+	fi
+done
 for k in a b c a2; do
 	key=$(cat "$tmp/$k.key")
 	h=$(hex "$key")
@@ -250,9 +289,17 @@ for k in a b c a2; do
 done
 files=$(ls "$out" | wc -l)
 if [ "$leaks" = 0 ]; then
-	ok "no private key (base64 or hex) in $files captured outputs"
+	ok "no private key, preshared secret or preshared key (base64 or hex) in $files captured outputs"
 else
-	bad "private keys leaked into command output"
+	bad "private or preshared keys leaked into command output"
+fi
+if grep -q -x -F "PresharedKey = $psk_ab" "$tmp/with-secrets.out" &&
+   [ "$(grep -c PresharedKey "$tmp/with-secrets.out")" = 1 ] &&
+   grep -q -x -F "PresharedKey = $psk_ab" "$tmp/export-a.conf" &&
+   [ "$(grep -c PresharedKey "$tmp/export-a.conf")" = 1 ]; then
+	ok "compile --with-secrets and export print the a-b preshared key, once (the linked c none)"
+else
+	bad "preshared key in compile --with-secrets or export"
 fi
 akey=$(cat "$tmp/a.key")
 if grep -q -x -F "PrivateKey = $akey" "$tmp/with-secrets.out" &&

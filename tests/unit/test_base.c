@@ -350,6 +350,81 @@ static void test_key_base64_roundtrip_and_public_key(void **state)
 	assert_false(key_from_base64("aBefG/k4s/25BiNeCZ97jJCYO/4y6kZgvlmZDIi6Wn!=", raw));
 }
 
+static void fill(uint8_t *b, uint8_t first, uint8_t step)
+{
+	for (size_t i = 0; i < WG_KEY_LEN; i++)
+		b[i] = (uint8_t)(first + step * i);
+}
+
+/* The fixture was computed outside meshc, with Python's hashlib:
+ *   key = bytes(range(0x40, 0x60)); a = bytes([0x11] * 32)
+ *   b = bytes([0x22] * 32)
+ *   hashlib.blake2b(a + b, key=key, digest_size=32).hexdigest() */
+static void test_psk_derive_is_keyed_blake2b_of_sorted_keys(void **state)
+{
+	static const char want_hex[] =
+		"918b8272071e62c6826c03a20cdaf284d760dcb99078d85ad9acc5490fe7c87e";
+	uint8_t a[WG_KEY_LEN], b[WG_KEY_LEN], c[WG_KEY_LEN];
+	uint8_t ab[WG_KEY_LEN], ba[WG_KEY_LEN], ac[WG_KEY_LEN];
+	uint8_t secret[WG_KEY_LEN], want[WG_KEY_LEN];
+	struct secret_key k, k2;
+
+	(void)state;
+	assert_int_equal(secret_init(), 0);
+	for (size_t i = 0; i < WG_KEY_LEN; i++)
+		sscanf(want_hex + 2 * i, "%2hhx", &want[i]);
+	fill(secret, 0x40, 1);
+	fill(a, 0x11, 0);
+	fill(b, 0x22, 0);
+	fill(c, 0x10, 0);	/* sorts before a */
+	assert_int_equal(secret_key_from_bytes(secret, &k), 0);
+	psk_derive(&k, a, b, ab);
+	psk_derive(&k, b, a, ba);
+	assert_memory_equal(ab, want, WG_KEY_LEN);
+	/* both ends of a pair derive the same key */
+	assert_memory_equal(ba, want, WG_KEY_LEN);
+	/* another pair, another key; the smaller key goes first there too */
+	psk_derive(&k, a, c, ac);
+	assert_memory_not_equal(ac, ab, WG_KEY_LEN);
+	psk_derive(&k, c, a, ba);
+	assert_memory_equal(ba, ac, WG_KEY_LEN);
+	/* another secret, another key for the same pair */
+	secret[0] ^= 1;
+	assert_int_equal(secret_key_from_bytes(secret, &k2), 0);
+	psk_derive(&k2, a, b, ba);
+	assert_memory_not_equal(ba, ab, WG_KEY_LEN);
+	secret_key_free(&k);
+	secret_key_free(&k2);
+}
+
+/* Keys added one by one to a growing guarded block keep their values
+ * (by index) across every move of the block. */
+static void test_secret_keys_grow_and_keep(void **state)
+{
+	struct secret_keys s = { 0 };
+	size_t idx;
+
+	(void)state;
+	assert_int_equal(secret_init(), 0);
+	for (size_t i = 0; i < 100; i++) {
+		assert_int_equal(secret_keys_add(&s, &idx), 0);
+		assert_int_equal(idx, i);
+		fill(secret_keys_at(&s, idx), (uint8_t)i, 3);
+	}
+	for (size_t i = 0; i < 100; i++) {
+		uint8_t want[WG_KEY_LEN];
+
+		fill(want, (uint8_t)i, 3);
+		assert_memory_equal(secret_keys_at(&s, i), want, WG_KEY_LEN);
+	}
+	secret_keys_free(&s);
+	assert_null(s.bytes);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(secret_keys_add(&s, &idx), 0);	/* reusable */
+	assert_int_equal(idx, 0);
+	secret_keys_free(&s);
+}
+
 /* Each way a private key enters the process, in a child made dumpable
  * again: it is not dumpable (no core file, no same-user ptrace) once it
  * holds the key. */
@@ -493,6 +568,8 @@ int main(void)
 		cmocka_unit_test(test_diag_print_quotes_line_with_caret),
 		cmocka_unit_test(test_key_base64_roundtrip_and_public_key),
 		cmocka_unit_test(test_key_loading_makes_process_undumpable),
+		cmocka_unit_test(test_psk_derive_is_keyed_blake2b_of_sorted_keys),
+		cmocka_unit_test(test_secret_keys_grow_and_keep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

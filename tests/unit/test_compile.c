@@ -160,6 +160,42 @@ static void test_peers_are_mesh_members_and_links(void **state)
 	assert_string_equal(b->iface.public_key, KEY_B);
 }
 
+/* A pair of one mesh takes its preshared key from the mesh's secret (the
+ * plan names the file and where it is written, never a key); a linked
+ * pair has none, even when both meshes have a secret. */
+static void test_preshared_key_file_for_mesh_pairs_only(void **state)
+{
+	static const char doc[] =
+		"version: 1\n"
+		"meshes:\n"
+		"  x: { network: 100.64.0.0/24, preshared_key_file: /x.psk }\n"
+		"  y: { network: 100.64.1.0/24, preshared_key_file: /y.psk }\n"
+		"  z: { network: 100.64.2.0/24 }\n"
+		"nodes:\n"
+		"  a: { mesh: x, public_key: " KEY_A ", endpoint: 192.0.2.1:1 }\n"
+		"  b: { mesh: x, public_key: " KEY_B ", endpoint: 192.0.2.2:1 }\n"
+		"  c: { mesh: y, public_key: " KEY_C ", endpoint: 192.0.2.3:1 }\n"
+		"  d: { mesh: z, public_key: " KEY_D ", endpoint: 192.0.2.4:1 }\n"
+		"links:\n"
+		"  - [c, b]\n"
+		"  - [d, a]\n";
+	struct fixture *f = *state;
+	struct model *m = load_doc(&f->arena, doc);
+	struct plan *b = plan_for(&f->arena, m, "b");
+	struct plan *c = plan_for(&f->arena, m, "c");
+	struct plan *d = plan_for(&f->arena, m, "d");
+	struct plan *seed = plan_for(&f->arena, f->m, "b");
+
+	assert_string_equal(find_peer(b, "a")->preshared_key_file, "/x.psk");
+	assert_int_equal(find_peer(b, "a")->preshared_key_loc.line, 3);
+	assert_int_equal(find_peer(b, "a")->preshared_key_loc.col, 52);
+	assert_null(find_peer(b, "c")->preshared_key_file);
+	assert_null(find_peer(c, "b")->preshared_key_file);
+	assert_null(find_peer(d, "a")->preshared_key_file);
+	for (size_t i = 0; i < seed->n_peers; i++)
+		assert_null(seed->peers[i].preshared_key_file);
+}
+
 static void test_allowed_ips_follow_spec_rule_1(void **state)
 {
 	struct fixture *f = *state;
@@ -572,6 +608,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_peers_are_mesh_members_and_links),
 		cmocka_unit_test(test_allowed_ips_follow_spec_rule_1),
+		cmocka_unit_test(test_preshared_key_file_for_mesh_pairs_only),
 		cmocka_unit_test(test_exit_node_client_gets_policy_routing),
 		cmocka_unit_test(test_policy_mark_is_per_interface),
 		cmocka_unit_test(test_forwarding_only_when_granting),

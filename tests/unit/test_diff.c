@@ -389,6 +389,74 @@ static void test_peer_keepalive_changed(void **state)
 	assert_string_equal(f->cs.items[0].detail, "keepalive 25 -> 0");
 }
 
+/* A peer whose key source changes: gained, changed, lost, each a modify
+ * of that peer alone that apply must send (not cosmetic), naming files,
+ * never keys; an added peer shows its source.  JSON says "preshared_key"
+ * changed and carries the files. */
+static void test_peer_preshared_key_changes(void **state)
+{
+	static const char *const json[] = {
+		"\"changed\": [\"preshared_key\"]",
+		"\"old\": {\"name\": \"c\"",
+		"\"keepalive\": 25, \"preshared_key_file\": \"/x.psk\", "
+		"\"allowed_ips\": [",
+		"\"new\": {\"name\": \"c\"",
+		"\"keepalive\": 25, \"preshared_key_file\": \"/y.psk\", "
+		"\"allowed_ips\": [", NULL,
+	};
+	struct fixture *f = *state;
+	struct plan_peer *o = find_peer(f->old, "c"), *n = find_peer(f->new, "c");
+	struct strbuf sb = STRBUF_INIT;
+
+	n->preshared_key_file = "/x.psk";
+	run_diff(f);
+	assert_int_equal(f->cs.count, 1);
+	assert_int_equal(f->cs.items[0].op, CHANGE_MODIFY);
+	assert_int_equal(f->cs.items[0].what, CHG_PEER_PSK);
+	assert_false(change_is_cosmetic(&f->cs.items[0]));
+	assert_true(changeset_affects_system(&f->cs));
+	assert_non_null(strstr(render_text(f, &sb),
+			       "    ~ c  preshared-key none -> /x.psk\n"));
+
+	o->preshared_key_file = "/x.psk";
+	n->preshared_key_file = "/y.psk";
+	run_diff(f);
+	assert_int_equal(f->cs.count, 1);
+	assert_string_equal(f->cs.items[0].detail,
+			    "preshared-key /x.psk -> /y.psk");
+	strbuf_reset(&sb);
+	render_json(f, &sb);
+	for (size_t i = 0; json[i]; i++)
+		assert_non_null(strstr(sb.buf, json[i]));
+
+	n->preshared_key_file = NULL;
+	run_diff(f);
+	assert_int_equal(f->cs.count, 1);
+	assert_string_equal(f->cs.items[0].detail,
+			    "preshared-key /x.psk -> none");
+
+	/* the same source on both sides: no change */
+	n->preshared_key_file = "/x.psk";
+	run_diff(f);
+	assert_int_equal(f->cs.count, 0);
+	strbuf_free(&sb);
+}
+
+static void test_peer_added_with_preshared_key(void **state)
+{
+	static const char *const ips[] = { "100.64.0.9/32", NULL };
+	struct fixture *f = *state;
+	struct builder b = { .a = &f->a, .p = f->new,
+			     .cap_peers = f->new->n_peers };
+
+	add_peer(&b, "d", 4, NULL, ips)->preshared_key_file = "/x.psk";
+	plan_sort(f->new);
+	run_diff(f);
+	assert_int_equal(f->cs.count, 1);
+	assert_non_null(strstr(f->cs.items[0].detail,
+			       "allowed-ips 100.64.0.9/32  preshared-key /x.psk"));
+}
+
 static void test_peer_allowed_ips_changed(void **state)
 {
 	static const char *const ips[] = { "100.64.1.1/32",
@@ -1065,6 +1133,8 @@ int main(void)
 		T(test_peer_endpoint_changed),
 		T(test_peer_endpoint_dropped),
 		T(test_peer_keepalive_changed),
+		T(test_peer_preshared_key_changes),
+		T(test_peer_added_with_preshared_key),
 		T(test_peer_allowed_ips_changed),
 		T(test_key_rotation_is_remove_then_add),
 		T(test_renamed_peer_is_cosmetic_modify),

@@ -740,6 +740,46 @@ static void test_private_key_and_merge_key(void **state)
 	assert_int_equal(t->d.count, 2);
 }
 
+/* preshared_key_file is the mesh's, a path kept with its place; the
+ * loader never opens it (validate runs without secrets). */
+static void test_mesh_preshared_key_file(void **state)
+{
+	struct t *t = *state;
+	struct model *m = load_str(t,
+		"version: 1\nmeshes:\n"
+		"  x: {network: 100.64.0.0/24, "
+		"preshared_key_file: /nonexistent/x.psk}\n"
+		"  y: {network: 100.64.1.0/24}\n"
+		"nodes:\n" NODE_A);
+
+	assert_clean(t);
+	assert_true(m->meshes[0].preshared_key_file.set);
+	assert_string_equal(m->meshes[0].preshared_key_file.v,
+			    "/nonexistent/x.psk");
+	assert_loc(m->meshes[0].preshared_key_file.loc, 3, 51);
+	assert_false(m->meshes[1].preshared_key_file.set);
+}
+
+/* The secret is never written into the document, and a node has no key
+ * of its own: both refusals say where it belongs. */
+static void test_preshared_key_refusals(void **state)
+{
+	struct t *t = *state;
+
+	load_str(t, "version: 1\nmeshes:\n"
+		    "  x: {network: 100.64.0.0/24, preshared_key: abc}\n"
+		    "nodes:\n" NODE_A "    preshared_key_file: /a.psk\n");
+	assert_diag(t, 0, 3, 31,
+		    "preshared_key is not allowed in the document: keep the "
+		    "secret in a file on the nodes (meshc genpsk > FILE, mode "
+		    "0600) and point the mesh's preshared_key_file at it");
+	assert_diag(t, 1, 8, 5,
+		    "preshared_key_file belongs to the mesh, not to a node: "
+		    "every pair of the mesh's nodes derives its key from that "
+		    "one secret");
+	assert_int_equal(t->d.count, 2);
+}
+
 static void test_duplicate_keys_at_second_occurrence(void **state)
 {
 	struct t *t = *state;
@@ -1341,7 +1381,7 @@ static void test_keys_table_covers_every_context(void **state)
 	}
 	/* Each context's rows are together: the slices cover the table. */
 	assert_int_equal(total, all);
-	assert_int_equal(all, 38);
+	assert_int_equal(all, 39);
 	assert_string_equal(keys[0].name, "version");
 	assert_int_equal(keys[0].type, KT_VERSION);
 	assert_true(keys[0].required);
@@ -1399,6 +1439,8 @@ int main(void)
 		T(test_unknown_key_with_hint),
 		T(test_unknown_key_names_its_place),
 		T(test_private_key_and_merge_key),
+		T(test_mesh_preshared_key_file),
+		T(test_preshared_key_refusals),
 		T(test_duplicate_keys_at_second_occurrence),
 		T(test_duplicate_in_a_big_mapping),
 		T(test_missing_required_keys),

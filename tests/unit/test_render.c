@@ -457,7 +457,7 @@ static void render(struct strbuf *out, enum target t, const struct plan *p)
 		render_pf(out, p);
 		break;
 	case T_WG:
-		render_wg(out, p, NULL);
+		render_wg(out, p, NULL, NULL);
 		break;
 	case T_ROUTES:
 		render_routes(out, p);
@@ -873,6 +873,7 @@ static const char tiny_json[] =
 	"      \"public_key\": \"7mgtuDbZ//ar2FSZQNrWG2p57HowsTguEDTNb3uYgQs=\",\n"
 	"      \"endpoint\": \"198.51.100.10:51820\",\n"
 	"      \"keepalive\": 0,\n"
+	"      \"preshared_key_file\": null,\n"
 	"      \"allowed_ips\": [\n"
 	"        {\n"
 	"          \"prefix\": \"100.64.0.1/32\",\n"
@@ -1467,15 +1468,63 @@ static void test_wg_private_key_only_when_passed(void **state)
 	(void)state;
 	arena_init(&a);
 	p = make_plan(&a, &V_TWO);
-	render_wg(&out, p, NULL);
+	render_wg(&out, p, NULL, NULL);
 	assert_contains(strbuf_str(&out), "\n# PrivateKey: read from "
 			"/etc/meshc/private.key (use --with-secrets)\n");
 	assert_not_contains(strbuf_str(&out), "PrivateKey =");
 	strbuf_reset(&out);
-	render_wg(&out, p, SECRET);
+	render_wg(&out, p, SECRET, NULL);
 	assert_contains(strbuf_str(&out), "[Interface]\nListenPort = 51820\n"
 			"PrivateKey = " SECRET "\n\n[Peer]\n");
 	assert_not_contains(strbuf_str(&out), "# PrivateKey");
+	arena_free(&a);
+	strbuf_free(&out);
+}
+
+/* A peer's preshared key: wg and wg-quick print it only when passed
+ * (after PublicKey, where wg(8) puts it), else a comment names the file;
+ * the text plan and JSON name the file and never hold a key; a peer
+ * without one (a linked peer) gets nothing. */
+static void test_psk_source_shown_key_only_when_passed(void **state)
+{
+	static const char *const psks[] = { NULL, SECRET, NULL };
+	struct strbuf out = STRBUF_INIT;
+	struct wgquick_extra x = { .private_key_b64 = SECRET, .psk_b64 = psks };
+	struct arena a;
+	struct plan *p;
+
+	(void)state;
+	arena_init(&a);
+	p = make_plan(&a, &V_THREE);
+	p->peers[1].preshared_key_file = "/etc/meshc/x.psk";
+	p->peers[1].preshared_key_loc = at(7);
+	render_wg(&out, p, NULL, NULL);
+	assert_contains(strbuf_str(&out), "\nPublicKey = " KEY_C "\n"
+			"# PresharedKey: derived from /etc/meshc/x.psk (use "
+			"--with-secrets)\nAllowedIPs = ");
+	assert_int_equal(count(strbuf_str(&out), "PresharedKey"), 1);
+	strbuf_reset(&out);
+	render_wg(&out, p, NULL, psks);
+	assert_contains(strbuf_str(&out), "\nPublicKey = " KEY_C "\n"
+			"PresharedKey = " SECRET "\nAllowedIPs = ");
+	assert_int_equal(count(strbuf_str(&out), "PresharedKey"), 1);
+	strbuf_reset(&out);
+	render_wgquick(&out, p, &x);
+	assert_contains(strbuf_str(&out), "\nPublicKey = " KEY_C "\n"
+			"PresharedKey = " SECRET "\nAllowedIPs = ");
+	assert_int_equal(count(strbuf_str(&out), "PresharedKey"), 1);
+	strbuf_reset(&out);
+	render_plan_text(&out, p);
+	assert_contains(strbuf_str(&out), "    keepalive    off\n"
+			"    psk          derived from /etc/meshc/x.psk  line 7\n");
+	assert_int_equal(count(strbuf_str(&out), "    psk "), 1);
+	strbuf_reset(&out);
+	render_json(&out, p);
+	assert_contains(strbuf_str(&out),
+			"\"preshared_key_file\": \"/etc/meshc/x.psk\"");
+	assert_int_equal(count(strbuf_str(&out),
+			       "\"preshared_key_file\": null"), 2);
+	assert_not_contains(strbuf_str(&out), SECRET);
 	arena_free(&a);
 	strbuf_free(&out);
 }
@@ -1505,7 +1554,7 @@ static void test_wgquick_app_file(void **state)
 	assert_not_contains(s, "ListenPort");
 	assert_not_contains(s, "DNS");
 	assert_not_contains(s, "MTU");
-	render_wg(&wg, p, NULL);
+	render_wg(&wg, p, NULL, NULL);
 	assert_string_equal(strstr(s, "\n[Peer]\n"),
 			    strstr(strbuf_str(&wg), "\n[Peer]\n"));
 	strbuf_reset(&out);
@@ -1541,7 +1590,7 @@ static void test_wg_accepted_by_wg_setconf(void **state)
 	    !have_tool("ip") || access("/dev/net/tun", R_OK | W_OK) != 0)
 		skip();
 	arena_init(&a);
-	render_wg(&out, make_plan(&a, &V_DUAL_EXIT), SECRET);
+	render_wg(&out, make_plan(&a, &V_DUAL_EXIT), SECRET, NULL);
 	arena_free(&a);
 	write_temp(strbuf_str(&out), path);
 	snprintf(ns, sizeof(ns), "meshc-test-wg-%ld", (long)getpid());
@@ -1870,6 +1919,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_routes_accepted_by_ip_batch),
 		cmocka_unit_test(test_wg_exit_node_fwmark_and_default_route),
 		cmocka_unit_test(test_wg_private_key_only_when_passed),
+		cmocka_unit_test(test_psk_source_shown_key_only_when_passed),
 		cmocka_unit_test(test_wgquick_app_file),
 		cmocka_unit_test(test_wg_accepted_by_wg_setconf),
 		cmocka_unit_test(test_no_private_key_in_any_target),

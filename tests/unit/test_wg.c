@@ -222,7 +222,7 @@ static char *build_set(const struct secret_key *priv, const struct plan *want,
 	struct strbuf sb = STRBUF_INIT;
 	char *s;
 
-	wg_uapi_build_set(&sb, priv, want, cs);
+	wg_uapi_build_set(&sb, priv, NULL, want, cs);
 	s = strdup(strbuf_str(&sb));
 	secret_wipe(sb.buf, sb.cap);
 	strbuf_free(&sb);
@@ -282,6 +282,48 @@ static void test_uapi_parse_recorded_reply(void **state)
 	assert_int_equal(st.peers[2].n_allowed_ips, 1);
 	assert_int_equal(st.peers[2].rx_bytes, 0);
 	assert_int_equal(st.peers[2].last_handshake_sec, 0);
+	free(buf);
+	arena_free(&a);
+}
+
+/* The keys themselves only for a caller that asks (apply): into its
+ * table, by peer; a peer whose key is all zeros has none.  As a plan,
+ * a peer with a key has PLAN_PSK_OTHER until live_read says whose. */
+static void test_uapi_parse_preshared_keys_into_table(void **state)
+{
+	struct arena a;
+	struct wg_device_state st = { 0 };
+	struct wg_psks t;
+	uint8_t bb[WG_KEY_LEN];
+	struct plan p;
+	size_t len;
+	char *buf = read_fixture("uapi_get_3peers.txt", &len);
+
+	(void)state;
+	arena_init(&a);
+	assert_int_equal(secret_init(), 0);
+	wg_psks_init(&t, &a);
+	st.psk_out = &t;
+	assert_int_equal(wg_uapi_parse(buf, len, &a, &st), 0);
+	assert_ptr_equal(st.psk_out, &t);
+	memset(bb, 0xbb, sizeof(bb));
+	assert_int_equal(t.keys.n, 1);
+	assert_non_null(wg_psks_get(&t, "xmKJ7+z2nnt1Oq2gv/bRpXvF/5ZmiFx6NDZnMJxzaWA="));
+	assert_memory_equal(wg_psks_get(&t, "xmKJ7+z2nnt1Oq2gv/bRpXvF/5ZmiFx6NDZnMJxzaWA="),
+			    bb, WG_KEY_LEN);
+	assert_null(wg_psks_get(&t, "De5v+Vmv0jhUEv6luKTZD/r8658ftJOqZplKPQZDEWI="));
+	memset(&p, 0, sizeof(p));
+	wg_state_to_plan(&a, &st, &p);
+	for (size_t i = 0; i < p.n_peers; i++)
+		if (!strcmp(p.peers[i].public_key,
+			    "xmKJ7+z2nnt1Oq2gv/bRpXvF/5ZmiFx6NDZnMJxzaWA="))
+			assert_string_equal(p.peers[i].preshared_key_file,
+					    PLAN_PSK_OTHER);
+		else
+			assert_null(p.peers[i].preshared_key_file);
+	wg_psks_free(&t);
+	assert_int_equal(t.keys.n, 0);
+	assert_null(wg_psks_get(&t, "xmKJ7+z2nnt1Oq2gv/bRpXvF/5ZmiFx6NDZnMJxzaWA="));
 	free(buf);
 	arena_free(&a);
 }
@@ -707,7 +749,7 @@ static void test_build_set_key_is_wiped_with_the_buffer(void **state)
 		add_peer(&b, NULL, 10 + i, "192.0.2.1:1", 0, many);
 	/* out already has something: the room is made behind it */
 	strbuf_puts(&sb, "x");
-	wg_uapi_build_set(&sb, &k, p, NULL);
+	wg_uapi_build_set(&sb, &k, NULL, p, NULL);
 	assert_true(sb.len + 1 <= sb.cap);
 	assert_memory_equal(sb.buf, "xset=1\nprivate_key=", 19);
 	assert_true(sb.len > 500 * 64);
@@ -802,6 +844,123 @@ static void test_build_set_removal_and_addition(void **state)
 		 key_hex(peer_named(want, "e")->public_key, he));
 	assert_string_equal(got, expect);
 	free(got);
+	arena_free(&a);
+}
+
+/* A table holding `fill` as the key of each named peer of p. */
+static struct wg_psks *psks_for(struct arena *a, const struct plan *p,
+				const char *const *names, uint8_t fill)
+{
+	struct wg_psks *t = arena_alloc(a, sizeof(*t));
+
+	wg_psks_init(t, a);
+	for (; *names; names++) {
+		const struct plan_peer *peer = NULL;
+		uint8_t key[WG_KEY_LEN];
+
+		for (size_t i = 0; i < p->n_peers; i++)
+			if (!strcmp(p->peers[i].name, *names))
+				peer = &p->peers[i];
+		assert_non_null(peer);
+		assert_true(key_from_base64(peer->public_key, key));
+		memset(wg_psks_slot(t, key), fill, WG_KEY_LEN);
+	}
+	return t;
+}
+
+static char *build_set_psks(const struct plan *want,
+			    const struct wg_psks *psks,
+			    const struct changeset *cs)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *s;
+
+	wg_uapi_build_set(&sb, NULL, psks, want, cs);
+	s = strdup(strbuf_str(&sb));
+	secret_wipe(sb.buf, sb.cap);
+	strbuf_free(&sb);
+	return s;
+}
+
+/* A peer whose preshared key changes gets that key and nothing else
+ * (update_only: its session and the other peers' stay); a peer that loses
+ * it gets zeros; a new peer gets its key with the rest; a peer whose key
+ * the table lacks is refused, before anything is sent. */
+static void test_build_set_preshared_key_change_only(void **state)
+{
+	static const char *const c_only[] = { "c", NULL };
+	static const char *const ips[] = { "100.64.0.9/32", NULL };
+	struct builder b;
+	struct arena a;
+	struct plan *live, *want;
+	struct wg_set_ops ops;
+	struct wg_psks *t;
+	char hex[65], he[65], expect[512];
+	char *got;
+
+	(void)state;
+	arena_init(&a);
+	assert_int_equal(secret_init(), 0);
+	live = three_peer_plan(&b, &a, "meshx");
+	want = copy_plan(&a, live);
+	peer_named(want, "c")->preshared_key_file = "/x.psk";
+	t = psks_for(&a, want, c_only, 0x11);
+	got = build_set_psks(want, t, diff(&a, live, want));
+	snprintf(expect, sizeof(expect),
+		 "set=1\npublic_key=%s\nupdate_only=true\npreshared_key="
+		 "1111111111111111111111111111111111111111111111111111111111111111"
+		 "\n\n",
+		 key_hex(peer_named(want, "c")->public_key, hex));
+	assert_string_equal(got, expect);
+	free(got);
+
+	/* the live key is another one: the same request */
+	peer_named(live, "c")->preshared_key_file = PLAN_PSK_OTHER;
+	got = build_set_psks(want, t, diff(&a, live, want));
+	assert_string_equal(got, expect);
+	free(got);
+
+	/* the wanted one already: nothing */
+	peer_named(live, "c")->preshared_key_file = "/x.psk";
+	got = build_set_psks(want, t, diff(&a, live, want));
+	assert_string_equal(got, "set=1\n\n");
+	free(got);
+
+	/* lost: zeros, the key of no pair */
+	peer_named(want, "c")->preshared_key_file = NULL;
+	got = build_set_psks(want, t, diff(&a, live, want));
+	snprintf(expect, sizeof(expect),
+		 "set=1\npublic_key=%s\nupdate_only=true\npreshared_key="
+		 "0000000000000000000000000000000000000000000000000000000000000000"
+		 "\n\n",
+		 hex);
+	assert_string_equal(got, expect);
+	free(got);
+
+	/* a new peer: its key before the rest */
+	want = copy_plan(&a, live);
+	b.p = want;
+	b.cap_peers = want->n_peers;
+	add_peer(&b, "e", 9, NULL, 0, ips)->preshared_key_file = "/x.psk";
+	plan_sort(want);
+	t = psks_for(&a, want, (const char *const[]){ "c", "e", NULL }, 0x22);
+	got = build_set_psks(want, t, diff(&a, live, want));
+	snprintf(expect, sizeof(expect),
+		 "set=1\npublic_key=%s\npreshared_key="
+		 "2222222222222222222222222222222222222222222222222222222222222222"
+		 "\npersistent_keepalive_interval=0\n"
+		 "replace_allowed_ips=true\nallowed_ip=100.64.0.9/32\n\n",
+		 key_hex(peer_named(want, "e")->public_key, he));
+	assert_string_equal(got, expect);
+	free(got);
+
+	/* no key at hand for a peer that wants one: refused */
+	t = psks_for(&a, want, c_only, 0x22);
+	assert_int_equal(wg_set_ops_build(&a, want, t, diff(&a, live, want),
+					  &ops),
+			 -ENOKEY);
+	assert_int_equal(wg_set_ops_build(&a, want, NULL, NULL, &ops),
+			 -ENOKEY);
 	arena_free(&a);
 }
 
@@ -1040,6 +1199,23 @@ static void test_genl_parse_device_dump(void **state)
 	assert_string_equal(ip_prefix_str(&st.peers[0].allowed_ips[1], ip),
 			    "fd00:64::2/128");
 
+	/* asked for, the key itself: peer 2's, no other */
+	{
+		struct wg_device_state st2 = { 0 };
+		struct wg_psks t;
+		uint8_t bb[WG_KEY_LEN];
+		char k2[WG_KEY_B64_LEN + 1];
+
+		wg_psks_init(&t, &a);
+		st2.psk_out = &t;
+		assert_int_equal(wg_genl_parse(nlh, &a, &st2), 0);
+		memset(bb, 0xbb, sizeof(bb));
+		key_to_base64(st2.peers[1].public_key, k2);
+		assert_int_equal(t.keys.n, 1);
+		assert_memory_equal(wg_psks_get(&t, k2), bb, WG_KEY_LEN);
+		wg_psks_free(&t);
+	}
+
 	/* the same plan the UAPI backend gives */
 	memset(&p, 0, sizeof(p));
 	wg_state_to_plan(&a, &st, &p);
@@ -1209,6 +1385,8 @@ struct dec_peer {
 	bool has_ips;
 	struct ip_prefix *ips;
 	size_t n_ips, cap_ips;
+	bool has_psk;
+	uint8_t psk[WG_KEY_LEN];
 };
 
 struct dec_msg {
@@ -1279,6 +1457,12 @@ static void dec_peer(struct arena *a, const struct nlattr *nest,
 		case WGPEER_A_PERSISTENT_KEEPALIVE_INTERVAL:
 			p->has_keepalive = true;
 			p->keepalive = mnl_attr_get_u16(attr);
+			break;
+		case WGPEER_A_PRESHARED_KEY:
+			assert_int_equal(mnl_attr_get_payload_len(attr),
+					 WG_KEY_LEN);
+			p->has_psk = true;
+			memcpy(p->psk, mnl_attr_get_payload(attr), WG_KEY_LEN);
 			break;
 		case WGPEER_A_ALLOWEDIPS:
 			p->has_ips = true;
@@ -1370,7 +1554,7 @@ static void test_genl_build_fresh_config(void **state)
 	arena_init(&a);
 	assert_int_equal(secret_key_generate(&k, true), 0);
 	p = three_peer_plan(&b, &a, "meshx");
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", &k, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", &k, NULL, p,
 					   NULL, 8192, &msgs),
 			 0);
 	assert_int_equal(msgs.count, 1);
@@ -1419,7 +1603,7 @@ static void test_genl_build_fresh_config(void **state)
 	}
 	wipe_msgs(&msgs);
 	/* without a key: no key attribute */
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, NULL, p,
 					   NULL, 8192, &msgs),
 			 0);
 	dec_msg(&a, msgs.msgs[0], &m);
@@ -1442,7 +1626,7 @@ static void test_genl_build_only_changed_peers(void **state)
 	want = copy_plan(&a, live);
 	peer_named(want, "c")->endpoint = "[2001:db8::6]:4500";
 	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL,
-					   want, diff(&a, live, want), 8192,
+					   NULL, want, diff(&a, live, want), 8192,
 					   &msgs),
 			 0);
 	assert_int_equal(msgs.count, 1);
@@ -1458,6 +1642,47 @@ static void test_genl_build_only_changed_peers(void **state)
 	assert_int_equal(m.peers[0].eplen, sizeof(struct sockaddr_in6));
 	assert_false(m.peers[0].has_keepalive);
 	assert_false(m.peers[0].has_ips);
+	arena_free(&a);
+}
+
+/* The same over generic netlink: the changed peer alone, update only,
+ * with WGPEER_A_PRESHARED_KEY; zeros for one that loses it. */
+static void test_genl_build_preshared_key_change(void **state)
+{
+	static const char *const c_only[] = { "c", NULL };
+	struct builder b;
+	struct arena a;
+	struct plan *live, *want;
+	struct wg_genl_msgs msgs;
+	struct dec_msg m;
+	uint8_t k11[WG_KEY_LEN], zero[WG_KEY_LEN] = { 0 };
+
+	(void)state;
+	arena_init(&a);
+	live = three_peer_plan(&b, &a, "meshx");
+	want = copy_plan(&a, live);
+	peer_named(want, "c")->preshared_key_file = "/x.psk";
+	peer_named(live, "d")->preshared_key_file = PLAN_PSK_OTHER;
+	memset(k11, 0x11, sizeof(k11));
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL,
+					   psks_for(&a, want, c_only, 0x11),
+					   want, diff(&a, live, want), 8192,
+					   &msgs),
+			 0);
+	dec_msg(&a, msgs.msgs[0], &m);
+	assert_int_equal(m.n_peers, 2);
+	assert_ptr_equal(plan_peer_by_key(want, m.peers[0].key),
+			 peer_named(want, "c"));
+	assert_int_equal(m.peers[0].flags, WGPEER_F_UPDATE_ONLY);
+	assert_true(m.peers[0].has_psk);
+	assert_memory_equal(m.peers[0].psk, k11, WG_KEY_LEN);
+	assert_false(m.peers[0].has_ips);
+	assert_int_equal(m.peers[0].eplen, 0);
+	assert_ptr_equal(plan_peer_by_key(want, m.peers[1].key),
+			 peer_named(want, "d"));
+	assert_true(m.peers[1].has_psk);
+	assert_memory_equal(m.peers[1].psk, zero, WG_KEY_LEN);
+	wipe_msgs(&msgs);
 	arena_free(&a);
 }
 
@@ -1479,7 +1704,7 @@ static void test_genl_build_removal_and_ip_change(void **state)
 	add_peer(&b2, "c", 2, "[2001:db8::5]:4500", 0, ips);
 	plan_sort(want);
 	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL,
-					   want, diff(&a, live, want), 8192,
+					   NULL, want, diff(&a, live, want), 8192,
 					   &msgs),
 			 0);
 	dec_msg(&a, msgs.msgs[0], &m);
@@ -1562,14 +1787,14 @@ static void test_genl_build_chunks_many_peers(void **state)
 	for (unsigned i = 0; i < 300; i++)
 		add_peer(&b, NULL, 100 + i, "[2001:db8::1]:51820", 25, ips);
 	plan_sort(p);
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", &k, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", &k, NULL, p,
 					   NULL, 1024, &msgs),
 			 0);
 	assert_true(msgs.count > 10);
 	check_chunked(&a, p, &msgs, 1024);
 	wipe_msgs(&msgs);
 	/* the real size wg_write uses */
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", &k, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", &k, NULL, p,
 					   NULL, MNL_SOCKET_BUFFER_SIZE, &msgs),
 			 0);
 	assert_true(msgs.count > 1);
@@ -1600,7 +1825,7 @@ static void test_genl_build_chunks_one_peer_many_ips(void **state)
 	add_peer(&b, "none", 3, NULL, 0, NULL);
 	plan_sort(p);
 	assert_int_equal(peer->n_allowed_ips, 500);
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, NULL, p,
 					   NULL, 1024, &msgs),
 			 0);
 	assert_true(msgs.count > 5);
@@ -1619,21 +1844,21 @@ static void test_genl_build_refuses_bad_input(void **state)
 	arena_init(&a);
 	p = three_peer_plan(&b, &a, "meshx");
 	/* too small for even one peer */
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, NULL, p,
 					   NULL, 64, &msgs),
 			 -E2BIG);
 	/* endpoints must be numeric (apply resolves them) */
 	peer_named(p, "b")->endpoint = "vpn.example.com:51820";
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, NULL, p,
 					   NULL, 8192, &msgs),
 			 -EINVAL);
 	peer_named(p, "b")->endpoint = "192.0.2.1:70000";
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, NULL, p,
 					   NULL, 8192, &msgs),
 			 -EINVAL);
 	peer_named(p, "b")->endpoint = "192.0.2.1:51820";
 	strcpy(peer_named(p, "c")->public_key, "not-a-key");
-	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, p,
+	assert_int_equal(wg_genl_build_set(&a, FAKE_FAMILY, "meshx", NULL, NULL, p,
 					   NULL, 8192, &msgs),
 			 -EINVAL);
 	arena_free(&a);
@@ -1771,7 +1996,7 @@ static __attribute__((noinline)) void dirty_stack(void)
 static int uapi_write_child(const char *ifname, const struct plan *want)
 {
 	dirty_stack();
-	return wg_uapi_write(ifname, NULL, want, NULL) == 0 ? 0 : 1;
+	return wg_uapi_write(ifname, NULL, NULL, want, NULL) == 0 ? 0 : 1;
 }
 
 /* The answer to a set is parsed into a device state; one that says
@@ -2207,7 +2432,7 @@ static int root_scenario(void)
 	CHECK(wg_backend_for(ifname, b == WG_BACKEND_KERNEL) == b);
 
 	/* a fresh configuration, then the device reads back as the plan */
-	CHECK(wg_write(b, ifname, &k, want, NULL) == 0);
+	CHECK(wg_write(b, ifname, &k, NULL, want, NULL) == 0);
 	CHECK(device_matches(&a, b, ifname, want, &live));
 
 	/* one peer's endpoint changes: only that peer is in the request */
@@ -2222,7 +2447,7 @@ static int root_scenario(void)
 	if (strcmp(req, expect))
 		fprintf(stderr, "request:\n%s", req);
 	CHECK(!strcmp(req, expect));
-	CHECK(wg_write(b, ifname, NULL, want2, cs) == 0);
+	CHECK(wg_write(b, ifname, NULL, NULL, want2, cs) == 0);
 	CHECK(device_matches(&a, b, ifname, want2, &live));
 
 	/* down: the device and its socket go */
@@ -2315,6 +2540,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_uapi_parse_recorded_reply),
+		cmocka_unit_test(test_uapi_parse_preshared_keys_into_table),
 		cmocka_unit_test(test_uapi_parse_fresh_device_has_no_key),
 		cmocka_unit_test(test_uapi_parse_counters),
 		cmocka_unit_test(test_uapi_parse_errno_either_sign),
@@ -2332,6 +2558,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_build_set_endpoint_only_change),
 		cmocka_unit_test(test_build_set_allowed_ip_change_replaces_list),
 		cmocka_unit_test(test_build_set_removal_and_addition),
+		cmocka_unit_test(test_build_set_preshared_key_change_only),
 		cmocka_unit_test(test_build_set_listen_port_and_fwmark),
 		cmocka_unit_test(test_build_set_sends_nothing_for_cosmetic_changes),
 		cmocka_unit_test(test_build_set_key_rotation_removes_first),
@@ -2342,6 +2569,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_genl_parse_malformed),
 		cmocka_unit_test(test_genl_build_fresh_config),
 		cmocka_unit_test(test_genl_build_only_changed_peers),
+		cmocka_unit_test(test_genl_build_preshared_key_change),
 		cmocka_unit_test(test_genl_build_removal_and_ip_change),
 		cmocka_unit_test(test_genl_build_chunks_many_peers),
 		cmocka_unit_test(test_genl_build_chunks_one_peer_many_ips),

@@ -38,9 +38,9 @@ static void render_all(struct strbuf *sb, const struct plan *p)
 	strbuf_reset(sb);
 	render_pf(sb, p);
 	strbuf_reset(sb);
-	render_wg(sb, p, NULL);
+	render_wg(sb, p, NULL, NULL);
 	strbuf_reset(sb);
-	render_wg(sb, p, "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=");
+	render_wg(sb, p, "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=", NULL);
 	strbuf_reset(sb);
 	render_routes(sb, p);
 	strbuf_reset(sb);

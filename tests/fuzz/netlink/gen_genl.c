@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 		     j++) {
 			struct wg_genl_msgs msgs = { 0 };
 
-			if (wg_genl_build_set(&a, 0x15, p->iface.name, &k, p,
+			if (wg_genl_build_set(&a, 0x15, p->iface.name, &k, NULL, p,
 					      NULL, sizes[j], &msgs))
 				continue;
 			if (write_msgs(argv[2], m->nodes[i].name.v, sizes[j],

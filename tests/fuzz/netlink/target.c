@@ -73,6 +73,7 @@ static void parse_rtnl(const struct nlmsghdr *nlh)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wg_device_state st;
+	struct wg_psks psks;
 	struct arena a;
 	struct plan p;
 	const struct nlmsghdr *nlh;
@@ -91,6 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	arena_init(&a);
 	memset(&st, 0, sizeof(st));
+	/* as apply reads a device: the preshared keys themselves too */
+	wg_psks_init(&psks, &a);
+	st.psk_out = &psks;
 	for (nlh = buf; msg_ok(nlh, len); nlh = msg_next(nlh, &len)) {
 		parse_rtnl(nlh);
 		if (wg_ok && wg_genl_parse(nlh, &a, &st))
@@ -100,6 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&p, 0, sizeof(p));
 		wg_state_to_plan(&a, &st, &p);
 	}
+	wg_psks_free(&psks);
 	arena_free(&a);
 	free(buf);
 	return 0;

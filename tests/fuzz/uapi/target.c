@@ -16,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wg_device_state st;
+	struct wg_psks psks;
 	struct arena a;
 	struct plan p;
 	/* An exact-size copy: any read past the reply trips ASan. */
@@ -34,6 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&p, 0, sizeof(p));
 		wg_state_to_plan(&a, &st, &p);
 	}
+	/* again as apply reads it: the preshared keys themselves too */
+	wg_psks_init(&psks, &a);
+	memset(&st, 0, sizeof(st));
+	st.psk_out = &psks;
+	(void)wg_uapi_parse(buf, size, &a, &st);
+	wg_psks_free(&psks);
 	arena_free(&a);
 	free(buf);
 	return 0;
