@@ -1570,7 +1570,7 @@ static void test_wgquick_app_file(void **state)
 			"[Peer]\n");
 	/* wg setconf takes neither: the wg target leaves both out */
 	strbuf_reset(&wg);
-	render_wg(&wg, p, NULL);
+	render_wg(&wg, p, NULL, NULL);
 	assert_not_contains(strbuf_str(&wg), "DNS");
 	assert_not_contains(strbuf_str(&wg), "MTU");
 	arena_free(&a);
