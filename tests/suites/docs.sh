@@ -18,17 +18,9 @@ if ! command -v mandoc >/dev/null 2>&1; then
 	echo "SKIP docs: mandoc is missing (Debian: mandoc)"
 	exit 77
 fi
-# Prefer the interpreter on PATH; fall back to the system one, which is
-# where the Debian python3-* packages install.
-py=
-for p in python3 /usr/bin/python3; do
-	if command -v "$p" >/dev/null 2>&1 &&
-		"$p" -c 'import yaml, jsonschema' >/dev/null 2>&1; then
-		py=$p
-		break
-	fi
-done
-if [ -z "$py" ]; then
+# python3 with yaml and jsonschema (tests/python.sh)
+. tests/python.sh
+if ! find_python yaml jsonschema; then
 	echo "SKIP docs: python3 with yaml and jsonschema is missing" \
 		"(Debian: python3-yaml python3-jsonschema)"
 	exit 77

@@ -14,18 +14,13 @@ set -u
 for t in ip nft nsenter unshare wireguard-go wg ping timeout; do
 	command -v $t >/dev/null || { echo "status: missing $t"; exit 77; }
 done
-# the interpreter with both readers: the one on PATH, else the system one,
-# where the Debian python3-* packages install
-py=
-for p in python3 /usr/bin/python3; do
-	if command -v "$p" >/dev/null 2>&1 && "$p" -c \
-		'import jsonschema, prometheus_client.parser' >/dev/null 2>&1; then
-		py=$p
-		break
-	fi
-done
-[ -n "$py" ] || { echo "status: python3 without jsonschema or prometheus_client" \
-	"(Debian: python3-jsonschema python3-prometheus-client)"; exit 77; }
+# the interpreter with both readers (tests/python.sh)
+. tests/python.sh
+find_python jsonschema prometheus_client.parser || {
+	echo "status: python3 without jsonschema or prometheus_client" \
+		"(Debian: python3-jsonschema python3-prometheus-client)"
+	exit 77
+}
 E2E=mcs$$
 . tests/e2e/lib.sh
 trap e2e_cleanup EXIT
