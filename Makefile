@@ -150,9 +150,7 @@ install: meshc
 	install -m 0644 man/meshc.yaml.5 $(DESTDIR)$(MANDIR)/man5/meshc.yaml.5
 	install -m 0644 src/completion/meshc.bash $(DESTDIR)$(BASHCOMPDIR)/meshc
 	install -m 0644 src/completion/_meshc $(DESTDIR)$(ZSHCOMPDIR)/_meshc
-	install -m 0644 schemas/meshc.schema.json \
-		schemas/meshc-plan.schema.json \
-		schemas/meshc-status.schema.json $(DESTDIR)$(DATADIR)/schemas/
+	install -m 0644 schemas/*.schema.json $(DESTDIR)$(DATADIR)/schemas/
 	install -m 0644 examples/*.yaml $(DESTDIR)$(DOCDIR)/examples/
 	install -m 0644 examples/systemd/* $(DESTDIR)$(DOCDIR)/examples/systemd/
 	install -m 0755 examples/ci/check-pr.sh $(DESTDIR)$(DOCDIR)/examples/ci/

@@ -8,6 +8,10 @@
 #include "base/strbuf.h"
 #include "eval/eval.h"
 
+/* The report of --format json: schemas/meshc-check.schema.json */
+#define CHECK_JSON_FORMAT "meshc-check"
+#define CHECK_JSON_VERSION 1
+
 const struct cmd_spec check_spec = {
 	.name = "check",
 	.options = OPT_FORMAT,
@@ -103,7 +107,8 @@ static void print_json(const struct doc *doc, const struct outcome *out,
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	strbuf_puts(&sb, "{\n  \"file\": ");
+	cmd_json_head(&sb, CHECK_JSON_FORMAT, CHECK_JSON_VERSION);
+	strbuf_puts(&sb, "  \"file\": ");
 	strbuf_json_string(&sb, doc->src.name ? doc->src.name : "");
 	strbuf_puts(&sb, ",\n  \"tests\": [");
 	for (size_t i = 0; i < n; i++) {

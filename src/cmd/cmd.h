@@ -108,6 +108,13 @@ bool doc_load(struct arena *a, const char *path, const struct cmd_opts *o,
 	      struct doc *doc);
 void doc_print_diags(const struct doc *doc, const struct cmd_opts *o);
 
+struct strbuf;
+/* The head every JSON report of a command starts with, as meshc-diff's
+ * and meshc-plan's: "{", then "format": FORMAT and "version": VERSION,
+ * each on a line of its own and followed by a comma, so a reader can tell
+ * which schema (schemas/FORMAT.schema.json) describes the rest. */
+void cmd_json_head(struct strbuf *sb, const char *format, int version);
+
 /* Which node am I (cli.md): --node, else the node whose public key matches
  * the local private key file, else the host name.  MODEL_NONE after
  * printing an error that lists the candidates. */

@@ -431,6 +431,13 @@ void doc_print_diags(const struct doc *doc, const struct cmd_opts *o)
 	diags_print(&doc->diags, stderr, &doc->src, 1, &style);
 }
 
+void cmd_json_head(struct strbuf *sb, const char *format, int version)
+{
+	strbuf_puts(sb, "{\n  \"format\": ");
+	strbuf_json_string(sb, format);
+	strbuf_printf(sb, ",\n  \"version\": %d,\n", version);
+}
+
 bool doc_load(struct arena *a, const char *path, const struct cmd_opts *o,
 	      struct doc *doc)
 {

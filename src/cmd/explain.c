@@ -8,6 +8,10 @@
 #include "base/strbuf.h"
 #include "eval/eval.h"
 
+/* The report of --format json: schemas/meshc-explain.schema.json */
+#define EXPLAIN_JSON_FORMAT "meshc-explain"
+#define EXPLAIN_JSON_VERSION 1
+
 const struct cmd_spec explain_spec = {
 	.name = "explain",
 	.options = OPT_FORMAT,
@@ -48,7 +52,7 @@ static void print_json(struct strbuf *sb, const char *file, const char *from,
 	const struct fw_rule *rule = r->deciding_rule;
 	char addr[IP_STRLEN];
 
-	strbuf_puts(sb, "{\n");
+	cmd_json_head(sb, EXPLAIN_JSON_FORMAT, EXPLAIN_JSON_VERSION);
 	json_key_string(sb, "file", file);
 	json_key_string(sb, "from", from);
 	json_key_string(sb, "to", to);

@@ -5,6 +5,10 @@
 
 #include "base/strbuf.h"
 
+/* The report of --format json: schemas/meshc-validate.schema.json */
+#define VALIDATE_JSON_FORMAT "meshc-validate"
+#define VALIDATE_JSON_VERSION 1
+
 const struct cmd_spec validate_spec = {
 	.name = "validate",
 	.options = OPT_FORMAT,
@@ -21,7 +25,8 @@ static void print_json_report(const struct doc *doc, bool valid)
 	static const char *const levels[] = { "error", "warning", "note" };
 	struct strbuf out = STRBUF_INIT;
 
-	strbuf_puts(&out, "{\n  \"file\": ");
+	cmd_json_head(&out, VALIDATE_JSON_FORMAT, VALIDATE_JSON_VERSION);
+	strbuf_puts(&out, "  \"file\": ");
 	strbuf_json_string(&out, doc->src.name ? doc->src.name : "");
 	strbuf_printf(&out, ",\n  \"valid\": %s,\n  \"errors\": %zu,\n"
 			    "  \"warnings\": %zu,\n  \"diagnostics\": [",

@@ -34,7 +34,6 @@ check() {
 	if "$@"; then ok "$d"; else bad "$d"; fi
 }
 T=$(e2e_dir)/t
-SCHEMA=$PWD/schemas/meshc-status.schema.json
 
 # status NODE [ARGS]: meshc status on NODE; stdout in $T.out, stderr in
 # $T.err, exit status in $rc
@@ -48,16 +47,17 @@ status() {
 has() { grep -Eq -- "$1" "$T.out"; }
 show() { sed 's/^/     /' "$T.out" "$T.err"; }
 
-# json PYTHON-EXPR...: the last output is valid against the schema and
-# every expression (over `doc`, the parsed output) is true
+# json PYTHON-EXPR...: the last output is valid against
+# schemas/meshc-status.schema.json (whose changes are meshc-diff's, read
+# by tests/json_schemas.py) and every expression (over `doc`, the parsed
+# output) is true
 json() {
-	"$py" - "$SCHEMA" "$T.out" "$@" <<'PY'
-import json, sys
-import jsonschema
-schema = json.load(open(sys.argv[1]))
-jsonschema.Draft202012Validator.check_schema(schema)
+	"$py" - "$PWD" "$T.out" "$@" <<'PY'
+import json, os, sys
+sys.path.insert(0, os.path.join(sys.argv[1], "tests"))
+from json_schemas import validator
 doc = json.load(open(sys.argv[2]))
-jsonschema.Draft202012Validator(schema).validate(doc)
+validator(os.path.join(sys.argv[1], "schemas"), "meshc-status").validate(doc)
 ifs = {i["interface"]: i for i in doc["interfaces"]}
 def peer(iface, name):
     return [p for p in ifs[iface]["peers"] if p["node"] == name][0]
