@@ -92,6 +92,16 @@ def _first_error(v, doc):
     err = jsonschema.exceptions.best_match(v.iter_errors(doc))
     if err is None:
         return None
+    # a change that fits no layer: say why it does not fit its own
+    while err.context:
+        branches = {}
+        for e in err.context:
+            branches.setdefault(e.relative_schema_path[0], []).append(e)
+        own = [e for es in branches.values()
+               if not any(x.validator == "const" and
+                          list(x.relative_path) == ["layer"] for x in es)
+               for e in es]
+        err = jsonschema.exceptions.best_match(own or err.context)
     where = "/".join(str(p) for p in err.absolute_path) or "(top)"
     return "%s: %s" % (where, err.message[:300])
 

@@ -187,6 +187,9 @@ edit iface 's/    interface: meshy/    interface: meshz/' &&
 # mtu, dns and listen port
 edit mtu 's/^    listen_port: 51820$/    listen_port: 51821\n    mtu: 1380\n    dns: [100.64.0.53, mesh.internal]/' &&
 	diff_of mtu "$(has interface modify)"
+# preshared keys: mesh x gets a preshared_key_file
+edit psk 's|^    interface: meshx$|    interface: meshx\n    preshared_key_file: /etc/meshc/x.psk|' &&
+	diff_of psk "all(c['changed'] == ['preshared_key'] for n in doc['nodes'] for c in n['changes'])"
 # a cosmetic change: only the path of b's key file
 edit cosmetic 's|^    platform: linux$|    platform: linux\n    private_key_file: /etc/meshc/b.key|' &&
 	diff_of cosmetic "[c['cosmetic'] for n in doc['nodes'] for c in n['changes']] == [True]"
