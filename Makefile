@@ -110,7 +110,7 @@ build/san-tests/%: tests/unit/%.c build/libmeshc-san.a
 DEB_PKGS := build-essential pkg-config libyaml-dev libsodium-dev libmnl-dev \
 	libnftnl-dev libqrencode-dev libpng-dev libcmocka-dev nftables iproute2 mandoc python3 \
 	python3-jsonschema python3-yaml graphviz socat iputils-ping wireguard-tools wireguard-go \
-	systemd procps zbar-tools python3-prometheus-client zsh
+	systemd procps zbar-tools python3-prometheus-client zsh git
 
 deps:
 	@tests/install-deps.sh $(DEB_PKGS)
