@@ -268,6 +268,7 @@ nodes:
   box:
     mesh: x
     public_key: "$S"
+    address: 100.64.0.1
     endpoint: 198.51.100.1:51820
     managed: false
     private_key_file: $tmp/srv.key
@@ -276,6 +277,7 @@ nodes:
     platform: macos
     managed: true
     public_key: "$P"
+    address: 100.64.0.2
     private_key_file: $tmp/phone.key
 EOF2
 "$MESHC" export "$tmp/managed.yaml" --node box >/dev/null 2>"$tmp/e.err"
