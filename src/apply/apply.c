@@ -414,6 +414,20 @@ enum apply_result apply_status(struct arena *a, const struct plan *want,
 	return r;
 }
 
+/* The live plan names the interface even when there is no link (its
+ * routes and firewall chains are found by that name), so diffing it
+ * against nothing lists the interface as removed.  Without a link there
+ * is no interface to remove: down must neither say it removes one nor
+ * count it as something to do (a second down has nothing to remove). */
+static void drop_interface_change(struct changeset *cs)
+{
+	size_t first, n = changeset_layer(cs, LAYER_INTERFACE, &first);
+
+	memmove(cs->items + first, cs->items + first + n,
+		(cs->count - first - n) * sizeof(*cs->items));
+	cs->count -= n;
+}
+
 enum apply_result apply_down(struct arena *a, const struct plan *want,
 			     const struct apply_opts *o)
 {
@@ -430,9 +444,14 @@ enum apply_result apply_down(struct arena *a, const struct plan *want,
 	if (live_read(&c, want, &now))
 		goto out;
 	diff_plans(a, &now.plan, NULL, &cs);
+	if (!now.link.exists)
+		drop_interface_change(&cs);
 	if (!now.link.exists && now.nft == NFT_TABLE_ABSENT &&
 	    !changeset_affects_system(&cs)) {
-		if (!o->quiet)
+		/* --format json: the empty report, as apply's "no changes" */
+		if (o->json)
+			print_changes(&c, &now.plan, NULL, &cs, false);
+		else if (!o->quiet)
 			printf("nothing to remove\n");
 		r = APPLY_NO_CHANGES;
 		goto out;

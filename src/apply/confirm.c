@@ -182,10 +182,12 @@ int confirm_spawn(struct apply_ctx *c, const struct plan *want,
 		fprintf(stderr, "meshc: cannot start the confirm timer\n");
 		return -ECHILD;
 	}
+	/* with --format json, stdout is the report alone */
 	if (!c->o->quiet)
-		printf("waiting %ld s for 'meshc confirm'; without it %s "
-		       "reverts to the previous state\n",
-		       seconds, want->iface.name);
+		fprintf(c->o->json ? stderr : stdout,
+			"waiting %ld s for 'meshc confirm'; without it %s "
+			"reverts to the previous state\n",
+			seconds, want->iface.name);
 	return 0;
 }
 
