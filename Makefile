@@ -110,7 +110,7 @@ build/san-tests/%: tests/unit/%.c build/libmeshc-san.a
 DEB_PKGS := build-essential pkg-config libyaml-dev libsodium-dev libmnl-dev \
 	libnftnl-dev libqrencode-dev libpng-dev libcmocka-dev nftables iproute2 mandoc python3 \
 	python3-jsonschema python3-yaml graphviz socat iputils-ping wireguard-tools wireguard-go \
-	systemd procps zbar-tools python3-prometheus-client zsh git
+	systemd procps zbar-tools python3-prometheus-client zsh git ansible-core
 
 deps:
 	@tests/install-deps.sh $(DEB_PKGS)
@@ -144,6 +144,7 @@ install: meshc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/schemas \
 		$(DESTDIR)$(DOCDIR)/examples/systemd $(DESTDIR)$(DOCDIR)/examples/ci \
+		$(DESTDIR)$(DOCDIR)/examples/ansible/library \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 meshc $(DESTDIR)$(BINDIR)/meshc
 	install -m 0644 man/meshc.8 $(DESTDIR)$(MANDIR)/man8/meshc.8
@@ -155,6 +156,10 @@ install: meshc
 	install -m 0644 examples/systemd/* $(DESTDIR)$(DOCDIR)/examples/systemd/
 	install -m 0755 examples/ci/check-pr.sh $(DESTDIR)$(DOCDIR)/examples/ci/
 	install -m 0644 examples/ci/github-actions.yml $(DESTDIR)$(DOCDIR)/examples/ci/
+	install -m 0644 examples/ansible/README.md examples/ansible/site.yml \
+		examples/ansible/inventory $(DESTDIR)$(DOCDIR)/examples/ansible/
+	install -m 0644 examples/ansible/library/meshc.py \
+		$(DESTDIR)$(DOCDIR)/examples/ansible/library/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/meshc $(DESTDIR)$(MANDIR)/man8/meshc.8 \
