@@ -13,7 +13,9 @@
 # 3. A bad document fails with meshc's FILE:LINE:COL diagnostic in msg.
 # 4. state=absent in check mode (changed, nothing removed), absent
 #    (changed, interface gone), absent again (changed: false; in check
-#    mode too).  meshc down itself: a second run has nothing to remove.
+#    mode too).  meshc down itself: a second run has nothing to remove;
+#    apply --confirm --format json: the report alone on stdout (both
+#    valid against schemas/meshc-diff.schema.json).
 # 5. site.yml rolls the document's next version (a keepalive for both)
 #    out to both nodes (serial: 1): --check --diff shows the diffs and
 #    changes nothing; a real run applies each with --confirm, pings the
@@ -25,6 +27,8 @@ set -u
 for t in ip nft nsenter unshare wireguard-go wg ping timeout ansible ansible-playbook; do
 	command -v $t >/dev/null || { echo "ansible: missing $t (Debian: ansible-core)"; exit 77; }
 done
+. tests/python.sh
+find_python jsonschema || { echo "ansible: python3 without jsonschema (Debian: python3-jsonschema)"; exit 77; }
 E2E=mca$$
 . tests/e2e/lib.sh
 trap e2e_cleanup EXIT
@@ -200,14 +204,36 @@ for n in a b; do
 		'r["absent_again_check"]["changed"] is False and r["absent_again"]["changed"] is False' \
 		'r["absent_again"]["msg"] == "nothing to remove" and r["absent_again"]["changes"] == []'
 done
-# meshc itself: a second down has nothing to remove (it used to list the
-# missing interface and say it removed it), in text and in JSON
+# meshc itself, as the module reads it: a second down has nothing to
+# remove (it used to list the missing interface and say it removed it),
+# in text and in JSON; apply --confirm --format json prints the report
+# alone on stdout (its note that it waits went there too)
+# diff_json FILE: FILE is valid against schemas/meshc-diff.schema.json
+diff_json() {
+	"$py" - "$PWD" "$1" <<'PY'
+import json, os, sys
+sys.path.insert(0, os.path.join(sys.argv[1], "tests"))
+from json_schemas import validator
+validator(os.path.join(sys.argv[1], "schemas"), "meshc-diff").validate(
+    json.load(open(sys.argv[2])))
+PY
+}
 out=$(node_exec a "$MESHC" down "$DOC" 2>&1)
 check "meshc down, once more: 'nothing to remove'" [ "$out" = "nothing to remove" ]
 node_exec a "$MESHC" down "$DOC" --format json >"$T/down.json" 2>&1
 RES=$T/down.json
 verdict "meshc down --format json, once more: the empty report" \
 	'r["nodes"] == [] and r["changed_nodes"] == 0'
+check "meshc down --format json, once more: valid meshc-diff" diff_json "$T/down.json"
+node_exec a "$MESHC" apply "$DOC" --format json --confirm 30 >"$T/try.json" 2>"$T/try.err"
+RES=$T/try.json
+verdict "meshc apply --confirm --format json: stdout is the report alone" \
+	'r["changed_nodes"] == 1 and r["nodes"][0]["node"] == "a"'
+check "meshc apply --confirm --format json: valid meshc-diff" diff_json "$T/try.json"
+check "meshc apply --confirm --format json: the wait is noted on stderr" \
+	grep -q "^waiting 30 s for 'meshc confirm'" "$T/try.err"
+out=$(node_exec a "$MESHC" confirm 2>&1)
+check "meshc confirm keeps it" [ "$out" = "confirmed: $IFACE keeps the applied configuration" ]
 
 # --- 5. the example playbook: a rolling update -------------------------------
 # a and b run the document; its next version gives both a keepalive: the
