@@ -245,6 +245,15 @@ static void compile_input_rules(struct compile_ctx *c)
 		.chain = FW_CHAIN_MESH_INPUT, .ct_established = true, NO_SET,
 		.verdict = FW_ACCEPT, .id = "input-replies",
 		.comment = "replies to connections this node opened" });
+	/* A connection's entry cut by a revocation (apply/conntrack.c) must
+	 * not come back from the peer's side either: the peer's next
+	 * segment would start a new entry and pass as incoming.  A new
+	 * connection starts with a SYN. */
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_MESH_INPUT, .tcp_pickup = true, NO_SET,
+		.verdict = FW_DROP, .spec_rule = 6, .id = "no-pickup-in",
+		.comment = "a connection is not picked up in mid-stream",
+		.loc = permissions_loc(n) });
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_MESH_INPUT, .saddr_set = FW_SET_INCOMING,
 		.daddr_set = FW_SET_SELF, .verdict = FW_ACCEPT, .spec_rule = 6,

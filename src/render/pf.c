@@ -150,6 +150,8 @@ static bool pf_adapt(const struct plan *p, enum pf_ctx ctx,
 {
 	if (r->ct_established)
 		return false;	/* pf state passes replies */
+	if (r->tcp_pickup)
+		return false;	/* keep state starts only from a SYN (S/SA) */
 	if (r->verdict != FW_ACCEPT && r->verdict != FW_DROP) {
 		pf_untranslated(out, p, r, "verdict");
 		return false;

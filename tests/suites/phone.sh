@@ -266,5 +266,44 @@ echo
 [ "$mismatch" = 0 ] && ok "every measured cell matches meshc explain" ||
 	bad "$mismatch cells differ from meshc explain (marked !)"
 
+# --- a revoked incoming ends the connection it let in ----------------------
+# home opened a connection to phone's server, which streams a line every
+# 0.2 s.  Then phone stops granting home incoming: home's apply puts
+# phone's address into its closed set and cuts the connection's conntrack
+# entry; neither home's next segment (output: no pickup, closed) nor
+# phone's (mesh_input: no pickup, though home grants phone incoming) may
+# start a new one, so the stream stops.
+REVOKED=$D/revoked.yaml
+sed 's/^        home: { incoming: true }  # enforced by home and vps.*$/        home: { incoming: false }/' \
+	"$DOC" >"$REVOKED"
+if cmp -s "$DOC" "$REVOKED"; then
+	bad "could not revoke home's incoming in $DOC"
+else
+	STREAM=$D/stream
+	# (bounded on both sides: no process may outlive this part)
+	node_exec phone timeout 9 socat TCP-LISTEN:9093,reuseaddr \
+		SYSTEM:'while true; do echo x; sleep 0.2; done' </dev/null >/dev/null 2>&1 &
+	server=$!
+	sleep 0.3
+	node_exec home timeout 8 socat -u "TCP:$ADDR_phone:9093" - </dev/null \
+		>"$STREAM" 2>/dev/null &
+	client=$!
+	sleep 1.5
+	n0=$(wc -l <"$STREAM")
+	check "home's connection to phone's server streams ($n0 lines)" [ "$n0" -gt 2 ]
+	check "apply on home: phone no longer grants it incoming" \
+		node_exec home "$MESHC" apply "$REVOKED" -q
+	sleep 0.5
+	n1=$(wc -l <"$STREAM")
+	sleep 2
+	n2=$(wc -l <"$STREAM")
+	[ "$n2" = "$n1" ] && ok "the revocation cut home's open connection to phone ($n1 lines, then none)" ||
+		bad "home's connection to phone outlived the revocation ($n1 -> $n2 lines)"
+	tcp_expect deny home phone "revoked: home may not open a new one"
+	check "apply the grant again on home" node_exec home "$MESHC" apply "$DOC" -q
+	tcp_expect allow home phone "granted again"
+	wait "$server" "$client"	# not the listeners
+fi
+
 echo "ok   phone: $pass passed, $fail failed"
 [ "$fail" = 0 ]

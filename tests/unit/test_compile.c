@@ -408,6 +408,14 @@ static void test_rule2_drop_precedes_every_accept(void **state)
 	assert_true(seen_rule2);
 }
 
+static size_t mesh_input_first(const struct plan *p)
+{
+	for (size_t i = 0; i < p->fw.n_rules; i++)
+		if (p->fw.rules[i].chain == FW_CHAIN_MESH_INPUT)
+			return i;
+	return (size_t)-1;
+}
+
 /* A revoked incoming stays revoked while this node keeps sending (issue
  * 9, point 5): every node, routing or not, has an output chain whose
  * first rule drops the mesh-bound TCP segments that would make conntrack
@@ -428,10 +436,20 @@ static void test_output_drops_picked_up_connections(void **state)
 		for (size_t i = 0; i < p->fw.n_rules; i++) {
 			const struct fw_rule *r = &p->fw.rules[i];
 
+			/* pickups are dropped on the way out and in */
 			assert_true(r->chain == FW_CHAIN_OUTPUT ||
+				    r->chain == FW_CHAIN_MESH_INPUT ||
 				    !r->tcp_pickup);
 			assert_true(r->chain == FW_CHAIN_OUTPUT ||
 				    r->daddr_set != FW_SET_CLOSED);
+			/* ... in, right after the replies and before any
+			 * grant: a peer granted incoming picks nothing up */
+			if (r->chain == FW_CHAIN_MESH_INPUT && r->tcp_pickup) {
+				assert_int_equal(i, mesh_input_first(p) + 1);
+				assert_true(p->fw.rules[i - 1].ct_established);
+				assert_int_equal(r->verdict, FW_DROP);
+				assert_string_equal(r->id, "no-pickup-in");
+			}
 			if (r->chain == FW_CHAIN_OUTPUT && n < 3)
 				out[n] = r;
 			n += r->chain == FW_CHAIN_OUTPUT;

@@ -523,7 +523,7 @@ static void test_create_batch_message_sequence(void **state)
 	for (int c = 0; c < FW_CHAIN_COUNT; c++)
 		assert_int_equal(b.msgs[i++].type, NFT_MSG_NEWCHAIN);
 	assert_int_equal(b.n_msgs - i, kernel_rules(&p->fw));
-	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWRULE), 33);
+	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWRULE), 34);
 	for (; i < b.n_msgs; i++)
 		assert_int_equal(b.msgs[i].type, NFT_MSG_NEWRULE);
 	/* every message numbered after BATCH_BEGIN, and named */
@@ -1877,14 +1877,14 @@ static void test_recorded_meshc_table_reads_as_plan(void **state)
 	assert_non_null(l.table);
 	assert_int_equal(l.n_chains, 7);
 	assert_int_equal(l.n_sets, set_objects());
-	assert_int_equal(l.n_rules, 33);
+	assert_int_equal(l.n_rules, 34);
 	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
 	assert_int_equal(count_unknown(&fw), 0);
 	assert_string_equal(fw.iface, "meshx");
 	assert_null(fw.uplink);	/* a document's word, not the table's */
 	assert_true(fw.nat);
-	assert_int_equal(fw.n_rules, 22);
+	assert_int_equal(fw.n_rules, 23);
 	/* the ifname set, read back as names */
 	assert_int_equal(fw.sets[FW_SET_UPLINK][0].n_elems, 1);
 	assert_string_equal(fw.sets[FW_SET_UPLINK][0].elems[0].ifname, "eth0");
@@ -1922,8 +1922,8 @@ static void test_recorded_rendered_table_reads_as_changed(void **state)
 	FEED(&a, &l, nft_fx_rendered);
 	nft_decode(&a, &l, IFACE, &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
-	assert_int_equal(fw.n_rules, 33);
-	assert_int_equal(count_unknown(&fw), 33);
+	assert_int_equal(fw.n_rules, 34);
+	assert_int_equal(count_unknown(&fw), 34);
 	assert_set(&fw, FW_SET_MESH, IP_V4, (const char *const[]){
 			   "100.64.0.0/24", "100.64.1.0/24", NULL });
 	assert_int_equal(fw.sets[FW_SET_PRIVATE][0].n_elems, 15);
