@@ -474,8 +474,7 @@ size_t cmd_node_by_name(const struct model *m, const char *name,
 
 		arena_init(&a);
 		suggest_init(&s, &a, name);
-		for (size_t i = 0; i < m->n_nodes; i++)
-			suggest_offer(&s, m->nodes[i].name.v);
+		model_suggest_nodes(m, &s);
 		if (suggest_best(&s))
 			fprintf(stderr,
 				"meshc: %s: no node named '%s'; did you mean "

@@ -29,8 +29,7 @@ const struct cmd_spec status_spec = {
 		 "  without FILE: every interface meshc applied in this "
 		 "network namespace,\n"
 		 "  with the document its last apply recorded\n"
-		 "  exit 0: in step with the document; 2: drift; 1: error\n"
-		 "  example: meshc status --format prometheus > meshc.prom",
+		 "  exit 0: in step with the document; 2: drift; 1: error",
 	.formats = "text|json|prometheus",
 	.summary = "peers, handshakes and drift of this node",
 	.example = "meshc status\n"

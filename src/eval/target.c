@@ -44,8 +44,7 @@ static const char *node_hint(struct arena *a, const struct model *m,
 	struct suggest s;
 
 	suggest_init(&s, a, word);
-	for (size_t i = 0; i < m->n_nodes; i++)
-		suggest_offer(&s, m->nodes[i].name.v);
+	model_suggest_nodes(m, &s);
 	if (internet)
 		suggest_offer(&s, "internet");
 	return suggest_best(&s)

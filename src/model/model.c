@@ -10,6 +10,8 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "base/suggest.h"
+
 size_t model_mesh_find(const struct model *m, const char *name)
 {
 	size_t idx;
@@ -300,4 +302,10 @@ bool model_derive_address(const struct ip_prefix *network,
 	for (i = 0; i < 8 && host; i++, host >>= 8)
 		out->b[bits / 8 - 1 - i] |= (uint8_t)(host & 0xff);
 	return true;
+}
+
+void model_suggest_nodes(const struct model *m, struct suggest *s)
+{
+	for (size_t i = 0; i < m->n_nodes; i++)
+		suggest_offer(s, m->nodes[i].name.v);
 }

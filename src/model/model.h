@@ -225,6 +225,9 @@ struct model {
 /* Look a mesh or node up by name; MODEL_NONE when absent. */
 size_t model_mesh_find(const struct model *m, const char *name);
 size_t model_node_find(const struct model *m, const char *name);
+struct suggest;
+/* Offer every node's name to s, for a "did you mean" (base/suggest.h). */
+void model_suggest_nodes(const struct model *m, struct suggest *s);
 
 /* Effective values, with the document's defaults applied. */
 const char *model_node_interface(const struct model *m, const struct m_node *n);
