@@ -7,6 +7,10 @@
  * so traffic that does not touch the mesh keeps its verdict (rule 7).
  *
  * The order in from_mesh is the security argument, top to bottom:
+ *   0. on a relay only: mesh to mesh, exactly the relayed pairs whose
+ *      destination grants the source incoming, and replies (the one
+ *      exception to rules 2 and 5, additions.md; the pair set holds
+ *      nothing else, so no other peer passes);
  *   1. a mesh destination is dropped before any grant is looked at
  *      (rule 2: no bridge between peers, whatever the flags);
  *   2. nothing goes back into the mesh (rule 5);
@@ -164,6 +168,62 @@ static void compile_closed_set(struct compile_ctx *c)
 	}
 }
 
+static void add_pair_elem(struct compile_ctx *c, const struct m_addr *src,
+			  const struct m_addr *dst, const char *why,
+			  struct loc loc)
+{
+	struct fw_elem *e;
+	struct fw_set *s;
+	int f;
+
+	if (!src->set || !dst->set)
+		return;
+	f = src->v.family == IP_V6;
+	s = &c->plan->fw.sets[FW_SET_RELAY][f];
+	e = arena_push(c->arena, &s->elems, &s->n_elems,
+		       &c->cap_elems[FW_SET_RELAY][f], sizeof(*e));
+	e->prefix = ip_host_prefix(&src->v);
+	e->dst = ip_host_prefix(&dst->v);
+	e->why = why;
+	e->loc = loc;
+}
+
+/* One direction of a relayed pair: x -> y when y grants x incoming.  An
+ * unmanaged y has no firewall of its own, so this is where its grant is
+ * enforced.  The element's loc is the line that decided the grant. */
+static void add_relayed_direction(struct compile_ctx *c, size_t x, size_t y)
+{
+	const struct model *m = c->m;
+	const struct m_node *xn = &m->nodes[x], *yn = &m->nodes[y];
+	struct perm_set g = model_permissions(m, y, x);
+	const char *why;
+	struct loc loc;
+
+	if (!g.incoming.v)
+		return;
+	why = arena_printf(c->arena, "%s -> %s", xn->name.v, yn->name.v);
+	loc = loc_known(g.incoming.loc) ? g.incoming.loc : yn->loc;
+	add_pair_elem(c, &xn->address, &yn->address, why, loc);
+	add_pair_elem(c, &xn->address6, &yn->address6, why, loc);
+}
+
+/* The relayed pairs among this node's users (model_relayed decides
+ * which pairs are relayed, for every stage alike). */
+static void compile_relay_set(struct compile_ctx *c)
+{
+	const struct m_node *n = c->node;
+
+	for (size_t i = 0; i < n->n_relay_users; i++)
+		for (size_t j = i + 1; j < n->n_relay_users; j++) {
+			size_t a = n->relay_users[i], b = n->relay_users[j];
+
+			if (!model_relayed(c->m, a, b))
+				continue;
+			add_relayed_direction(c, a, b);
+			add_relayed_direction(c, b, a);
+		}
+}
+
 /* A named uplink is the way out, known now; without one, apply puts the
  * default routes' interfaces there (and the local set is always read
  * live: compile cannot know the node's other interfaces). */
@@ -214,6 +274,7 @@ static void compile_sets(struct compile_ctx *c)
 	compile_private_set(c);
 	compile_grant_sets(c);
 	compile_closed_set(c);
+	compile_relay_set(c);
 	compile_uplink_set(c);
 }
 
@@ -272,6 +333,39 @@ static void compile_input_rules(struct compile_ctx *c)
 		.loc = permissions_loc(n) });
 }
 
+/* Where the relay is named: the first user's key. */
+static struct loc relay_key_loc(const struct compile_ctx *c)
+{
+	const struct m_node *u = &c->m->nodes[c->node->relay_users[0]];
+
+	return u->relay.set ? u->relay.loc
+			    : c->m->meshes[u->mesh_idx].relay.loc;
+}
+
+/* A relay's exception to rules 2 and 5, ahead of them: a packet that
+ * enters and leaves the mesh interface passes when (source .
+ * destination) is in the pair set, or when it is a reply to one that
+ * did (no other mesh-to-mesh connection is ever accepted, so every
+ * such reply belongs to a relayed pair).  Two rules per family, however
+ * many nodes use the relay. */
+static void compile_relay_rules(struct compile_ctx *c)
+{
+	struct loc loc = relay_key_loc(c);
+
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH,
+		.ct_established = true, NO_SET, .verdict = FW_ACCEPT,
+		.spec_rule = 2, .id = "relay-replies",
+		.comment = "replies of relayed connections", .loc = loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH,
+		.saddr_set = FW_SET_RELAY, .daddr_set = FW_SET_RELAY,
+		.verdict = FW_ACCEPT, .spec_rule = 2, .id = "relay",
+		.comment = "relayed pairs whose destination grants the source "
+			   "incoming",
+		.loc = loc });
+}
+
 static void compile_forward_rules(struct compile_ctx *c)
 {
 	const struct m_node *n = c->node;
@@ -286,6 +380,8 @@ static void compile_forward_rules(struct compile_ctx *c)
 		.verdict = FW_JUMP, .target = FW_CHAIN_TO_MESH,
 		.id = "to-mesh", .comment = "forwarded traffic into the mesh" });
 
+	if (n->n_relay_users)
+		compile_relay_rules(c);
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_FROM_MESH, .saddr_set = FW_SET_NONE,
 		.daddr_set = FW_SET_MESH, .verdict = FW_DROP, .spec_rule = 2,

@@ -15,6 +15,9 @@ struct compile_ctx {
 	size_t *peers;		/* peer node indices, sorted */
 	size_t n_peers;
 	struct perm_set *grants;	/* grants[i]: what self grants peers[i] */
+	/* relayed[i]: peers[i] and self are a relayed pair (model_relayed):
+	 * no peer entry, its addresses go on the relay's. */
+	bool *relayed;
 	/* array capacities for arena_push */
 	size_t cap_addresses, cap_peers, cap_routes, cap_rules, cap_sysctls,
 		cap_fw_rules;
