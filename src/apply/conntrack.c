@@ -7,7 +7,11 @@
  * host keeps streaming into a peer whose local_network was revoked.
  * Likewise output accepts this node's own established connections before
  * the closed set: an unmanaged peer that stops granting this node
- * incoming ends the connections this node opened to it.
+ * incoming ends the connections this node opened to it.  On a relay, a
+ * pair that leaves the pair set (its destination revoked the source's
+ * incoming) ends the relayed connections of that pair: the relay accepts
+ * their packets by state, and for an unmanaged destination nothing else
+ * would end them.
  *
  * ctnetlink over libmnl: one dump per family with revoked peers, the
  * matching entries chosen here (the kernel's dump filters differ from one
@@ -44,6 +48,11 @@ struct revoked {
 	unsigned grants;
 };
 
+/* A relayed pair whose destination no longer grants the source. */
+struct revoked_pair {
+	struct ip_addr src, dst;
+};
+
 struct ct_entry {
 	uint8_t family;
 	bool has_zone;
@@ -57,6 +66,8 @@ struct ct_cut {
 	const struct plan *target;
 	struct revoked *rv;
 	size_t n_rv, cap_rv;
+	struct revoked_pair *pairs;
+	size_t n_pairs, cap_pairs;
 	struct ct_entry *del;
 	size_t n_del, cap_del;
 	struct nl *nl;
@@ -109,11 +120,28 @@ static void collect_revoked(struct ct_cut *c, const struct changeset *cs)
 
 		if (ch->layer != LAYER_FIREWALL_SETS)
 			continue;
-		if (ch->op == CHANGE_REMOVE && g)
+		if (ch->op == CHANGE_REMOVE && ch->set_id == FW_SET_RELAY) {
+			struct revoked_pair *p = arena_push(
+				c->a, &c->pairs, &c->n_pairs, &c->cap_pairs,
+				sizeof(*p));
+
+			p->src = ch->old.elem->prefix.addr;
+			p->dst = ch->old.elem->dst.addr;
+		} else if (ch->op == CHANGE_REMOVE && g)
 			add_revoked(c, &ch->old.elem->prefix.addr, g);
 		else if (ch->op == CHANGE_ADD && ch->set_id == FW_SET_CLOSED)
 			add_revoked(c, &ch->new.elem->prefix.addr, GRANT_OPEN);
 	}
+}
+
+static bool pair_revoked(const struct ct_cut *c, const struct ip_addr *src,
+			 const struct ip_addr *dst)
+{
+	for (size_t i = 0; i < c->n_pairs; i++)
+		if (ip_addr_eq(&c->pairs[i].src, src) &&
+		    ip_addr_eq(&c->pairs[i].dst, dst))
+			return true;
+	return false;
 }
 
 /* Which grant let a connection to dst in, by the target's sets. */
@@ -215,6 +243,11 @@ static int entry_cb(const struct nlmsghdr *nlh, void *data)
 	if (!tuple_addr(ip, g->nfgen_family, true, &src) ||
 	    !tuple_addr(ip, g->nfgen_family, false, &dst))
 		return MNL_CB_OK;
+	if (pair_revoked(c, &src, &dst)) {
+		keep_entry(c, g->nfgen_family, tb[CTA_TUPLE_ORIG],
+			   tb[CTA_ZONE]);
+		return MNL_CB_OK;
+	}
 	r = find_revoked(c, &src);
 	if (r && (r->grants & grant_for(c->target, &dst))) {
 		keep_entry(c, g->nfgen_family, tb[CTA_TUPLE_ORIG],
@@ -287,6 +320,9 @@ static bool family_revoked(const struct ct_cut *c, uint8_t family)
 	for (size_t i = 0; i < c->n_rv; i++)
 		if (c->rv[i].addr.family == family)
 			return true;
+	for (size_t i = 0; i < c->n_pairs; i++)
+		if (c->pairs[i].src.family == family)
+			return true;
 	return false;
 }
 
@@ -323,7 +359,7 @@ int conntrack_cut_revoked(struct arena *a, const struct plan *target,
 	int err;
 
 	collect_revoked(&c, cs);
-	if (!c.n_rv)
+	if (!c.n_rv && !c.n_pairs)
 		return 0;
 	if ((err = ct_open(&c))) {
 		fprintf(stderr, "meshc: conntrack: open netlink socket: %s\n",

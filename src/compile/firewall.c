@@ -346,8 +346,11 @@ static struct loc relay_key_loc(const struct compile_ctx *c)
  * enters and leaves the mesh interface passes when (source .
  * destination) is in the pair set, or when it is a reply to one that
  * did (no other mesh-to-mesh connection is ever accepted, so every
- * such reply belongs to a relayed pair).  Two rules per family, however
- * many nodes use the relay. */
+ * such reply belongs to a relayed pair).  A revoked pair's connections
+ * are cut (apply/conntrack.c); a TCP segment that would pick one up
+ * again from the other side (whose own pair may still be in the set)
+ * is dropped, as mesh_input does.  Three rules, plus one per family for
+ * the pair set, however many nodes use the relay. */
 static void compile_relay_rules(struct compile_ctx *c)
 {
 	struct loc loc = relay_key_loc(c);
@@ -357,6 +360,12 @@ static void compile_relay_rules(struct compile_ctx *c)
 		.ct_established = true, NO_SET, .verdict = FW_ACCEPT,
 		.spec_rule = 2, .id = "relay-replies",
 		.comment = "replies of relayed connections", .loc = loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH,
+		.tcp_pickup = true, NO_SET, .verdict = FW_DROP,
+		.spec_rule = 2, .id = "relay-no-pickup",
+		.comment = "a relayed connection is not picked up in mid-stream",
+		.loc = loc });
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH,
 		.saddr_set = FW_SET_RELAY, .daddr_set = FW_SET_RELAY,

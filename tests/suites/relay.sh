@@ -230,6 +230,44 @@ dropped_before phone $IF "desk -> phone with desk's own table removed: hub still
 check "... while desk -> laptop, which laptop grants, still passes" reach desk "$ADDR_laptop"
 check "meshc apply on desk restores its table" node_exec desk "$MESHC" apply "$DOC" -q
 
+# --- a revoked grant ends the relayed connections it let in ---------------
+# laptop reads a stream from the phone's server (the phone keeps
+# sending).  The phone stops granting laptop incoming, and only hub
+# applies it: the unmanaged phone has nothing of its own, so hub alone
+# must end the connection (cut its conntrack entry, and drop the phone's
+# next segment, which would pick the connection up again from its side:
+# the pair phone -> laptop is still granted).
+REVOKED=$D/hub-revoked.yaml
+python3 - "$DOC" "$REVOKED" <<'PY' || bad "revoked document"
+import sys
+src, out = sys.argv[1:]
+text = open(src).read()
+old = "        laptop: { incoming: true }\n"
+assert text.count(old) == 1
+open(out, "w").write(text.replace(old, "        laptop: { incoming: false }\n"))
+PY
+lines() { wc -l <"$1" 2>/dev/null || echo 0; }
+STREAM=$D/stream
+node_exec phone timeout 12 socat TCP-LISTEN:9092,reuseaddr \
+	SYSTEM:'while true; do echo x; sleep 0.2; done' </dev/null >/dev/null 2>&1 &
+sleep 0.3
+node_exec laptop timeout 10 socat -u "TCP:$ADDR_phone:9092" - </dev/null >"$STREAM" 2>/dev/null &
+sleep 1.5
+n0=$(lines "$STREAM")
+check "laptop's relayed stream from phone flows ($n0 lines)" [ "$n0" -gt 2 ]
+check "apply the revocation on hub (and nowhere else)" \
+	node_exec hub "$MESHC" apply "$REVOKED" -q
+sleep 0.5
+n1=$(lines "$STREAM")
+sleep 2
+n2=$(lines "$STREAM")
+[ "$n2" = "$n1" ] && ok "hub's apply cuts the relayed connection ($n1 lines, then none)" ||
+	bad "the relayed connection outlived the revocation on hub ($n1 -> $n2 lines)"
+check "laptop -> phone is refused now" unreach laptop "$ADDR_phone"
+check "phone -> laptop still passes (laptop grants phone)" reach phone "$ADDR_laptop"
+check "apply the grant again on hub" node_exec hub "$MESHC" apply "$DOC" -q
+check "laptop -> phone passes again" reach laptop "$ADDR_phone"
+
 # --- desk gains an endpoint: its pairs go direct, minimally ---------------
 changes() {	# NODE DOC: the change set apply makes, one "layer op subject" a line
 	node_exec "$1" "$MESHC" apply "$2" --format json 2>"$D/$1/apply.err" |

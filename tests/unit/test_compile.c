@@ -707,7 +707,7 @@ static void test_relay_pair_set_and_rules(void **state)
 	struct arena a;
 	struct model *m;
 	struct plan *hub, *pa;
-	int relay = -1, transit = -1, replies = -1;
+	int relay = -1, transit = -1, replies = -1, pickup = -1;
 
 	(void)state;
 	arena_init(&a);
@@ -729,10 +729,19 @@ static void test_relay_pair_set_and_rules(void **state)
 		}
 		if (!strcmp(r->id, "relay-replies"))
 			replies = (int)i;
+		if (!strcmp(r->id, "relay-no-pickup")) {
+			pickup = (int)i;
+			assert_true(r->tcp_pickup);
+			assert_int_equal(r->oif, FW_IF_MESH);
+			assert_int_equal(r->verdict, FW_DROP);
+		}
 		if (!strcmp(r->id, "no-mesh-transit"))
 			transit = (int)i;
 	}
-	assert_true(replies >= 0 && relay > replies && transit > relay);
+	/* replies, then no pickup of a cut connection, then the pairs, all
+	 * before rule 2 */
+	assert_true(replies >= 0 && pickup > replies && relay > pickup &&
+		    transit > relay);
 	assert_non_null(find_sysctl(hub, "net.ipv4.ip_forward"));
 	assert_non_null(find_sysctl(hub, "net.ipv6.conf.all.forwarding"));
 	assert_false(hub->forwards);	/* it NATs nothing */
