@@ -459,6 +459,23 @@ static void check_relay_node(struct vctx *v, const struct m_str *key,
 			   name);
 }
 
+/* A relay carries mesh addresses only: a peer reached through it has no
+ * tunnel for exit-node or lan traffic. */
+static void relayed_use(struct vctx *v, size_t n, size_t t, struct loc loc,
+			const char *key)
+{
+	const struct model *m = v->m;
+
+	if (t == MODEL_NONE || !model_relayed(m, n, t))
+		return;
+	diag_warn(v->d, loc,
+		  "'%s' reaches '%s' through relay '%s', which carries mesh "
+		  "addresses only: its %s traffic has no tunnel (give one of "
+		  "them an endpoint)",
+		  v_node_name(m, n), v_node_name(m, t),
+		  v_node_name(m, m->nodes[n].relay_idx), key);
+}
+
 void v_check_relays(struct vctx *v)
 {
 	const struct model *m = v->m;
@@ -480,6 +497,10 @@ void v_check_relays(struct vctx *v)
 			continue;
 		if (n->relay.set)
 			check_relay_node(v, &n->relay, r);
+		relayed_use(v, i, n->exit_idx, n->exit_node.loc, "exit_node");
+		for (size_t k = 0; n->lans_via.idx && k < n->lans_via.count; k++)
+			relayed_use(v, i, n->lans_via.idx[k],
+				    n->lans_via.items[k].loc, "lans_via");
 		/* every user, also of a mesh's relay: that one names the
 		 * node it is not a peer of */
 		if (!model_are_peers(m, i, r) && v_peer_known(v, i, r))
