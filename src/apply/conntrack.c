@@ -9,9 +9,10 @@
  * the closed set: an unmanaged peer that stops granting this node
  * incoming ends the connections this node opened to it.  On a relay, a
  * pair that leaves the pair set (its destination revoked the source's
- * incoming) ends the relayed connections of that pair: the relay accepts
- * their packets by state, and for an unmanaged destination nothing else
- * would end them.
+ * incoming) ends the relayed connections of that pair, and a node that
+ * leaves relay_open (it revoked someone) those from every source the new
+ * pair set does not hold: the relay accepts their packets by state, and
+ * for an unmanaged destination nothing else would end them.
  *
  * ctnetlink over libmnl: one dump per family with revoked peers, the
  * matching entries chosen here (the kernel's dump filters differ from one
@@ -48,7 +49,8 @@ struct revoked {
 	unsigned grants;
 };
 
-/* A relayed pair whose destination no longer grants the source. */
+/* A relayed pair whose destination no longer grants the source; src
+ * family 0: every source (the destination left relay_open). */
 struct revoked_pair {
 	struct ip_addr src, dst;
 };
@@ -127,6 +129,14 @@ static void collect_revoked(struct ct_cut *c, const struct changeset *cs)
 
 			p->src = ch->old.elem->prefix.addr;
 			p->dst = ch->old.elem->dst.addr;
+		} else if (ch->op == CHANGE_REMOVE &&
+			   ch->set_id == FW_SET_RELAY_OPEN) {
+			struct revoked_pair *p = arena_push(
+				c->a, &c->pairs, &c->n_pairs, &c->cap_pairs,
+				sizeof(*p));
+
+			memset(&p->src, 0, sizeof(p->src));
+			p->dst = ch->old.elem->prefix.addr;
 		} else if (ch->op == CHANGE_REMOVE && g)
 			add_revoked(c, &ch->old.elem->prefix.addr, g);
 		else if (ch->op == CHANGE_ADD && ch->set_id == FW_SET_CLOSED)
@@ -134,13 +144,28 @@ static void collect_revoked(struct ct_cut *c, const struct changeset *cs)
 	}
 }
 
+/* A relayed connection src -> dst that the relay no longer lets in.  A
+ * destination that left relay_open keeps the sources the new pair set
+ * holds, and this node's own connections are not relayed ones. */
 static bool pair_revoked(const struct ct_cut *c, const struct ip_addr *src,
 			 const struct ip_addr *dst)
 {
-	for (size_t i = 0; i < c->n_pairs; i++)
-		if (ip_addr_eq(&c->pairs[i].src, src) &&
-		    ip_addr_eq(&c->pairs[i].dst, dst))
+	const struct plan_firewall *fw = &c->target->fw;
+	int f = dst->family == IP_V6;
+
+	for (size_t i = 0; i < c->n_pairs; i++) {
+		const struct revoked_pair *p = &c->pairs[i];
+
+		if (!ip_addr_eq(&p->dst, dst))
+			continue;
+		if (p->src.family && ip_addr_eq(&p->src, src))
 			return true;
+		if (!p->src.family &&
+		    !fw_set_lookup(&fw->sets[FW_SET_SELF][f], src, NULL) &&
+		    !fw_set_lookup_pair(&fw->sets[FW_SET_RELAY][f], src, dst,
+					NULL))
+			return true;
+	}
 	return false;
 }
 
@@ -321,7 +346,7 @@ static bool family_revoked(const struct ct_cut *c, uint8_t family)
 		if (c->rv[i].addr.family == family)
 			return true;
 	for (size_t i = 0; i < c->n_pairs; i++)
-		if (c->pairs[i].src.family == family)
+		if (c->pairs[i].dst.family == family)
 			return true;
 	return false;
 }

@@ -770,7 +770,7 @@ static int at_forward(struct walk *w, const struct plan *p, size_t p_idx,
 			      "%s drops it: %s", p->node, rule_comment(&t));
 	if (e.kind != EGRESS_MESH)
 		return leaves_node(w, p, p_idx, &pkt, &t, loc);
-	if (t.decider && fw_rule_is_pair(t.decider->rule)) {
+	if (t.decider && fw_rule_is_relay_accept(t.decider->rule)) {
 		struct loc yloc;
 		size_t y = node_with_address(w->m, &w->daddr, &yloc);
 

@@ -151,9 +151,15 @@ enum fw_set_id {
 	 * no firewall of meshc's, so this node keeps its own packets from
 	 * opening connections to them (additions.md, managed nodes). */
 	FW_SET_CLOSED,
-	/* On a relay: (source . destination) pairs of mesh addresses it
-	 * forwards, one per relayed pair whose destination grants the
-	 * source incoming (a pair set, fw_set_id_is_pair). */
+	/* On a relay (additions.md, Relays), the relayed pairs whose
+	 * destination grants the source incoming, in three sets so that a
+	 * hub of n spokes does not hold n * n pairs: */
+	FW_SET_RELAY_USERS,	/* its users without an endpoint */
+	/* users that grant incoming to every user they are relayed with:
+	 * any user may reach them */
+	FW_SET_RELAY_OPEN,
+	/* (source . destination) pairs to every other user, one per pair
+	 * its destination grants (a pair set, fw_set_id_is_pair) */
 	FW_SET_RELAY,
 	/* Filled by apply from the live node (compile knows only a named
 	 * uplink; fw.egress_live says which it was): */
@@ -301,6 +307,9 @@ bool fw_set_id_is_interval(enum fw_set_id id);
 bool fw_set_id_is_pair(enum fw_set_id id);
 /* Does the rule match a pair set? */
 bool fw_rule_is_pair(const struct fw_rule *r);
+/* Is it one of a relay's accepts: forwarded from the mesh back into it
+ * (from_mesh, oif mesh), by the relay sets? */
+bool fw_rule_is_relay_accept(const struct fw_rule *r);
 /* Is (saddr . daddr) in the pair set?  *elem (if non-NULL) gets it. */
 bool fw_set_lookup_pair(const struct fw_set *s, const struct ip_addr *saddr,
 			const struct ip_addr *daddr,

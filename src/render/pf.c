@@ -44,11 +44,11 @@
  *   are judged by the forward rules, like any other destination;
  * - NAT to a non-mesh interface uses the uplink (en0 when the document
  *   names none), the usual single way out of a Mac;
- * - a relay's pair set: pf tables hold addresses, not pairs, so each
- *   pair is a rule of its own, "pass in" where nft's relay rule stands
- *   and "pass out" first among the out rules (pf meets a forwarded
- *   packet twice; the rules before it drop every other mesh-to-mesh
- *   packet, as nft's do).
+ * - a relay's accepts (from_mesh, oif=mesh): "pass in" where nft's rule
+ *   stands and "pass out" first among the out rules (pf meets a
+ *   forwarded packet twice; the rules before them drop every other
+ *   mesh-to-mesh packet, as nft's do); pf tables hold addresses, not
+ *   pairs, so each element of the pair set is a rule of its own.
  * A rule that matches an empty set cannot match and is left out, as are
  * the empty tables; a rule that cannot be translated becomes a comment.
  */
@@ -212,14 +212,31 @@ static void pf_relay_pairs(struct strbuf *out, const struct plan *p,
 	}
 }
 
-/* The out half of every relay rule of the forward path. */
+static void pf_filter_rule(struct strbuf *out, const struct plan *p,
+			   enum pf_ctx ctx, const struct fw_rule *orig);
+
+/* A relay's accept as a pf rule in ctx: its mesh side is the context's
+ * (in, or out on the mesh), so the oif match goes. */
+static void pf_relay_rule(struct strbuf *out, const struct plan *p,
+			  enum pf_ctx ctx, const struct fw_rule *r)
+{
+	struct fw_rule plain = *r;
+
+	if (fw_rule_is_pair(r)) {
+		pf_relay_pairs(out, p, ctx, r);
+		return;
+	}
+	plain.oif = FW_IF_ANY;
+	plain.chain = FW_CHAIN_TO_MESH;	/* no longer a relay accept */
+	pf_filter_rule(out, p, ctx, &plain);
+}
+
+/* The out half of every relay accept of the forward path. */
 static void pf_relay_out(struct strbuf *out, const struct plan *p)
 {
 	for (size_t i = 0; i < p->fw.n_rules; i++)
-		if (fw_rule_is_pair(&p->fw.rules[i]) &&
-		    p->fw.rules[i].verdict == FW_ACCEPT)
-			pf_relay_pairs(out, p, PF_OUT_FORWARD,
-				       &p->fw.rules[i]);
+		if (fw_rule_is_relay_accept(&p->fw.rules[i]))
+			pf_relay_rule(out, p, PF_OUT_FORWARD, &p->fw.rules[i]);
 }
 
 static void pf_filter_rule(struct strbuf *out, const struct plan *p,
@@ -230,11 +247,11 @@ static void pf_filter_rule(struct strbuf *out, const struct plan *p,
 	size_t n;
 	bool commented = false;
 
-	if (fw_rule_is_pair(orig)) {
-		if (ctx == PF_IN_FORWARD && orig->verdict == FW_ACCEPT)
-			pf_relay_pairs(out, p, ctx, orig);
-		else if (ctx != PF_IN_FORWARD)
-			pf_untranslated(out, p, orig, "pair set");
+	if (fw_rule_is_relay_accept(orig)) {
+		if (ctx == PF_IN_FORWARD)
+			pf_relay_rule(out, p, ctx, orig);
+		else
+			pf_untranslated(out, p, orig, "relay outside forward");
 		return;
 	}
 	if (!pf_adapt(p, ctx, &r, out))

@@ -246,23 +246,51 @@ old = "        laptop: { incoming: true }\n"
 assert text.count(old) == 1
 open(out, "w").write(text.replace(old, "        laptop: { incoming: false }\n"))
 PY
+# ... and, from a document where the phone lets everyone in (it is then
+# in hub's relay_open, not in pairs), the same revocation takes it out
+# of relay_open: the cut covers every source its new pairs lack.
+OPEN=$D/hub-open.yaml
+python3 - "$DOC" "$OPEN" <<'PY' || bad "open document"
+import sys
+src, out = sys.argv[1:]
+text = open(src).read()
+old = "      default: { incoming: false }\n      peers:\n        laptop: { incoming: true }\n"
+assert text.count(old) == 1
+open(out, "w").write(text.replace(old, "      default: { incoming: true }\n"))
+PY
 lines() { wc -l <"$1" 2>/dev/null || echo 0; }
-STREAM=$D/stream
-node_exec phone timeout 12 socat TCP-LISTEN:9092,reuseaddr \
-	SYSTEM:'while true; do echo x; sleep 0.2; done' </dev/null >/dev/null 2>&1 &
-sleep 0.3
-node_exec laptop timeout 10 socat -u "TCP:$ADDR_phone:9092" - </dev/null >"$STREAM" 2>/dev/null &
-sleep 1.5
-n0=$(lines "$STREAM")
-check "laptop's relayed stream from phone flows ($n0 lines)" [ "$n0" -gt 2 ]
-check "apply the revocation on hub (and nowhere else)" \
-	node_exec hub "$MESHC" apply "$REVOKED" -q
-sleep 0.5
-n1=$(lines "$STREAM")
-sleep 2
-n2=$(lines "$STREAM")
-[ "$n2" = "$n1" ] && ok "hub's apply cuts the relayed connection ($n1 lines, then none)" ||
-	bad "the relayed connection outlived the revocation on hub ($n1 -> $n2 lines)"
+revoke_round() {	# FROM-DOC what PORT
+	check "apply $2 on hub" node_exec hub "$MESHC" apply "$1" -q
+	STREAM=$D/stream-$3
+	node_exec phone timeout 12 socat TCP-LISTEN:$3,reuseaddr \
+		SYSTEM:'while true; do echo x; sleep 0.2; done' </dev/null >/dev/null 2>&1 &
+	sleep 0.3
+	node_exec laptop timeout 10 socat -u "TCP:$ADDR_phone:$3" - </dev/null >"$STREAM" 2>/dev/null &
+	sleep 1.5
+	n0=$(lines "$STREAM")
+	check "$2: laptop's relayed stream from phone flows ($n0 lines)" [ "$n0" -gt 2 ]
+	check "$2: apply the revocation on hub (and nowhere else)" \
+		node_exec hub "$MESHC" apply "$REVOKED" -q
+	sleep 0.5
+	n1=$(lines "$STREAM")
+	sleep 2
+	n2=$(lines "$STREAM")
+	[ "$n2" = "$n1" ] && ok "$2: hub's apply cuts the relayed connection ($n1 lines, then none)" ||
+		bad "$2: the relayed connection outlived the revocation on hub ($n1 -> $n2 lines)"
+}
+in_set() {	# DOC SET ADDR: is ADDR in hub's SET under DOC?
+	"$MESHC" compile "$1" --node hub --target json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["firewall"]["sets"][sys.argv[1]]
+sys.exit(0 if any(e["prefix"] == sys.argv[2] + "/32" for e in s) else 1)' "$2" "$3"
+}
+not() { ! "$@"; }
+check "under the example phone is not in hub's relay_open4 (its pairs are in relay4)" \
+	not in_set "$DOC" relay_open4 "$ADDR_phone"
+revoke_round "$DOC" "pair removed" 9092
+check "under the open document phone is in hub's relay_open4" \
+	in_set "$OPEN" relay_open4 "$ADDR_phone"
+revoke_round "$OPEN" "phone leaves relay_open" 9093
 check "laptop -> phone is refused now" unreach laptop "$ADDR_phone"
 check "phone -> laptop still passes (laptop grants phone)" reach phone "$ADDR_laptop"
 check "apply the grant again on hub" node_exec hub "$MESHC" apply "$DOC" -q
@@ -284,18 +312,20 @@ expect_changes() {	# NODE DOC description expected-lines
 	# no change at all there: the one line allowed to be missing
 	[ "$1" = hub ] && case $got in *"peers modify desk"*) ;; *)
 		got=$(printf '%s\npeers modify desk\n' "$got" | sort) ;; esac
-	[ "$got" = "$4" ] && ok "$3" ||
+	want=$(printf '%s\n' "$4" | sort)
+	[ "$got" = "$want" ] && ok "$3" ||
 		bad "$3: apply on $1 changed:
 $got
 expected:
-$4"
+$want"
 }
-to_direct_hub="firewall_sets remove relay4 $ADDR_desk . $ADDR_laptop
+# (desk -> laptop was no pair: laptop is in relay_open, which stays)
+to_direct_hub="firewall_sets remove relay_users4 $ADDR_desk
+firewall_sets remove relay_users6 $ADDR6_desk
 firewall_sets remove relay4 $ADDR_phone . $ADDR_desk
-firewall_sets remove relay6 $ADDR6_desk . $ADDR6_laptop
 firewall_sets remove relay6 $(mesh_addr "$DOC" phone 6) . $ADDR6_desk
 peers modify desk"
-expect_changes hub "$DIRECT" "desk gains an endpoint: hub drops desk's 4 pair elements (and sets desk's endpoint), nothing else" "$to_direct_hub"
+expect_changes hub "$DIRECT" "desk gains an endpoint: hub drops desk from relay_users and the pair phone -> desk (and sets desk's endpoint), nothing else" "$to_direct_hub"
 expect_changes desk "$DIRECT" "desk: peers laptop and phone added, hub's entry loses their addresses" \
 "peers add laptop
 peers add phone
@@ -319,7 +349,7 @@ cell "$DIRECT" laptop "$ADDR_desk" desk deny "direct, and desk's own firewall re
 
 # --- and loses it: back to relayed -------------------------------------
 to_relayed_hub=$(echo "$to_direct_hub" | sed 's/^firewall_sets remove/firewall_sets add/')
-expect_changes hub "$DOC" "desk loses its endpoint: hub restores desk's 4 pair elements, nothing else" "$to_relayed_hub"
+expect_changes hub "$DOC" "desk loses its endpoint: hub puts desk and its pair back, nothing else" "$to_relayed_hub"
 # (a peer read from the device is named by its key)
 key() { cat "$D/$1/public.key"; }
 expect_changes desk "$DOC" "desk: peers laptop and phone removed, hub's entry carries them again" \

@@ -623,7 +623,9 @@ static void test_compile_is_deterministic(void **state)
 
 /* ---- relays -------------------------------------------------------------- */
 
-/* hub relays for the mesh; a and b have no endpoint, c has one, b
+#define KEY_E "EWBOUtQsxZztVTzmDpxGr8Kfnj458cs0Rzuw/8sNk2c="
+
+/* hub relays for the mesh; a, b and e have no endpoint, c has one; b
  * refuses a. */
 static const char relay_doc[] =
 	"version: 1\n"
@@ -640,7 +642,8 @@ static const char relay_doc[] =
 	"    address: 100.64.0.3\n"
 	"    permissions: { peers: { a: { incoming: false } } }\n"
 	"  c: { mesh: x, public_key: " KEY_C ", address: 100.64.0.4,"
-	" endpoint: 203.0.113.4:51820 }\n";
+	" endpoint: 203.0.113.4:51820 }\n"
+	"  e: { mesh: x, public_key: " KEY_E ", address: 100.64.0.5 }\n";
 
 static bool set_has_pair(const struct plan *p, int f, const char *src,
 			 const char *dst)
@@ -669,12 +672,13 @@ static void test_relayed_peers_ride_on_the_relay(void **state)
 	arena_init(&a);
 	m = load_doc(&a, relay_doc);
 	pa = plan_for(&a, m, "a");
-	assert_int_equal(pa->n_peers, 2);	/* hub, c: not b */
+	assert_int_equal(pa->n_peers, 2);	/* hub, c: not b, e */
 	assert_null(find_peer(pa, "b"));
+	assert_null(find_peer(pa, "e"));
 	assert_non_null(find_peer(pa, "c"));
 	h = find_peer(pa, "hub");
-	/* b's IPv6 address is derived from its key */
-	assert_int_equal(h->n_allowed_ips, 4);
+	/* b's and e's IPv6 addresses are derived from their keys */
+	assert_int_equal(h->n_allowed_ips, 6);
 	assert_true(has_allowed(h, "100.64.0.1/32"));
 	assert_true(has_allowed(h, "fd64::1/128"));
 	assert_true(has_allowed(h, "100.64.0.3/32"));	/* b, relayed */
@@ -693,15 +697,17 @@ static void test_relayed_peers_ride_on_the_relay(void **state)
 	assert_true(set_has(pa, FW_SET_INCOMING, "100.64.0.3/32"));
 	/* the relay's mesh relay does not apply to the relay itself */
 	hub = plan_for(&a, m, "hub");
-	assert_int_equal(hub->n_peers, 3);
+	assert_int_equal(hub->n_peers, 4);
 	for (size_t i = 0; i < hub->n_peers; i++)
 		assert_int_equal(hub->peers[i].n_allowed_ips, 2);
 	arena_free(&a);
 }
 
-/* The relay's pair set holds exactly the relayed pairs whose destination
- * grants the source incoming, per family; its relay rules come before
- * rule 2's drop, and it forwards (sysctl) without any routing grant. */
+/* The relay's sets hold exactly the relayed pairs whose destination
+ * grants the source incoming, per family: its users without an endpoint
+ * (a, b, e), those who let every one of them in (a, e), and the pairs to
+ * the others (e -> b; b refuses a); its relay rules come before rule 2's
+ * drop, and it forwards (sysctl) without any routing grant. */
 static void test_relay_pair_set_and_rules(void **state)
 {
 	struct arena a;
@@ -713,10 +719,15 @@ static void test_relay_pair_set_and_rules(void **state)
 	arena_init(&a);
 	m = load_doc(&a, relay_doc);
 	hub = plan_for(&a, m, "hub");
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY_USERS][0].n_elems, 3);
+	assert_false(set_has(hub, FW_SET_RELAY_USERS, "100.64.0.4/32"));
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY_OPEN][0].n_elems, 2);
+	assert_true(set_has(hub, FW_SET_RELAY_OPEN, "100.64.0.2/32"));
+	assert_true(set_has(hub, FW_SET_RELAY_OPEN, "100.64.0.5/32"));
 	assert_int_equal(hub->fw.sets[FW_SET_RELAY][0].n_elems, 1);
-	assert_true(set_has_pair(hub, 0, "100.64.0.3/32", "100.64.0.2/32"));
+	assert_true(set_has_pair(hub, 0, "100.64.0.5/32", "100.64.0.3/32"));
 	assert_false(set_has_pair(hub, 0, "100.64.0.2/32", "100.64.0.3/32"));
-	/* and the same pair in IPv6 (b's address derived from its key) */
+	/* and the same in IPv6 (addresses derived from the keys) */
 	assert_int_equal(hub->fw.sets[FW_SET_RELAY][1].n_elems, 1);
 	for (size_t i = 0; i < hub->fw.n_rules; i++) {
 		const struct fw_rule *r = &hub->fw.rules[i];
@@ -755,8 +766,9 @@ static void test_relay_pair_set_and_rules(void **state)
 	arena_free(&a);
 }
 
-/* Pairs live in sets: a relay for 60 spokes has as many rules as one for
- * two, and 60 * 59 pairs. */
+/* A relay for 60 spokes has as many rules as one for three, and its
+ * sets grow with the spokes, not with their pairs: 59 let everyone in
+ * (relay_open), one refuses one other and gets the 58 pairs it grants. */
 static void test_relay_rule_count_independent_of_users(void **state)
 {
 	struct arena a;
@@ -781,11 +793,16 @@ static void test_relay_rule_count_independent_of_users(void **state)
 		strbuf_printf(&doc, "  n%d: { mesh: x, public_key: \"%s\", "
 				    "address: 10.0.0.%d%s }\n",
 			      i, b64, i + 1,
-			      i == 0 ? ", endpoint: 198.51.100.1:51820" : "");
+			      i == 0	? ", endpoint: 198.51.100.1:51820"
+			      : i == 1 ? ", permissions: { peers: { n2: "
+					 "{ incoming: false } } }"
+					: "");
 	}
 	m = load_doc(&a, strbuf_str(&doc));
 	big = plan_for(&a, m, "n0");
-	assert_int_equal(big->fw.sets[FW_SET_RELAY][0].n_elems, 60 * 59);
+	assert_int_equal(big->fw.sets[FW_SET_RELAY_USERS][0].n_elems, 60);
+	assert_int_equal(big->fw.sets[FW_SET_RELAY_OPEN][0].n_elems, 59);
+	assert_int_equal(big->fw.sets[FW_SET_RELAY][0].n_elems, 58);
 	assert_int_equal(big->fw.n_rules, plan_for(&a, small, "hub")->fw.n_rules);
 	strbuf_free(&doc);
 	arena_free(&a);

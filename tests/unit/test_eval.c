@@ -1392,14 +1392,20 @@ static void test_relayed_pair_walks_the_hop(void **state)
 	assert_true(has_step(&res, "srv: WireGuard sends it to hub (relay "
 				   "for lap1)"));
 	assert_true(has_step(&res, "hub: relays it to lap1"));
-	assert_true(has_step(&res, "rule relay: accept, source . "
-				   "destination in relay4 (srv -> lap1)"));
+	/* lap1 lets every relayed peer in: relay_open */
+	assert_true(has_step(&res, "rule relay-open: accept, source in "
+				   "relay_users4 (100.64.0.11/32: srv), "
+				   "destination in relay_open4"));
 	assert_string_equal(res.deciding_node, "lap1");
 	assert_string_equal(res.deciding_rule->id, "incoming");
 	/* IPv6 alike */
 	res = real_reach(r, "srv", "fd64::10");
 	assert_true(res.allow);
-	assert_true(has_step(&res, "relay6 (srv -> lap1)"));
+	assert_true(has_step(&res, "relay_open6 (fd64::10/128: lap1)"));
+	/* phone lets lap1 alone in: a pair */
+	res = real_reach(r, "lap1", "phone");
+	assert_true(has_step(&res, "rule relay: accept, source . "
+				   "destination in relay4 (lap1 -> phone)"));
 }
 
 /* The destination refuses the source: the relay drops it, and the answer
@@ -1484,7 +1490,7 @@ static void test_relay_does_not_masquerade(void **state)
 	assert_int_equal(eval_fw_run(&r->a, hub, FW_CHAIN_FORWARD, &pkt, &t),
 			 0);
 	assert_true(t.accept);
-	assert_string_equal(t.decider->rule->id, "relay");
+	assert_string_equal(t.decider->rule->id, "relay-open");
 }
 
 #define HAND(t) cmocka_unit_test_setup_teardown(t, hand_setup, hand_teardown)

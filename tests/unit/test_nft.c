@@ -1327,7 +1327,8 @@ static struct nftnl_set *kr_set(const char *name, bool v6, bool interval)
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, v6 ? 8 : 7);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 16 : 4);
-	if (!strncmp(name, "relay", 5)) {	/* a pair: addr . addr */
+	if (!strcmp(name, "relay4") || !strcmp(name, "relay6")) {
+		/* a pair: addr . addr */
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
 				  v6 ? 8 << 6 | 8 : 7 << 6 | 7);
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 32 : 8);
@@ -1987,8 +1988,10 @@ static void test_recorded_relay_table_reads_as_plan(void **state)
 	nft_decode(&a, &l, "wghub", &st, &fw, NULL);
 	assert_int_equal(st, NFT_TABLE_OURS);
 	assert_int_equal(count_unknown(&fw), 0);
-	assert_int_equal(fw.sets[FW_SET_RELAY][0].n_elems, 4);
-	assert_int_equal(fw.sets[FW_SET_RELAY][1].n_elems, 4);
+	assert_int_equal(fw.sets[FW_SET_RELAY_USERS][0].n_elems, 3);
+	assert_int_equal(fw.sets[FW_SET_RELAY_OPEN][0].n_elems, 1);
+	assert_int_equal(fw.sets[FW_SET_RELAY][0].n_elems, 2);
+	assert_int_equal(fw.sets[FW_SET_RELAY][1].n_elems, 2);
 	assert_string_equal(ip_prefix_str(&fw.sets[FW_SET_RELAY][0].elems[0]
 						   .prefix, s),
 			    "100.72.0.10/32");
@@ -2093,11 +2096,11 @@ static void test_recorded_legacy_table_is_replaced(void **state)
 		FEED(&a, &l, nft_fx_legacy);
 		nft_decode(&a, &l, p->fw.iface, &st, &fw, &seen);
 		assert_int_equal(st, NFT_TABLE_OURS);
-		/* the mark; and for meshx, the seven sets 0.1 did not have
-		 * (local4/6, uplinks, closed4/6, relay4/6) and 0.1's uplink
-		 * matches (oifname "eth0" per rule: now a set lookup,
-		 * unknown to the reader) */
-		assert_int_equal(count_unknown(&fw), i == 0 ? 12 : 1);
+		/* the mark; and for meshx, the eleven sets 0.1 did not have
+		 * (local4/6, uplinks, closed4/6, relay_users4/6,
+		 * relay_open4/6, relay4/6) and 0.1's uplink matches (oifname
+		 * "eth0" per rule: now a set lookup, unknown to the reader) */
+		assert_int_equal(count_unknown(&fw), i == 0 ? 16 : 1);
 		/* meshc 0.1 had six chains (no output) and seven sets,
 		 * each of both families */
 		assert_int_equal(seen.n_legacy, 6 + 2 * 7);
@@ -2547,6 +2550,9 @@ static void test_relay_listing_equals_rendered_file(void **state)
 			       "@meshx/relay4 accept"));
 	assert_non_null(strstr(strbuf_str(&ours),
 			       "100.72.0.20 . 100.72.0.11"));
+	assert_non_null(strstr(strbuf_str(&ours),
+			       "ip saddr @meshx/relay_users4 ip daddr "
+			       "@meshx/relay_open4 accept"));
 	assert_int_equal(system("nft delete table inet meshc"), 0);
 	render_nft(&text, p);
 	nft_load(strbuf_str(&text));
@@ -2575,7 +2581,9 @@ static void test_relay_pairs_move_by_elements(void **state)
 	arena_init(&a);
 	relayed = compile_doc(&a, HUB, "hub", hub_on_meshx);
 	direct = compile_doc(&a, HUB, "hub", hub_desk_direct);
-	assert_int_equal(direct->fw.sets[FW_SET_RELAY][0].n_elems, 2);
+	/* desk leaves relay_users; its one pair (phone -> desk) goes, and
+	 * laptop -> phone stays */
+	assert_int_equal(direct->fw.sets[FW_SET_RELAY][0].n_elems, 1);
 	assert_int_equal(
 		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &relayed->fw, NULL, NULL),
 		0);
@@ -2584,7 +2592,8 @@ static void test_relay_pairs_move_by_elements(void **state)
 	for (int round = 0; round < 2; round++) {
 		read_ours(&a, &live);
 		diff_fw(&a, from, &live, to, &cs);
-		/* desk's endpoint, and its 2 pairs x 2 families */
+		/* desk's endpoint; per family its relay_users element and
+		 * its pair */
 		assert_int_equal(cs.count, 5);
 		assert_int_equal(changeset_layer(&cs, LAYER_FIREWALL_SETS,
 						 &(size_t){ 0 }),
