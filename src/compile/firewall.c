@@ -9,7 +9,7 @@
  * The order in from_mesh is the security argument, top to bottom:
  *   0. on a relay only: mesh to mesh, exactly the relayed pairs whose
  *      destination grants the source incoming, and replies (the one
- *      exception to rules 2 and 5, additions.md; the relay sets hold
+ *      exception to rules 2 and 5, meshc.yaml(5) Relays; the relay sets hold
  *      nothing else, so no other peer passes);
  *   1. a mesh destination is dropped before any grant is looked at
  *      (rule 2: no bridge between peers, whatever the flags);

@@ -262,7 +262,7 @@ bool platform_can_be_managed(enum platform p);
 bool model_are_peers(const struct model *m, size_t a, size_t b);
 
 /* Are a and b a relayed pair: peers, neither with an endpoint, both with
- * the same relay (additions.md, Relays)?  The one definition of it, for
+ * the same relay (meshc.yaml(5), Relays)?  The one definition of it, for
  * compile, check and graph alike.  Needs validate. */
 bool model_relayed(const struct model *m, size_t a, size_t b);
 /* One resolved permission flag and where its value came from. */

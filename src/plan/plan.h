@@ -82,7 +82,7 @@ enum plan_allowed_why {
 	ALLOWED_EXIT_NODE,	/* 0.0.0.0/0, ::/0 for this node's exit node */
 	ALLOWED_LANS_VIA,	/* a lan prefix of a peer in lans_via */
 	/* On the relay's entry: the mesh address of a peer this node
-	 * reaches through the relay (a relayed pair, additions.md). */
+	 * reaches through the relay (a relayed pair, meshc.yaml(5)). */
 	ALLOWED_RELAYED,
 };
 
@@ -151,7 +151,7 @@ enum fw_set_id {
 	 * no firewall of meshc's, so this node keeps its own packets from
 	 * opening connections to them (additions.md, managed nodes). */
 	FW_SET_CLOSED,
-	/* On a relay (additions.md, Relays), the relayed pairs whose
+	/* On a relay (meshc.yaml(5), Relays), the relayed pairs whose
 	 * destination grants the source incoming, in three sets so that a
 	 * hub of n spokes does not hold n * n pairs: */
 	FW_SET_RELAY_USERS,	/* its users without an endpoint */
