@@ -98,10 +98,12 @@ static bool addr_eq(const struct m_addr *a, const struct m_addr *b)
 	return a->set == b->set && (!a->set || ip_addr_eq(&a->v, &b->v));
 }
 
+/* The plans print the key as written: the text counts too. */
 static bool key_eq(const struct m_key *a, const struct m_key *b)
 {
 	return a->set == b->set &&
-	       (!a->set || !memcmp(a->v, b->v, sizeof(a->v)));
+	       (!a->set || (!memcmp(a->v, b->v, sizeof(a->v)) &&
+			    !strcmp(a->b64, b->b64)));
 }
 
 static bool endpoint_eq(const struct m_endpoint *a,

@@ -4,7 +4,7 @@
 # and random edits of every kind (tests/tools/meshedit.py), each diffed
 # both ways, as text, as JSON and for one node, against the same run with
 # MESHC_DIFF_FULL=1 (every node in full): stdout, stderr and exit codes.
-#   INCR_ROUNDS (default 150) and INCR_SEED (default: a new one per run,
+#   INCR_ROUNDS (default 120 per seed) and INCR_SEED (default: a new one per run,
 #   printed, so a failure can be replayed) tune it.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -18,7 +18,7 @@ fail=0
 seed=${INCR_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 for s in 1 "$seed"; do
 	echo "incr: seed $s"
-	python3 tests/tools/meshedit.py "$MESHC" --rounds "${INCR_ROUNDS:-150}" \
+	python3 tests/tools/meshedit.py "$MESHC" --rounds "${INCR_ROUNDS:-120}" \
 		--seed "$s" --work "$tmp" || fail=1
 done
 # A failure leaves its two documents under $tmp/fail-N: keep them.
