@@ -15,6 +15,9 @@ struct compile_ctx {
 	size_t *peers;		/* peer node indices, sorted */
 	size_t n_peers;
 	struct perm_set *grants;	/* grants[i]: what self grants peers[i] */
+	/* compile_node_peers: the candidates, sorted; NULL: every peer */
+	const size_t *only;
+	size_t n_only;
 	/* array capacities for arena_push */
 	size_t cap_addresses, cap_peers, cap_routes, cap_rules, cap_sysctls,
 		cap_fw_rules;

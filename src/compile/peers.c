@@ -178,14 +178,18 @@ static void add_rule(struct compile_ctx *c, uint8_t family, uint32_t prio,
 	}
 }
 
-/* Mesh networks that hold a peer, in mesh order. */
+/* Mesh networks that hold a peer, in mesh order: the node's own when it
+ * has another member, and its link partners'.  Read from the model, not
+ * from c->peers, so a plan of some peers (compile_node_peers) has the
+ * routes of the whole. */
 static void compile_mesh_routes(struct compile_ctx *c)
 {
 	const struct model *m = c->m;
 	bool *used = arena_calloc(c->arena, m->n_meshes, sizeof(*used));
 
-	for (size_t i = 0; i < c->n_peers; i++)
-		used[m->nodes[c->peers[i]].mesh_idx] = true;
+	used[c->node->mesh_idx] = m->meshes[c->node->mesh_idx].n_members > 1;
+	for (size_t i = 0; i < c->node->n_linked; i++)
+		used[m->nodes[c->node->linked[i]].mesh_idx] = true;
 	for (size_t i = 0; i < m->n_meshes; i++) {
 		const struct m_mesh *mesh = &m->meshes[i];
 		const char *why;
