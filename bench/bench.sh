@@ -13,7 +13,10 @@
 #                 3 at N>10000)
 #   BENCH_REPEAT  whole measurements (default 2)
 #   BENCH_RSS_RUNS  /usr/bin/time runs per peak-RSS figure (default 3)
-#   BENCH_DIFF_N  mesh size of the CI diff step (default 1000)
+#   BENCH_DIFF_SIZES  mesh sizes of the CI diff steps (default
+#                 "1000 3000 10000")
+#   BENCH_DIFF_FULL_RUNS  runs of the full-compile diff, the CI diff's
+#                 peer (default 3 up to 1,000 nodes, else 1: minutes each)
 #   BENCH_NOTE    a line printed at the top of results.md
 #   BENCH_OUT     where results.* go (default bench/)
 #   BENCH_RAW     where the raw data is copied (default build/bench/raw)
@@ -30,7 +33,7 @@ if [ -z "${BENCH_SIZES:-}" ] && [ "${BENCH_FULL:-0}" = 1 ]; then
 fi
 REPEAT=${BENCH_REPEAT:-2}
 RSS_RUNS=${BENCH_RSS_RUNS:-3}
-DIFF_N=${BENCH_DIFF_N:-1000}
+DIFF_SIZES=${BENCH_DIFF_SIZES:-"1000 3000 10000"}
 OUT=${BENCH_OUT:-$ROOT/bench}
 RAW=${BENCH_RAW:-$ROOT/build/bench/raw}
 
@@ -112,20 +115,24 @@ $PRUN ip link set peer0 up
 log=$work/hyperfine.log
 say() { printf '%s  %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
-# gen N: documents A (as is) and B (node n2's key rotated) with n0 given our
-# key, and n0's rendered outputs, in $work/nN.
+# gen N: documents A (as is), B (node n2's key rotated) and G (node n5's
+# grant changed) with n0 given our key, and n0's rendered outputs, in
+# $work/nN.
 gen() {
 	d=$work/n$1
 	[ -d "$d" ] && return 0
 	mkdir -p "$d"
-	for v in A B; do
-		rot=-1
-		[ $v = B ] && rot=2
-		python3 tests/tools/genmesh.py "$1" --rotate $rot |
+	for v in A B G; do
+		edit=
+		[ $v = B ] && edit="--rotate 2"
+		[ $v = G ] && edit="--grant 5"
+		# shellcheck disable=SC2086
+		python3 tests/tools/genmesh.py "$1" $edit |
 			sed "0,/^    public_key: .*/s||    public_key: \"$pub\"|" |
 			awk -v k="$ppub" '/^  n3:$/ { f = 1 }
 				f && /^    public_key:/ { print "    public_key: \"" k "\""; f = 0; next }
 				{ print }' >"$d/$v.yaml"
+		[ $v = G ] && continue
 		(umask 077 && $RUN "$MESHC" compile "$d/$v.yaml" --node n0 \
 			--target wg --with-secrets >"$d/$v.wg")
 		for t in nft routes sysctl; do
@@ -145,6 +152,7 @@ use() {
 	d=$work/n$N
 	A=$d/A.yaml
 	B=$d/B.yaml
+	G=$d/G.yaml
 	DOC=$d/mesh.yaml	# the document's one path, A's or B's text
 	IF=$(cat "$d/ifname")
 	RUNS=$(runs_for "$N")
@@ -248,6 +256,23 @@ measure_diff() {
 	say "rep $1  N=$N ($RUNS runs): CI diff"
 	hf "$1" diff --warmup 1 -i \
 		-n "meshc diff OLD NEW (all nodes)" "$MESHC diff $A $B"
+	# its peer: the same diff with every node compiled in full
+	# (MESHC_DIFF_FULL=1, meshc(8)), minutes at 10,000 nodes, so with
+	# few runs of its own; the result joins the step's JSON
+	full_runs=${BENCH_DIFF_FULL_RUNS:-$([ "$N" -le 1000 ] && echo 3 || echo 1)}
+	say "rep $1  N=$N ($full_runs runs): CI diff, every node in full"
+	f=$data/full-r$1-n$N.json
+	hyperfine -N --style basic --runs "$full_runs" -i --export-json "$f" \
+		-n "meshc diff OLD NEW, every node compiled in full" \
+		"env MESHC_DIFF_FULL=1 $MESHC diff $A $B" >>"$log" 2>&1 ||
+		{ tail -20 "$log" >&2; return 1; }
+	python3 -c 'import json, sys
+a = json.load(open(sys.argv[1]))
+a["results"] += json.load(open(sys.argv[2]))["results"]
+json.dump(a, open(sys.argv[1], "w"))' "$data/r$1-n$N-diff.json" "$f"
+	rm -f "$f"
+	hf "$1" diffgrant --warmup 1 -i \
+		-n "meshc diff OLD NEW (all nodes, one grant changed)" "$MESHC diff $A $G"
 	# what entering the namespace costs every apply and tools row above
 	hf "$1" baseline --warmup 1 -n "env + nsenter + true" "$RUN true"
 }
@@ -398,7 +423,7 @@ meta() {
 		echo "hyperfine $(hyperfine --version)"
 		echo "sizes $SIZES"
 		echo "repeat $REPEAT"
-		echo "diff_n $DIFF_N"
+		echo "diff_sizes $DIFF_SIZES"
 		echo "note ${BENCH_NOTE:-}"
 	} >"$m"
 }
@@ -409,7 +434,9 @@ for N in $SIZES; do
 	say "N=$N: generating the documents"
 	gen "$N"
 done
-gen "$DIFF_N"
+for N in $DIFF_SIZES; do
+	gen "$N"
+done
 rep=1
 while [ "$rep" -le "$REPEAT" ]; do
 	for n in $SIZES; do
@@ -420,11 +447,13 @@ while [ "$rep" -le "$REPEAT" ]; do
 		fi
 		in_ns "$down"
 	done
-	use "$DIFF_N"
-	measure_diff "$rep"
-	if [ "$rep" = 1 ]; then
-		rss "meshc_diff" "" "$MESHC" diff "$A" "$B"
-	fi
+	for n in $DIFF_SIZES; do
+		use "$n"
+		measure_diff "$rep"
+		if [ "$rep" = 1 ]; then
+			rss "meshc_diff" "" "$MESHC" diff "$A" "$B"
+		fi
+	done
 	rep=$((rep + 1))
 done
 echo "load_end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$data/meta.txt"

@@ -7,6 +7,12 @@
  * printed, so a 1,000-node mesh needs the memory of one node pair, not
  * of 2,000 plans.
  *
+ * The cost follows the change: the two models are compared first
+ * (delta/delta.h), a node the change cannot touch is not compiled, and a
+ * node where only some peers' parts can differ is compiled with those
+ * peers only.  MESHC_DIFF_FULL=1 in the environment compiles every node
+ * in full, the reference the tests hold the shortcut to.
+ *
  * meshc diff FILE (the live system against FILE) is apply's dry run:
  * cmd_diff_live in cmd/apply.c.
  */
@@ -17,6 +23,7 @@
 
 #include "base/strbuf.h"
 #include "compile/compile.h"
+#include "delta/delta.h"
 #include "diff/diff.h"
 
 const struct cmd_spec diff_spec = {
@@ -40,6 +47,7 @@ struct node_pair {
 struct diff_run {
 	const struct cmd_opts *o;
 	const struct model *old, *new;
+	const struct delta *delta;
 	struct strbuf out;
 	bool color;
 	size_t changed, total;
@@ -138,6 +146,30 @@ static void warn_renumbered(const struct diff_run *r, const struct node_pair *np
 	}
 }
 
+/* The node's two plans, as much of them as the change can touch. */
+static void compile_pair(struct diff_run *r, struct arena *a,
+			 const struct node_pair *np, struct node_diff *nd)
+{
+	struct delta_peers dp;
+
+	switch (delta_node(r->delta, a, np->old_idx, np->new_idx, &dp)) {
+	case DELTA_SAME:
+		break;
+	case DELTA_PEERS:
+		nd->old = compile_node_peers(a, r->old, np->old_idx,
+					     dp.old_idx, dp.n_old);
+		nd->new = compile_node_peers(a, r->new, np->new_idx,
+					     dp.new_idx, dp.n_new);
+		break;
+	case DELTA_FULL:
+		if (np->old_idx != MODEL_NONE)
+			nd->old = compile_node(a, r->old, np->old_idx);
+		if (np->new_idx != MODEL_NONE)
+			nd->new = compile_node(a, r->new, np->new_idx);
+		break;
+	}
+}
+
 /* Compile one node from each side, diff, print; nothing of it is kept. */
 static int diff_node(struct diff_run *r, const struct node_pair *np)
 {
@@ -147,11 +179,9 @@ static int diff_node(struct diff_run *r, const struct node_pair *np)
 	int rc = 0;
 
 	arena_init(&scratch);
-	if (np->old_idx != MODEL_NONE)
-		nd.old = compile_node(&scratch, r->old, np->old_idx);
-	if (np->new_idx != MODEL_NONE)
-		nd.new = compile_node(&scratch, r->new, np->new_idx);
-	diff_plans(&scratch, nd.old, nd.new, &cs);
+	compile_pair(r, &scratch, np, &nd);
+	if (nd.old || nd.new)
+		diff_plans(&scratch, nd.old, nd.new, &cs);
 	warn_renumbered(r, np);
 	r->total++;
 	if (!changeset_empty(&cs)) {
@@ -199,6 +229,14 @@ static bool one_node(const struct diff_run *r, const char *name,
 	return false;
 }
 
+/* MESHC_DIFF_FULL=1: every node in full (for the tests, meshc(8)). */
+static bool full_diff_asked(void)
+{
+	const char *v = getenv("MESHC_DIFF_FULL");
+
+	return v && !strcmp(v, "1");
+}
+
 int cmd_diff(int argc, char **argv)
 {
 	struct cmd_opts o, old_opts;
@@ -227,6 +265,7 @@ int cmd_diff(int argc, char **argv)
 		goto out_free;
 	r.old = old_doc.model;
 	r.new = new_doc.model;
+	r.delta = delta_new(&arena, r.old, r.new, full_diff_asked());
 	r.color = cmd_use_color(&o, stdout);
 	if (o.node) {
 		if (!one_node(&r, o.node, &one))

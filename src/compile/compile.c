@@ -17,18 +17,27 @@ static int cmp_size(const void *pa, const void *pb)
 }
 
 /* Peers are the other members of the node's mesh plus its link partners
- * (validation made links cross meshes, so the two lists are disjoint). */
+ * (validation made links cross meshes, so the two lists are disjoint);
+ * with a list of candidates (compile_node_peers), those of them that are
+ * peers, at the cost of the list, not of the mesh. */
 static void collect_peers(struct compile_ctx *c)
 {
 	const struct m_mesh *mesh = &c->m->meshes[c->node->mesh_idx];
-	size_t n = 0, max = mesh->n_members + c->node->n_linked;
+	size_t n = 0, max = c->only ? c->n_only
+				    : mesh->n_members + c->node->n_linked;
 
 	c->peers = arena_calloc(c->arena, max ? max : 1, sizeof(*c->peers));
-	for (size_t i = 0; i < mesh->n_members; i++)
-		if (mesh->members[i] != c->self)
-			c->peers[n++] = mesh->members[i];
-	for (size_t i = 0; i < c->node->n_linked; i++)
-		c->peers[n++] = c->node->linked[i];
+	if (c->only) {
+		for (size_t i = 0; i < c->n_only; i++)
+			if (model_are_peers(c->m, c->self, c->only[i]))
+				c->peers[n++] = c->only[i];
+	} else {
+		for (size_t i = 0; i < mesh->n_members; i++)
+			if (mesh->members[i] != c->self)
+				c->peers[n++] = mesh->members[i];
+		for (size_t i = 0; i < c->node->n_linked; i++)
+			c->peers[n++] = c->node->linked[i];
+	}
 	qsort(c->peers, n, sizeof(*c->peers), cmp_size);
 	c->n_peers = n;
 	c->grants = arena_calloc(c->arena, n ? n : 1, sizeof(*c->grants));
@@ -198,14 +207,17 @@ static void compile_sysctls(struct compile_ctx *c)
 			   n->exit_node.loc);
 }
 
-struct plan *compile_node(struct arena *a, const struct model *m,
-			  size_t node_idx)
+static struct plan *compile(struct arena *a, const struct model *m,
+			     size_t node_idx, const size_t *only,
+			     size_t n_only)
 {
 	struct compile_ctx c = {
 		.arena = a,
 		.m = m,
 		.self = node_idx,
 		.node = &m->nodes[node_idx],
+		.only = only,
+		.n_only = n_only,
 	};
 	struct plan *p = arena_alloc(a, sizeof(*p));
 	const struct m_node *n = c.node;
@@ -226,4 +238,19 @@ struct plan *compile_node(struct arena *a, const struct model *m,
 	compile_firewall(&c);
 	plan_sort(p);
 	return p;
+}
+
+struct plan *compile_node(struct arena *a, const struct model *m,
+			  size_t node_idx)
+{
+	return compile(a, m, node_idx, NULL, 0);
+}
+
+struct plan *compile_node_peers(struct arena *a, const struct model *m,
+				size_t node_idx, const size_t *only,
+				size_t n_only)
+{
+	static const size_t none;
+
+	return compile(a, m, node_idx, only ? only : &none, n_only);
 }

@@ -354,7 +354,10 @@ static void compile_sets(struct compile_ctx *c)
 	for (size_t i = 0; i < n->lan.count; i++)
 		compile_fw_elem(c, FW_SET_LAN, &n->lan.items[i].v, "lan",
 			 n->lan.items[i].loc);
-	compile_private_set(c);
+	/* The same in every plan: a plan of some peers, only ever compared
+	 * with another (compile_node_peers), is spared its 100 prefixes. */
+	if (!c->only)
+		compile_private_set(c);
 	compile_grant_sets(c);
 	compile_closed_set(c);
 	compile_relay_set(c);

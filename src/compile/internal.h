@@ -18,6 +18,9 @@ struct compile_ctx {
 	/* relayed[i]: peers[i] and self are a relayed pair (model_relayed):
 	 * no peer entry, its addresses go on the relay's. */
 	bool *relayed;
+	/* compile_node_peers: the candidates, sorted; NULL: every peer */
+	const size_t *only;
+	size_t n_only;
 	/* array capacities for arena_push */
 	size_t cap_addresses, cap_peers, cap_routes, cap_rules, cap_sysctls,
 		cap_fw_rules;

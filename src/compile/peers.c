@@ -64,14 +64,18 @@ static size_t mesh_address_count(const struct m_node *n)
 	return (size_t)n->address.set + n->address6.set;
 }
 
-/* The mesh addresses of the peers this node reaches through its relay. */
+/* The mesh addresses of the peers this node reaches through its relay:
+ * taken from the relay's users, not from c->peers, so that the relay's
+ * entry is whole also in a plan of some peers (compile_node_peers). */
 static size_t relayed_count(const struct compile_ctx *c)
 {
+	const struct m_node *r = &c->m->nodes[c->node->relay_idx];
 	size_t n = 0;
 
-	for (size_t i = 0; i < c->n_peers; i++)
-		if (c->relayed[i])
-			n += mesh_address_count(&c->m->nodes[c->peers[i]]);
+	for (size_t i = 0; i < r->n_relay_users; i++)
+		if (model_relayed(c->m, c->self, r->relay_users[i]))
+			n += mesh_address_count(
+				&c->m->nodes[r->relay_users[i]]);
 	return n;
 }
 
@@ -100,10 +104,12 @@ static void add_host_allowed(struct plan_peer *peer, const struct m_addr *a,
  * goes through it); the loc is each peer's address. */
 static void add_relayed(const struct compile_ctx *c, struct plan_peer *peer)
 {
-	for (size_t i = 0; i < c->n_peers; i++) {
-		const struct m_node *pn = &c->m->nodes[c->peers[i]];
+	const struct m_node *r = &c->m->nodes[c->node->relay_idx];
 
-		if (!c->relayed[i])
+	for (size_t i = 0; i < r->n_relay_users; i++) {
+		const struct m_node *pn = &c->m->nodes[r->relay_users[i]];
+
+		if (!model_relayed(c->m, c->self, r->relay_users[i]))
 			continue;
 		add_host_allowed(peer, &pn->address, ALLOWED_RELAYED);
 		add_host_allowed(peer, &pn->address6, ALLOWED_RELAYED);
@@ -216,14 +222,18 @@ static void add_rule(struct compile_ctx *c, uint8_t family, uint32_t prio,
 	}
 }
 
-/* Mesh networks that hold a peer, in mesh order. */
+/* Mesh networks that hold a peer, in mesh order: the node's own when it
+ * has another member, and its link partners'.  Read from the model, not
+ * from c->peers, so a plan of some peers (compile_node_peers) has the
+ * routes of the whole. */
 static void compile_mesh_routes(struct compile_ctx *c)
 {
 	const struct model *m = c->m;
 	bool *used = arena_calloc(c->arena, m->n_meshes, sizeof(*used));
 
-	for (size_t i = 0; i < c->n_peers; i++)
-		used[m->nodes[c->peers[i]].mesh_idx] = true;
+	used[c->node->mesh_idx] = m->meshes[c->node->mesh_idx].n_members > 1;
+	for (size_t i = 0; i < c->node->n_linked; i++)
+		used[m->nodes[c->node->linked[i]].mesh_idx] = true;
 	for (size_t i = 0; i < m->n_meshes; i++) {
 		const struct m_mesh *mesh = &m->meshes[i];
 		const char *why;

@@ -17,6 +17,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--rotate", type=int, default=-1,
                     help="give node N a different key (one key rotation)")
+    ap.add_argument("--grant", type=int, default=-1,
+                    help="node N denies its mesh's first node incoming "
+                         "(one node's grant changed)")
     args = ap.parse_args()
     rnd = random.Random(args.seed)
     out = sys.stdout
@@ -50,6 +53,9 @@ def main():
             out.write(f"    endpoint: 198.19.{(i >> 8) & 255}.{i & 255}:51820\n")
         if i % per_mesh == 1:
             out.write(f"    exit_node: n{m * per_mesh}\n")
+        if i == args.grant and i % per_mesh > 1:
+            out.write("    permissions:\n      peers:\n"
+                      f"        n{m * per_mesh}: {{ incoming: false }}\n")
     if args.meshes > 1:
         out.write("links:\n")
         for m in range(1, args.meshes):
