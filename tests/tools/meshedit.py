@@ -232,10 +232,19 @@ def edit_key(doc, rnd):
     doc["nodes"][n]["public_key"] = rand_key(rnd)
 
 
+def forget_relay(doc, name):
+    """No one uses node name as relay (it can no longer be one)."""
+    for m in list(doc["meshes"].values()) + list(doc["nodes"].values()):
+        if m.get("relay") == name:
+            del m["relay"]
+
+
 def edit_endpoint(doc, rnd):
-    v = doc["nodes"][pick_node(doc, rnd)]
+    n = pick_node(doc, rnd)
+    v = doc["nodes"][n]
     if "endpoint" in v and rnd.random() < 0.3:
         del v["endpoint"]
+        forget_relay(doc, n)
     else:
         v["endpoint"] = "198.19.%d.%d:51820" % (rnd.randrange(256),
                                                  rnd.randrange(1, 255))
@@ -353,12 +362,8 @@ def edit_lans_via(doc, rnd):
 
 def forget(doc, name):
     """Every reference to node name, gone."""
-    for m in doc["meshes"].values():
-        if m.get("relay") == name:
-            del m["relay"]
+    forget_relay(doc, name)
     for v in doc["nodes"].values():
-        if v.get("relay") == name:
-            del v["relay"]
         v["permissions"]["peers"].pop(name, None)
         if v.get("exit_node") == name:
             del v["exit_node"]
@@ -524,6 +529,7 @@ def unmanage(doc, n):
     v = doc["nodes"][n]
     v.pop("lan", None)
     forget_lan_users(doc, n)
+    forget_relay(doc, n)
     for f in list(v["permissions"]["peers"].values()) + [v["permissions"]["default"]]:
         f.pop("routing", None)
         f.pop("local_network", None)
