@@ -47,7 +47,7 @@
 
 #define NFT_MARK_FILE "nft.mark"
 #define NFT_FW_FILE "nft.fw"
-#define NFT_FW_MAGIC "meshc nft.fw 3\n"
+#define NFT_FW_MAGIC "meshc nft.fw 4\n"
 #define NFT_FW_MAX (256u << 20)
 #define NFT_MARK_DIGEST_LEN 16
 
@@ -72,6 +72,14 @@ static void put_str(struct strbuf *sb, const char *s)
 	put_u32(sb, s ? (uint32_t)strlen(s) + 1 : 0);
 	if (s)
 		strbuf_puts(sb, s);
+}
+
+/* A pair set's destination; zeros in every other set. */
+static void put_prefix_dst(struct strbuf *sb, const struct fw_elem *e)
+{
+	put_u32(sb, e->dst.addr.family);
+	put_u32(sb, e->dst.len);
+	strbuf_add(sb, e->dst.addr.b, sizeof(e->dst.addr.b));
 }
 
 #define RULE_FIELDS 12
@@ -103,7 +111,7 @@ static void fw_digest(const struct plan_firewall *fw,
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	put_str(&sb, "meshc nft.mark 3 " MESHC_VERSION);
+	put_str(&sb, "meshc nft.mark 4 " MESHC_VERSION);
 	put_str(&sb, fw->iface);
 	put_str(&sb, fw->uplink);
 	put_u32(&sb, fw->nat);
@@ -121,6 +129,7 @@ static void fw_digest(const struct plan_firewall *fw,
 				put_u32(&sb, p->addr.family);
 				put_u32(&sb, p->len);
 				strbuf_add(&sb, p->addr.b, sizeof(p->addr.b));
+				put_prefix_dst(&sb, &set->elems[i]);
 				put_str(&sb, set->elems[i].ifname);
 			}
 		}
@@ -160,6 +169,7 @@ static void fw_save(struct strbuf *sb, const struct plan_firewall *fw)
 				put_u32(sb, e->prefix.len);
 				strbuf_add(sb, e->prefix.addr.b,
 					   sizeof(e->prefix.addr.b));
+				put_prefix_dst(sb, e);
 				put_str(sb, e->ifname);
 				put_str(sb, e->why);
 				put_u32(sb, e->loc.line);
@@ -214,8 +224,26 @@ static const char *get_str(struct reader *r)
 
 /* An element takes at least this many bytes of the file: a count that
  * promises more is a lie, not an allocation. */
-#define ELEM_MIN_BYTES (4 * sizeof(uint32_t) + 16 + sizeof(uint32_t))
+#define ELEM_MIN_BYTES (6 * sizeof(uint32_t) + 32 + sizeof(uint32_t))
 #define RULE_MIN_BYTES ((RULE_FIELDS + 2) * sizeof(uint32_t))
+
+/* A pair set's destination (family 0, zeros, elsewhere). */
+static bool get_prefix_dst(struct reader *r, struct fw_elem *e,
+			   uint8_t want)
+{
+	uint32_t fam = get_u32(r), len = get_u32(r);
+	const uint8_t *b = get_bytes(r, sizeof(e->dst.addr.b));
+
+	if (r->bad || fam != want || (want && len != ip_bits(want)) ||
+	    (!want && len)) {
+		r->bad = true;
+		return false;
+	}
+	e->dst.addr.family = (uint8_t)fam;
+	e->dst.len = (uint8_t)len;
+	memcpy(e->dst.addr.b, b, sizeof(e->dst.addr.b));
+	return true;
+}
 
 static void load_set(struct reader *r, struct fw_set *set, int id, int f)
 {
@@ -243,6 +271,8 @@ static void load_set(struct reader *r, struct fw_set *set, int id, int f)
 		e->prefix.addr.family = family;
 		e->prefix.len = (uint8_t)len;
 		memcpy(e->prefix.addr.b, b, sizeof(e->prefix.addr.b));
+		if (!get_prefix_dst(r, e, fw_set_id_is_pair(id) ? family : 0))
+			return;
 		e->ifname = get_str(r);
 		if ((family == 0) != (e->ifname != NULL)) {
 			r->bad = true;	/* a name exactly in an ifname set */

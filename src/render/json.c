@@ -211,6 +211,8 @@ static void json_set(struct jw *w, const struct fw_set *s, const char *name)
 			jw_str(w, "ifname", s->elems[i].ifname);
 		else
 			jw_prefix(w, "prefix", &s->elems[i].prefix);
+		if (s->elems[i].dst.addr.family)
+			jw_prefix(w, "dst", &s->elems[i].dst);
 		jw_str(w, "why", s->elems[i].why);
 		jw_uint(w, "line", s->elems[i].loc.line);
 		jw_close(w, '}');

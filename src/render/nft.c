@@ -37,6 +37,12 @@ static void nft_elements(struct strbuf *out, const struct fw_set *s)
 			strbuf_puts(out, "\t\t\t\"");
 			render_clean(out, e->ifname, 64);
 			strbuf_puts(out, "\",");
+		} else if (e->dst.addr.family) {
+			char dbuf[IP_STRLEN];
+
+			strbuf_printf(out, "\t\t\t%s . %s,",
+				      render_prefix(&e->prefix, true, buf),
+				      render_prefix(&e->dst, true, dbuf));
 		} else {
 			strbuf_printf(out, "\t\t\t%s,",
 				      render_prefix(&e->prefix, true, buf));
@@ -59,6 +65,9 @@ static const char *set_type(enum fw_set_id id, uint8_t family)
 {
 	if (fw_set_id_is_ifname(id))
 		return "ifname";
+	if (fw_set_id_is_pair(id))
+		return family == IP_V6 ? "ipv6_addr . ipv6_addr"
+				       : "ipv4_addr . ipv4_addr";
 	return family == IP_V6 ? "ipv6_addr" : "ipv4_addr";
 }
 

@@ -8,6 +8,7 @@
  */
 #include "render/render.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "render/util.h"
@@ -260,9 +261,23 @@ static void text_sysctls(struct strbuf *out, const struct plan *p)
 	}
 }
 
-static const char *elem_text(const struct fw_elem *e, char buf[IP_STRLEN])
+/* Room for a pair: "a/128 . b/128". */
+#define ELEM_STRLEN (2 * IP_STRLEN + 3)
+
+static const char *elem_text(const struct fw_elem *e, char buf[ELEM_STRLEN])
 {
-	return e->ifname ? e->ifname : ip_prefix_str(&e->prefix, buf);
+	char d[IP_STRLEN];
+	size_t n;
+
+	if (e->ifname)
+		return e->ifname;
+	ip_prefix_str(&e->prefix, buf);
+	if (e->dst.addr.family) {
+		n = strlen(buf);
+		snprintf(buf + n, ELEM_STRLEN - n, " . %s",
+			 ip_prefix_str(&e->dst, d));
+	}
+	return buf;
 }
 
 /* What an empty set stands for: nothing, or what apply will put there. */
@@ -278,7 +293,7 @@ static const char *empty_text(const struct plan_firewall *fw, int id)
 
 static void text_sets(struct strbuf *out, const struct plan_firewall *fw)
 {
-	char buf[IP_STRLEN];
+	char buf[ELEM_STRLEN];
 	size_t wp = 0, ww = 0;
 
 	for (int id = 0; id < FW_SET_COUNT; id++) {

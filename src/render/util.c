@@ -147,8 +147,15 @@ static void nft_rule(struct strbuf *out, const struct plan *p,
 	if (family && !fw_rule_has_set_match(r))
 		strbuf_printf(out, "meta nfproto %s ",
 			      family == IP_V6 ? "ipv6" : "ipv4");
-	nft_addr(out, "saddr", r->saddr_set, family, part);
-	nft_addr(out, "daddr", r->daddr_set, family, part);
+	if (fw_rule_is_pair(r)) {
+		const char *ip = family == IP_V6 ? "ip6" : "ip";
+
+		strbuf_printf(out, "%s saddr . %s daddr @%s%s ", ip, ip, part,
+			      fw_set_name(r->saddr_set, family));
+	} else {
+		nft_addr(out, "saddr", r->saddr_set, family, part);
+		nft_addr(out, "daddr", r->daddr_set, family, part);
+	}
 	/* nft's own words for it list as "tcp flags != syn /
 	 * fin,syn,rst,ack", which nft before 1.0 cannot read. */
 	if (r->tcp_pickup)
