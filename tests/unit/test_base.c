@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sodium.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -350,6 +351,75 @@ static void test_key_base64_roundtrip_and_public_key(void **state)
 	assert_false(key_from_base64("aBefG/k4s/25BiNeCZ97jJCYO/4y6kZgvlmZDIi6Wn!=", raw));
 }
 
+/* libsodium's decoder, the reference key_from_base64 must agree with. */
+static bool sodium_decodes_key(const char *s, uint8_t out[WG_KEY_LEN])
+{
+	size_t len = 0;
+	const char *end = NULL;
+
+	if (strlen(s) != WG_KEY_B64_LEN)
+		return false;
+	return sodium_base642bin(out, WG_KEY_LEN, s, WG_KEY_B64_LEN, NULL,
+				 &len, &end,
+				 sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	       len == WG_KEY_LEN && end == s + WG_KEY_B64_LEN;
+}
+
+/* key_from_base64 is a plain table decoder (public keys need no constant
+ * time): it must accept exactly what libsodium accepts, with the same
+ * bytes, for random keys and for every one-character (ASCII) change of
+ * them, cut short or made longer.  A byte from 0x80 up is refused, where
+ * libsodium 1.0.18 reads it as '/' (so "é" in place of two characters
+ * was taken for "//"). */
+static void test_key_from_base64_agrees_with_sodium(void **state)
+{
+	static const char chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		"0123456789+/=-_ .!\x7f";
+	uint8_t key[WG_KEY_LEN], ours[WG_KEY_LEN], theirs[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN + 2], m[WG_KEY_B64_LEN + 2];
+	size_t accepted = 0, refused = 0;
+
+	(void)state;
+	assert_int_equal(secret_init(), 0);
+	for (int round = 0; round < 64; round++) {
+		randombytes_buf(key, sizeof(key));
+		key_to_base64(key, b64);
+		assert_true(key_from_base64(b64, ours));
+		assert_memory_equal(ours, key, WG_KEY_LEN);
+		for (size_t i = 0; i < WG_KEY_B64_LEN; i++) {
+			for (size_t c = 0; c < sizeof(chars) - 1; c++) {
+				bool a, b;
+
+				memcpy(m, b64, sizeof(b64));
+				m[i] = chars[c];
+				a = key_from_base64(m, ours);
+				b = sodium_decodes_key(m, theirs);
+				assert_int_equal(a, b);
+				if (a) {
+					assert_memory_equal(ours, theirs,
+							    WG_KEY_LEN);
+					accepted++;
+				} else {
+					refused++;
+				}
+			}
+		}
+		memcpy(m, b64, sizeof(b64));
+		m[round % (WG_KEY_B64_LEN - 1)] = (char)(0x80 + round);
+		assert_false(key_from_base64(m, ours));
+		memcpy(m, b64, sizeof(b64));
+		m[WG_KEY_B64_LEN - 1] = '\0';	/* 43 characters */
+		assert_false(key_from_base64(m, ours));
+		memcpy(m, b64, sizeof(b64));
+		m[WG_KEY_B64_LEN] = '=';	/* 45 characters */
+		m[WG_KEY_B64_LEN + 1] = '\0';
+		assert_false(key_from_base64(m, ours));
+	}
+	/* both outcomes were exercised (the 43rd character's spare bits) */
+	assert_true(accepted > 0 && refused > 0);
+}
+
 static void fill(uint8_t *b, uint8_t first, uint8_t step)
 {
 	for (size_t i = 0; i < WG_KEY_LEN; i++)
@@ -567,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_diags_sorted_by_position_and_deduplicated),
 		cmocka_unit_test(test_diag_print_quotes_line_with_caret),
 		cmocka_unit_test(test_key_base64_roundtrip_and_public_key),
+		cmocka_unit_test(test_key_from_base64_agrees_with_sodium),
 		cmocka_unit_test(test_key_loading_makes_process_undumpable),
 		cmocka_unit_test(test_psk_derive_is_keyed_blake2b_of_sorted_keys),
 		cmocka_unit_test(test_secret_keys_grow_and_keep),
