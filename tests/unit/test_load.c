@@ -458,6 +458,44 @@ static void test_prescan_control_character(void **state)
 	assert_only(t, 1, 6, "control character 0x1b is not allowed");
 }
 
+/* The prescan reads 8 bytes at a time where it can: a bad byte is found,
+ * and placed, at every offset of a word and of the document's tail, in a
+ * line of plain text around it; 0x7f and 0x1f sit at the edges of the
+ * word test's ranges, 0x20 and 0x7e (accepted) just inside them. */
+static void test_prescan_finds_a_bad_byte_anywhere(void **state)
+{
+	struct t *t = *state;
+	static const unsigned char bad[] = { 0x00, 0x01, 0x1b, 0x1f, 0x7f };
+	char doc[64], want[64];
+
+	for (size_t k = 0; k < sizeof(bad); k++) {
+		for (size_t at = 0; at < 40; at++) {
+			size_t len = 41;
+
+			memset(doc, 'x', sizeof(doc));
+			memcpy(doc, "a: \"", 4);
+			doc[len - 2] = '"';
+			doc[len - 1] = '\n';
+			doc[4 + at % 35] = (char)bad[k];
+			if (bad[k])
+				snprintf(want, sizeof(want),
+					 "control character 0x%02x is not "
+					 "allowed", bad[k]);
+			else
+				snprintf(want, sizeof(want),
+					 "NUL byte in document");
+			t->d.count = 0;
+			assert_null(load_buf(t, doc, len - (at >= 35)));
+			assert_only(t, 1, 5 + at % 35, want);
+		}
+	}
+	/* the word test's edges: 0x20 and 0x7e pass, so do tab and CR */
+	t->d.count = 0;
+	load_str(t, "version: 1\nmeshes: {}\nnodes: {}\n# ~~~~~~~~~~~~\t\r\n"
+		    "#~~~~~~~~~~ ~\n");
+	assert_int_equal(t->d.count, 0);
+}
+
 static void test_columns_count_bytes(void **state)
 {
 	struct t *t = *state;
@@ -1421,6 +1459,7 @@ int main(void)
 		T(test_prescan_overlong_and_surrogate),
 		T(test_prescan_nul_byte),
 		T(test_prescan_bom_only_at_start),
+		T(test_prescan_finds_a_bad_byte_anywhere),
 		T(test_prescan_control_character),
 		T(test_columns_count_bytes),
 		T(test_crlf_line_endings),
