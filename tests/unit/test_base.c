@@ -120,6 +120,56 @@ static void test_strbuf_json_escapes_control_bytes(void **state)
 	strbuf_free(&sb);
 }
 
+/* The JSON literal of s, byte by byte: the reference for the word-wise
+ * scan of strbuf_json_string. */
+static void json_reference(char *out, const char *s)
+{
+	*out++ = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			*out++ = '\\';
+			*out++ = (char)*p;
+		} else if (*p == '\n') {
+			out += sprintf(out, "\\n");
+		} else if (*p == '\t') {
+			out += sprintf(out, "\\t");
+		} else if (*p == '\r') {
+			out += sprintf(out, "\\r");
+		} else if (*p < 0x20) {
+			out += sprintf(out, "\\u%04x", *p);
+		} else {
+			*out++ = (char)*p;
+		}
+	}
+	*out++ = '"';
+	*out = '\0';
+}
+
+/* strbuf_json_string scans 8 bytes at a time: every byte value, at every
+ * offset of strings of 1 to 19 bytes (a word, a word and a tail, two
+ * words and a tail), comes out as the byte-wise reference writes it. */
+static void test_strbuf_json_string_every_byte_everywhere(void **state)
+{
+	char s[24], want[24 * 6 + 3];
+
+	(void)state;
+	for (size_t len = 1; len < 20; len++) {
+		for (size_t at = 0; at < len; at++) {
+			for (int c = 1; c < 256; c++) {
+				struct strbuf sb = STRBUF_INIT;
+
+				memset(s, 'a', len);
+				s[len] = '\0';
+				s[at] = (char)c;
+				json_reference(want, s);
+				strbuf_json_string(&sb, s);
+				assert_string_equal(strbuf_str(&sb), want);
+				strbuf_free(&sb);
+			}
+		}
+	}
+}
+
 static void test_ip_parse_strict_v4(void **state)
 {
 	struct ip_addr a;
@@ -626,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_arena_push_size_overflow_fails),
 		cmocka_unit_test(test_arena_recycle_and_adopt),
 		cmocka_unit_test(test_strbuf_json_escapes_control_bytes),
+		cmocka_unit_test(test_strbuf_json_string_every_byte_everywhere),
 		cmocka_unit_test(test_ip_parse_strict_v4),
 		cmocka_unit_test(test_ip_prefix_edges),
 		cmocka_unit_test(test_ip_str_matches_inet_ntop),
