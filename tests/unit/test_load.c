@@ -353,6 +353,35 @@ static void test_read_file_and_stdin(void **state)
 	unlink(path);
 }
 
+/* A regular file is read at the size fstat gives; one that says 0 but
+ * has content (a /proc file) is still read whole, and standard input that
+ * is a file read part way is read from where it stands, not rewound. */
+static void test_read_regular_file_of_another_size(void **state)
+{
+	struct t *t = *state;
+	char *path = write_temp(HEAD, strlen(HEAD));
+	int saved = dup(STDIN_FILENO), fd;
+
+	assert_int_equal(load_read_source(&t->a, "/proc/self/status", &t->src,
+					  &t->d), 0);
+	assert_true(t->src.len > 0);
+	assert_true(t->src.len == strlen(t->src.text));
+	assert_memory_equal(t->src.text, "Name:", 5);
+
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0 && saved >= 0);
+	assert_int_equal(lseek(fd, 3, SEEK_SET), 3);
+	dup2(fd, STDIN_FILENO);
+	close(fd);
+	assert_int_equal(load_read_source(&t->a, "-", &t->src, &t->d), 0);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	assert_int_equal(t->src.len, strlen(HEAD) - 3);
+	assert_memory_equal(t->src.text, HEAD + 3, strlen(HEAD) - 3);
+	assert_int_equal(t->d.count, 0);
+	unlink(path);
+}
+
 static void test_read_refuses_big_file_without_reading_it(void **state)
 {
 	struct t *t = *state;
@@ -1453,6 +1482,7 @@ int main(void)
 		T(test_valid_document_locs),
 		T(test_read_missing_file_says_why),
 		T(test_read_file_and_stdin),
+		T(test_read_regular_file_of_another_size),
 		T(test_read_refuses_big_file_without_reading_it),
 		T(test_read_stdin_is_bounded),
 		T(test_prescan_invalid_utf8),
