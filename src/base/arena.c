@@ -30,6 +30,10 @@ struct arena_chunk {
 	size_t size;
 	size_t used;
 	bool mapped;		/* mmap()ed, not malloc()ed */
+	/* Everything from here on has never been handed out: in a mapped
+	 * chunk it is still the kernel's zeroed memory, and arena_alloc
+	 * need not clear it (the model of 10,000 nodes is 8.5 MB of it). */
+	size_t fresh;
 	_Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
@@ -160,6 +164,7 @@ static struct arena_chunk *chunk_alloc(size_t size)
 	}
 	c->size = size;
 	c->used = 0;
+	c->fresh = c->mapped ? 0 : size;
 	return c;
 }
 
@@ -191,8 +196,10 @@ static struct arena_chunk *arena_new_chunk(struct arena *a, size_t need)
 	return c;
 }
 
-/* Uninitialized memory at a multiple of align (1 or ARENA_ALIGN). */
-static void *arena_alloc_aligned(struct arena *a, size_t size, size_t align)
+/* Uninitialized memory at a multiple of align (1 or ARENA_ALIGN); *dirty
+ * (when not NULL) says how many of its first bytes may be nonzero. */
+static void *arena_alloc_at(struct arena *a, size_t size, size_t align,
+			    size_t *dirty)
 {
 	struct arena_chunk *c = a->head;
 	size_t start;
@@ -210,7 +217,17 @@ static void *arena_alloc_aligned(struct arena *a, size_t size, size_t align)
 	p = c->data + start;
 	c->used = start + size;
 	a->used_bytes += size;
+	if (dirty)
+		*dirty = start >= c->fresh ? 0
+			 : c->fresh - start < size ? c->fresh - start : size;
+	if (c->fresh < c->used)
+		c->fresh = c->used;
 	return p;
+}
+
+static void *arena_alloc_aligned(struct arena *a, size_t size, size_t align)
+{
+	return arena_alloc_at(a, size, align, NULL);
 }
 
 /* Uninitialized memory: for callers that overwrite it at once. */
@@ -221,7 +238,10 @@ static void *arena_alloc_raw(struct arena *a, size_t size)
 
 void *arena_alloc(struct arena *a, size_t size)
 {
-	return memset(arena_alloc_raw(a, size), 0, size ? size : 1);
+	size_t dirty;
+	void *p = arena_alloc_at(a, size, ARENA_ALIGN, &dirty);
+
+	return memset(p, 0, dirty);
 }
 
 void *arena_calloc(struct arena *a, size_t n, size_t size)

@@ -95,6 +95,45 @@ static void test_arena_recycle_and_adopt(void **state)
 	arena_free(&side);
 }
 
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* arena_alloc clears only memory that was handed out before: mapped
+ * chunks (from 256 KiB) start zeroed.  Memory used, recycled and handed
+ * out again, in part or whole, straddling the used and the never used,
+ * comes back zeroed. */
+static void test_arena_alloc_zeroes_reused_mapped_memory(void **state)
+{
+	const size_t big = 512 * 1024;
+	struct arena a, b;
+	unsigned char *p;
+
+	(void)state;
+	arena_init(&a);
+	arena_init(&b);
+	p = arena_alloc(&a, big);		/* a chunk of its own */
+	assert_true(all_zero(p, big));
+	memset(p, 0xff, big / 2);		/* the first half written */
+	assert_non_null(arena_strndup(&a, "abc", 3));	/* raw memory */
+	arena_recycle(&b, &a);
+	p = arena_alloc(&b, big / 4);		/* inside the written half */
+	assert_true(all_zero(p, big / 4));
+	memset(p, 0xee, big / 4);
+	p = arena_alloc(&b, big / 2);		/* straddles written/unwritten */
+	assert_true(all_zero(p, big / 2));
+	memset(p, 0xdd, big / 2);
+	arena_recycle(&a, &b);
+	p = arena_alloc(&a, big);		/* all of it, all written */
+	assert_true(all_zero(p, big));
+	arena_free(&a);
+	arena_free(&b);
+}
+
 static void test_arena_big_allocation(void **state)
 {
 	struct arena a;
@@ -673,6 +712,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena_push_grows_and_keeps_contents),
 		cmocka_unit_test(test_arena_big_allocation),
+		cmocka_unit_test(test_arena_alloc_zeroes_reused_mapped_memory),
 		cmocka_unit_test(test_arena_push_size_overflow_fails),
 		cmocka_unit_test(test_arena_recycle_and_adopt),
 		cmocka_unit_test(test_strbuf_json_escapes_control_bytes),
