@@ -134,6 +134,38 @@ static void test_arena_alloc_zeroes_reused_mapped_memory(void **state)
 	arena_free(&b);
 }
 
+/* Chunks from 2 MiB up are mapped in whole huge pages, aligned: sizes
+ * just below, at and above a multiple of 2 MiB come back zeroed and
+ * whole, and the small allocations of the shared chunks (which grow to
+ * one huge page) are never handed out twice. */
+static void test_arena_huge_chunks(void **state)
+{
+	static const size_t sizes[] = { (2 << 20) - 100, 2 << 20,
+					(2 << 20) + 1, (5 << 20) + 3 };
+	struct arena a;
+	unsigned char *p[4];
+	char *small[2000];
+
+	(void)state;
+	arena_init(&a);
+	for (size_t i = 0; i < 4; i++) {
+		p[i] = arena_alloc(&a, sizes[i]);
+		assert_true(all_zero(p[i], sizes[i]));
+		memset(p[i], (int)(i + 1), sizes[i]);
+	}
+	for (size_t i = 0; i < 2000; i++) {	/* 8 MB in 4 KiB pieces */
+		small[i] = arena_alloc(&a, 4096);
+		assert_true(all_zero((unsigned char *)small[i], 4096));
+		memset(small[i], 0x5a, 4096);
+		small[i][0] = (char)(i & 0x7f);
+	}
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(p[i][sizes[i] - 1], i + 1);
+	for (size_t i = 0; i < 2000; i++)
+		assert_int_equal(small[i][0], (char)(i & 0x7f));
+	arena_free(&a);
+}
+
 static void test_arena_big_allocation(void **state)
 {
 	struct arena a;
@@ -713,6 +745,7 @@ int main(void)
 		cmocka_unit_test(test_arena_push_grows_and_keeps_contents),
 		cmocka_unit_test(test_arena_big_allocation),
 		cmocka_unit_test(test_arena_alloc_zeroes_reused_mapped_memory),
+		cmocka_unit_test(test_arena_huge_chunks),
 		cmocka_unit_test(test_arena_push_size_overflow_fails),
 		cmocka_unit_test(test_arena_recycle_and_adopt),
 		cmocka_unit_test(test_strbuf_json_escapes_control_bytes),
