@@ -688,8 +688,13 @@ bool ynode_is_null(const struct ynode *n)
 {
 	const char *t = n->s.text;
 
+	/* (by length first: every plain scalar of a document comes here) */
 	if (n->kind != Y_SCALAR || !n->plain)
 		return false;
-	return n->s.len == 0 || !strcmp(t, "~") || !strcmp(t, "null") ||
-	       !strcmp(t, "Null") || !strcmp(t, "NULL");
+	if (n->s.len == 0)
+		return true;
+	if (n->s.len == 1)
+		return t[0] == '~';
+	return n->s.len == 4 && (!strcmp(t, "null") || !strcmp(t, "Null") ||
+				 !strcmp(t, "NULL"));
 }

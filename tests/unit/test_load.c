@@ -1126,6 +1126,29 @@ static void test_dns_and_mtu_refusals(void **state)
 	assert_false(t->m->nodes[0].mtu.set);
 }
 
+/* The plain scalars YAML reads as null, and their near misses (which
+ * are strings): ynode_is_null looks at the length first. */
+static void test_null_spellings(void **state)
+{
+	struct t *t = *state;
+
+	load_str(t, HEAD "  a: {mesh: null, public_key: " KEY1 "}\n"
+		       "  b: {mesh: Null, public_key: " KEY1 "}\n"
+		       "  c: {mesh: NULL, public_key: " KEY1 "}\n"
+		       "  d: {mesh: ~, public_key: " KEY1 "}\n"
+		       "  e: {mesh: nul, public_key: " KEY1 "}\n"
+		       "  f: {mesh: nulls, public_key: " KEY1 "}\n"
+		       "  g: {mesh: nULL, public_key: " KEY1 "}\n"
+		       "  h: {mesh: ~~, public_key: " KEY1 "}\n"
+		       "  i: {mesh: \"null\", public_key: " KEY1 "}\n");
+	for (size_t i = 0; i < 4; i++)
+		assert_false(t->m->nodes[i].mesh.set);
+	for (size_t i = 4; i < 9; i++)
+		assert_true(t->m->nodes[i].mesh.set);
+	assert_string_equal(t->m->nodes[7].mesh.v, "~~");
+	assert_string_equal(t->m->nodes[8].mesh.v, "null");
+}
+
 static void test_strings_missing_or_wrong_kind(void **state)
 {
 	struct t *t = *state;
@@ -1520,6 +1543,7 @@ int main(void)
 		T(test_version_and_keepalive_ranges),
 		T(test_dns_and_mtu_values),
 		T(test_dns_and_mtu_refusals),
+		T(test_null_spellings),
 		T(test_strings_missing_or_wrong_kind),
 		T(test_node_and_mesh_names),
 		T(test_interface_names),
