@@ -111,11 +111,19 @@ static void jw_bool(struct jw *w, const char *key, bool v)
 	strbuf_puts(w->out, v ? "true" : "false");
 }
 
+/* An address's text is digits, dots, colons and a slash: it goes out
+ * quoted as it is, without strbuf_json_string's scan (60,000 of them at
+ * 10,000 peers). */
 static void jw_prefix(struct jw *w, const char *key, const struct ip_prefix *p)
 {
-	char buf[IP_STRLEN];
+	char buf[IP_STRLEN + 2];
+	size_t n;
 
-	jw_str(w, key, ip_prefix_str(p, buf));
+	jw_key(w, key);
+	buf[0] = '"';
+	n = strlen(ip_prefix_str(p, buf + 1));
+	buf[n + 1] = '"';
+	strbuf_add(w->out, buf, n + 2);
 }
 
 static void json_interface(struct jw *w, const struct plan_interface *i)
