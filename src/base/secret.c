@@ -17,64 +17,31 @@ int secret_init(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
-/* 1 + the 6-bit value of each standard base64 character, 0 for the rest:
- * a table, as a comparison chain mispredicts on random key text. */
-static const uint8_t b64_value[256] = {
-	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
-	['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
-	['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17,
-	['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22,
-	['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27,
-	['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32,
-	['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37,
-	['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
-	['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47,
-	['v'] = 48, ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52,
-	['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
-	['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62,
-	['+'] = 63, ['/'] = 64
-};
-
-/* Public keys only, so no constant time: a document of 10,000 nodes
- * decodes 10,000 of them, and libsodium's constant-time decoder (right
- * for secrets, see secret_key_from_base64) was a twentieth of a compile.
- * It accepts what sodium_base642bin accepts for one key: 43 characters
- * of the standard alphabet, one '=', the last character's 2 spare bits
- * zero (test_base compares the two). */
-bool key_from_base64(const char *s, uint8_t out[WG_KEY_LEN])
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t acc = 0;
-	size_t i, o = 0;
-
-	if (strnlen(s, WG_KEY_B64_LEN + 1) != WG_KEY_B64_LEN ||
-	    s[WG_KEY_B64_LEN - 1] != '=')
-		return false;
-	for (i = 0; i < WG_KEY_B64_LEN - 1; i++) {
-		unsigned v = b64_value[p[i]];
-
-		if (!v)
-			return false;
-		acc = acc << 6 | (v - 1);
-		if (i % 4 == 3) {
-			out[o++] = (uint8_t)(acc >> 16);
-			out[o++] = (uint8_t)(acc >> 8);
-			out[o++] = (uint8_t)acc;
-			acc = 0;
-		}
-	}
-	/* 3 characters left over: 18 bits, 16 of them the last two bytes */
-	if (acc & 3)
-		return false;
-	out[o++] = (uint8_t)(acc >> 10);
-	out[o] = (uint8_t)(acc >> 2);
-	return true;
-}
-
 static bool is_base64_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 	       (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* libsodium decodes (the project's one base64 codec).  The alphabet is
+ * checked first because libsodium 1.0.18 reads a byte from 0x80 up as
+ * '/': a key whose first two characters had become one two-byte
+ * character ("\xc3\xa9", still 44 bytes) loaded as another key. */
+bool key_from_base64(const char *s, uint8_t out[WG_KEY_LEN])
+{
+	size_t len = 0;
+	const char *end = NULL;
+
+	if (strnlen(s, WG_KEY_B64_LEN + 1) != WG_KEY_B64_LEN ||
+	    s[WG_KEY_B64_LEN - 1] != '=')
+		return false;
+	for (size_t i = 0; i < WG_KEY_B64_LEN - 1; i++)
+		if (!is_base64_char(s[i]))
+			return false;
+	if (sodium_base642bin(out, WG_KEY_LEN, s, WG_KEY_B64_LEN, NULL, &len,
+			      &end, sodium_base64_VARIANT_ORIGINAL) != 0)
+		return false;
+	return len == WG_KEY_LEN && end == s + WG_KEY_B64_LEN;
 }
 
 /* A character as it should be quoted in a message. */

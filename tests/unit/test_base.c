@@ -486,12 +486,12 @@ static bool sodium_decodes_key(const char *s, uint8_t out[WG_KEY_LEN])
 	       len == WG_KEY_LEN && end == s + WG_KEY_B64_LEN;
 }
 
-/* key_from_base64 is a plain table decoder (public keys need no constant
- * time): it must accept exactly what libsodium accepts, with the same
- * bytes, for random keys and for every one-character (ASCII) change of
- * them, cut short or made longer.  A byte from 0x80 up is refused, where
- * libsodium 1.0.18 reads it as '/' (so "é" in place of two characters
- * was taken for "//"). */
+/* key_from_base64 is libsodium's decoder behind an alphabet check: it
+ * must accept exactly what libsodium accepts, with the same bytes, for
+ * random keys and for every one-character (ASCII) change of them, cut
+ * short or made longer.  A byte from 0x80 up is refused, where libsodium
+ * 1.0.18 reads it as '/' (so "\xc3\xa9" in place of two characters was
+ * taken for "//"). */
 static void test_key_from_base64_agrees_with_sodium(void **state)
 {
 	static const char chars[] =
