@@ -12,10 +12,12 @@
  * model asks the kernel for memory a few dozen times, not thousands; big
  * requests get a chunk of their own.  Chunks from ARENA_MMAP_MIN up are
  * mapped with MAP_POPULATE: one call pages them in, where touching them
- * would take a page fault per 4 KiB (a fifth of a 10,000-peer compile). */
+ * would take a page fault per 4 KiB (a fifth of a 10,000-peer compile);
+ * from ARENA_HUGE_PAGE up, in huge pages where the kernel has them
+ * (chunk_map), and the shared chunks stop growing at one huge page. */
 #define ARENA_CHUNK_SIZE (64 * 1024)
-#define ARENA_CHUNK_MAX (1024 * 1024)
 #define ARENA_MMAP_MIN (256 * 1024)
+#define ARENA_HUGE_PAGE (2 * 1024 * 1024)
 /* Not max_align_t (16 on x86-64, for long double): meshc has no type
  * aligned beyond 8, and the 10,000s of small tree nodes and model
  * records would each waste 8 bytes.  Strings are not aligned at all. */
@@ -30,8 +32,15 @@ struct arena_chunk {
 	size_t size;
 	size_t used;
 	bool mapped;		/* mmap()ed, not malloc()ed */
+	/* Everything from here on has never been handed out: in a mapped
+	 * chunk it is still the kernel's zeroed memory, and arena_alloc
+	 * need not clear it (the model of 10,000 nodes is 8.5 MB of it). */
+	size_t fresh;
 	_Alignas(ARENA_ALIGN) unsigned char data[];
 };
+
+/* The largest shared chunk fills one huge page, header included. */
+#define ARENA_CHUNK_MAX (ARENA_HUGE_PAGE - sizeof(struct arena_chunk))
 
 static void arena_oom(size_t size)
 {
@@ -138,6 +147,46 @@ static struct arena_chunk *spare_take(struct arena *a, size_t need)
 	return NULL;
 }
 
+/* Memory for a chunk of at least *size bytes (updated to what it got),
+ * paged in.  From ARENA_HUGE_PAGE up it is whole, aligned 2 MiB pages asked
+ * for as transparent huge pages: the kernel then clears and maps one 2 MiB
+ * page where it would take 512 faults' worth of work, which was most of
+ * the system time of a 10,000-node compile.  Where huge pages are not to
+ * be had, the same memory comes in 4 KiB pages. */
+static void *chunk_map(size_t *size)
+{
+	size_t len = sizeof(struct arena_chunk) + *size, map;
+	unsigned char *p, *q;
+
+	if (len < ARENA_HUGE_PAGE) {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (p == MAP_FAILED)
+			arena_oom(*size);
+		return p;
+	}
+	if (len > SIZE_MAX - 2 * ARENA_HUGE_PAGE)
+		arena_oom(*size);
+	len = (len + ARENA_HUGE_PAGE - 1) & ~(size_t)(ARENA_HUGE_PAGE - 1);
+	map = len + ARENA_HUGE_PAGE;	/* room to align */
+	q = mmap(NULL, map, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q == MAP_FAILED)
+		arena_oom(*size);
+	p = (unsigned char *)(((uintptr_t)q + ARENA_HUGE_PAGE - 1) &
+			      ~(uintptr_t)(ARENA_HUGE_PAGE - 1));
+	if (p > q)
+		munmap(q, (size_t)(p - q));
+	if (q + map > p + len)
+		munmap(p + len, (size_t)(q + map - (p + len)));
+	(void)madvise(p, len, MADV_HUGEPAGE);
+#ifdef MADV_POPULATE_WRITE
+	(void)madvise(p, len, MADV_POPULATE_WRITE);
+#endif
+	*size = len - sizeof(struct arena_chunk);
+	return p;
+}
+
 static struct arena_chunk *chunk_alloc(size_t size)
 {
 	struct arena_chunk *c;
@@ -151,15 +200,13 @@ static struct arena_chunk *chunk_alloc(size_t size)
 			arena_oom(size);
 		c->mapped = false;
 	} else {
-		p = mmap(NULL, sizeof(*c) + size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-		if (p == MAP_FAILED)
-			arena_oom(size);
+		p = chunk_map(&size);
 		c = p;
 		c->mapped = true;
 	}
 	c->size = size;
 	c->used = 0;
+	c->fresh = c->mapped ? 0 : size;
 	return c;
 }
 
@@ -177,7 +224,9 @@ static struct arena_chunk *arena_new_chunk(struct arena *a, size_t need)
 	} else {
 		c = chunk_alloc(own ? need : a->next_chunk);
 		if (!own && a->next_chunk < ARENA_CHUNK_MAX)
-			a->next_chunk *= 2;
+			a->next_chunk = a->next_chunk * 2 < ARENA_CHUNK_MAX
+						? a->next_chunk * 2
+						: ARENA_CHUNK_MAX;
 	}
 	/* A dedicated big chunk goes behind the head so the head's free space
 	 * stays usable for the small allocations that follow. */
@@ -191,8 +240,10 @@ static struct arena_chunk *arena_new_chunk(struct arena *a, size_t need)
 	return c;
 }
 
-/* Uninitialized memory at a multiple of align (1 or ARENA_ALIGN). */
-static void *arena_alloc_aligned(struct arena *a, size_t size, size_t align)
+/* Uninitialized memory at a multiple of align (1 or ARENA_ALIGN); *dirty
+ * (when not NULL) says how many of its first bytes may be nonzero. */
+static void *arena_alloc_at(struct arena *a, size_t size, size_t align,
+			    size_t *dirty)
 {
 	struct arena_chunk *c = a->head;
 	size_t start;
@@ -210,7 +261,17 @@ static void *arena_alloc_aligned(struct arena *a, size_t size, size_t align)
 	p = c->data + start;
 	c->used = start + size;
 	a->used_bytes += size;
+	if (dirty)
+		*dirty = start >= c->fresh ? 0
+			 : c->fresh - start < size ? c->fresh - start : size;
+	if (c->fresh < c->used)
+		c->fresh = c->used;
 	return p;
+}
+
+static void *arena_alloc_aligned(struct arena *a, size_t size, size_t align)
+{
+	return arena_alloc_at(a, size, align, NULL);
 }
 
 /* Uninitialized memory: for callers that overwrite it at once. */
@@ -221,7 +282,10 @@ static void *arena_alloc_raw(struct arena *a, size_t size)
 
 void *arena_alloc(struct arena *a, size_t size)
 {
-	return memset(arena_alloc_raw(a, size), 0, size ? size : 1);
+	size_t dirty;
+	void *p = arena_alloc_at(a, size, ARENA_ALIGN, &dirty);
+
+	return memset(p, 0, dirty);
 }
 
 void *arena_calloc(struct arena *a, size_t n, size_t size)

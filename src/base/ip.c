@@ -199,12 +199,26 @@ static char *fmt_dec(char *p, unsigned v)
 	return p;
 }
 
+/* An octet in decimal, without fmt_dec's loop and reversal. */
+static char *fmt_octet(char *p, uint8_t v)
+{
+	if (v >= 100) {
+		*p++ = (char)('0' + v / 100);
+		v %= 100;
+		*p++ = (char)('0' + v / 10);
+	} else if (v >= 10) {
+		*p++ = (char)('0' + v / 10);
+	}
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
 static char *fmt_v4(char *p, const uint8_t *b)
 {
 	for (int i = 0; i < 4; i++) {
 		if (i)
 			*p++ = '.';
-		p = fmt_dec(p, b[i]);
+		p = fmt_octet(p, b[i]);
 	}
 	return p;
 }

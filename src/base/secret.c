@@ -17,23 +17,31 @@ int secret_init(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
+static bool is_base64_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* libsodium decodes (the project's one base64 codec).  The alphabet is
+ * checked first because libsodium 1.0.18 reads a byte from 0x80 up as
+ * '/': a key whose first two characters had become one two-byte
+ * character ("\xc3\xa9", still 44 bytes) loaded as another key. */
 bool key_from_base64(const char *s, uint8_t out[WG_KEY_LEN])
 {
 	size_t len = 0;
 	const char *end = NULL;
 
-	if (strlen(s) != WG_KEY_B64_LEN || s[WG_KEY_B64_LEN - 1] != '=')
+	if (strnlen(s, WG_KEY_B64_LEN + 1) != WG_KEY_B64_LEN ||
+	    s[WG_KEY_B64_LEN - 1] != '=')
 		return false;
+	for (size_t i = 0; i < WG_KEY_B64_LEN - 1; i++)
+		if (!is_base64_char(s[i]))
+			return false;
 	if (sodium_base642bin(out, WG_KEY_LEN, s, WG_KEY_B64_LEN, NULL, &len,
 			      &end, sodium_base64_VARIANT_ORIGINAL) != 0)
 		return false;
 	return len == WG_KEY_LEN && end == s + WG_KEY_B64_LEN;
-}
-
-static bool is_base64_char(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 
 /* A character as it should be quoted in a message. */

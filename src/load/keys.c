@@ -115,8 +115,10 @@ const struct key_info *key_find(enum key_context c, const char *name)
 	size_t n, i;
 	const struct key_info *k = keys_for_context(c, &n);
 
+	/* the first byte before the whole name: 40,000 lookups at 10,000
+	 * nodes, most rows differ at once */
 	for (i = 0; i < n; i++)
-		if (!strcmp(k[i].name, name))
+		if (k[i].name[0] == name[0] && !strcmp(k[i].name, name))
 			return &k[i];
 	return NULL;
 }

@@ -57,10 +57,48 @@ static int read_bounded(int fd, char **buf, size_t *len)
 	return 0;
 }
 
+/* A regular file of the size fstat gave, read straight into the arena:
+ * at 10,000 nodes (1.4 MB) the growing malloc buffer and the copy out of
+ * it were 2% of a compile.  0 when exactly that much was read (src set);
+ * 1 when the file is not that size any more (it changed meanwhile, or is
+ * a /proc file that says 0): it is rewound, for read_bounded; or -errno. */
+static int read_sized(struct arena *a, int fd, size_t size,
+		      struct source *src)
+{
+	char *text = arena_alloc(a, size + 1);
+	size_t n = 0;
+	ssize_t r;
+	char extra;
+
+	while (n < size) {
+		r = read(fd, text + n, size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			goto out_rewind;
+		n += (size_t)r;
+	}
+	do {
+		r = read(fd, &extra, 1);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r > 0)
+		goto out_rewind;
+	src->text = text;
+	src->len = size;
+	return 0;
+
+out_rewind:
+	return lseek(fd, 0, SEEK_SET) == 0 ? 1 : -errno;
+}
+
 int load_read_source(struct arena *a, const char *path, struct source *src,
 		     struct diags *d)
 {
-	bool is_stdin = !strcmp(path, "-");
+	bool is_stdin = !strcmp(path, "-"), is_reg;
 	struct loc where = { is_stdin ? "<stdin>" : path, 0, 0 };
 	char *buf = NULL, *text;
 	struct stat st;
@@ -75,10 +113,18 @@ int load_read_source(struct arena *a, const char *path, struct source *src,
 		goto out_error;
 	}
 	/* A regular file says its size: no need to read 64 MiB to refuse. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uintmax_t)st.st_size > LOAD_MAX_FILE_SIZE) {
+	is_reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (is_reg && (uintmax_t)st.st_size > LOAD_MAX_FILE_SIZE) {
 		err = -EFBIG;
 		goto out_close;
+	}
+	/* (not standard input: it may not start at the file's start) */
+	if (is_reg && !is_stdin) {
+		err = read_sized(a, fd, (size_t)st.st_size, src);
+		if (err < 0)
+			goto out_close;
+		if (err == 0)
+			goto out_done;
 	}
 	err = read_bounded(fd, &buf, &len);
 	if (err)
@@ -93,6 +139,7 @@ int load_read_source(struct arena *a, const char *path, struct source *src,
 	src->text = text;
 	src->len = len;
 	free(buf);
+out_done:
 	if (!is_stdin)
 		close(fd);
 	return 0;

@@ -110,18 +110,44 @@ static bool prescan_plain(uint8_t c)
 	return (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n';
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Are the 8 bytes at s all printable ASCII (0x20-0x7e)?  Most of a
+ * document's words are; the others (a line break, a tab, UTF-8) go
+ * through prescan's byte loop.  For bytes below 0x80, b + 0x60 keeps
+ * bit 7 clear exactly when b < 0x20, and b + 0x01 sets it exactly when
+ * b == 0x7f; no sum carries into the next byte. */
+static bool prescan_word_plain(const uint8_t *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, sizeof(w));
+	if (w & HIGHS)
+		return false;
+	return !((~(w + 0x60 * ONES) | (w + ONES)) & HIGHS);
+}
+
 /* Refuse what libyaml would misread or read differently from an editor,
  * before it sees a byte.  Stops at the first problem.  The loop runs over
- * every byte of the document, so it only classifies; positions are
- * worked out when there is an error to place. */
+ * every byte of the document, so it only classifies (8 bytes at a time
+ * where it can: it was a twentieth of a compile byte by byte); positions
+ * are worked out when there is an error to place. */
 static int prescan(const uint8_t *s, size_t len, const char *file,
 		   struct diags *d, bool *ascii)
 {
-	size_t i = 0, n;
+	size_t i = 0, n, bytewise_to = 0;
 	uint32_t cp;
 
 	*ascii = true;
 	while (i < len) {
+		if (i >= bytewise_to) {
+			if (len - i >= 8 && prescan_word_plain(s + i)) {
+				i += 8;
+				continue;
+			}
+			bytewise_to = i + 8;
+		}
 		if (prescan_plain(s[i]) || s[i] == '\r') {
 			i++;
 			continue;
@@ -662,8 +688,13 @@ bool ynode_is_null(const struct ynode *n)
 {
 	const char *t = n->s.text;
 
+	/* (by length first: every plain scalar of a document comes here) */
 	if (n->kind != Y_SCALAR || !n->plain)
 		return false;
-	return n->s.len == 0 || !strcmp(t, "~") || !strcmp(t, "null") ||
-	       !strcmp(t, "Null") || !strcmp(t, "NULL");
+	if (n->s.len == 0)
+		return true;
+	if (n->s.len == 1)
+		return t[0] == '~';
+	return n->s.len == 4 && (!strcmp(t, "null") || !strcmp(t, "Null") ||
+				 !strcmp(t, "NULL"));
 }

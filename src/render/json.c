@@ -29,20 +29,39 @@ static void jw_indent(struct jw *w, int depth)
 }
 
 /* Separator, indent and key before a value at the current depth.  Keys
- * are this file's own literals (plain ASCII), so they need no escaping. */
+ * are this file's own literals (plain ASCII), so they need no escaping.
+ * The pieces are put together here and appended as one: this runs 500,000
+ * times for 10,000 peers, and one append per piece was a tenth of the
+ * JSON's cost. */
 static void jw_key(struct jw *w, const char *key)
 {
-	if (w->depth > 0) {
-		if (!w->empty[w->depth])
-			strbuf_putc(w->out, ',');
-		w->empty[w->depth] = false;
-		jw_indent(w, w->depth);
-	}
-	if (key) {
+	char tmp[64];
+	size_t n = 0, klen = key ? strlen(key) : 0;
+
+	if (klen > sizeof(tmp) - 2 * JW_MAX_DEPTH - 8) {
+		/* not one of ours; never happens, but stay correct */
+		jw_key(w, NULL);
 		strbuf_putc(w->out, '"');
 		strbuf_puts(w->out, key);
 		strbuf_add(w->out, "\": ", 3);
+		return;
 	}
+	if (w->depth > 0) {
+		if (!w->empty[w->depth])
+			tmp[n++] = ',';
+		w->empty[w->depth] = false;
+		tmp[n++] = '\n';
+		memset(tmp + n, ' ', 2 * (size_t)w->depth);
+		n += 2 * (size_t)w->depth;
+	}
+	if (key) {
+		tmp[n++] = '"';
+		memcpy(tmp + n, key, klen);
+		n += klen;
+		memcpy(tmp + n, "\": ", 3);
+		n += 3;
+	}
+	strbuf_add(w->out, tmp, n);
 }
 
 static void jw_open(struct jw *w, const char *key, char bracket)
@@ -92,11 +111,19 @@ static void jw_bool(struct jw *w, const char *key, bool v)
 	strbuf_puts(w->out, v ? "true" : "false");
 }
 
+/* An address's text is digits, dots, colons and a slash: it goes out
+ * quoted as it is, without strbuf_json_string's scan (60,000 of them at
+ * 10,000 peers). */
 static void jw_prefix(struct jw *w, const char *key, const struct ip_prefix *p)
 {
-	char buf[IP_STRLEN];
+	char buf[IP_STRLEN + 2];
+	size_t n;
 
-	jw_str(w, key, ip_prefix_str(p, buf));
+	jw_key(w, key);
+	buf[0] = '"';
+	n = strlen(ip_prefix_str(p, buf + 1));
+	buf[n + 1] = '"';
+	strbuf_add(w->out, buf, n + 2);
 }
 
 static void json_interface(struct jw *w, const struct plan_interface *i)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sodium.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -94,6 +95,77 @@ static void test_arena_recycle_and_adopt(void **state)
 	arena_free(&side);
 }
 
+static bool all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* arena_alloc clears only memory that was handed out before: mapped
+ * chunks (from 256 KiB) start zeroed.  Memory used, recycled and handed
+ * out again, in part or whole, straddling the used and the never used,
+ * comes back zeroed. */
+static void test_arena_alloc_zeroes_reused_mapped_memory(void **state)
+{
+	const size_t big = 512 * 1024;
+	struct arena a, b;
+	unsigned char *p;
+
+	(void)state;
+	arena_init(&a);
+	arena_init(&b);
+	p = arena_alloc(&a, big);		/* a chunk of its own */
+	assert_true(all_zero(p, big));
+	memset(p, 0xff, big / 2);		/* the first half written */
+	assert_non_null(arena_strndup(&a, "abc", 3));	/* raw memory */
+	arena_recycle(&b, &a);
+	p = arena_alloc(&b, big / 4);		/* inside the written half */
+	assert_true(all_zero(p, big / 4));
+	memset(p, 0xee, big / 4);
+	p = arena_alloc(&b, big / 2);		/* straddles written/unwritten */
+	assert_true(all_zero(p, big / 2));
+	memset(p, 0xdd, big / 2);
+	arena_recycle(&a, &b);
+	p = arena_alloc(&a, big);		/* all of it, all written */
+	assert_true(all_zero(p, big));
+	arena_free(&a);
+	arena_free(&b);
+}
+
+/* Chunks from 2 MiB up are mapped in whole huge pages, aligned: sizes
+ * just below, at and above a multiple of 2 MiB come back zeroed and
+ * whole, and the small allocations of the shared chunks (which grow to
+ * one huge page) are never handed out twice. */
+static void test_arena_huge_chunks(void **state)
+{
+	static const size_t sizes[] = { (2 << 20) - 100, 2 << 20,
+					(2 << 20) + 1, (5 << 20) + 3 };
+	struct arena a;
+	unsigned char *p[4];
+	char *small[2000];
+
+	(void)state;
+	arena_init(&a);
+	for (size_t i = 0; i < 4; i++) {
+		p[i] = arena_alloc(&a, sizes[i]);
+		assert_true(all_zero(p[i], sizes[i]));
+		memset(p[i], (int)(i + 1), sizes[i]);
+	}
+	for (size_t i = 0; i < 2000; i++) {	/* 8 MB in 4 KiB pieces */
+		small[i] = arena_alloc(&a, 4096);
+		assert_true(all_zero((unsigned char *)small[i], 4096));
+		memset(small[i], 0x5a, 4096);
+		small[i][0] = (char)(i & 0x7f);
+	}
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(p[i][sizes[i] - 1], i + 1);
+	for (size_t i = 0; i < 2000; i++)
+		assert_int_equal(small[i][0], (char)(i & 0x7f));
+	arena_free(&a);
+}
+
 static void test_arena_big_allocation(void **state)
 {
 	struct arena a;
@@ -117,6 +189,56 @@ static void test_strbuf_json_escapes_control_bytes(void **state)
 	strbuf_json_string(&sb, "a\"b\\c\n\x01");
 	assert_string_equal(strbuf_str(&sb), "\"a\\\"b\\\\c\\n\\u0001\"");
 	strbuf_free(&sb);
+}
+
+/* The JSON literal of s, byte by byte: the reference for the word-wise
+ * scan of strbuf_json_string. */
+static void json_reference(char *out, const char *s)
+{
+	*out++ = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			*out++ = '\\';
+			*out++ = (char)*p;
+		} else if (*p == '\n') {
+			out += sprintf(out, "\\n");
+		} else if (*p == '\t') {
+			out += sprintf(out, "\\t");
+		} else if (*p == '\r') {
+			out += sprintf(out, "\\r");
+		} else if (*p < 0x20) {
+			out += sprintf(out, "\\u%04x", *p);
+		} else {
+			*out++ = (char)*p;
+		}
+	}
+	*out++ = '"';
+	*out = '\0';
+}
+
+/* strbuf_json_string scans 8 bytes at a time: every byte value, at every
+ * offset of strings of 1 to 19 bytes (a word, a word and a tail, two
+ * words and a tail), comes out as the byte-wise reference writes it. */
+static void test_strbuf_json_string_every_byte_everywhere(void **state)
+{
+	char s[24], want[24 * 6 + 3];
+
+	(void)state;
+	for (size_t len = 1; len < 20; len++) {
+		for (size_t at = 0; at < len; at++) {
+			for (int c = 1; c < 256; c++) {
+				struct strbuf sb = STRBUF_INIT;
+
+				memset(s, 'a', len);
+				s[len] = '\0';
+				s[at] = (char)c;
+				json_reference(want, s);
+				strbuf_json_string(&sb, s);
+				assert_string_equal(strbuf_str(&sb), want);
+				strbuf_free(&sb);
+			}
+		}
+	}
 }
 
 static void test_ip_parse_strict_v4(void **state)
@@ -350,6 +472,75 @@ static void test_key_base64_roundtrip_and_public_key(void **state)
 	assert_false(key_from_base64("aBefG/k4s/25BiNeCZ97jJCYO/4y6kZgvlmZDIi6Wn!=", raw));
 }
 
+/* libsodium's decoder, the reference key_from_base64 must agree with. */
+static bool sodium_decodes_key(const char *s, uint8_t out[WG_KEY_LEN])
+{
+	size_t len = 0;
+	const char *end = NULL;
+
+	if (strlen(s) != WG_KEY_B64_LEN)
+		return false;
+	return sodium_base642bin(out, WG_KEY_LEN, s, WG_KEY_B64_LEN, NULL,
+				 &len, &end,
+				 sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	       len == WG_KEY_LEN && end == s + WG_KEY_B64_LEN;
+}
+
+/* key_from_base64 is libsodium's decoder behind an alphabet check: it
+ * must accept exactly what libsodium accepts, with the same bytes, for
+ * random keys and for every one-character (ASCII) change of them, cut
+ * short or made longer.  A byte from 0x80 up is refused, where libsodium
+ * 1.0.18 reads it as '/' (so "\xc3\xa9" in place of two characters was
+ * taken for "//"). */
+static void test_key_from_base64_agrees_with_sodium(void **state)
+{
+	static const char chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		"0123456789+/=-_ .!\x7f";
+	uint8_t key[WG_KEY_LEN], ours[WG_KEY_LEN], theirs[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN + 2], m[WG_KEY_B64_LEN + 2];
+	size_t accepted = 0, refused = 0;
+
+	(void)state;
+	assert_int_equal(secret_init(), 0);
+	for (int round = 0; round < 64; round++) {
+		randombytes_buf(key, sizeof(key));
+		key_to_base64(key, b64);
+		assert_true(key_from_base64(b64, ours));
+		assert_memory_equal(ours, key, WG_KEY_LEN);
+		for (size_t i = 0; i < WG_KEY_B64_LEN; i++) {
+			for (size_t c = 0; c < sizeof(chars) - 1; c++) {
+				bool a, b;
+
+				memcpy(m, b64, sizeof(b64));
+				m[i] = chars[c];
+				a = key_from_base64(m, ours);
+				b = sodium_decodes_key(m, theirs);
+				assert_int_equal(a, b);
+				if (a) {
+					assert_memory_equal(ours, theirs,
+							    WG_KEY_LEN);
+					accepted++;
+				} else {
+					refused++;
+				}
+			}
+		}
+		memcpy(m, b64, sizeof(b64));
+		m[round % (WG_KEY_B64_LEN - 1)] = (char)(0x80 + round);
+		assert_false(key_from_base64(m, ours));
+		memcpy(m, b64, sizeof(b64));
+		m[WG_KEY_B64_LEN - 1] = '\0';	/* 43 characters */
+		assert_false(key_from_base64(m, ours));
+		memcpy(m, b64, sizeof(b64));
+		m[WG_KEY_B64_LEN] = '=';	/* 45 characters */
+		m[WG_KEY_B64_LEN + 1] = '\0';
+		assert_false(key_from_base64(m, ours));
+	}
+	/* both outcomes were exercised (the 43rd character's spare bits) */
+	assert_true(accepted > 0 && refused > 0);
+}
+
 static void fill(uint8_t *b, uint8_t first, uint8_t step)
 {
 	for (size_t i = 0; i < WG_KEY_LEN; i++)
@@ -553,9 +744,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_arena_push_grows_and_keeps_contents),
 		cmocka_unit_test(test_arena_big_allocation),
+		cmocka_unit_test(test_arena_alloc_zeroes_reused_mapped_memory),
+		cmocka_unit_test(test_arena_huge_chunks),
 		cmocka_unit_test(test_arena_push_size_overflow_fails),
 		cmocka_unit_test(test_arena_recycle_and_adopt),
 		cmocka_unit_test(test_strbuf_json_escapes_control_bytes),
+		cmocka_unit_test(test_strbuf_json_string_every_byte_everywhere),
 		cmocka_unit_test(test_ip_parse_strict_v4),
 		cmocka_unit_test(test_ip_prefix_edges),
 		cmocka_unit_test(test_ip_str_matches_inet_ntop),
@@ -567,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_diags_sorted_by_position_and_deduplicated),
 		cmocka_unit_test(test_diag_print_quotes_line_with_caret),
 		cmocka_unit_test(test_key_base64_roundtrip_and_public_key),
+		cmocka_unit_test(test_key_from_base64_agrees_with_sodium),
 		cmocka_unit_test(test_key_loading_makes_process_undumpable),
 		cmocka_unit_test(test_psk_derive_is_keyed_blake2b_of_sorted_keys),
 		cmocka_unit_test(test_secret_keys_grow_and_keep),

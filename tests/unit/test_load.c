@@ -353,6 +353,35 @@ static void test_read_file_and_stdin(void **state)
 	unlink(path);
 }
 
+/* A regular file is read at the size fstat gives; one that says 0 but
+ * has content (a /proc file) is still read whole, and standard input that
+ * is a file read part way is read from where it stands, not rewound. */
+static void test_read_regular_file_of_another_size(void **state)
+{
+	struct t *t = *state;
+	char *path = write_temp(HEAD, strlen(HEAD));
+	int saved = dup(STDIN_FILENO), fd;
+
+	assert_int_equal(load_read_source(&t->a, "/proc/self/status", &t->src,
+					  &t->d), 0);
+	assert_true(t->src.len > 0);
+	assert_true(t->src.len == strlen(t->src.text));
+	assert_memory_equal(t->src.text, "Name:", 5);
+
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0 && saved >= 0);
+	assert_int_equal(lseek(fd, 3, SEEK_SET), 3);
+	dup2(fd, STDIN_FILENO);
+	close(fd);
+	assert_int_equal(load_read_source(&t->a, "-", &t->src, &t->d), 0);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	assert_int_equal(t->src.len, strlen(HEAD) - 3);
+	assert_memory_equal(t->src.text, HEAD + 3, strlen(HEAD) - 3);
+	assert_int_equal(t->d.count, 0);
+	unlink(path);
+}
+
 static void test_read_refuses_big_file_without_reading_it(void **state)
 {
 	struct t *t = *state;
@@ -456,6 +485,44 @@ static void test_prescan_control_character(void **state)
 
 	assert_null(load_str(t, "a: \"x\x1b[2J\"\n"));
 	assert_only(t, 1, 6, "control character 0x1b is not allowed");
+}
+
+/* The prescan reads 8 bytes at a time where it can: a bad byte is found,
+ * and placed, at every offset of a word and of the document's tail, in a
+ * line of plain text around it; 0x7f and 0x1f sit at the edges of the
+ * word test's ranges, 0x20 and 0x7e (accepted) just inside them. */
+static void test_prescan_finds_a_bad_byte_anywhere(void **state)
+{
+	struct t *t = *state;
+	static const unsigned char bad[] = { 0x00, 0x01, 0x1b, 0x1f, 0x7f };
+	char doc[64], want[64];
+
+	for (size_t k = 0; k < sizeof(bad); k++) {
+		for (size_t at = 0; at < 40; at++) {
+			size_t len = 41;
+
+			memset(doc, 'x', sizeof(doc));
+			memcpy(doc, "a: \"", 4);
+			doc[len - 2] = '"';
+			doc[len - 1] = '\n';
+			doc[4 + at % 35] = (char)bad[k];
+			if (bad[k])
+				snprintf(want, sizeof(want),
+					 "control character 0x%02x is not "
+					 "allowed", bad[k]);
+			else
+				snprintf(want, sizeof(want),
+					 "NUL byte in document");
+			t->d.count = 0;
+			assert_null(load_buf(t, doc, len - (at >= 35)));
+			assert_only(t, 1, 5 + at % 35, want);
+		}
+	}
+	/* the word test's edges: 0x20 and 0x7e pass, so do tab and CR */
+	t->d.count = 0;
+	load_str(t, "version: 1\nmeshes: {}\nnodes: {}\n# ~~~~~~~~~~~~\t\r\n"
+		    "#~~~~~~~~~~ ~\n");
+	assert_int_equal(t->d.count, 0);
 }
 
 static void test_columns_count_bytes(void **state)
@@ -1059,6 +1126,29 @@ static void test_dns_and_mtu_refusals(void **state)
 	assert_false(t->m->nodes[0].mtu.set);
 }
 
+/* The plain scalars YAML reads as null, and their near misses (which
+ * are strings): ynode_is_null looks at the length first. */
+static void test_null_spellings(void **state)
+{
+	struct t *t = *state;
+
+	load_str(t, HEAD "  a: {mesh: null, public_key: " KEY1 "}\n"
+		       "  b: {mesh: Null, public_key: " KEY1 "}\n"
+		       "  c: {mesh: NULL, public_key: " KEY1 "}\n"
+		       "  d: {mesh: ~, public_key: " KEY1 "}\n"
+		       "  e: {mesh: nul, public_key: " KEY1 "}\n"
+		       "  f: {mesh: nulls, public_key: " KEY1 "}\n"
+		       "  g: {mesh: nULL, public_key: " KEY1 "}\n"
+		       "  h: {mesh: ~~, public_key: " KEY1 "}\n"
+		       "  i: {mesh: \"null\", public_key: " KEY1 "}\n");
+	for (size_t i = 0; i < 4; i++)
+		assert_false(t->m->nodes[i].mesh.set);
+	for (size_t i = 4; i < 9; i++)
+		assert_true(t->m->nodes[i].mesh.set);
+	assert_string_equal(t->m->nodes[7].mesh.v, "~~");
+	assert_string_equal(t->m->nodes[8].mesh.v, "null");
+}
+
 static void test_strings_missing_or_wrong_kind(void **state)
 {
 	struct t *t = *state;
@@ -1415,12 +1505,14 @@ int main(void)
 		T(test_valid_document_locs),
 		T(test_read_missing_file_says_why),
 		T(test_read_file_and_stdin),
+		T(test_read_regular_file_of_another_size),
 		T(test_read_refuses_big_file_without_reading_it),
 		T(test_read_stdin_is_bounded),
 		T(test_prescan_invalid_utf8),
 		T(test_prescan_overlong_and_surrogate),
 		T(test_prescan_nul_byte),
 		T(test_prescan_bom_only_at_start),
+		T(test_prescan_finds_a_bad_byte_anywhere),
 		T(test_prescan_control_character),
 		T(test_columns_count_bytes),
 		T(test_crlf_line_endings),
@@ -1451,6 +1543,7 @@ int main(void)
 		T(test_version_and_keepalive_ranges),
 		T(test_dns_and_mtu_values),
 		T(test_dns_and_mtu_refusals),
+		T(test_null_spellings),
 		T(test_strings_missing_or_wrong_kind),
 		T(test_node_and_mesh_names),
 		T(test_interface_names),
