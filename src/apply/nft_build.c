@@ -804,7 +804,8 @@ static int add_part(struct nft_batch *b, const struct plan_firewall *fw)
 	int err;
 
 	for (int id = 0; id < FW_SET_COUNT; id++)
-		for (int f = 0; f < fw_set_slots(id); f++)
+		for (int f = 0; f < fw_set_slots(id) && fw_set_wanted(fw, id);
+		     f++)
 			if ((err = add_set(b, fw, id, fw_set_family(id, f))))
 				return err;
 	for (int c = 0; c < FW_CHAIN_COUNT; c++)

@@ -114,9 +114,13 @@ static bool chain_by_name(const char *name, enum fw_chain *out)
 	return false;
 }
 
+/* The service sets are not read back (apply refuses plans with them):
+ * a live one is foreign, so the part is replaced, never trusted. */
 static bool set_by_name(const char *name, int *id, uint8_t *family)
 {
 	for (int i = 0; name && i < FW_SET_COUNT; i++) {
+		if (fw_set_id_is_service(i))
+			continue;
 		if (fw_set_id_is_ifname(i)) {
 			if (strcmp(name, fw_set_name(i, 0)))
 				continue;
@@ -943,7 +947,8 @@ static void decode_sets(struct decode_ctx *c, const struct nft_live *l)
 	}
 	/* Element-only updates need every set there. */
 	for (int id = 0; id < FW_SET_COUNT; id++)
-		for (int f = 0; f < fw_set_slots(id); f++)
+		for (int f = 0; f < fw_set_slots(id) &&
+				!fw_set_id_is_service(id); f++)
 			if (!c->set_seen[id][f])
 				mark_foreign(c, "missing set",
 					     fw_set_name(id,

@@ -112,7 +112,8 @@ static void compile_grant_sets(struct compile_ctx *c)
 	for (size_t i = 0; i < c->n_peers; i++)
 		for (size_t k = 0; k < nk; k++)
 			count[grant_sets[k].id] +=
-				grant_value(&c->grants[i], k)->v;
+				grant_value(&c->grants[i], k)->v &&
+				!grant_value(&c->grants[i], k)->limited;
 	for (size_t k = 0; k < nk; k++) {
 		reserve_elems(c, grant_sets[k].id, 0, count[grant_sets[k].id]);
 		reserve_elems(c, grant_sets[k].id, 1, count[grant_sets[k].id]);
@@ -131,7 +132,9 @@ static void compile_grant_sets(struct compile_ctx *c)
 				const struct perm_value *v =
 					grant_value(&c->grants[i], k);
 
-				if (v->v)
+				/* A list is no full grant: its services
+				 * go to the service sets instead. */
+				if (v->v && !v->limited)
 					add_host_elem(c, grant_sets[k].id, a,
 						      pn->name.v, v->loc);
 			}
@@ -139,10 +142,106 @@ static void compile_grant_sets(struct compile_ctx *c)
 	}
 }
 
+/* ---- limited grants -------------------------------------------------- */
+
+/* One element of a service set: address a (and dst) with service svc;
+ * icmp goes to the set without service (icmp_id). */
+static void add_svc_elem(struct compile_ctx *c, enum fw_set_id svc_id,
+			 enum fw_set_id icmp_id, const struct m_addr *a,
+			 const struct ip_prefix *dst,
+			 const struct fw_service *svc, const char *why,
+			 struct loc loc)
+{
+	enum fw_set_id id = svc->proto == SVC_ICMP ? icmp_id : svc_id;
+	int f = a->v.family == IP_V6;
+	struct fw_set *s = &c->plan->fw.sets[id][f];
+	struct fw_elem *e;
+
+	if (!a->set || (dst && dst->addr.family != a->v.family))
+		return;
+	e = arena_push(c->arena, &s->elems, &s->n_elems, &c->cap_elems[id][f],
+		       sizeof(*e));
+	e->prefix = ip_host_prefix(&a->v);
+	e->why = why;
+	e->loc = loc;
+	if (dst)
+		e->dst = *dst;
+	if (fw_set_key(id) & FW_KEY_SVC)
+		e->svc = *svc;
+}
+
+static void add_svc_list(struct compile_ctx *c, enum fw_set_id svc_id,
+			 enum fw_set_id icmp_id, const struct m_node *pn,
+			 const struct m_service_list *l)
+{
+	for (size_t k = 0; k < l->count; k++) {
+		add_svc_elem(c, svc_id, icmp_id, &pn->address, NULL,
+			     &l->items[k].v, pn->name.v, l->items[k].loc);
+		add_svc_elem(c, svc_id, icmp_id, &pn->address6, NULL,
+			     &l->items[k].v, pn->name.v, l->items[k].loc);
+	}
+}
+
+/* One {to, ports} entry for peer pn: every `to` (default: each lan
+ * prefix) with every port (default: every service). */
+static void add_lan_entry(struct compile_ctx *c, const struct m_node *pn,
+			  const struct m_lan_grant *g)
+{
+	static const struct fw_service any = { SVC_ANY, 0, 65535 };
+	const struct m_node *n = c->node;
+	size_t n_to = g->to.set ? 1 : n->lan.count;
+	size_t n_svc = g->ports.set ? g->ports.count : 1;
+
+	for (size_t t = 0; t < n_to; t++) {
+		const struct m_prefix *to = g->to.set ? &g->to
+						      : &n->lan.items[t];
+
+		for (size_t k = 0; k < n_svc; k++) {
+			const struct fw_service *svc =
+				g->ports.set ? &g->ports.items[k].v : &any;
+			struct loc loc = g->ports.set ? g->ports.items[k].loc
+						      : g->loc;
+			const struct m_addr *a = to->v.addr.family == IP_V6
+							 ? &pn->address6
+							 : &pn->address;
+
+			add_svc_elem(c, FW_SET_LAN_SVC, FW_SET_LAN_ICMP, a,
+				     &to->v, svc, pn->name.v, loc);
+		}
+	}
+}
+
+/* Peers this node grants a list: their services into the service sets,
+ * one element per peer address, service and destination. */
+static void compile_service_sets(struct compile_ctx *c)
+{
+	const struct model *m = c->m;
+
+	for (size_t i = 0; i < c->n_peers; i++) {
+		const struct m_node *pn = &m->nodes[c->peers[i]];
+		const struct perm_value *in = &c->grants[i].incoming;
+		const struct perm_value *lan = &c->grants[i].local_network;
+
+		if (in->v && in->limited) {
+			c->plan->fw.services = true;
+			add_svc_list(c, FW_SET_INCOMING_SVC,
+				     FW_SET_INCOMING_ICMP, pn,
+				     &in->grant->services);
+		}
+		if (lan->v && lan->limited) {
+			c->plan->fw.services = true;
+			for (size_t k = 0; k < lan->grant->n_lan; k++)
+				add_lan_entry(c, pn, &lan->grant->lan[k]);
+		}
+	}
+}
+
 /* An unmanaged peer has no firewall of meshc's: where it does not grant
  * this node incoming, this node keeps its own packets from opening
- * connections to it (the output chain).  The element's loc is the line
- * of the peer's document that decided it. */
+ * connections to it (the output chain).  Where it grants a list, the
+ * peer is closed but for the list's services (the open sets, matched
+ * first).  The element's loc is the line of the peer's document that
+ * decided it. */
 static void compile_closed_set(struct compile_ctx *c)
 {
 	const struct model *m = c->m;
@@ -155,12 +254,17 @@ static void compile_closed_set(struct compile_ctx *c)
 		if (model_node_managed(pn))
 			continue;
 		theirs = model_permissions(m, c->peers[i], c->self);
-		if (theirs.incoming.v)
+		if (theirs.incoming.v && !theirs.incoming.limited)
 			continue;
 		why = loc_known(theirs.incoming.loc) ? theirs.incoming.loc
 						     : pn->loc;
 		add_host_elem(c, FW_SET_CLOSED, &pn->address, pn->name.v, why);
 		add_host_elem(c, FW_SET_CLOSED, &pn->address6, pn->name.v, why);
+		if (!theirs.incoming.v)
+			continue;
+		c->plan->fw.services = true;
+		add_svc_list(c, FW_SET_OPEN_SVC, FW_SET_OPEN_ICMP, pn,
+			     &theirs.incoming.grant->services);
 	}
 }
 
@@ -216,6 +320,7 @@ static void compile_sets(struct compile_ctx *c)
 	if (!c->only)
 		compile_private_set(c);
 	compile_grant_sets(c);
+	compile_service_sets(c);
 	compile_closed_set(c);
 	compile_uplink_set(c);
 }
@@ -234,6 +339,33 @@ static void add_rule(struct compile_ctx *c, struct fw_rule r)
 static struct loc permissions_loc(const struct m_node *n)
 {
 	return n->permissions.set ? n->permissions.loc : n->loc;
+}
+
+/* A local_network list: the pair sets hold source, destination and
+ * service, so the rule needs no lan match of its own (every `to` lies in
+ * the lan).  The same two rules accept (filter) and masquerade (nat). */
+static void add_lan_service_rules(struct compile_ctx *c, enum fw_chain chain,
+				  enum fw_verdict verdict, const char *svc_id,
+				  const char *icmp_id)
+{
+	const struct m_node *n = c->node;
+	bool nat = verdict == FW_MASQUERADE;
+
+	add_rule(c, (struct fw_rule){
+		.chain = chain, .oif = nat ? FW_IF_NOT_MESH : FW_IF_ANY,
+		.saddr_set = FW_SET_LAN_SVC, .daddr_set = FW_SET_NONE,
+		.verdict = verdict, .spec_rule = 3, .id = svc_id,
+		.comment = nat ? "lan hosts see this node, not the peer"
+			       : "peers granted lan services reach them",
+		.loc = n->lan.set ? n->lan.loc : n->loc });
+	add_rule(c, (struct fw_rule){
+		.chain = chain, .oif = nat ? FW_IF_NOT_MESH : FW_IF_ANY,
+		.icmp_echo = true, .saddr_set = FW_SET_LAN_ICMP,
+		.daddr_set = FW_SET_NONE, .verdict = verdict, .spec_rule = 3,
+		.id = icmp_id,
+		.comment = nat ? "lan hosts see this node, not the peer"
+			       : "peers granted icmp ping lan hosts",
+		.loc = n->lan.set ? n->lan.loc : n->loc });
 }
 
 static void compile_input_rules(struct compile_ctx *c)
@@ -262,12 +394,32 @@ static void compile_input_rules(struct compile_ctx *c)
 		.daddr_set = FW_SET_SELF, .verdict = FW_ACCEPT, .spec_rule = 6,
 		.id = "incoming", .comment = "peers granted incoming reach this node",
 		.loc = permissions_loc(n) });
+	if (c->plan->fw.services) {
+		add_rule(c, (struct fw_rule){
+			.chain = FW_CHAIN_MESH_INPUT,
+			.saddr_set = FW_SET_INCOMING_SVC,
+			.daddr_set = FW_SET_SELF, .verdict = FW_ACCEPT,
+			.spec_rule = 6, .id = "incoming-services",
+			.comment = "peers granted incoming services reach "
+				   "them on this node",
+			.loc = permissions_loc(n) });
+		add_rule(c, (struct fw_rule){
+			.chain = FW_CHAIN_MESH_INPUT, .icmp_echo = true,
+			.saddr_set = FW_SET_INCOMING_ICMP,
+			.daddr_set = FW_SET_SELF, .verdict = FW_ACCEPT,
+			.spec_rule = 6, .id = "incoming-icmp",
+			.comment = "peers granted incoming icmp ping this node",
+			.loc = permissions_loc(n) });
+	}
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_MESH_INPUT, .saddr_set = FW_SET_LAN_ACCESS,
 		.daddr_set = FW_SET_LAN, .verdict = FW_ACCEPT, .spec_rule = 3,
 		.id = "input-lan-access",
 		.comment = "peers granted local_network reach this node's lan address",
 		.loc = n->lan.set ? n->lan.loc : n->loc });
+	if (c->plan->fw.services)
+		add_lan_service_rules(c, FW_CHAIN_MESH_INPUT, FW_ACCEPT,
+				      "input-lan-services", "input-lan-icmp");
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_MESH_INPUT, NO_SET, .verdict = FW_DROP,
 		.spec_rule = 6, .id = "input-default-drop",
@@ -306,6 +458,9 @@ static void compile_forward_rules(struct compile_ctx *c)
 		.id = "lan-access",
 		.comment = "peers granted local_network reach the lan",
 		.loc = lan_loc });
+	if (c->plan->fw.services)
+		add_lan_service_rules(c, FW_CHAIN_FROM_MESH, FW_ACCEPT,
+				      "lan-services", "lan-icmp");
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_FROM_MESH, .saddr_set = FW_SET_NONE,
 		.daddr_set = FW_SET_LAN, .verdict = FW_DROP, .spec_rule = 3,
@@ -374,6 +529,22 @@ static void compile_output_rules(struct compile_ctx *c)
 		.ct_established = true, NO_SET, .verdict = FW_ACCEPT,
 		.id = "output-replies",
 		.comment = "replies and the connections this node opened" });
+	if (c->plan->fw.services) {
+		add_rule(c, (struct fw_rule){
+			.chain = FW_CHAIN_OUTPUT, .oif = FW_IF_MESH,
+			.saddr_set = FW_SET_NONE, .daddr_set = FW_SET_OPEN_SVC,
+			.verdict = FW_ACCEPT, .spec_rule = 6,
+			.id = "unmanaged-services",
+			.comment = "services an unmanaged peer grants this node",
+			.loc = n->loc });
+		add_rule(c, (struct fw_rule){
+			.chain = FW_CHAIN_OUTPUT, .oif = FW_IF_MESH,
+			.icmp_echo = true, .saddr_set = FW_SET_NONE,
+			.daddr_set = FW_SET_OPEN_ICMP, .verdict = FW_ACCEPT,
+			.spec_rule = 6, .id = "unmanaged-icmp",
+			.comment = "an unmanaged peer that grants this node icmp",
+			.loc = n->loc });
+	}
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_OUTPUT, .oif = FW_IF_MESH,
 		.saddr_set = FW_SET_NONE, .daddr_set = FW_SET_CLOSED,
@@ -398,6 +569,10 @@ static void compile_nat_rules(struct compile_ctx *c)
 		.verdict = FW_MASQUERADE, .spec_rule = 3, .id = "lan-masquerade",
 		.comment = "lan hosts see this node, not the peer",
 		.loc = n->lan.set ? n->lan.loc : n->loc });
+	if (c->plan->fw.services)
+		add_lan_service_rules(c, FW_CHAIN_POSTROUTING, FW_MASQUERADE,
+				      "lan-masquerade-services",
+				      "lan-masquerade-icmp");
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_POSTROUTING, .oif = FW_IF_UPLINK,
 		.saddr_set = FW_SET_ROUTING, .daddr_set = FW_SET_NONE,

@@ -35,6 +35,7 @@ struct walk {
 	const struct plan *from_plan;
 	struct ip_addr daddr;
 	char dstr[IP_STRLEN];	/* daddr as text */
+	struct fw_service svc;	/* the packet's service */
 };
 
 enum egress_kind { EGRESS_MESH, EGRESS_LAN, EGRESS_OTHER };
@@ -472,7 +473,12 @@ static struct loc step_near_miss(struct walk *w, const struct plan *p,
 	if (!v)
 		return (struct loc){ 0 };
 	step(w, p->node, v->loc, "%s grants %s %s: %s (%s)", p->node,
-	     w->from_name, flag, v->v ? "true" : "false",
+	     w->from_name, flag,
+	     !v->v	    ? "false"
+	     : v->limited ? arena_printf(w->a, "a list without %s to %s",
+					 svc_str(&w->svc, (char[SVC_STRLEN]){ 0 }),
+					 w->dstr)
+			  : "true",
 	     v->source ? v->source : "?");
 	/* A built-in default points at the granter as a whole; the rule
 	 * that dropped says more then. */
@@ -563,7 +569,8 @@ static int at_input(struct walk *w, const struct plan *s,
 		    const struct ip_addr *src, const struct plan_address *own)
 {
 	struct eval_packet pkt = { .saddr = *src, .daddr = w->daddr,
-				   .iif = EVAL_IF_MESH, .oif = EVAL_IF_NONE };
+				   .iif = EVAL_IF_MESH, .oif = EVAL_IF_NONE,
+				   .svc = w->svc };
 	struct eval_fw_trace t;
 	struct loc loc;
 	int rc;
@@ -701,7 +708,7 @@ static int at_forward(struct walk *w, const struct plan *p, size_t p_idx,
 		      const struct ip_addr *src, int hop)
 {
 	struct eval_packet pkt = { .saddr = *src, .daddr = w->daddr,
-				   .iif = EVAL_IF_MESH };
+				   .iif = EVAL_IF_MESH, .svc = w->svc };
 	struct egress e;
 	struct eval_fw_trace t;
 	struct loc loc;
@@ -837,7 +844,8 @@ static int at_output(struct walk *w, const struct plan *p,
 		     const struct ip_addr *src)
 {
 	struct eval_packet pkt = { .saddr = *src, .daddr = w->daddr,
-				   .iif = EVAL_IF_NONE, .oif = EVAL_IF_MESH };
+				   .iif = EVAL_IF_NONE, .oif = EVAL_IF_MESH,
+				   .svc = w->svc };
 	const struct eval_fw_hit *h;
 	struct eval_fw_trace t;
 	int rc;
@@ -931,9 +939,11 @@ static void step_target(struct walk *w, const struct eval_target *t)
 	}
 }
 
-int eval_reach(struct arena *a, const struct model *m, size_t from,
-	       const struct eval_target *target, eval_get_plan_fn get_plan,
-	       void *ctx, struct eval_result *res)
+int eval_reach_service(struct arena *a, const struct model *m, size_t from,
+		       const struct eval_target *target,
+		       const struct fw_service *svc,
+		       eval_get_plan_fn get_plan, void *ctx,
+		       struct eval_result *res)
 {
 	struct walk w = {
 		.a = a,
@@ -944,9 +954,11 @@ int eval_reach(struct arena *a, const struct model *m, size_t from,
 		.from = from,
 		.from_name = m->nodes[from].name.v,
 		.daddr = target->addr,
+		.svc = *svc,
 	};
 
 	memset(res, 0, sizeof(*res));
+	res->svc = *svc;
 	res->daddr = target->addr;
 	res->target = target_text(a, target);
 	ip_addr_str(&w.daddr, w.dstr);

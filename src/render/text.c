@@ -260,9 +260,26 @@ static void text_sysctls(struct strbuf *out, const struct plan *p)
 	}
 }
 
-static const char *elem_text(const struct fw_elem *e, char buf[IP_STRLEN])
+#define ELEM_STRLEN (2 * IP_STRLEN + SVC_STRLEN + 8)
+
+/* "100.64.0.2", or with a pair's destination and a service
+ * "100.64.0.2 . 192.168.1.10 . tcp/443". */
+static const char *elem_text(const struct fw_elem *e, char buf[ELEM_STRLEN])
 {
-	return e->ifname ? e->ifname : ip_prefix_str(&e->prefix, buf);
+	char a[IP_STRLEN], d[IP_STRLEN], sv[SVC_STRLEN];
+	size_t n;
+
+	if (e->ifname)
+		return e->ifname;
+	n = (size_t)snprintf(buf, ELEM_STRLEN, "%s",
+			     ip_prefix_str(&e->prefix, a));
+	if (e->dst.addr.family && n < ELEM_STRLEN)
+		n += (size_t)snprintf(buf + n, ELEM_STRLEN - n, " . %s",
+				      ip_prefix_str(&e->dst, d));
+	if (e->svc.proto && n < ELEM_STRLEN)
+		snprintf(buf + n, ELEM_STRLEN - n, " . %s",
+			 svc_str(&e->svc, sv));
+	return buf;
 }
 
 /* What an empty set stands for: nothing, or what apply will put there. */
@@ -278,7 +295,7 @@ static const char *empty_text(const struct plan_firewall *fw, int id)
 
 static void text_sets(struct strbuf *out, const struct plan_firewall *fw)
 {
-	char buf[IP_STRLEN];
+	char buf[ELEM_STRLEN];
 	size_t wp = 0, ww = 0;
 
 	for (int id = 0; id < FW_SET_COUNT; id++) {
@@ -296,7 +313,8 @@ static void text_sets(struct strbuf *out, const struct plan_firewall *fw)
 	}
 	strbuf_puts(out, "  sets\n");
 	for (int id = 0; id < FW_SET_COUNT; id++) {
-		for (int f = 0; f < fw_set_slots(id); f++) {
+		for (int f = 0; f < fw_set_slots(id) && fw_set_wanted(fw, id);
+		     f++) {
 			const struct fw_set *s = &fw->sets[id][f];
 
 			strbuf_puts(out, "    ");

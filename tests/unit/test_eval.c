@@ -397,7 +397,7 @@ static bool has_step(const struct eval_result *r, const char *needle)
 static struct eval_packet packet(const char *s, const char *d,
 				 enum eval_if iif, enum eval_if oif)
 {
-	return (struct eval_packet){ ip(s), ip(d), iif, oif };
+	return (struct eval_packet){ ip(s), ip(d), iif, oif, { SVC_TCP, 1, 1 } };
 }
 
 static void test_fw_jump_returns_and_policy_accepts(void **state)

@@ -126,7 +126,7 @@ static int set_objects(void)
 {
 	int n = 0;
 
-	for (int id = 0; id < FW_SET_COUNT; id++)
+	for (int id = 0; id < FW_SET_COUNT && !fw_set_id_is_service(id); id++)
 		n += fw_set_slots(id);
 	return n;
 }
@@ -134,7 +134,7 @@ static int set_objects(void)
 /* The i-th of them, in the builder's order. */
 static const char *set_object_name(int i)
 {
-	for (int id = 0; id < FW_SET_COUNT; id++)
+	for (int id = 0; id < FW_SET_COUNT && !fw_set_id_is_service(id); id++)
 		for (int f = 0; f < fw_set_slots(id); f++)
 			if (!i--)
 				return fw_set_name(id, fw_set_family(id, f));
@@ -513,7 +513,7 @@ static void test_create_batch_message_sequence(void **state)
 		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL),
 		0);
 	assert_int_equal(b.msgs[i++].type, NFT_MSG_NEWTABLE);
-	for (int id = 0; id < FW_SET_COUNT; id++)
+	for (int id = 0; id < FW_SET_COUNT && !fw_set_id_is_service(id); id++)
 		for (int f = 0; f < fw_set_slots(id); f++) {
 			assert_int_equal(b.msgs[i++].type, NFT_MSG_NEWSET);
 			if (p->fw.sets[id][f].n_elems)
@@ -1347,7 +1347,7 @@ static void kr_skeleton(struct arena *a, struct nft_live *l)
 	struct nftnl_rule *r;
 
 	kr_table(l, MESHC_NFT_MARK);
-	for (int id = 0; id < FW_SET_COUNT; id++)
+	for (int id = 0; id < FW_SET_COUNT && !fw_set_id_is_service(id); id++)
 		for (int f = 0; f < fw_set_slots(id); f++)
 			nft_live_add_set(a, l,
 					 kr_set(fw_set_name(id,
