@@ -241,18 +241,6 @@ static enum apply_result run(struct apply_ctx *c, const struct plan *want,
 	bool held = false;
 	int err;
 
-	/* The netlink writer and reader (nft_build.c, nft_decode.c) know
-	 * only address sets: loading the service sets' rules without their
-	 * concatenated keys would open more than the lists grant, so apply
-	 * refuses before it touches anything. */
-	if (want->fw.services) {
-		fprintf(stderr,
-			"meshc: %s: limited grants (lists in incoming or "
-			"local_network) cannot be applied by this meshc yet; "
-			"load `meshc compile --target nft` with nft -f instead\n",
-			want->iface.name);
-		return APPLY_FAILED;
-	}
 	if (!read_only) {
 		if ((c->st.lock_fd < 0 &&
 		     state_lock(c->a, want->iface.name, &c->st)) ||

@@ -16,6 +16,7 @@
  */
 #include "compile/internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void compile_fw_elem(struct compile_ctx *c, enum fw_set_id id,
@@ -236,6 +237,61 @@ static void compile_service_sets(struct compile_ctx *c)
 	}
 }
 
+/* Does a cover b: same source, a's destination holds b's, a's service
+ * holds b's? */
+static bool elem_covers(const struct fw_elem *a, const struct fw_elem *b,
+			bool dst)
+{
+	if (ip_prefix_cmp(&a->prefix, &b->prefix) ||
+	    (dst && !ip_prefix_covers(&a->dst, &b->dst)))
+		return false;
+	if (a->svc.proto == SVC_ANY)
+		return true;
+	return a->svc.proto == b->svc.proto &&
+	       a->svc.port_lo <= b->svc.port_lo &&
+	       a->svc.port_hi >= b->svc.port_hi;
+}
+
+/* The kernel refuses an element of a concatenated interval set that
+ * overlaps another at its ends (tcp and tcp/22 for one peer, a host
+ * inside a granted network): sorted, one peer's elements are adjacent,
+ * so adjacent or overlapping port ranges of one protocol are merged and
+ * an element another covers is dropped.  The plan then holds exactly
+ * what the kernel holds, and a read-back compares equal. */
+static void normalize_svc_set(struct fw_set *s, unsigned key)
+{
+	size_t n = 0;
+
+	if (s->n_elems < 2)
+		return;
+	qsort(s->elems, s->n_elems, sizeof(*s->elems), fw_elem_cmp);
+	for (size_t i = 0; i < s->n_elems; i++) {
+		struct fw_elem *e = &s->elems[i];
+		bool drop = false;
+
+		for (size_t k = n; k-- > 0 && !drop;) {
+			struct fw_elem *o = &s->elems[k];
+
+			if (ip_prefix_cmp(&o->prefix, &e->prefix))
+				break;	/* another peer: no more overlaps */
+			if (elem_covers(o, e, key & FW_KEY_DST)) {
+				drop = true;
+			} else if ((key & FW_KEY_SVC) &&
+				   !ip_prefix_cmp(&o->dst, &e->dst) &&
+				   o->svc.proto == e->svc.proto &&
+				   (uint32_t)o->svc.port_hi + 1 >=
+					   e->svc.port_lo) {
+				if (e->svc.port_hi > o->svc.port_hi)
+					o->svc.port_hi = e->svc.port_hi;
+				drop = true;
+			}
+		}
+		if (!drop)
+			s->elems[n++] = *e;
+	}
+	s->n_elems = n;
+}
+
 /* An unmanaged peer has no firewall of meshc's: where it does not grant
  * this node incoming, this node keeps its own packets from opening
  * connections to it (the output chain).  Where it grants a list, the
@@ -322,6 +378,10 @@ static void compile_sets(struct compile_ctx *c)
 	compile_grant_sets(c);
 	compile_service_sets(c);
 	compile_closed_set(c);
+	for (int id = FW_SET_INCOMING_SVC; id <= FW_SET_OPEN_ICMP; id++)
+		for (int f = 0; f < 2; f++)
+			normalize_svc_set(&c->plan->fw.sets[id][f],
+					  fw_set_key(id));
 	compile_uplink_set(c);
 }
 

@@ -108,6 +108,8 @@ void fw_rule_str(struct strbuf *sb, const struct fw_rule *r,
 		word(&w, "ct new");
 	put_set(&w, "saddr", r->saddr_set, r->family);
 	put_set(&w, "daddr", r->daddr_set, r->family);
+	if (r->icmp_echo)
+		word(&w, "icmp echo");
 	if (r->tcp_pickup)
 		word(&w, "tcp not syn");
 	word(&w, "%s", fw_verdict_name(r->verdict));
@@ -357,6 +359,17 @@ static void describe_elem(struct arena *a, struct change *ch,
 	ch->subject = arena_printf(a, "%s %s",
 				   fw_set_name(ch->set_id, ch->set_family),
 				   text);
+	/* a service set's element: "lan_svc4 100.64.0.2 . 192.168.1.10 .
+	 * tcp/443" */
+	if (e->dst.addr.family)
+		ch->subject = arena_printf(a, "%s . %s", ch->subject,
+					   ip_prefix_str(&e->dst, buf));
+	if (e->svc.proto) {
+		char sv[SVC_STRLEN];
+
+		ch->subject = arena_printf(a, "%s . %s", ch->subject,
+					   svc_str(&e->svc, sv));
+	}
 	if (e->why)
 		strbuf_printf(d, "(%s)", e->why);
 }

@@ -264,7 +264,8 @@ static void text_sysctls(struct strbuf *out, const struct plan *p)
 
 /* "100.64.0.2", or with a pair's destination and a service
  * "100.64.0.2 . 192.168.1.10 . tcp/443". */
-static const char *elem_text(const struct fw_elem *e, char buf[ELEM_STRLEN])
+static const char *elem_text(const struct fw_elem *e, unsigned key,
+			     char buf[ELEM_STRLEN])
 {
 	char a[IP_STRLEN], d[IP_STRLEN], sv[SVC_STRLEN];
 	size_t n;
@@ -276,7 +277,7 @@ static const char *elem_text(const struct fw_elem *e, char buf[ELEM_STRLEN])
 	if (e->dst.addr.family && n < ELEM_STRLEN)
 		n += (size_t)snprintf(buf + n, ELEM_STRLEN - n, " . %s",
 				      ip_prefix_str(&e->dst, d));
-	if (e->svc.proto && n < ELEM_STRLEN)
+	if ((key & FW_KEY_SVC) && n < ELEM_STRLEN)
 		snprintf(buf + n, ELEM_STRLEN - n, " . %s",
 			 svc_str(&e->svc, sv));
 	return buf;
@@ -303,7 +304,7 @@ static void text_sets(struct strbuf *out, const struct plan_firewall *fw)
 			const struct fw_set *s = &fw->sets[id][f];
 
 			for (size_t i = 0; i < s->n_elems; i++) {
-				size_t n = strlen(elem_text(&s->elems[i], buf));
+				size_t n = strlen(elem_text(&s->elems[i], fw_set_key(id), buf));
 
 				wp = n > wp ? n : wp;
 				n = slen(s->elems[i].why);
@@ -318,13 +319,17 @@ static void text_sets(struct strbuf *out, const struct plan_firewall *fw)
 			const struct fw_set *s = &fw->sets[id][f];
 
 			strbuf_puts(out, "    ");
-			cell(out, fw_set_name(id, fw_set_family(id, f)), 13);
+			/* the service sets' names are longer */
+			cell(out, fw_set_name(id, fw_set_family(id, f)),
+			     fw->services ? 15 : 13);
 			if (!s->n_elems)
 				strbuf_puts(out, empty_text(fw, id));
 			for (size_t i = 0; i < s->n_elems; i++) {
 				if (i)
-					strbuf_puts(out, "                 ");
-				cell(out, elem_text(&s->elems[i], buf), wp + 2);
+					strbuf_printf(out, "%*s",
+						      fw->services ? 19 : 17,
+						      "");
+				cell(out, elem_text(&s->elems[i], fw_set_key(id), buf), wp + 2);
 				cell(out, s->elems[i].why, ww);
 				line_ref(out, s->elems[i].loc);
 				end_line(out);

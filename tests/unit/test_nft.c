@@ -68,7 +68,8 @@ struct nft_fx {
 
 /* ---- plans ----------------------------------------------------------- */
 
-static struct plan *compile_seed(struct arena *a, const char *node)
+static struct plan *compile_doc(struct arena *a, const char *file,
+				const char *node)
 {
 	struct source src;
 	struct diags d;
@@ -76,9 +77,9 @@ static struct plan *compile_seed(struct arena *a, const char *node)
 	size_t idx;
 
 	diags_init(&d, a);
-	if (load_read_source(a, SEED, &src, &d))
+	if (load_read_source(a, file, &src, &d))
 		fail_msg("cannot read %s (run the test from the repo root)",
-			 SEED);
+			 file);
 	m = load_model(a, &src, &d);
 	assert_non_null(m);
 	validate_model(a, m, &d);
@@ -87,6 +88,14 @@ static struct plan *compile_seed(struct arena *a, const char *node)
 	assert_int_not_equal(idx, MODEL_NONE);
 	return compile_node(a, m, idx);
 }
+
+static struct plan *compile_seed(struct arena *a, const char *node)
+{
+	return compile_doc(a, SEED, node);
+}
+
+/* Limited grants of every kind (tests/unit/data/services.yaml). */
+#define SERVICES "tests/unit/data/services.yaml"
 
 static struct ip_prefix pfx(const char *s)
 {
@@ -2440,6 +2449,88 @@ static const char *other_table =
 	"\t}\n"
 	"}\n";
 
+/* Limited grants: meshc's batch loads the concatenated interval sets and
+ * their rules, reads back as the plan, and nft lists it as the
+ * renderer's file. */
+static void test_services_round_trip_and_listing(void **state)
+{
+	struct strbuf text = STRBUF_INIT, ours = STRBUF_INIT,
+		      theirs = STRBUF_INIT;
+	struct arena a;
+	struct plan *p;
+	struct plan_firewall fw;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	p = compile_doc(&a, SERVICES, "b");
+	assert_true(p->fw.services);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	read_ours(&a, &fw);
+	assert_int_equal(count_unknown(&fw), 0);
+	assert_true(fw.services);
+	assert_fw_matches(&a, &fw, p);
+	list_table(&ours, "meshc");
+	assert_non_null(strstr(strbuf_str(&ours),
+			       "100.64.0.1 . 192.168.1.128/25 . 0-255 . "
+			       "0-65535"));
+	assert_int_equal(system("nft delete table inet meshc"), 0);
+	render_nft(&text, p);
+	nft_load(strbuf_str(&text));
+	list_table(&theirs, "meshc");
+	assert_string_equal(strbuf_str(&ours), strbuf_str(&theirs));
+	strbuf_free(&text);
+	strbuf_free(&ours);
+	strbuf_free(&theirs);
+	arena_free(&a);
+}
+
+/* Changing one peer's services is one element batch: the old element
+ * out, the new one in, no rule and no set touched. */
+static void test_services_change_is_element_batch(void **state)
+{
+	struct arena a;
+	struct plan *p, *want;
+	struct plan_firewall live, fw;
+	struct changeset cs;
+	struct nft_batch b;
+	struct fw_set *s;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	p = compile_doc(&a, SERVICES, "b");
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	fw = copy_fw(&a, &p->fw);
+	/* a's tcp/22 becomes tcp/2222 (IPv4 and IPv6) */
+	for (int f = 0; f < 2; f++) {
+		s = &fw.sets[FW_SET_INCOMING_SVC][f];
+		for (size_t i = 0; i < s->n_elems; i++)
+			if (s->elems[i].svc.port_lo == 22)
+				s->elems[i].svc.port_lo =
+					s->elems[i].svc.port_hi = 2222;
+		qsort(s->elems, s->n_elems, sizeof(*s->elems), fw_elem_cmp);
+	}
+	want = with_fw(&a, p, &fw);
+	read_ours(&a, &live);
+	diff_fw(&a, p, &live, want, &cs);
+	assert_int_equal(nft_batch_init(&b, 7, 0), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&fw, &cs),
+			 0);
+	/* one removal and one addition per family */
+	assert_int_equal(nft_batch_count(&b, NFT_MSG_DELSETELEM), 2);
+	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWSETELEM), 2);
+	assert_int_equal(b.n_msgs, 4);
+	assert_int_equal(nft_batch_send(&b), 0);
+	nft_batch_free(&b);
+	read_ours(&a, &live);
+	assert_fw_matches(&a, &live, want);
+	arena_free(&a);
+}
+
 static void test_element_update_and_replace_in_kernel(void **state)
 {
 	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
@@ -2972,6 +3063,8 @@ int main(void)
 		cmocka_unit_test(test_trusted_read_only_while_generation_holds),
 		cmocka_unit_test(test_mark_record_and_trust),
 		cmocka_unit_test(test_listing_equals_rendered_file),
+		cmocka_unit_test(test_services_round_trip_and_listing),
+		cmocka_unit_test(test_services_change_is_element_batch),
 		cmocka_unit_test(test_element_update_and_replace_in_kernel),
 		cmocka_unit_test(test_foreign_table_refused_and_untouched),
 		cmocka_unit_test(test_down_deletes_only_meshc_table),
