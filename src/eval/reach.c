@@ -544,6 +544,17 @@ static struct loc managed_loc(const struct m_node *n)
 	return n->platform.set ? n->platform.loc : n->loc;
 }
 
+/* " for tcp/22" when granter's incoming for peer is a list, else "". */
+static const char *svc_note(struct walk *w, size_t granter, size_t peer)
+{
+	char buf[SVC_STRLEN];
+
+	if (granter == MODEL_NONE || peer == MODEL_NONE ||
+	    !model_permissions(w->m, granter, peer).incoming.limited)
+		return "";
+	return arena_printf(w->a, " for %s", svc_str(&w->svc, buf));
+}
+
 /* U runs the WireGuard app: no firewall of meshc's evaluates anything
  * there.  A managed sender enforced U's incoming on its own packets
  * (at_output: it got here, so U grants it); where the sender is
@@ -559,9 +570,10 @@ static int at_unmanaged(struct walk *w, const struct plan *s,
 			      "not enforced: neither %s nor %s runs meshc",
 			      s->node, p->node);
 	return decide(w, true, p->node, NULL, managed_loc(u),
-		      "%s grants %s incoming (enforced at %s: %s runs no "
+		      "%s grants %s incoming%s (enforced at %s: %s runs no "
 		      "meshc firewall)",
-		      p->node, s->node, s->node, p->node);
+		      p->node, s->node, svc_note(w, p_idx, s_idx), s->node,
+		      p->node);
 }
 
 static int at_input(struct walk *w, const struct plan *s,
@@ -861,8 +873,11 @@ static int at_output(struct walk *w, const struct plan *p,
 	h = t.decider;
 	if (h->daddr_elem && h->rule->daddr_set == FW_SET_CLOSED)
 		decide(w, false, p->node, h->rule, hit_loc(h),
-		       "%s drops its own packet: %s does not grant it incoming",
-		       p->node, h->daddr_elem->why);
+		       "%s drops its own packet: %s does not grant it "
+		       "incoming%s",
+		       p->node, h->daddr_elem->why,
+		       svc_note(w, model_node_find(w->m, h->daddr_elem->why),
+				w->from));
 	else
 		decide(w, false, p->node, h->rule, hit_loc(h),
 		       "%s drops its own packet: %s", p->node,
