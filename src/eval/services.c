@@ -143,6 +143,9 @@ static const char *open_text(struct arena *a, const struct probe *p, size_t n)
 			s.port_hi = p[i + 1].svc.port_hi;
 			i++;
 		}
+		/* port 0 is no one's: every probed port is every port */
+		if (s.port_lo == 1 && s.port_hi == 65535)
+			s.port_lo = 0;
 		if (s.proto == OTHER_PROTO)
 			strbuf_printf(&sb, "%sother protocols", sb.len ? ", " : "");
 		else

@@ -608,6 +608,120 @@ static void test_rule_count_independent_of_peer_count(void **state)
 	arena_free(&a);
 }
 
+/* n peers, each granted two services by n0 (and, every other one, a lan
+ * entry with two ports): the plan of n0. */
+static struct plan *services_plan(struct arena *a, int n, size_t *n_lists)
+{
+	struct strbuf doc = STRBUF_INIT;
+	struct model *m;
+	struct plan *p;
+
+	strbuf_puts(&doc, "version: 1\nmeshes:\n  x: { network: 10.0.0.0/16 }\n"
+			  "nodes:\n  n0:\n    mesh: x\n"
+			  "    public_key: \"" KEY_A "\"\n    address: 10.0.0.1\n"
+			  "    lan: [192.168.9.0/24]\n    permissions:\n"
+			  "      peers:\n");
+	for (int i = 1; i < n; i++)
+		strbuf_printf(&doc, "        n%d: { incoming: [tcp/%d, udp/53]%s }\n",
+			      i, 1000 + i,
+			      i % 2 ? ", local_network: [{ to: 192.168.9.10, "
+				      "ports: [tcp/443, tcp/8000-8100] }]"
+				    : "");
+	for (int i = 1; i < n; i++) {
+		struct secret_key k;
+		uint8_t pub[WG_KEY_LEN];
+		char b64[WG_KEY_B64_LEN + 1];
+
+		assert_int_equal(secret_key_generate(&k, true), 0);
+		secret_key_public(&k, pub);
+		secret_key_free(&k);
+		key_to_base64(pub, b64);
+		strbuf_printf(&doc, "  n%d: { mesh: x, public_key: \"%s\", "
+				    "address: 10.0.%d.%d }\n",
+			      i, b64, i / 250, i % 250 + 2);
+	}
+	m = load_doc(a, strbuf_str(&doc));
+	p = plan_for(a, m, "n0");
+	*n_lists = (size_t)(n - 1);
+	strbuf_free(&doc);
+	return p;
+}
+
+/* Lists add elements, never rules: the rule count is the same for 3 and
+ * 300 peers with two services each, and a list never lands in the
+ * full-grant set. */
+static void test_service_rules_independent_of_peers_and_entries(void **state)
+{
+	struct arena a;
+	struct plan *small, *big;
+	size_t n_small, n_big;
+
+	(void)state;
+	arena_init(&a);
+	small = services_plan(&a, 4, &n_small);
+	big = services_plan(&a, 300, &n_big);
+	assert_true(small->fw.services && big->fw.services);
+	assert_int_equal(big->fw.n_rules, small->fw.n_rules);
+	assert_int_equal(big->fw.sets[FW_SET_INCOMING][0].n_elems, 0);
+	assert_int_equal(big->fw.sets[FW_SET_LAN_ACCESS][0].n_elems, 0);
+	assert_int_equal(big->fw.sets[FW_SET_INCOMING_SVC][0].n_elems,
+			 2 * n_big);
+	/* half the peers hold a lan entry of two ports */
+	assert_int_equal(big->fw.sets[FW_SET_LAN_SVC][0].n_elems,
+			 2 * ((n_big + 1) / 2));
+	arena_free(&a);
+}
+
+/* Full grants keep the ruleset of before lists existed: no service set,
+ * no service rule. */
+static void test_full_grants_have_no_service_rules(void **state)
+{
+	struct fixture *f = *state;
+	struct plan *b = plan_for(&f->arena, f->m, "b");
+
+	assert_false(b->fw.services);
+	for (size_t i = 0; i < b->fw.n_rules; i++) {
+		assert_false(fw_set_id_is_service(b->fw.rules[i].saddr_set));
+		assert_false(fw_set_id_is_service(b->fw.rules[i].daddr_set));
+		assert_false(b->fw.rules[i].icmp_echo);
+	}
+}
+
+/* tcp and tcp/22 for one peer, a host inside a granted network: the
+ * kernel would refuse the overlap, so the plan keeps the outer one; one
+ * peer's adjacent ranges merge. */
+static void test_service_elements_merge(void **state)
+{
+	static const char doc[] =
+		"version: 1\nmeshes:\n  x: { network: 10.0.0.0/24 }\n"
+		"nodes:\n"
+		"  a:\n    mesh: x\n    public_key: \"" KEY_A "\"\n"
+		"    address: 10.0.0.1\n    lan: [192.168.9.0/24]\n"
+		"    permissions:\n      peers:\n"
+		"        b:\n          incoming: [tcp/22, tcp, udp/10-20, udp/21-30]\n"
+		"          local_network:\n"
+		"            - { to: 192.168.9.0/24, ports: [tcp/443] }\n"
+		"            - { to: 192.168.9.10, ports: [tcp/443, udp/53] }\n"
+		"  b: { mesh: x, public_key: \"" KEY_B "\", address: 10.0.0.2 }\n";
+	struct arena a;
+	struct plan *p;
+	const struct fw_set *in, *lan;
+	char buf[SVC_STRLEN];
+
+	(void)state;
+	arena_init(&a);
+	p = plan_for(&a, load_doc(&a, doc), "a");
+	in = &p->fw.sets[FW_SET_INCOMING_SVC][0];
+	assert_int_equal(in->n_elems, 2);
+	assert_string_equal(svc_str(&in->elems[0].svc, buf), "tcp");
+	assert_string_equal(svc_str(&in->elems[1].svc, buf), "udp/10-30");
+	lan = &p->fw.sets[FW_SET_LAN_SVC][0];
+	assert_int_equal(lan->n_elems, 2);
+	assert_int_equal(lan->elems[0].dst.len, 24);
+	assert_string_equal(svc_str(&lan->elems[1].svc, buf), "udp/53");
+	arena_free(&a);
+}
+
 static void test_compile_is_deterministic(void **state)
 {
 	struct fixture *f = *state;
@@ -637,6 +751,9 @@ int main(void)
 		cmocka_unit_test(test_lans_via_and_mesh_routes),
 		cmocka_unit_test(test_keepalive_defaults_toward_endpoints),
 		cmocka_unit_test(test_rule_count_independent_of_peer_count),
+		cmocka_unit_test(test_service_rules_independent_of_peers_and_entries),
+		cmocka_unit_test(test_full_grants_have_no_service_rules),
+		cmocka_unit_test(test_service_elements_merge),
 		cmocka_unit_test(test_compile_is_deterministic),
 		cmocka_unit_test(test_mtu_and_dns_node_else_mesh),
 	};

@@ -879,12 +879,49 @@ static int real_setup_no_incoming(void **state)
 	return real_setup_doc(state, no_incoming_doc);
 }
 
+/* tests/unit/data/services.yaml, read whole (it outlives the model). */
+static int real_setup_services(void **state)
+{
+	static char text[8192];
+	FILE *f = fopen("tests/unit/data/services.yaml", "r");
+	size_t n;
+
+	if (!f)
+		fail_msg("cannot read tests/unit/data/services.yaml (run from "
+			 "the repo root)");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	return real_setup_doc(state, text);
+}
+
 static int real_teardown(void **state)
 {
 	struct real *r = *state;
 
 	arena_free(&r->a);
 	return 0;
+}
+
+/* One service, as a test's port or explain's SERVICE. */
+static struct eval_result real_reach_svc(struct real *r, const char *from,
+					 const char *to, const char *service)
+{
+	struct eval_target t;
+	struct eval_result res;
+	struct fw_service svc;
+	const char *why, *hint;
+	char buf[2 * SVC_STRLEN];
+	size_t idx = model_node_find(r->m, from);
+
+	assert_int_not_equal(idx, MODEL_NONE);
+	assert_int_equal(svc_parse_single(service, &svc, &why, &hint, buf,
+					  sizeof(buf)), 0);
+	assert_int_equal(eval_target_parse(&r->a, r->m, to, &t, &why), 0);
+	assert_int_equal(eval_reach_service(&r->a, r->m, idx, &t, &svc,
+					    plan_cache_get, &r->cache, &res),
+			 0);
+	return res;
 }
 
 static struct eval_result real_reach(struct real *r, const char *from,
@@ -1326,10 +1363,71 @@ static void test_unmanaged_incoming_enforced_at_sender(void **state)
 
 #define HAND(t) cmocka_unit_test_setup_teardown(t, hand_setup, hand_teardown)
 #define REAL(t) cmocka_unit_test_setup_teardown(t, real_setup, real_teardown)
+#define SERVICES(t)                                                           \
+	cmocka_unit_test_setup_teardown(t, real_setup_services, real_teardown)
 #define APPS(t)                                                               \
 	cmocka_unit_test_setup_teardown(t, real_setup_apps, real_teardown)
 #define DUAL(t)                                                               \
 	cmocka_unit_test_setup_teardown(t, real_setup_dual, real_teardown)
+
+/* ---- limited grants (tests/unit/data/services.yaml) -------------------- */
+
+static void test_service_lists_decide_per_service(void **state)
+{
+	struct real *r = *state;
+
+	/* incoming list of b for a: tcp/22, tcp/8000-8100, udp, icmp */
+	assert_true(real_reach_svc(r, "a", "b", "tcp/22").allow);
+	assert_false(real_reach_svc(r, "a", "b", "tcp/23").allow);
+	assert_true(real_reach_svc(r, "a", "b", "tcp/8100").allow);
+	assert_false(real_reach_svc(r, "a", "b", "tcp/8101").allow);
+	assert_true(real_reach_svc(r, "a", "b", "udp/9").allow);
+	assert_true(real_reach_svc(r, "a", "b", "icmp").allow);
+	/* the rule that accepted is the service rule, not the full grant */
+	assert_string_equal(real_reach_svc(r, "a", "b", "tcp/22")
+				    .deciding_rule->id,
+			    "incoming-services");
+	assert_string_equal(real_reach_svc(r, "a", "b", "icmp")
+				    .deciding_rule->id,
+			    "incoming-icmp");
+	/* local_network: one host's services, a network's everything */
+	assert_true(real_reach_svc(r, "a", "192.168.1.10", "udp/53").allow);
+	assert_false(real_reach_svc(r, "a", "192.168.1.10", "tcp/53").allow);
+	assert_true(real_reach_svc(r, "a", "192.168.1.10", "icmp").allow);
+	assert_false(real_reach_svc(r, "a", "192.168.1.11", "icmp").allow);
+	assert_true(real_reach_svc(r, "a", "192.168.1.200", "tcp/1").allow);
+	assert_true(real_reach_svc(r, "a", "fd01::10", "tcp/443").allow);
+	assert_false(real_reach_svc(r, "a", "fd01::10", "icmp").allow);
+	/* c's merged ranges tcp/79-90 */
+	assert_true(real_reach_svc(r, "c", "192.168.1.20", "tcp/79").allow);
+	assert_false(real_reach_svc(r, "c", "192.168.1.20", "tcp/91").allow);
+	/* an unmanaged peer's list, enforced in b's output hook */
+	assert_true(real_reach_svc(r, "b", "c", "tcp/8080").allow);
+	assert_false(real_reach_svc(r, "b", "c", "tcp/8081").allow);
+	assert_true(real_reach_svc(r, "b", "c", "icmp").allow);
+}
+
+/* Without a service: allowed only when every service is; a partly open
+ * destination is neither, and says what is open. */
+static void test_without_service_partial_names_what_is_open(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "a", "b");
+
+	assert_true(res.partial);
+	assert_false(res.allow);
+	assert_string_equal(res.open, "tcp/22, tcp/8000-8100, udp, icmp");
+	assert_non_null(strstr(res.summary, "partial: a reaches b"));
+	res = real_reach(r, "a", "192.168.1.200");	/* {to: /25}: all */
+	assert_false(res.partial);
+	assert_true(res.allow);
+	res = real_reach(r, "a", "192.168.1.11");	/* nothing */
+	assert_false(res.partial);
+	assert_false(res.allow);
+	res = real_reach(r, "c", "192.168.1.20");
+	assert_true(res.partial);
+	assert_string_equal(res.open, "tcp/79-90");
+}
 
 int main(void)
 {
@@ -1365,6 +1463,8 @@ int main(void)
 		REAL(test_split_tunnel_reaches_internet_directly),
 		REAL(test_document_tests_all_pass),
 		REAL(test_plan_cache_compiles_each_node_once),
+		SERVICES(test_service_lists_decide_per_service),
+		SERVICES(test_without_service_partial_names_what_is_open),
 		DUAL(test_private_set_from_iana_registries),
 		DUAL(test_private_set_is_disjoint),
 		DUAL(test_nat64_private_through_exit_node),
