@@ -33,14 +33,26 @@ D=$(e2e_dir)
 ip -n "$E2E-b" addr add fd02::1/64 dev lan0 nodad
 ip -n "$E2E-lan" addr add fd02::10/64 dev eth0 nodad
 ip -n "$E2E-lan" -6 route add default via fd02::1
+UDP_ECHO='
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+while True:
+    data, peer = s.recvfrom(2048)
+    s.sendto(sys.argv[2].encode() + b"\n", peer)
+'
 for n in $NODES lan; do
 	for p in $TCP; do
 		_e2e_exec $n socat "TCP6-LISTEN:$p,ipv6only=0,reuseaddr,fork" \
 			SYSTEM:"echo $n" </dev/null >/dev/null 2>&1 &
 	done
+	# UDP: one process answering every datagram from its own socket
+	# (socat's UDP-RECVFROM,fork can hand one peer's datagram to the
+	# child that answers another when several senders probe at once)
 	for p in $UDP; do
-		_e2e_exec $n socat "UDP6-RECVFROM:$p,ipv6only=0,reuseaddr,fork" \
-			SYSTEM:"echo $n" </dev/null >/dev/null 2>&1 &
+		_e2e_exec $n python3 -c "$UDP_ECHO" "$p" "$n" \
+			</dev/null >/dev/null 2>&1 &
 	done
 done
 
@@ -120,8 +132,12 @@ for seed in ${GRANTS_DIFF_SEEDS:-1 2}; do
 			_e2e_exec $n ping -c 1 -W 1 "$t" >/dev/null 2>&1
 		done
 	done
-	for n in $NODES; do probe $n "$doc" "$D/probe-$seed-$n" & done
-	wait
+	pids=
+	for n in $NODES; do
+		probe $n "$doc" "$D/probe-$seed-$n" &
+		pids="$pids $!"
+	done
+	wait $pids	# not the listeners, which run to the end
 	docs=$((docs + 1))
 	cat "$D"/probe-$seed-* >"$D/probe-$seed"
 	n=$(wc -l <"$D/probe-$seed")

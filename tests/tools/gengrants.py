@@ -78,8 +78,9 @@ def main():
         if ENDPOINTS[n]:
             out.append("    endpoint: %s" % ENDPOINTS[n])
         if n == "b":
-            out += ['    lan: [192.168.2.0/24, "fd02::/64"]',
-                    "    uplink: eth0"]
+            out.append('    lan: [192.168.2.0/24, "fd02::/64"]')
+            if any(grants[("b", p)].get("routing") for p in NODES if p != n):
+                out.append("    uplink: eth0")
         # the node's uses: an exit node that grants it routing, the lan
         # of b when b grants it local_network (anything but false)
         exits = [g for g in ("b", "d") if g != n and
