@@ -51,8 +51,10 @@ struct status_peer {
 	/* the relay its packets go through; NULL: direct (every pair, until
 	 * meshc has relays) */
 	const char *relay;
-	/* what this node grants it (known peers only) */
+	/* what this node grants it (known peers only); *_limited: a list,
+	 * some services only */
 	bool incoming, routing, local_network;
+	bool incoming_limited, local_network_limited;
 };
 
 struct status_iface {
