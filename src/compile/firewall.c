@@ -252,6 +252,123 @@ static bool elem_covers(const struct fw_elem *a, const struct fw_elem *b,
 	       a->svc.port_hi >= b->svc.port_hi;
 }
 
+/* ---- one peer's lan pairs, made disjoint -------------------------------- */
+
+/* The prefixes that tile p except q (q strictly inside p): the siblings
+ * of q's ancestors below p.  Returns how many (at most q->len - p->len). */
+static size_t prefix_minus(const struct ip_prefix *p, const struct ip_prefix *q,
+			   struct ip_prefix *out)
+{
+	size_t n = 0;
+
+	for (unsigned l = p->len; l < q->len; l++) {
+		struct ip_prefix sib = { .addr = q->addr, .len = (uint8_t)(l + 1) };
+
+		sib.addr.b[l / 8] ^= (uint8_t)(0x80 >> (l % 8));
+		out[n++] = ip_prefix_network(&sib);
+	}
+	return n;
+}
+
+static bool strictly_inside(const struct ip_prefix *q, const struct ip_prefix *p)
+{
+	return q->len > p->len && ip_prefix_covers(p, q);
+}
+
+/* x without every other destination strictly inside it: the part of x
+ * that x's own services alone decide.  Arena array, *n its length. */
+static struct ip_prefix *dst_atoms(struct arena *a, const struct ip_prefix *x,
+				   const struct ip_prefix *dsts, size_t n_dsts,
+				   size_t *n)
+{
+	size_t cap = 1, len = 1;
+	struct ip_prefix *v = arena_calloc(a, cap, sizeof(*v));
+
+	v[0] = *x;
+	for (size_t k = 0; k < n_dsts; k++) {
+		const struct ip_prefix *q = &dsts[k];
+
+		if (!strictly_inside(q, x))
+			continue;
+		for (size_t i = 0; i < len; i++) {
+			struct ip_prefix pieces[129];
+			size_t np;
+
+			if (!ip_prefix_covers(&v[i], q))
+				continue;
+			np = ip_prefix_cmp(&v[i], q)
+				     ? prefix_minus(&v[i], q, pieces)
+				     : 0;
+			v = arena_grow(a, v, cap * sizeof(*v),
+				       (len + np) * sizeof(*v));
+			cap = len + np;
+			v[i] = v[--len];	/* the atom that held q goes */
+			memcpy(&v[len], pieces, np * sizeof(*v));
+			len += np;
+			break;	/* atoms are disjoint: one held q */
+		}
+	}
+	*n = len;
+	return v;
+}
+
+/* One peer's pairs (s->elems[lo..hi), sorted) whose destinations nest: a
+ * host inside a granted network.  The kernel refuses an element whose
+ * ends lie inside another, so every destination is cut into pieces no
+ * other destination overlaps (its atoms), and each piece gets the
+ * services of every destination that holds it.  The packets accepted
+ * are the same; the merge below then joins one piece's services. */
+static void split_nested(struct compile_ctx *c, struct fw_set *out,
+			 size_t *cap, const struct fw_elem *g, size_t n)
+{
+	struct ip_prefix *dsts = arena_calloc(c->arena, n, sizeof(*dsts));
+	size_t n_dsts = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!n_dsts || ip_prefix_cmp(&dsts[n_dsts - 1], &g[i].dst))
+			dsts[n_dsts++] = g[i].dst;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < n_dsts; k++) {
+			struct ip_prefix *atoms;
+			size_t n_atoms;
+
+			if (!ip_prefix_covers(&g[i].dst, &dsts[k]))
+				continue;
+			atoms = dst_atoms(c->arena, &dsts[k], dsts, n_dsts,
+					  &n_atoms);
+			for (size_t t = 0; t < n_atoms; t++) {
+				struct fw_elem *e = arena_push(
+					c->arena, &out->elems, &out->n_elems,
+					cap, sizeof(*e));
+
+				*e = g[i];
+				e->dst = atoms[t];
+			}
+		}
+}
+
+/* The pair sets with every peer's destinations disjoint (split_nested). */
+static void disjoint_pairs(struct compile_ctx *c, struct fw_set *s)
+{
+	struct fw_set out = *s;
+	size_t cap = 0;
+
+	if (s->n_elems < 2)
+		return;
+	qsort(s->elems, s->n_elems, sizeof(*s->elems), fw_elem_cmp);
+	out.elems = NULL;
+	out.n_elems = 0;
+	for (size_t lo = 0, hi; lo < s->n_elems; lo = hi) {
+		for (hi = lo + 1; hi < s->n_elems &&
+				  !ip_prefix_cmp(&s->elems[hi].prefix,
+						 &s->elems[lo].prefix);
+		     hi++)
+			;
+		split_nested(c, &out, &cap, &s->elems[lo], hi - lo);
+	}
+	*s = out;
+}
+
 /* The kernel refuses an element of a concatenated interval set that
  * overlaps another at its ends (tcp and tcp/22 for one peer, a host
  * inside a granted network): sorted, one peer's elements are adjacent,
@@ -378,6 +495,8 @@ static void compile_sets(struct compile_ctx *c)
 	compile_grant_sets(c);
 	compile_service_sets(c);
 	compile_closed_set(c);
+	for (int f = 0; f < 2; f++)
+		disjoint_pairs(c, &c->plan->fw.sets[FW_SET_LAN_SVC][f]);
 	for (int id = FW_SET_INCOMING_SVC; id <= FW_SET_OPEN_ICMP; id++)
 		for (int f = 0; f < 2; f++)
 			normalize_svc_set(&c->plan->fw.sets[id][f],

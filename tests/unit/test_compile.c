@@ -715,10 +715,44 @@ static void test_service_elements_merge(void **state)
 	assert_int_equal(in->n_elems, 2);
 	assert_string_equal(svc_str(&in->elems[0].svc, buf), "tcp");
 	assert_string_equal(svc_str(&in->elems[1].svc, buf), "udp/10-30");
+	/* 192.168.9.0/24 minus the host .10 is 8 prefixes, each with
+	 * tcp/443; .10 has tcp/443 and udp/53: no element's ends lie in
+	 * another, and the same packets pass */
 	lan = &p->fw.sets[FW_SET_LAN_SVC][0];
-	assert_int_equal(lan->n_elems, 2);
-	assert_int_equal(lan->elems[0].dst.len, 24);
-	assert_string_equal(svc_str(&lan->elems[1].svc, buf), "udp/53");
+	assert_int_equal(lan->n_elems, 10);
+	{
+		static const struct {
+			const char *dst;
+			struct fw_service svc;
+			bool hit;
+		} cases[] = {
+			{ "192.168.9.10", { SVC_UDP, 53, 53 }, true },
+			{ "192.168.9.10", { SVC_TCP, 443, 443 }, true },
+			{ "192.168.9.200", { SVC_TCP, 443, 443 }, true },
+			{ "192.168.9.0", { SVC_TCP, 443, 443 }, true },
+			{ "192.168.9.11", { SVC_TCP, 443, 443 }, true },
+			{ "192.168.9.200", { SVC_UDP, 53, 53 }, false },
+			{ "192.168.9.10", { SVC_TCP, 444, 444 }, false },
+		};
+		struct ip_addr src = lan->elems[0].prefix.addr, dst;
+		const char *why;
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+			assert_int_equal(ip_addr_parse(cases[i].dst, &dst, &why),
+					 0);
+			assert_int_equal(fw_set_lookup_key(lan, FW_SET_LAN_SVC,
+							   &src, &dst,
+							   &cases[i].svc, NULL),
+					 cases[i].hit);
+		}
+		for (size_t i = 0; i < lan->n_elems; i++)
+			for (size_t k = 0; k < lan->n_elems; k++)
+				assert_true(i == k ||
+					    !ip_prefix_overlap(&lan->elems[i].dst,
+							       &lan->elems[k].dst) ||
+					    lan->elems[i].svc.proto !=
+						    lan->elems[k].svc.proto);
+	}
 	arena_free(&a);
 }
 

@@ -1426,7 +1426,7 @@ static void test_without_service_partial_names_what_is_open(void **state)
 	assert_false(res.allow);
 	res = real_reach(r, "c", "192.168.1.20");
 	assert_true(res.partial);
-	assert_string_equal(res.open, "tcp/79-90");
+	assert_string_equal(res.open, "tcp/79-90, udp/53");
 }
 
 int main(void)
