@@ -363,5 +363,16 @@ else
 	bad "diff --format json has no service for incoming_svc4"
 fi
 
+# An unmanaged node's list reaches its managed peers' open sets (the
+# incremental diff must compile them too).
+sed 's|laptop: { incoming: \[tcp/8000-8100\] }|laptop: { incoming: [tcp/9000] }|' examples/services.yaml >"$tmp/svc3.yaml"
+"$MESHC" diff examples/services.yaml "$tmp/svc3.yaml" >"$tmp/svc3.out"
+if grep -q '^node laptop' "$tmp/svc3.out" &&
+	grep -q '^    + open_svc4 100.90.0.4 . tcp/9000 (phone)$' "$tmp/svc3.out"; then
+	ok "an unmanaged node's changed list changes its managed peer's open set"
+else
+	bad "unmanaged list change: $(cat "$tmp/svc3.out")"
+fi
+
 [ "$fail" = 0 ] || exit 1
 exit 0
