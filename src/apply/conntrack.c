@@ -7,7 +7,12 @@
  * host keeps streaming into a peer whose local_network was revoked.
  * Likewise output accepts this node's own established connections before
  * the closed set: an unmanaged peer that stops granting this node
- * incoming ends the connections this node opened to it.
+ * incoming ends the connections this node opened to it.  On a relay, a
+ * pair that leaves the pair set (its destination revoked the source's
+ * incoming) ends the relayed connections of that pair, and a node that
+ * leaves relay_open (it revoked someone) those from every source the new
+ * pair set does not hold: the relay accepts their packets by state, and
+ * for an unmanaged destination nothing else would end them.
  *
  * ctnetlink over libmnl: one dump per family with revoked peers, the
  * matching entries chosen here (the kernel's dump filters differ from one
@@ -44,6 +49,12 @@ struct revoked {
 	unsigned grants;
 };
 
+/* A relayed pair whose destination no longer grants the source; src
+ * family 0: every source (the destination left relay_open). */
+struct revoked_pair {
+	struct ip_addr src, dst;
+};
+
 struct ct_entry {
 	uint8_t family;
 	bool has_zone;
@@ -57,6 +68,8 @@ struct ct_cut {
 	const struct plan *target;
 	struct revoked *rv;
 	size_t n_rv, cap_rv;
+	struct revoked_pair *pairs;
+	size_t n_pairs, cap_pairs;
 	struct ct_entry *del;
 	size_t n_del, cap_del;
 	struct nl *nl;
@@ -109,11 +122,51 @@ static void collect_revoked(struct ct_cut *c, const struct changeset *cs)
 
 		if (ch->layer != LAYER_FIREWALL_SETS)
 			continue;
-		if (ch->op == CHANGE_REMOVE && g)
+		if (ch->op == CHANGE_REMOVE && ch->set_id == FW_SET_RELAY) {
+			struct revoked_pair *p = arena_push(
+				c->a, &c->pairs, &c->n_pairs, &c->cap_pairs,
+				sizeof(*p));
+
+			p->src = ch->old.elem->prefix.addr;
+			p->dst = ch->old.elem->dst.addr;
+		} else if (ch->op == CHANGE_REMOVE &&
+			   ch->set_id == FW_SET_RELAY_OPEN) {
+			struct revoked_pair *p = arena_push(
+				c->a, &c->pairs, &c->n_pairs, &c->cap_pairs,
+				sizeof(*p));
+
+			memset(&p->src, 0, sizeof(p->src));
+			p->dst = ch->old.elem->prefix.addr;
+		} else if (ch->op == CHANGE_REMOVE && g)
 			add_revoked(c, &ch->old.elem->prefix.addr, g);
 		else if (ch->op == CHANGE_ADD && ch->set_id == FW_SET_CLOSED)
 			add_revoked(c, &ch->new.elem->prefix.addr, GRANT_OPEN);
 	}
+}
+
+/* A relayed connection src -> dst that the relay no longer lets in.  A
+ * destination that left relay_open keeps the sources the new pair set
+ * holds, and this node's own connections are not relayed ones. */
+static bool pair_revoked(const struct ct_cut *c, const struct ip_addr *src,
+			 const struct ip_addr *dst)
+{
+	const struct plan_firewall *fw = &c->target->fw;
+	int f = dst->family == IP_V6;
+
+	for (size_t i = 0; i < c->n_pairs; i++) {
+		const struct revoked_pair *p = &c->pairs[i];
+
+		if (!ip_addr_eq(&p->dst, dst))
+			continue;
+		if (p->src.family && ip_addr_eq(&p->src, src))
+			return true;
+		if (!p->src.family &&
+		    !fw_set_lookup(&fw->sets[FW_SET_SELF][f], src, NULL) &&
+		    !fw_set_lookup_pair(&fw->sets[FW_SET_RELAY][f], src, dst,
+					NULL))
+			return true;
+	}
+	return false;
 }
 
 /* Which grant let a connection to dst in, by the target's sets. */
@@ -215,6 +268,11 @@ static int entry_cb(const struct nlmsghdr *nlh, void *data)
 	if (!tuple_addr(ip, g->nfgen_family, true, &src) ||
 	    !tuple_addr(ip, g->nfgen_family, false, &dst))
 		return MNL_CB_OK;
+	if (pair_revoked(c, &src, &dst)) {
+		keep_entry(c, g->nfgen_family, tb[CTA_TUPLE_ORIG],
+			   tb[CTA_ZONE]);
+		return MNL_CB_OK;
+	}
 	r = find_revoked(c, &src);
 	if (r && (r->grants & grant_for(c->target, &dst))) {
 		keep_entry(c, g->nfgen_family, tb[CTA_TUPLE_ORIG],
@@ -287,6 +345,9 @@ static bool family_revoked(const struct ct_cut *c, uint8_t family)
 	for (size_t i = 0; i < c->n_rv; i++)
 		if (c->rv[i].addr.family == family)
 			return true;
+	for (size_t i = 0; i < c->n_pairs; i++)
+		if (c->pairs[i].dst.family == family)
+			return true;
 	return false;
 }
 
@@ -323,7 +384,7 @@ int conntrack_cut_revoked(struct arena *a, const struct plan *target,
 	int err;
 
 	collect_revoked(&c, cs);
-	if (!c.n_rv)
+	if (!c.n_rv && !c.n_pairs)
 		return 0;
 	if ((err = ct_open(&c))) {
 		fprintf(stderr, "meshc: conntrack: open netlink socket: %s\n",

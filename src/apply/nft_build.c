@@ -51,6 +51,7 @@
 /* nft's datatype numbers (TYPE_IPADDR, TYPE_IP6ADDR, TYPE_IFNAME). */
 #define NFT_TYPE_IPADDR 7
 #define NFT_TYPE_IP6ADDR 8
+#define NFT_TYPE_BITS 6		/* per field of a concatenated type */
 #define NFT_TYPE_IFNAME 41
 
 void nft_report(const char *what, int err, const char *detail)
@@ -235,6 +236,13 @@ static unsigned key_len(uint8_t family)
 	return family == IP_V6 ? 16 : 4;
 }
 
+/* A set's key: a pair set's is the two addresses, back to back (each a
+ * multiple of the kernel's 4-byte registers already). */
+static unsigned set_key_len(enum fw_set_id id, uint8_t family)
+{
+	return fw_set_id_is_pair(id) ? 2 * key_len(family) : key_len(family);
+}
+
 /* The set's key as nft declares it: an address of the family, or (an
  * ifname set) a name in IFNAMSIZ bytes, in host order as strings are. */
 static void set_key(struct nftnl_set *s, enum fw_set_id id, uint8_t family,
@@ -246,9 +254,13 @@ static void set_key(struct nftnl_set *s, enum fw_set_id id, uint8_t family,
 		*byteorder = NFT_BYTEORDER_HOST_ENDIAN;
 		return;
 	}
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, family == IP_V6 ?
-				 NFT_TYPE_IP6ADDR : NFT_TYPE_IPADDR);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len(family));
+	uint32_t type = family == IP_V6 ? NFT_TYPE_IP6ADDR : NFT_TYPE_IPADDR;
+
+	/* nft's concatenated type: the fields' types, NFT_TYPE_BITS each */
+	if (fw_set_id_is_pair(id))
+		type = type << NFT_TYPE_BITS | type;
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, set_key_len(id, family));
 	*byteorder = NFT_BYTEORDER_BIG_ENDIAN;
 }
 
@@ -360,13 +372,22 @@ static void put_elem(struct nftnl_set *s, const uint8_t *key, unsigned len,
 	nftnl_set_elem_add(s, e);
 }
 
-static void put_prefix(struct nftnl_set *s, const struct ip_prefix *p,
+static void put_prefix(struct nftnl_set *s, const struct fw_elem *e,
 		       bool interval)
 {
+	const struct ip_prefix *p = &e->prefix;
 	unsigned len = key_len(p->addr.family);
 	uint8_t start[16], end[16];
 	bool open;
 
+	if (e->dst.addr.family) {
+		uint8_t pair[32];
+
+		memcpy(pair, p->addr.b, len);
+		memcpy(pair + len, e->dst.addr.b, len);
+		put_elem(s, pair, 2 * len, 0, false);
+		return;
+	}
 	if (!interval) {
 		put_elem(s, p->addr.b, len, 0, false);
 		return;
@@ -380,7 +401,7 @@ static void put_prefix(struct nftnl_set *s, const struct ip_prefix *p,
 /* Element messages for one set: n prefixes, NFT_ELEMS_PER_MSG a message. */
 static int add_elem_msgs(struct nft_batch *b, uint16_t type, const char *iface,
 			 enum fw_set_id id, uint8_t family, bool interval,
-			 const struct ip_prefix *const *pfx, size_t n)
+			 const struct fw_elem *const *pfx, size_t n)
 {
 	char buf[NFT_NAME_MAX];
 	const char *name = nft_part_name(buf, iface, fw_set_name(id, family));
@@ -526,21 +547,22 @@ static int set_names(struct arena *a, const struct fw_set *s,
  * and in an interval set no prefix inside another (overlapping ranges are
  * refused; the outer one already matches every address of the inner). */
 static size_t set_prefixes(struct arena *a, const struct fw_set *s,
-			   bool interval, const struct ip_prefix ***out)
+			   bool interval, const struct fw_elem ***out)
 {
-	const struct ip_prefix **v = arena_calloc(a, s->n_elems + 1,
-						  sizeof(*v));
+	const struct fw_elem **v = arena_calloc(a, s->n_elems + 1,
+						sizeof(*v));
 	size_t n = 0;
 
 	for (size_t i = 0; i < s->n_elems; i++) {
-		const struct ip_prefix *p = &s->elems[i].prefix;
+		const struct fw_elem *e = &s->elems[i];
 
-		if (n && !ip_prefix_cmp(v[n - 1], p))
+		if (n && !fw_elem_cmp(v[n - 1], e))
 			continue;
 		/* Sorted: a prefix that covers p is the last one kept. */
-		if (n && interval && ip_prefix_covers(v[n - 1], p))
+		if (n && interval &&
+		    ip_prefix_covers(&v[n - 1]->prefix, &e->prefix))
 			continue;
-		v[n++] = p;
+		v[n++] = e;
 	}
 	*out = v;
 	return n;
@@ -551,7 +573,7 @@ static int add_set(struct nft_batch *b, const struct plan_firewall *fw,
 {
 	const struct fw_set *s = &fw->sets[id][family == IP_V6];
 	bool interval = fw_set_is_interval(s, id);
-	const struct ip_prefix **pfx;
+	const struct fw_elem **pfx;
 	size_t n;
 	int err;
 
@@ -772,6 +794,37 @@ static void add_addr_lookup(struct nftnl_rule *nr, const char *iface,
 					 fw_set_name(set_id, family)));
 }
 
+/* `ip saddr . ip daddr @set`: both addresses into adjacent registers,
+ * looked up as one key.  The registers are nft's own: the source in
+ * register 1, the destination right after it (32-bit register 1 for
+ * IPv4, 128-bit register 2 for IPv6). */
+static void add_pair_lookup(struct nftnl_rule *nr, const char *iface,
+			    uint8_t family, int set_id)
+{
+	char buf[NFT_NAME_MAX];
+	bool six = family == IP_V6;
+	struct nftnl_expr *e;
+
+	add_expr(nr, "payload", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+			   NFT_PAYLOAD_NETWORK_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, six ? 8 : 12);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, key_len(family));
+	add_expr(nr, "payload", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG,
+			   six ? NFT_REG_2 : NFT_REG32_01);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
+			   NFT_PAYLOAD_NETWORK_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, six ? 24 : 16);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, key_len(family));
+	add_expr(nr, "lookup", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
+			   nft_part_name(buf, iface,
+					 fw_set_name(set_id, family)));
+}
+
 /* `oifname @IFACE/uplinks`: the name of the way out, looked up. */
 static void add_uplink_lookup(struct nftnl_rule *nr, const char *iface)
 {
@@ -908,12 +961,15 @@ struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
 	if (family && !fw_rule_has_set_match(r))
 		add_nfproto(nr, family);
 	/* nft puts the family test once, before the first address. */
-	if (r->saddr_set != FW_SET_NONE) {
+	if (fw_rule_is_pair(r)) {
+		add_nfproto(nr, family);
+		add_pair_lookup(nr, fw->iface, family, r->saddr_set);
+	} else if (r->saddr_set != FW_SET_NONE) {
 		add_nfproto(nr, family);
 		set_seen = true;
 		add_addr_lookup(nr, fw->iface, family, true, r->saddr_set);
 	}
-	if (r->daddr_set != FW_SET_NONE) {
+	if (r->daddr_set != FW_SET_NONE && !fw_rule_is_pair(r)) {
 		if (!set_seen)
 			add_nfproto(nr, family);
 		add_addr_lookup(nr, fw->iface, family, false, r->daddr_set);
@@ -1070,7 +1126,7 @@ static int del_objects(struct nft_batch *b, const struct nft_seen *seen)
 /* ---- only the elements that changed ------------------------------------ */
 
 struct elem_ops {
-	const struct ip_prefix **del, **add;
+	const struct fw_elem **del, **add;
 	size_t n_del, n_add, cap_del, cap_add;
 	/* an ifname set's */
 	const char **del_names, **add_names;
@@ -1101,10 +1157,10 @@ static bool is_host(const struct ip_prefix *p)
 	return p->len == ip_bits(p->addr.family);
 }
 
-static void push_prefix(struct arena *a, const struct ip_prefix ***v,
-			size_t *n, size_t *cap, const struct ip_prefix *p)
+static void push_prefix(struct arena *a, const struct fw_elem ***v,
+			size_t *n, size_t *cap, const struct fw_elem *p)
 {
-	const struct ip_prefix **slot = arena_push(a, v, n, cap, sizeof(*slot));
+	const struct fw_elem **slot = arena_push(a, v, n, cap, sizeof(*slot));
 
 	*slot = p;
 }
@@ -1154,7 +1210,9 @@ static bool collect_elem_ops(struct arena *a, const struct plan_firewall *want,
 					  &o->cap_add_names, e->ifname);
 			continue;
 		}
-		if (e->ifname || e->prefix.addr.family != (f ? IP_V6 : IP_V4))
+		if (e->ifname || e->prefix.addr.family != (f ? IP_V6 : IP_V4) ||
+		    fw_set_id_is_pair(id) !=
+			    (e->dst.addr.family == e->prefix.addr.family))
 			return false;
 		if (fw_set_key(id) != FW_KEY_ADDR) {
 			if (ch->op == CHANGE_REMOVE)
@@ -1170,12 +1228,10 @@ static bool collect_elem_ops(struct arena *a, const struct plan_firewall *want,
 		     fw_set_is_interval(&want->sets[id][f], id)))
 			return false;
 		if (ch->op == CHANGE_REMOVE)
-			push_prefix(a, &o->del, &o->n_del, &o->cap_del,
-				    &e->prefix);
+			push_prefix(a, &o->del, &o->n_del, &o->cap_del, e);
 		else if (!fw_set_id_is_interval(id) ||
 			 !covered_by_other(&want->sets[id][f], &e->prefix))
-			push_prefix(a, &o->add, &o->n_add, &o->cap_add,
-				    &e->prefix);
+			push_prefix(a, &o->add, &o->n_add, &o->cap_add, e);
 	}
 	return true;
 }

@@ -521,7 +521,8 @@ static bool take_lookup(struct expr_cursor *x, uint8_t family, bool *src,
 						    NFTNL_EXPR_LOOKUP_SET),
 				 x->prefix),
 			 set_id, &set_family) ||
-	    set_family != family || fw_set_key(*set_id) != key)
+	    set_family != family || fw_set_id_is_pair(*set_id) ||
+	    fw_set_key(*set_id) != key)
 		return false;
 	x->i++;
 	return true;
@@ -552,6 +553,47 @@ static bool take_icmp_echo(struct expr_cursor *x, uint8_t family)
 	    nftnl_expr_is_set(pl, NFTNL_EXPR_PAYLOAD_SREG))
 		return false;
 	x->i += 4;
+	return true;
+}
+
+/* One address load of a pair match: network header, offset, length,
+ * register, as the builder (and nft) write it. */
+static bool is_addr_load(const struct nftnl_expr *pl, uint32_t reg,
+			 uint32_t off, uint32_t len)
+{
+	return attr_eq(pl, NFTNL_EXPR_PAYLOAD_DREG, reg) &&
+	       attr_eq(pl, NFTNL_EXPR_PAYLOAD_BASE,
+		       NFT_PAYLOAD_NETWORK_HEADER) &&
+	       attr_eq(pl, NFTNL_EXPR_PAYLOAD_OFFSET, off) &&
+	       attr_eq(pl, NFTNL_EXPR_PAYLOAD_LEN, len) &&
+	       !nftnl_expr_is_set(pl, NFTNL_EXPR_PAYLOAD_SREG);
+}
+
+/* payload saddr + payload daddr + lookup @pair set of the family. */
+static bool take_pair_lookup(struct expr_cursor *x, uint8_t family,
+			     int *set_id)
+{
+	bool six = family == IP_V6;
+	const struct nftnl_expr *lk;
+	uint8_t set_family;
+
+	if (!family || !expr_is(x, x->i + 1, "payload") ||
+	    !expr_is(x, x->i + 2, "lookup") ||
+	    !is_addr_load(x->e[x->i], NFT_REG_1, six ? 8 : 12, six ? 16 : 4) ||
+	    !is_addr_load(x->e[x->i + 1], six ? NFT_REG_2 : NFT_REG32_01,
+			  six ? 24 : 16, six ? 16 : 4))
+		return false;
+	lk = x->e[x->i + 2];
+	if (!attr_eq(lk, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1) ||
+	    nftnl_expr_is_set(lk, NFTNL_EXPR_LOOKUP_DREG) ||
+	    !attr_absent_or(lk, NFTNL_EXPR_LOOKUP_FLAGS, 0) ||
+	    !set_by_name(in_part(nftnl_expr_get_str(lk,
+						    NFTNL_EXPR_LOOKUP_SET),
+				 x->prefix),
+			 set_id, &set_family) ||
+	    set_family != family || !fw_set_id_is_pair(*set_id))
+		return false;
+	x->i += 3;
 	return true;
 }
 
@@ -638,6 +680,14 @@ static bool take_part(struct arena *a, struct expr_cursor *x,
 			   NFT_PAYLOAD_TRANSPORT_HEADER)) {
 		next = ST_TCP_FLAGS;
 		ok = v->tcp_not_syn = take_tcp_not_syn(x);
+	} else if (!strcmp(name, "payload") &&
+		   expr_is(x, x->i + 1, "payload") &&
+		   take_pair_lookup(x, v->r.family, &set_id)) {
+		/* a relay pair set; any other saddr . daddr concatenation
+		 * (a service set's) is take_lookup's */
+		next = ST_DADDR;
+		ok = true;
+		v->r.saddr_set = v->r.daddr_set = set_id;
 	} else if (!strcmp(name, "payload")) {
 		ok = take_lookup(x, v->r.family, &src, &set_id);
 		next = src ? ST_SADDR : ST_DADDR;
@@ -851,7 +901,8 @@ static void decode_chains(struct decode_ctx *c, const struct nft_live *l)
 /* ---- sets --------------------------------------------------------------- */
 
 struct elem_key {
-	uint8_t key[NFT_IFNAMSIZ];	/* an address, or an interface name */
+	/* an address, a pair of them, or an interface name */
+	uint8_t key[32];
 	bool end;
 };
 
@@ -901,8 +952,8 @@ static int elem_key_cmp(const void *pa, const void *pb)
 	return a->end == b->end ? 0 : a->end ? -1 : 1;
 }
 
-static void push_elem(struct decode_ctx *c, int id, uint8_t family,
-		      const struct ip_prefix *p)
+static struct fw_elem *push_elem(struct decode_ctx *c, int id,
+				 uint8_t family, const struct ip_prefix *p)
 {
 	struct fw_set *s = &c->fw->sets[id][family == IP_V6];
 	struct fw_elem *e = arena_push(c->a, &s->elems, &s->n_elems,
@@ -910,6 +961,7 @@ static void push_elem(struct decode_ctx *c, int id, uint8_t family,
 				       sizeof(*e));
 
 	e->prefix = *p;
+	return e;
 }
 
 static void push_range(struct decode_ctx *c, int id, uint8_t family,
@@ -1011,7 +1063,8 @@ static int key_cb(struct nftnl_set_elem *e, void *data)
 static bool decode_elems(struct decode_ctx *c, struct nftnl_set *s, int id,
 			 uint8_t family, bool interval)
 {
-	struct elem_walk w = { .a = c->a, .len = family == IP_V6 ? 16 : 4 };
+	unsigned alen = family == IP_V6 ? 16 : 4;
+	struct elem_walk w = { .a = c->a, .len = alen };
 
 	if (fw_set_key(id) != FW_KEY_ADDR) {
 		struct key_walk kw = { .c = c, .id = id, .family = family,
@@ -1022,6 +1075,8 @@ static bool decode_elems(struct decode_ctx *c, struct nftnl_set *s, int id,
 	}
 	if (fw_set_id_is_ifname(id))
 		w.len = NFT_IFNAMSIZ;
+	else if (fw_set_id_is_pair(id))
+		w.len = 2 * alen;
 	nftnl_set_elem_foreach(s, elem_cb, &w);
 	if (w.foreign)
 		return false;
@@ -1034,11 +1089,16 @@ static bool decode_elems(struct decode_ctx *c, struct nftnl_set *s, int id,
 	for (size_t i = 0; i < w.n; i++) {
 		struct ip_prefix p = { .addr.family = family,
 				       .len = (uint8_t)ip_bits(family) };
+		struct fw_elem *e;
 
 		if (w.keys[i].end)
 			return false;
-		memcpy(p.addr.b, w.keys[i].key, w.len);
-		push_elem(c, id, family, &p);
+		memcpy(p.addr.b, w.keys[i].key, alen);
+		e = push_elem(c, id, family, &p);
+		if (fw_set_id_is_pair(id)) {
+			e->dst = p;
+			memcpy(e->dst.addr.b, w.keys[i].key + alen, alen);
+		}
 	}
 	return true;
 }
@@ -1066,7 +1126,8 @@ static bool set_as_declared(const struct nftnl_set *s, int id, uint8_t family)
 	       nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN) ==
 		       (fw_set_id_is_ifname(id) ? NFT_IFNAMSIZ
 			: family == IP_V6	 ? 16u
-						 : 4u) &&
+						 : 4u) *
+			       (fw_set_id_is_pair(id) ? 2u : 1u) &&
 	       !nftnl_set_is_set(s, NFTNL_SET_DATA_TYPE) &&
 	       !nftnl_set_is_set(s, NFTNL_SET_TIMEOUT) &&
 	       !nftnl_set_is_set(s, NFTNL_SET_EXPR) &&

@@ -47,7 +47,7 @@
 
 #define NFT_MARK_FILE "nft.mark"
 #define NFT_FW_FILE "nft.fw"
-#define NFT_FW_MAGIC "meshc nft.fw 4\n"
+#define NFT_FW_MAGIC "meshc nft.fw 5\n"
 #define NFT_FW_MAX (256u << 20)
 #define NFT_MARK_DIGEST_LEN 16
 
@@ -115,7 +115,7 @@ static void fw_digest(const struct plan_firewall *fw,
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	put_str(&sb, "meshc nft.mark 4 " MESHC_VERSION);
+	put_str(&sb, "meshc nft.mark 5 " MESHC_VERSION);
 	put_str(&sb, fw->iface);
 	put_str(&sb, fw->uplink);
 	put_u32(&sb, fw->nat);
@@ -237,7 +237,8 @@ static const char *get_str(struct reader *r)
 static bool load_elem_rest(struct reader *r, struct fw_elem *e, int id,
 			   uint8_t family)
 {
-	unsigned key = fw_set_key(id);
+	unsigned key = fw_set_key(id) |
+		       (fw_set_id_is_pair(id) ? FW_KEY_DST : 0);
 	uint32_t dfam = get_u32(r), dlen = get_u32(r), proto = get_u32(r);
 	uint32_t lo = get_u32(r), hi = get_u32(r);
 	const uint8_t *b = get_bytes(r, sizeof(e->dst.addr.b));

@@ -5,7 +5,10 @@
  * dashed); dashed undirected edges for links; bold black edges for what a
  * node uses (its exit_node, its lans_via); blue edges with an open arrow
  * "granter -> peer" for per-peer grants that differ from the built-in
- * defaults.  A legend says which is which.  Node-wide and mesh-wide
+ * defaults; dotted grey edges "node -> relay" for a node whose pairs go
+ * through its relay (every two nodes with such an edge to one relay are
+ * a relayed pair when they are peers: one edge per node, not per pair).
+ * A legend says which is which.  Node-wide and mesh-wide
  * defaults that differ are shown in the node's and the mesh's label
  * instead of one edge per peer, so the output stays linear in the size of
  * the document.  Everything is emitted in document order, every
@@ -181,6 +184,7 @@ static void emit_edge(struct strbuf *sb, const char *from, const char *to,
 #define GRANT_EDGE "color=blue, fontcolor=blue, arrowhead=empty"
 #define USES_EDGE "style=bold"
 #define LINK_EDGE "dir=none, style=dashed"
+#define RELAY_EDGE "style=dotted, color=gray40, fontcolor=gray40"
 
 /* "b" -> "c" [label="routing"]: b grants c routing. */
 static void emit_grants(struct strbuf *sb, const struct model *m, size_t idx)
@@ -204,10 +208,27 @@ static void emit_grants(struct strbuf *sb, const struct model *m, size_t idx)
 	}
 }
 
+/* Does the node reach some peer through its relay? */
+static bool is_relayed(const struct model *m, size_t idx)
+{
+	const struct m_node *r;
+
+	if (m->nodes[idx].relay_idx == MODEL_NONE)
+		return false;
+	r = &m->nodes[m->nodes[idx].relay_idx];
+	for (size_t i = 0; i < r->n_relay_users; i++)
+		if (model_relayed(m, idx, r->relay_users[i]))
+			return true;
+	return false;
+}
+
 static void emit_uses(struct strbuf *sb, const struct model *m, size_t idx)
 {
 	const struct m_node *n = &m->nodes[idx];
 
+	if (is_relayed(m, idx))
+		emit_edge(sb, n->name.v, m->nodes[n->relay_idx].name.v,
+			  "relayed", RELAY_EDGE);
 	if (n->exit_idx != MODEL_NONE)
 		emit_edge(sb, n->name.v, m->nodes[n->exit_idx].name.v,
 			  "exit node", USES_EDGE);
@@ -232,6 +253,8 @@ static void emit_legend(struct strbuf *sb)
 			GRANT_EDGE "];\n"
 			"\t\t\"legend link\" -> \"legend link'\" [label=\"link "
 			"between meshes\", " LINK_EDGE "];\n"
+			"\t\t\"legend relay\" -> \"legend relay'\" [label=\"its "
+			"pairs go through this relay\", " RELAY_EDGE "];\n"
 			"\t\t\"legend app\" [shape=box, width=0.75, "
 			"style=dashed, label=\"WireGuard app\\n(not managed)\"];\n"
 			"\t}\n");

@@ -41,8 +41,11 @@ static void collect_peers(struct compile_ctx *c)
 	qsort(c->peers, n, sizeof(*c->peers), cmp_size);
 	c->n_peers = n;
 	c->grants = arena_calloc(c->arena, n ? n : 1, sizeof(*c->grants));
-	for (size_t i = 0; i < n; i++)
+	c->relayed = arena_calloc(c->arena, n ? n : 1, sizeof(*c->relayed));
+	for (size_t i = 0; i < n; i++) {
 		c->grants[i] = model_permissions(c->m, c->self, c->peers[i]);
+		c->relayed[i] = model_relayed(c->m, c->self, c->peers[i]);
+	}
 }
 
 size_t *compile_peer_order(struct compile_ctx *c,
@@ -152,6 +155,21 @@ static bool first_forwarding_grant(const struct compile_ctx *c,
 }
 
 #define FORWARD_WHY "peers route or reach the lan through this node"
+#define RELAY_WHY "relays between peers without endpoints"
+
+/* A relay forwards between the nodes that use it: the loc is the first
+ * user's relay key (its own, else its mesh's). */
+static bool relay_loc(const struct compile_ctx *c, struct loc *loc)
+{
+	const struct m_node *n = c->node;
+	const struct m_node *u;
+
+	if (!n->n_relay_users)
+		return false;
+	u = &c->m->nodes[n->relay_users[0]];
+	*loc = u->relay.set ? u->relay.loc : c->m->meshes[u->mesh_idx].relay.loc;
+	return true;
+}
 
 /* Forwarding exactly when some peer may route through this node or reach
  * its lan; src_valid_mark for the exit-node fwmark routing, as wg-quick. */
@@ -161,18 +179,27 @@ static void compile_sysctls(struct compile_ctx *c)
 	enum platform pf = c->plan->platform;
 	struct loc loc;
 
+	const char *why = FORWARD_WHY;
+	bool on;
+
 	c->plan->forwards = first_forwarding_grant(c, &loc);
-	if (c->plan->forwards && (pf == PLATFORM_LINUX || pf == PLATFORM_MACOS)) {
+	on = c->plan->forwards;
+	/* A relay forwards too, but NATs nothing: forwards stays false. */
+	if (!on && relay_loc(c, &loc)) {
+		on = true;
+		why = RELAY_WHY;
+	}
+	if (on && (pf == PLATFORM_LINUX || pf == PLATFORM_MACOS)) {
 		/* the same two switches, named per kernel */
 		bool is_linux = pf == PLATFORM_LINUX;
 
 		add_sysctl(c, is_linux ? "net.ipv4.ip_forward"
 				    : "net.inet.ip.forwarding",
-			   "1", FORWARD_WHY, loc);
+			   "1", why, loc);
 		if (n->address6.set)
 			add_sysctl(c, is_linux ? "net.ipv6.conf.all.forwarding"
 					    : "net.inet6.ip6.forwarding",
-				   "1", FORWARD_WHY, loc);
+				   "1", why, loc);
 	}
 	if (n->exit_idx != MODEL_NONE && pf == PLATFORM_LINUX)
 		add_sysctl(c, "net.ipv4.conf.all.src_valid_mark", "1",

@@ -7,6 +7,10 @@
  * so traffic that does not touch the mesh keeps its verdict (rule 7).
  *
  * The order in from_mesh is the security argument, top to bottom:
+ *   0. on a relay only: mesh to mesh, exactly the relayed pairs whose
+ *      destination grants the source incoming, and replies (the one
+ *      exception to rules 2 and 5, meshc.yaml(5) Relays; the relay sets hold
+ *      nothing else, so no other peer passes);
  *   1. a mesh destination is dropped before any grant is looked at
  *      (rule 2: no bridge between peers, whatever the flags);
  *   2. nothing goes back into the mesh (rule 5);
@@ -441,6 +445,145 @@ static void compile_closed_set(struct compile_ctx *c)
 	}
 }
 
+static void add_pair_elem(struct compile_ctx *c, const struct m_addr *src,
+			  const struct m_addr *dst, const char *why,
+			  struct loc loc)
+{
+	struct fw_elem *e;
+	struct fw_set *s;
+	int f;
+
+	if (!src->set || !dst->set)
+		return;
+	f = src->v.family == IP_V6;
+	s = &c->plan->fw.sets[FW_SET_RELAY][f];
+	e = arena_push(c->arena, &s->elems, &s->n_elems,
+		       &c->cap_elems[FW_SET_RELAY][f], sizeof(*e));
+	e->prefix = ip_host_prefix(&src->v);
+	e->dst = ip_host_prefix(&dst->v);
+	e->why = why;
+	e->loc = loc;
+}
+
+/* One direction of a relayed pair: x -> y when y grants x incoming.  An
+ * unmanaged y has no firewall of its own, so this is where its grant is
+ * enforced.  The element's loc is the line that decided the grant. */
+static void add_relayed_direction(struct compile_ctx *c, size_t x, size_t y)
+{
+	const struct model *m = c->m;
+	const struct m_node *xn = &m->nodes[x], *yn = &m->nodes[y];
+	struct perm_set g = model_permissions(m, y, x);
+	const char *why;
+	struct loc loc;
+
+	if (!g.incoming.v)
+		return;
+	why = arena_printf(c->arena, "%s -> %s", xn->name.v, yn->name.v);
+	loc = loc_known(g.incoming.loc) ? g.incoming.loc : yn->loc;
+	add_pair_elem(c, &xn->address, &yn->address, why, loc);
+	add_pair_elem(c, &xn->address6, &yn->address6, why, loc);
+}
+
+/* incoming for peers without an entry: node default, else mesh
+ * defaults, else the built-in true; *loc where it is written. */
+static bool default_incoming(const struct model *m, const struct m_node *n,
+			     struct loc *loc)
+{
+	const struct m_flags *md = &m->meshes[n->mesh_idx].defaults;
+
+	if (n->permissions.def.incoming.b.set) {
+		*loc = n->permissions.def.incoming.b.loc;
+		return n->permissions.def.incoming.b.v;
+	}
+	if (md->incoming.b.set) {
+		*loc = md->incoming.b.loc;
+		return md->incoming.b.v;
+	}
+	*loc = n->loc;
+	return true;
+}
+
+static bool relay_user(const struct compile_ctx *c, size_t u)
+{
+	return c->m->nodes[u].relay_idx == c->self &&
+	       !c->m->nodes[u].endpoint.set;
+}
+
+/* Does user y grant incoming to every user it is relayed with, and is it
+ * relayed with every user (a peer of each: same mesh, or linked)?  Then
+ * any user may reach it, and one element stands for all its pairs.  The
+ * cost is y's grants and links, not the number of users. */
+static bool relay_open(const struct compile_ctx *c, size_t y,
+		       const size_t *per_mesh, size_t users, struct loc *loc)
+{
+	const struct model *m = c->m;
+	const struct m_node *yn = &m->nodes[y];
+	const struct m_permissions *p = &yn->permissions;
+	size_t peers = per_mesh[yn->mesh_idx] - 1;
+
+	for (size_t k = 0; k < yn->n_linked; k++)
+		peers += relay_user(c, yn->linked[k]);
+	if (peers != users - 1 || !default_incoming(m, yn, loc))
+		return false;
+	for (size_t k = 0; p->grants && k < p->n_grants; k++) {
+		size_t x = p->grants[k].peer_idx;
+
+		if (x != MODEL_NONE && model_relayed(m, y, x) &&
+		    !model_permissions(m, y, x).incoming.v)
+			return false;
+	}
+	return true;
+}
+
+static struct loc user_relay_loc(const struct model *m, const struct m_node *u)
+{
+	return u->relay.set ? u->relay.loc : m->meshes[u->mesh_idx].relay.loc;
+}
+
+/* The relayed pairs among this node's users (model_relayed decides
+ * which pairs are relayed, for every stage alike): every user without
+ * an endpoint in relay_users; a user that lets all of them in, in
+ * relay_open; the granted pairs to each other user, in relay4/6. */
+static void compile_relay_set(struct compile_ctx *c)
+{
+	const struct model *m = c->m;
+	const struct m_node *n = c->node;
+	size_t *per_mesh = arena_calloc(c->arena, m->n_meshes + 1,
+					sizeof(*per_mesh));
+	size_t users = 0;
+
+	for (size_t i = 0; i < n->n_relay_users; i++)
+		if (relay_user(c, n->relay_users[i])) {
+			per_mesh[m->nodes[n->relay_users[i]].mesh_idx]++;
+			users++;
+		}
+	for (size_t i = 0; i < n->n_relay_users; i++) {
+		size_t y = n->relay_users[i];
+		const struct m_node *yn = &m->nodes[y];
+		struct loc loc;
+
+		if (!relay_user(c, y))
+			continue;
+		add_host_elem(c, FW_SET_RELAY_USERS, &yn->address, yn->name.v,
+			      user_relay_loc(m, yn));
+		add_host_elem(c, FW_SET_RELAY_USERS, &yn->address6,
+			      yn->name.v, user_relay_loc(m, yn));
+		if (relay_open(c, y, per_mesh, users, &loc)) {
+			add_host_elem(c, FW_SET_RELAY_OPEN, &yn->address,
+				      yn->name.v, loc);
+			add_host_elem(c, FW_SET_RELAY_OPEN, &yn->address6,
+				      yn->name.v, loc);
+			continue;
+		}
+		for (size_t j = 0; j < n->n_relay_users; j++) {
+			size_t x = n->relay_users[j];
+
+			if (x != y && model_relayed(m, x, y))
+				add_relayed_direction(c, x, y);
+		}
+	}
+}
+
 /* A named uplink is the way out, known now; without one, apply puts the
  * default routes' interfaces there (and the local set is always read
  * live: compile cannot know the node's other interfaces). */
@@ -495,6 +638,7 @@ static void compile_sets(struct compile_ctx *c)
 	compile_grant_sets(c);
 	compile_service_sets(c);
 	compile_closed_set(c);
+	compile_relay_set(c);
 	for (int f = 0; f < 2; f++)
 		disjoint_pairs(c, &c->plan->fw.sets[FW_SET_LAN_SVC][f]);
 	for (int id = FW_SET_INCOMING_SVC; id <= FW_SET_OPEN_ICMP; id++)
@@ -606,6 +750,54 @@ static void compile_input_rules(struct compile_ctx *c)
 		.loc = permissions_loc(n) });
 }
 
+/* Where the relay is named: the first user's key. */
+static struct loc relay_key_loc(const struct compile_ctx *c)
+{
+	const struct m_node *u = &c->m->nodes[c->node->relay_users[0]];
+
+	return u->relay.set ? u->relay.loc
+			    : c->m->meshes[u->mesh_idx].relay.loc;
+}
+
+/* A relay's exception to rules 2 and 5, ahead of them: a packet that
+ * enters and leaves the mesh interface passes when (source .
+ * destination) is in the pair set, or when it is a reply to one that
+ * did (no other mesh-to-mesh connection is ever accepted, so every
+ * such reply belongs to a relayed pair).  A revoked pair's connections
+ * are cut (apply/conntrack.c); a TCP segment that would pick one up
+ * again from the other side (whose own pair may still be in the set)
+ * is dropped, as mesh_input does.  Six kernel rules however many nodes
+ * use the relay. */
+static void compile_relay_rules(struct compile_ctx *c)
+{
+	struct loc loc = relay_key_loc(c);
+
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH,
+		.ct_established = true, NO_SET, .verdict = FW_ACCEPT,
+		.spec_rule = 2, .id = "relay-replies",
+		.comment = "replies of relayed connections", .loc = loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH,
+		.tcp_pickup = true, NO_SET, .verdict = FW_DROP,
+		.spec_rule = 2, .id = "relay-no-pickup",
+		.comment = "a relayed connection is not picked up in mid-stream",
+		.loc = loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH,
+		.saddr_set = FW_SET_RELAY_USERS, .daddr_set = FW_SET_RELAY_OPEN,
+		.verdict = FW_ACCEPT, .spec_rule = 2, .id = "relay-open",
+		.comment = "relayed to a node that lets every relayed peer in",
+		.loc = loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH,
+		.saddr_set = FW_SET_RELAY, .daddr_set = FW_SET_RELAY,
+		.verdict = FW_ACCEPT, .spec_rule = 2, .id = "relay",
+		.comment = "relayed pairs whose destination grants the source "
+			   "incoming",
+		.loc = loc });
+}
+
 static void compile_forward_rules(struct compile_ctx *c)
 {
 	const struct m_node *n = c->node;
@@ -620,6 +812,8 @@ static void compile_forward_rules(struct compile_ctx *c)
 		.verdict = FW_JUMP, .target = FW_CHAIN_TO_MESH,
 		.id = "to-mesh", .comment = "forwarded traffic into the mesh" });
 
+	if (n->n_relay_users)
+		compile_relay_rules(c);
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_FROM_MESH, .saddr_set = FW_SET_NONE,
 		.daddr_set = FW_SET_MESH, .verdict = FW_DROP, .spec_rule = 2,

@@ -15,6 +15,9 @@ struct compile_ctx {
 	size_t *peers;		/* peer node indices, sorted */
 	size_t n_peers;
 	struct perm_set *grants;	/* grants[i]: what self grants peers[i] */
+	/* relayed[i]: peers[i] and self are a relayed pair (model_relayed):
+	 * no peer entry, its addresses go on the relay's. */
+	bool *relayed;
 	/* compile_node_peers: the candidates, sorted; NULL: every peer */
 	const size_t *only;
 	size_t n_only;

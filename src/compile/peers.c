@@ -2,6 +2,8 @@
  *
  * A peer's allowed IPs are its mesh addresses, plus 0.0.0.0/0 and ::/0 for
  * this node's exit node, plus the lan prefixes of peers in lans_via.
+ * A peer this node reaches through its relay (a relayed pair) has no
+ * entry: its mesh addresses are on the relay's.
  * Routes send exactly those destinations into the mesh interface.
  */
 #include "compile/internal.h"
@@ -57,14 +59,61 @@ static void peer_preshared_key(const struct compile_ctx *c,
 	peer->preshared_key_loc = mesh->preshared_key_file.loc;
 }
 
+static size_t mesh_address_count(const struct m_node *n)
+{
+	return (size_t)n->address.set + n->address6.set;
+}
+
+/* The mesh addresses of the peers this node reaches through its relay:
+ * taken from the relay's users, not from c->peers, so that the relay's
+ * entry is whole also in a plan of some peers (compile_node_peers). */
+static size_t relayed_count(const struct compile_ctx *c)
+{
+	const struct m_node *r = &c->m->nodes[c->node->relay_idx];
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n_relay_users; i++)
+		if (model_relayed(c->m, c->self, r->relay_users[i]))
+			n += mesh_address_count(
+				&c->m->nodes[r->relay_users[i]]);
+	return n;
+}
+
 static size_t allowed_count(const struct compile_ctx *c, size_t j,
 			    const bool *via)
 {
 	const struct m_node *pn = &c->m->nodes[j];
 
-	return (size_t)pn->address.set + pn->address6.set +
-	       (j == c->node->exit_idx ? 2 : 0) +
-	       (via[j] ? pn->lan.count : 0);
+	return mesh_address_count(pn) + (j == c->node->exit_idx ? 2 : 0) +
+	       (via[j] ? pn->lan.count : 0) +
+	       (j == c->node->relay_idx ? relayed_count(c) : 0);
+}
+
+static void add_host_allowed(struct plan_peer *peer, const struct m_addr *a,
+			     enum plan_allowed_why why)
+{
+	struct ip_prefix h;
+
+	if (!a->set)
+		return;
+	h = ip_host_prefix(&a->v);
+	add_allowed(peer, &h, why, a->loc);
+}
+
+/* The relay carries the relayed peers' mesh addresses (their tunnel
+ * goes through it); the loc is each peer's address. */
+static void add_relayed(const struct compile_ctx *c, struct plan_peer *peer)
+{
+	const struct m_node *r = &c->m->nodes[c->node->relay_idx];
+
+	for (size_t i = 0; i < r->n_relay_users; i++) {
+		const struct m_node *pn = &c->m->nodes[r->relay_users[i]];
+
+		if (!model_relayed(c->m, c->self, r->relay_users[i]))
+			continue;
+		add_host_allowed(peer, &pn->address, ALLOWED_RELAYED);
+		add_host_allowed(peer, &pn->address6, ALLOWED_RELAYED);
+	}
 }
 
 static void compile_peer(struct compile_ctx *c, size_t j, const bool *via)
@@ -83,18 +132,10 @@ static void compile_peer(struct compile_ctx *c, size_t j, const bool *via)
 	peer->loc = pn->loc;
 	peer->allowed_ips = arena_calloc(c->arena, allowed_count(c, j, via),
 					 sizeof(*peer->allowed_ips));
-	if (pn->address.set) {
-		struct ip_prefix h = ip_host_prefix(&pn->address.v);
-
-		add_allowed(peer, &h, ALLOWED_MESH_ADDRESS,
-			    pn->address.loc);
-	}
-	if (pn->address6.set) {
-		struct ip_prefix h = ip_host_prefix(&pn->address6.v);
-
-		add_allowed(peer, &h, ALLOWED_MESH_ADDRESS,
-			    pn->address6.loc);
-	}
+	add_host_allowed(peer, &pn->address, ALLOWED_MESH_ADDRESS);
+	add_host_allowed(peer, &pn->address6, ALLOWED_MESH_ADDRESS);
+	if (j == c->node->relay_idx)
+		add_relayed(c, peer);
 	if (j == c->node->exit_idx) {
 		struct ip_prefix d4 = default_prefix(IP_V4);
 		struct ip_prefix d6 = default_prefix(IP_V6);
@@ -134,8 +175,11 @@ void compile_peers(struct compile_ctx *c)
 	c->plan->peers = arena_calloc(c->arena, c->n_peers + 1,
 				      sizeof(*c->plan->peers));
 	c->cap_peers = c->n_peers + 1;
+	/* A relayed peer is reached through the relay: no entry of its
+	 * own (the tunnel could not form), its addresses on the relay's. */
 	for (size_t i = 0; i < c->n_peers; i++)
-		compile_peer(c, c->peers[order[i]], via);
+		if (!c->relayed[order[i]])
+			compile_peer(c, c->peers[order[i]], via);
 }
 
 static void add_route(struct compile_ctx *c, const struct ip_prefix *dst,

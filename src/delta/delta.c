@@ -14,6 +14,12 @@
  * span the peers: the mesh routes (compile reads them from the model, not
  * from the peer list) and whether X forwards (some peer granted routing
  * or local_network), which a peer that comes or goes can flip.
+ * Relays (meshc.yaml(5)): a relay's own part reads every key of its users
+ * (their endpoints, relay keys, addresses, links and what they grant each
+ * other), so any change of a user makes the relay DELTA_FULL; a spoke's
+ * entry for its relay carries the addresses of the peers relayed with
+ * it, so a listed peer relayed with the node on either side brings the
+ * node's relay into its list.
  */
 #include "delta/delta.h"
 
@@ -399,29 +405,71 @@ static void mark_lans_via(struct delta *d)
 	}
 }
 
+/* A changed, added or removed user changes its relay's own part. */
+static void mark_relay(const struct model *m, unsigned char *flags,
+		       size_t idx)
+{
+	if (idx != MODEL_NONE && m->nodes[idx].relay_idx != MODEL_NONE)
+		flags[m->nodes[idx].relay_idx] |= NODE_OWN;
+}
+
+/* A node that is some node's relay in one document only: its part
+ * differs wholly (its users, sets, forwarding). */
+static void mark_relays(struct delta *d, const bool *changed_old,
+			const bool *changed_new)
+{
+	const struct model *o = d->old, *n = d->new;
+
+	for (size_t i = 0; i < o->n_nodes; i++)
+		if (changed_old[i])
+			mark_relay(o, d->old_flags, i);
+	for (size_t j = 0; j < n->n_nodes; j++)
+		if (changed_new[j])
+			mark_relay(n, d->new_flags, j);
+	/* the flags of a relay are read by its index in either document:
+	 * carry a mark to the same name on the other side */
+	for (size_t j = 0; j < n->n_nodes; j++) {
+		size_t i = model_node_find(o, n->nodes[j].name.v);
+
+		if (i == MODEL_NONE)
+			continue;
+		if ((d->old_flags[i] | d->new_flags[j]) & NODE_OWN) {
+			d->old_flags[i] |= NODE_OWN;
+			d->new_flags[j] |= NODE_OWN;
+		}
+	}
+}
+
 static void compare_nodes(struct delta *d, struct arena *a)
 {
 	const struct model *o = d->old, *n = d->new;
 	size_t cap = 0;
 	bool *seen = arena_calloc(a, o->n_nodes + 1, sizeof(*seen));
+	bool *changed_old = arena_calloc(a, o->n_nodes + 1, sizeof(bool));
+	bool *changed_new = arena_calloc(a, n->n_nodes + 1, sizeof(bool));
 
 	for (size_t j = 0; j < n->n_nodes; j++) {
 		size_t i = model_node_find(o, n->nodes[j].name.v);
 
 		if (i == MODEL_NONE) {
 			d->new_flags[j] |= NODE_OWN;
+			changed_new[j] = true;
 			add_changed_peer(d, a, &cap, MODEL_NONE, j);
 			continue;
 		}
 		seen[i] = true;
 		if (compare_node(d, i, j))
 			add_changed_peer(d, a, &cap, i, j);
+		changed_old[i] = changed_new[j] =
+			(d->new_flags[j] & NODE_OWN) != 0;
 	}
 	for (size_t i = 0; i < o->n_nodes; i++)
 		if (!seen[i]) {
 			d->old_flags[i] |= NODE_OWN;
+			changed_old[i] = true;
 			add_changed_peer(d, a, &cap, i, MODEL_NONE);
 		}
+	mark_relays(d, changed_old, changed_new);
 	mark_lans_via(d);
 }
 
@@ -468,17 +516,30 @@ static bool grants_forwarding(const struct model *m, size_t x, size_t p)
 	return g.routing.v || g.local_network.v;
 }
 
+static size_t sort_unique(size_t *v, size_t n)
+{
+	size_t out = 0;
+
+	qsort(v, n, sizeof(*v), cmp_size);
+	for (size_t i = 0; i < n; i++)
+		if (!out || v[out - 1] != v[i])
+			v[out++] = v[i];
+	return out;
+}
+
 enum delta_kind delta_node(const struct delta *d, struct arena *a,
 			   size_t old_idx, size_t new_idx,
 			   struct delta_peers *p)
 {
+	bool relayed = false;
+
 	memset(p, 0, sizeof(*p));
 	if (d->global || old_idx == MODEL_NONE || new_idx == MODEL_NONE ||
 	    (d->old_flags[old_idx] & NODE_OWN) ||
 	    (d->new_flags[new_idx] & NODE_OWN))
 		return DELTA_FULL;
-	p->old_idx = arena_calloc(a, d->n_peers + 1, sizeof(size_t));
-	p->new_idx = arena_calloc(a, d->n_peers + 1, sizeof(size_t));
+	p->old_idx = arena_calloc(a, d->n_peers + 2, sizeof(size_t));
+	p->new_idx = arena_calloc(a, d->n_peers + 2, sizeof(size_t));
 	for (size_t k = 0; k < d->n_peers; k++) {
 		const struct changed_peer *c = &d->peers[k];
 		bool in_old = c->old_idx != MODEL_NONE &&
@@ -498,10 +559,23 @@ enum delta_kind delta_node(const struct delta *d, struct arena *a,
 			p->old_idx[p->n_old++] = c->old_idx;
 		if (c->new_idx != MODEL_NONE)
 			p->new_idx[p->n_new++] = c->new_idx;
+		/* its addresses ride on the node's entry for its relay */
+		if ((in_old && model_relayed(d->old, old_idx, c->old_idx)) ||
+		    (in_new && model_relayed(d->new, new_idx, c->new_idx)))
+			relayed = true;
 	}
 	if (!p->n_old && !p->n_new)
 		return DELTA_SAME;
-	qsort(p->old_idx, p->n_old, sizeof(size_t), cmp_size);
-	qsort(p->new_idx, p->n_new, sizeof(size_t), cmp_size);
+	if (relayed) {
+		/* the node is unchanged: its relay is the same node */
+		if (d->old->nodes[old_idx].relay_idx != MODEL_NONE)
+			p->old_idx[p->n_old++] =
+				d->old->nodes[old_idx].relay_idx;
+		if (d->new->nodes[new_idx].relay_idx != MODEL_NONE)
+			p->new_idx[p->n_new++] =
+				d->new->nodes[new_idx].relay_idx;
+	}
+	p->n_old = sort_unique(p->old_idx, p->n_old);
+	p->n_new = sort_unique(p->new_idx, p->n_new);
 	return DELTA_PEERS;
 }

@@ -356,6 +356,13 @@ static void describe_elem(struct arena *a, struct change *ch,
 		text = ip_addr_str(&e->prefix.addr, buf);
 	else
 		text = ip_prefix_str(&e->prefix, buf);
+	if (!e->ifname && e->dst.addr.family) {
+		char dbuf[IP_STRLEN];
+
+		/* a pair: "relay4 100.64.0.2 . 100.64.0.3" */
+		text = arena_printf(a, "%s . %s", text,
+				    ip_addr_str(&e->dst.addr, dbuf));
+	}
 	ch->subject = arena_printf(a, "%s %s",
 				   fw_set_name(ch->set_id, ch->set_family),
 				   text);

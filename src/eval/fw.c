@@ -90,6 +90,17 @@ static bool rule_matches(const struct fw_run *run, const struct fw_rule *r,
 		return false;
 	if (r->icmp_echo && pkt->svc.proto != SVC_ICMP)
 		return false;
+	if (fw_rule_is_pair(r)) {
+		/* one lookup of both addresses: a miss is no grant's */
+		if (!fw_set_lookup_pair(&fw->sets[r->saddr_set]
+					       [pkt->daddr.family == IP_V6],
+					&pkt->saddr, &pkt->daddr,
+					&hit->saddr_elem))
+			return false;
+		hit->daddr_elem = hit->saddr_elem;
+		hit->rule = r;
+		return true;
+	}
 	if (!set_matches(fw, r->daddr_set, &pkt->daddr, pkt, &hit->daddr_elem))
 		return false;
 	src_ok = set_matches(fw, r->saddr_set, &pkt->saddr, pkt,

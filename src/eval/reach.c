@@ -12,6 +12,9 @@
  *   6. D is P's own: P's input chain decides;
  *   7. else P must forward D's family, and P's forward chain decides,
  *      with the egress interface P's routes give.
+ * A relayed pair takes 4-7 twice: X's WireGuard sends D to the relay R
+ * (D is in R's allowed IPs on X), R's forward chain relays it (its pair
+ * set), and R's WireGuard sends it on to D's node.
  * Every step is recorded with the document line behind it.
  */
 #include "eval/eval.h"
@@ -36,6 +39,7 @@ struct walk {
 	struct ip_addr daddr;
 	char dstr[IP_STRLEN];	/* daddr as text */
 	struct fw_service svc;	/* the packet's service */
+	const char *relay;	/* the relay the packet was sent to, or NULL */
 };
 
 enum egress_kind { EGRESS_MESH, EGRESS_LAN, EGRESS_OTHER };
@@ -413,14 +417,25 @@ static void step_hits(struct walk *w, const struct plan *p,
 								     r->target))
 					      : fw_verdict_name(r->verdict);
 
-		step(w, p->node, hit_loc(h),
-		     "%s: chain %s: rule %s: %s%s%s (%s)", p->node, fw_chain_name(r->chain), r->id ? r->id : "?",
-		     verdict,
-		     elem_text(w->a, r->saddr_set, &pkt->saddr, h->saddr_elem,
-			       "source"),
-		     elem_text(w->a, r->daddr_set, &pkt->daddr, h->daddr_elem,
-			       "destination"),
-		     r->comment ? r->comment : "");
+		if (fw_rule_is_pair(r) && h->saddr_elem)
+			step(w, p->node, hit_loc(h),
+			     "%s: chain %s: rule %s: %s, source . destination "
+			     "in %s (%s) (%s)",
+			     p->node, fw_chain_name(r->chain),
+			     r->id ? r->id : "?", verdict,
+			     fw_set_name(r->saddr_set, pkt->daddr.family),
+			     h->saddr_elem->why ? h->saddr_elem->why : "?",
+			     r->comment ? r->comment : "");
+		else
+			step(w, p->node, hit_loc(h),
+			     "%s: chain %s: rule %s: %s%s%s (%s)", p->node,
+			     fw_chain_name(r->chain), r->id ? r->id : "?",
+			     verdict,
+			     elem_text(w->a, r->saddr_set, &pkt->saddr,
+				       h->saddr_elem, "source"),
+			     elem_text(w->a, r->daddr_set, &pkt->daddr,
+				       h->daddr_elem, "destination"),
+			     r->comment ? r->comment : "");
 	}
 	if (!t->decider)
 		step(w, p->node, (struct loc){ 0 },
@@ -565,6 +580,11 @@ static int at_unmanaged(struct walk *w, const struct plan *s,
 	const struct m_node *u = &w->m->nodes[p_idx];
 	size_t s_idx = model_node_find(w->m, s->node);
 
+	if (w->relay && !strcmp(w->relay, s->node))
+		return decide(w, true, p->node, NULL, managed_loc(u),
+			      "%s grants %s incoming (enforced at %s, the "
+			      "relay: %s runs no meshc firewall)",
+			      p->node, w->from_name, s->node, p->node);
 	if (s_idx != MODEL_NONE && !model_node_managed(&w->m->nodes[s_idx]))
 		return decide(w, true, p->node, NULL, managed_loc(u),
 			      "not enforced: neither %s nor %s runs meshc",
@@ -716,6 +736,30 @@ static int leaves_node(struct walk *w, const struct plan *p, size_t p_idx,
 		      rule_comment(ft));
 }
 
+/* The relay dropped what was sent to it for relaying: where the pair is
+ * relayed, the destination's grant decided (the pair set holds exactly
+ * the pairs it grants); otherwise the rule that dropped it says why. */
+static int relay_refuses(struct walk *w, const struct plan *p,
+			 const struct eval_fw_trace *t, struct loc loc)
+{
+	struct loc yloc;
+	size_t y = node_with_address(w->m, &w->daddr, &yloc);
+	struct perm_set g;
+
+	if (y == MODEL_NONE || !model_relayed(w->m, w->from, y))
+		return decide(w, false, p->node, decider_rule(t), loc,
+			      "%s drops it: %s", p->node, rule_comment(t));
+	g = model_permissions(w->m, y, w->from);
+	step(w, p->node, g.incoming.loc, "%s grants %s incoming: %s (%s)",
+	     w->m->nodes[y].name.v, w->from_name,
+	     g.incoming.v ? "true" : "false",
+	     g.incoming.source ? g.incoming.source : "?");
+	return decide(w, false, p->node, decider_rule(t),
+		      loc_known(g.incoming.loc) ? g.incoming.loc : loc,
+		      "%s does not relay it: %s does not grant %s incoming",
+		      p->node, w->m->nodes[y].name.v, w->from_name);
+}
+
 static int at_forward(struct walk *w, const struct plan *p, size_t p_idx,
 		      const struct ip_addr *src, int hop)
 {
@@ -738,11 +782,20 @@ static int at_forward(struct walk *w, const struct plan *p, size_t p_idx,
 	rc = run_fw(w, p, p_idx, FW_CHAIN_FORWARD, &pkt, &t, &loc);
 	if (rc)
 		return rc;
+	if (!t.accept && w->relay && !strcmp(w->relay, p->node))
+		return relay_refuses(w, p, &t, loc);
 	if (!t.accept)
 		return decide(w, false, p->node, decider_rule(&t), loc,
 			      "%s drops it: %s", p->node, rule_comment(&t));
 	if (e.kind != EGRESS_MESH)
 		return leaves_node(w, p, p_idx, &pkt, &t, loc);
+	if (t.decider && fw_rule_is_relay_accept(t.decider->rule)) {
+		struct loc yloc;
+		size_t y = node_with_address(w->m, &w->daddr, &yloc);
+
+		step(w, p->node, hit_loc(t.decider), "%s: relays it to %s",
+		     p->node, y != MODEL_NONE ? w->m->nodes[y].name.v : w->dstr);
+	}
 	if (hop + 1 >= MAX_MESH_HOPS)
 		return decide(w, false, p->node, decider_rule(&t), loc,
 			      "%s would send it into the mesh again; not "
@@ -830,6 +883,17 @@ static int into_mesh(struct walk *w, const struct plan *s,
 			      "(WireGuard cryptokey routing)",
 			      s->node, w->dstr);
 	ip = best_allowed(peer, &w->daddr);
+	if (ip->why == ALLOWED_RELAYED && peer->name) {
+		struct loc yloc;
+		size_t y = node_with_address(w->m, &w->daddr, &yloc);
+
+		w->relay = peer->name;
+		step(w, s->node, ip->loc,
+		     "%s: WireGuard sends it to %s (relay for %s)", s->node,
+		     peer->name,
+		     y != MODEL_NONE ? w->m->nodes[y].name.v : w->dstr);
+		return at_receiver(w, s, peer, src, hop);
+	}
 	step(w, s->node, ip->loc,
 	     "%s: WireGuard sends it to peer %s (allowed IP %s, %s)", s->node,
 	     peer->name ? peer->name : peer->public_key,

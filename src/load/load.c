@@ -426,6 +426,7 @@ static void load_nodes(struct loader *L, const struct key_info *k,
 			check_name(L, name, node->name.loc, "node");
 		node->mesh_idx = MODEL_NONE;
 		node->exit_idx = MODEL_NONE;
+		node->relay_idx = MODEL_NONE;
 		strmap_put(&m->node_index, name, m->n_nodes);
 		m->n_nodes++;
 		aliased = loader_alias_enter(L, body);

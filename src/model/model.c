@@ -166,6 +166,19 @@ bool model_are_peers(const struct model *m, size_t a, size_t b)
 	return na->linked && index_in(na->linked, na->n_linked, b);
 }
 
+bool model_relayed(const struct model *m, size_t a, size_t b)
+{
+	const struct m_node *na, *nb;
+
+	if (a >= m->n_nodes || b >= m->n_nodes)
+		return false;
+	na = &m->nodes[a];
+	nb = &m->nodes[b];
+	return na->relay_idx != MODEL_NONE && na->relay_idx == nb->relay_idx &&
+	       !na->endpoint.set && !nb->endpoint.set &&
+	       model_are_peers(m, a, b);
+}
+
 /* The granter's entry for a peer: grants are sorted by peer_idx. */
 static const struct m_grant *find_grant(const struct m_node *n, size_t peer)
 {

@@ -192,6 +192,9 @@ struct m_mesh {
 	/* The secret each pair of member nodes derives its preshared key
 	 * from (psk_derive); read only where a key is needed. */
 	struct m_str preshared_key_file;
+	/* The node that relays between members without endpoints (its own
+	 * relay does not apply to it). */
+	struct m_str relay;
 	struct m_flags defaults;
 	/* resolved by validate: member nodes, in document order */
 	size_t *members;
@@ -218,9 +221,16 @@ struct m_node {
 	struct m_permissions permissions;
 	struct m_str exit_node;
 	struct m_name_list lans_via;
+	struct m_str relay;
 	/* resolved by validate */
 	size_t mesh_idx;
 	size_t exit_idx;
+	/* The node's relay: its own `relay`, else its mesh's unless it is
+	 * that relay; MODEL_NONE for none. */
+	size_t relay_idx;
+	/* For a relay: the nodes whose relay_idx is this node, sorted. */
+	size_t *relay_users;
+	size_t n_relay_users;
 	size_t *linked;		/* link partners, sorted, unique */
 	size_t n_linked;
 	struct loc *linked_loc;	/* where each link is written */
@@ -288,6 +298,10 @@ bool platform_can_be_managed(enum platform p);
 /* Are two (distinct) nodes peers: same mesh, or linked?  Needs validate. */
 bool model_are_peers(const struct model *m, size_t a, size_t b);
 
+/* Are a and b a relayed pair: peers, neither with an endpoint, both with
+ * the same relay (meshc.yaml(5), Relays)?  The one definition of it, for
+ * compile, check and graph alike.  Needs validate. */
+bool model_relayed(const struct model *m, size_t a, size_t b);
 /* One resolved permission flag and where its value came from. */
 struct perm_value {
 	bool v;

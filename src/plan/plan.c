@@ -152,6 +152,9 @@ const char *fw_set_name(enum fw_set_id id, uint8_t family)
 		[FW_SET_ROUTING] = { "routing4", "routing6" },
 		[FW_SET_LAN_ACCESS] = { "lan_access4", "lan_access6" },
 		[FW_SET_CLOSED] = { "closed4", "closed6" },
+		[FW_SET_RELAY_USERS] = { "relay_users4", "relay_users6" },
+		[FW_SET_RELAY_OPEN] = { "relay_open4", "relay_open6" },
+		[FW_SET_RELAY] = { "relay4", "relay6" },
 		[FW_SET_LOCAL] = { "local4", "local6" },
 		[FW_SET_UPLINK] = { "uplinks", "uplinks" },
 		[FW_SET_INCOMING_SVC] = { "incoming_svc4", "incoming_svc6" },
@@ -176,6 +179,8 @@ const char *plan_allowed_why_name(enum plan_allowed_why w)
 		return "exit node";
 	case ALLOWED_LANS_VIA:
 		return "lans_via";
+	case ALLOWED_RELAYED:
+		return "relayed";
 	}
 	return "?";
 }
@@ -300,6 +305,41 @@ bool fw_set_lookup_key(const struct fw_set *s, enum fw_set_id id,
 		if (elem)
 			*elem = e;
 		return true;
+	}
+	return false;
+}
+
+bool fw_set_id_is_pair(enum fw_set_id id)
+{
+	return id == FW_SET_RELAY;
+}
+
+bool fw_rule_is_pair(const struct fw_rule *r)
+{
+	return r->saddr_set >= 0 && r->saddr_set < FW_SET_COUNT &&
+	       fw_set_id_is_pair(r->saddr_set) && r->daddr_set == r->saddr_set;
+}
+
+bool fw_rule_is_relay_accept(const struct fw_rule *r)
+{
+	return r->chain == FW_CHAIN_FROM_MESH && r->oif == FW_IF_MESH &&
+	       r->verdict == FW_ACCEPT && !r->ct_established &&
+	       fw_rule_has_set_match(r);
+}
+
+bool fw_set_lookup_pair(const struct fw_set *s, const struct ip_addr *saddr,
+			const struct ip_addr *daddr,
+			const struct fw_elem **elem)
+{
+	for (size_t i = 0; i < s->n_elems; i++) {
+		const struct fw_elem *e = &s->elems[i];
+
+		if (ip_prefix_contains(&e->prefix, saddr) &&
+		    ip_prefix_contains(&e->dst, daddr)) {
+			if (elem)
+				*elem = e;
+			return true;
+		}
 	}
 	return false;
 }

@@ -82,6 +82,9 @@ enum plan_allowed_why {
 	ALLOWED_MESH_ADDRESS,	/* the peer's own mesh address (spec rule 1) */
 	ALLOWED_EXIT_NODE,	/* 0.0.0.0/0, ::/0 for this node's exit node */
 	ALLOWED_LANS_VIA,	/* a lan prefix of a peer in lans_via */
+	/* On the relay's entry: the mesh address of a peer this node
+	 * reaches through the relay (a relayed pair, meshc.yaml(5)). */
+	ALLOWED_RELAYED,
 };
 
 struct plan_allowed_ip {
@@ -149,6 +152,16 @@ enum fw_set_id {
 	 * no firewall of meshc's, so this node keeps its own packets from
 	 * opening connections to them (additions.md, managed nodes). */
 	FW_SET_CLOSED,
+	/* On a relay (meshc.yaml(5), Relays), the relayed pairs whose
+	 * destination grants the source incoming, in three sets so that a
+	 * hub of n spokes does not hold n * n pairs: */
+	FW_SET_RELAY_USERS,	/* its users without an endpoint */
+	/* users that grant incoming to every user they are relayed with:
+	 * any user may reach them */
+	FW_SET_RELAY_OPEN,
+	/* (source . destination) pairs to every other user, one per pair
+	 * its destination grants (a pair set, fw_set_id_is_pair) */
+	FW_SET_RELAY,
 	/* Filled by apply from the live node (compile knows only a named
 	 * uplink; fw.egress_live says which it was): */
 	FW_SET_LOCAL,		/* prefixes on the node's other interfaces */
@@ -170,12 +183,14 @@ enum fw_set_id {
 };
 
 struct fw_elem {
-	struct ip_prefix prefix;	/* zero in an ifname set */
+	struct ip_prefix prefix;	/* zero in an ifname set; in a pair
+					 * set, the source */
 	const char *why;	/* peer or mesh name, or the range's name */
 	struct loc loc;
 	const char *ifname;	/* the name in an ifname set, else NULL */
-	/* The second address of a pair set (FW_KEY_DST: saddr . daddr);
-	 * zero when the set has no destination. */
+	/* The second address of a pair set (FW_KEY_DST or
+	 * fw_set_id_is_pair: saddr . daddr); zero when the set has no
+	 * destination. */
 	struct ip_prefix dst;
 	/* The service of a service set (FW_KEY_SVC); zero otherwise. */
 	struct fw_service svc;
@@ -334,6 +349,19 @@ bool fw_set_lookup_key(const struct fw_set *s, enum fw_set_id id,
 		       const struct ip_addr *a, const struct ip_addr *dst,
 		       const struct fw_service *svc,
 		       const struct fw_elem **elem);
+/* Is the set one of (source . destination) address pairs (nft
+ * `ipv4_addr . ipv4_addr`)?  A rule matches it with both its saddr_set
+ * and daddr_set naming it: one lookup of the two addresses. */
+bool fw_set_id_is_pair(enum fw_set_id id);
+/* Does the rule match a pair set? */
+bool fw_rule_is_pair(const struct fw_rule *r);
+/* Is it one of a relay's accepts: forwarded from the mesh back into it
+ * (from_mesh, oif mesh), by the relay sets? */
+bool fw_rule_is_relay_accept(const struct fw_rule *r);
+/* Is (saddr . daddr) in the pair set?  *elem (if non-NULL) gets it. */
+bool fw_set_lookup_pair(const struct fw_set *s, const struct ip_addr *saddr,
+			const struct ip_addr *daddr,
+			const struct fw_elem **elem);
 /* Is the set one of interface names (nft `type ifname`) rather than of
  * addresses?  Such a set is sets[id][0] alone: fw_set_slots() is 1. */
 bool fw_set_id_is_ifname(enum fw_set_id id);

@@ -86,6 +86,8 @@ static const char *set_type(enum fw_set_id id, uint8_t family)
 
 	if (fw_set_id_is_ifname(id))
 		return "ifname";
+	if (fw_set_id_is_pair(id))
+		return six ? "ipv6_addr . ipv6_addr" : "ipv4_addr . ipv4_addr";
 	switch (fw_set_key(id)) {
 	case FW_KEY_DST:
 		return six ? "ipv6_addr . ipv6_addr" : "ipv4_addr . ipv4_addr";
@@ -127,7 +129,8 @@ static void nft_set(struct strbuf *out, const struct plan_firewall *fw,
 	strbuf_putc(out, '\n');
 	nft_live_note(out, fw, id);
 	if (s->n_elems)
-		nft_elements(out, s, fw_set_key(id));
+		nft_elements(out, s, fw_set_key(id) |
+			     (fw_set_id_is_pair(id) ? FW_KEY_DST : 0));
 	strbuf_puts(out, "\t}\n\n");
 }
 

@@ -43,7 +43,12 @@
  * - addresses of this node outside the mesh (its lan or uplink address)
  *   are judged by the forward rules, like any other destination;
  * - NAT to a non-mesh interface uses the uplink (en0 when the document
- *   names none), the usual single way out of a Mac.
+ *   names none), the usual single way out of a Mac;
+ * - a relay's accepts (from_mesh, oif=mesh): "pass in" where nft's rule
+ *   stands and "pass out" first among the out rules (pf meets a
+ *   forwarded packet twice; the rules before them drop every other
+ *   mesh-to-mesh packet, as nft's do); pf tables hold addresses, not
+ *   pairs, so each element of the pair set is a rule of its own.
  * A rule that matches an empty set cannot match and is left out, as are
  * the empty tables; a rule that cannot be translated becomes a comment.
  *
@@ -193,10 +198,12 @@ static void pf_group_rules(struct strbuf *out, const struct plan *p,
 }
 
 static void pf_table(struct strbuf *out, const struct fw_set *s,
-		     const char *name)
+		     enum fw_set_id id, const char *name)
 {
 	char buf[IP_STRLEN];
 
+	if (fw_set_id_is_pair(id))
+		return;	/* written as rules: pf_relay_pairs */
 	strbuf_printf(out, "table <%s> const {", name);
 	for (size_t i = 0; i < s->n_elems; i++)
 		strbuf_printf(out, "%s %s", i ? "," : "",
@@ -219,7 +226,7 @@ static void pf_tables(struct strbuf *out, const struct plan_firewall *fw)
 			if (fw_set_id_is_service(id))
 				pf_group_tables(out, &fw->sets[id][f], name);
 			else if (fw->sets[id][f].n_elems)
-				pf_table(out, &fw->sets[id][f], name);
+				pf_table(out, &fw->sets[id][f], id, name);
 			else if (id == FW_SET_LOCAL && fw->live_pending)
 				strbuf_printf(out,
 					      "# fill with this Mac's other "
@@ -314,6 +321,58 @@ static bool pf_adapt(const struct plan *p, enum pf_ctx ctx,
 	return true;
 }
 
+/* One pass rule per element of a pair set, in or out on the mesh. */
+static void pf_relay_pairs(struct strbuf *out, const struct plan *p,
+			   enum pf_ctx ctx, const struct fw_rule *r)
+{
+	for (int f = 0; f < 2; f++) {
+		const struct fw_set *s = &p->fw.sets[r->saddr_set][f];
+
+		if (!s->n_elems)
+			continue;
+		if (f == 0 || !p->fw.sets[r->saddr_set][0].n_elems)
+			pf_comment(out, r);
+		for (size_t i = 0; i < s->n_elems; i++) {
+			char a[IP_STRLEN], b[IP_STRLEN];
+
+			strbuf_printf(out, "pass %s quick on ",
+				      ctx == PF_OUT_FORWARD ? "out" : "in");
+			render_clean(out, render_fw_iface(p), 64);
+			strbuf_printf(out, "%s from %s to %s keep state\n",
+				      pf_af(f ? IP_V6 : IP_V4),
+				      render_prefix(&s->elems[i].prefix, true, a),
+				      render_prefix(&s->elems[i].dst, true, b));
+		}
+	}
+}
+
+static void pf_filter_rule(struct strbuf *out, const struct plan *p,
+			   enum pf_ctx ctx, const struct fw_rule *orig);
+
+/* A relay's accept as a pf rule in ctx: its mesh side is the context's
+ * (in, or out on the mesh), so the oif match goes. */
+static void pf_relay_rule(struct strbuf *out, const struct plan *p,
+			  enum pf_ctx ctx, const struct fw_rule *r)
+{
+	struct fw_rule plain = *r;
+
+	if (fw_rule_is_pair(r)) {
+		pf_relay_pairs(out, p, ctx, r);
+		return;
+	}
+	plain.oif = FW_IF_ANY;
+	plain.chain = FW_CHAIN_TO_MESH;	/* no longer a relay accept */
+	pf_filter_rule(out, p, ctx, &plain);
+}
+
+/* The out half of every relay accept of the forward path. */
+static void pf_relay_out(struct strbuf *out, const struct plan *p)
+{
+	for (size_t i = 0; i < p->fw.n_rules; i++)
+		if (fw_rule_is_relay_accept(&p->fw.rules[i]))
+			pf_relay_rule(out, p, PF_OUT_FORWARD, &p->fw.rules[i]);
+}
+
 static void pf_filter_rule(struct strbuf *out, const struct plan *p,
 			   enum pf_ctx ctx, const struct fw_rule *orig)
 {
@@ -322,6 +381,13 @@ static void pf_filter_rule(struct strbuf *out, const struct plan *p,
 	size_t n;
 	bool commented = false;
 
+	if (fw_rule_is_relay_accept(orig)) {
+		if (ctx == PF_IN_FORWARD)
+			pf_relay_rule(out, p, ctx, orig);
+		else
+			pf_untranslated(out, p, orig, "relay outside forward");
+		return;
+	}
 	if (!pf_adapt(p, ctx, &r, out))
 		return;
 	n = fw_rule_families(&r, fams);
@@ -440,6 +506,7 @@ static void pf_context(struct strbuf *out, const struct plan *p,
 		if (!pf_dispatch(r, &rc) || rc != ctx)
 			continue;
 		if (ctx == PF_OUT_FORWARD && !self_done) {
+			pf_relay_out(out, p);
 			pf_self_pass(out, p);
 			self_done = true;
 		}

@@ -8,6 +8,7 @@
  */
 #include "render/render.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "render/util.h"

@@ -158,8 +158,15 @@ static void nft_rule(struct strbuf *out, const struct plan *p,
 	if (family && !fw_rule_has_set_match(r))
 		strbuf_printf(out, "meta nfproto %s ",
 			      family == IP_V6 ? "ipv6" : "ipv4");
-	nft_addr(out, "saddr", r->saddr_set, family, part);
-	nft_addr(out, "daddr", r->daddr_set, family, part);
+	if (fw_rule_is_pair(r)) {
+		const char *ip = family == IP_V6 ? "ip6" : "ip";
+
+		strbuf_printf(out, "%s saddr . %s daddr @%s%s ", ip, ip, part,
+			      fw_set_name(r->saddr_set, family));
+	} else {
+		nft_addr(out, "saddr", r->saddr_set, family, part);
+		nft_addr(out, "daddr", r->daddr_set, family, part);
+	}
 	if (r->icmp_echo)
 		strbuf_puts(out, family == IP_V6 ? "icmpv6 type echo-request "
 						 : "icmp type echo-request ");

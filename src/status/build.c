@@ -36,13 +36,49 @@ static void grant(const struct model *m, size_t node, const char *name,
 	p->local_network_limited = g.local_network.limited;
 }
 
+/* How many peers this node reaches through its relay (they have no entry
+ * on the device: their packets go in the relay's tunnel). */
+static size_t relayed_peers(const struct model *m, size_t node)
+{
+	size_t r = m->nodes[node].relay_idx, n = 0;
+
+	if (r == MODEL_NONE)
+		return 0;
+	for (size_t i = 0; i < m->nodes[r].n_relay_users; i++)
+		n += model_relayed(m, node, m->nodes[r].relay_users[i]);
+	return n;
+}
+
+static void add_relayed(const struct model *m, size_t node,
+			struct status_peer *v, size_t *n)
+{
+	size_t r = m->nodes[node].relay_idx;
+
+	if (r == MODEL_NONE)
+		return;
+	for (size_t i = 0; i < m->nodes[r].n_relay_users; i++) {
+		size_t u = m->nodes[r].relay_users[i];
+		struct status_peer *p;
+
+		if (!model_relayed(m, node, u))
+			continue;
+		p = &v[(*n)++];
+		p->node = m->nodes[u].name.v;
+		memcpy(p->public_key, m->nodes[u].public_key.b64,
+		       WG_KEY_B64_LEN);
+		p->relay = m->nodes[r].name.v;
+		grant(m, node, p->node, p);
+	}
+}
+
 void status_peers_build(struct arena *a, const struct model *m, size_t node,
 			const struct plan *want,
 			const struct status_live_peer *live, size_t n_live,
 			struct status_iface *out)
 {
-	struct status_peer *v = arena_calloc(a, want->n_peers + n_live + 1,
-					     sizeof(*v));
+	struct status_peer *v = arena_calloc(
+		a, want->n_peers + n_live + relayed_peers(m, node) + 1,
+		sizeof(*v));
 	bool *seen = arena_calloc(a, want->n_peers + 1, sizeof(*seen));
 	struct strmap by_key;
 	size_t n = 0;
@@ -79,6 +115,7 @@ void status_peers_build(struct arena *a, const struct model *m, size_t node,
 		       sizeof(p->public_key));
 		grant(m, node, p->node, p);
 	}
+	add_relayed(m, node, v, &n);
 	qsort(v, n, sizeof(*v), cmp_status_peer);
 	out->peers = v;
 	out->n_peers = n;

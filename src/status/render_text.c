@@ -61,7 +61,8 @@ static void peer_row(struct arena *a, const struct status_peer *p,
 				: "direct";
 	if (!p->on_device) {
 		row[COL_ENDPOINT] = "-";
-		row[COL_HANDSHAKE] = "not on the device";
+		row[COL_HANDSHAKE] = p->relay ? "in the relay's tunnel"
+					      : "not on the device";
 		row[COL_RX] = row[COL_TX] = "-";
 		return;
 	}

@@ -48,8 +48,9 @@ struct status_peer {
 	const char *endpoint;	/* the one WireGuard uses now; NULL: none */
 	int64_t last_handshake;	/* unix seconds; 0: never */
 	uint64_t rx_bytes, tx_bytes;
-	/* the relay its packets go through; NULL: direct (every pair, until
-	 * meshc has relays) */
+	/* the relay its packets go through; NULL: direct.  A relayed peer
+	 * has no entry on the device (on_device false): its traffic is in
+	 * the relay's tunnel, counted there. */
 	const char *relay;
 	/* what this node grants it (known peers only); *_limited: a list,
 	 * some services only */

@@ -4,7 +4,7 @@
  * ones resolved:
  *   resolve.c    names -> indices, mesh members, link partners, grants
  *   addresses.c  networks, lans, addresses (explicit and derived), keys
- *   rules.c      exit_node, lans_via, platform, uplink, endpoint rules
+ *   rules.c      exit_node, lans_via, platform, uplink, endpoint, relay rules
  *   tests.c      the references of `tests`
  * Every pass tolerates a partial model: a value whose `set` is false was
  * reported by the loader (or is optional) and is skipped here.
@@ -67,6 +67,8 @@ void v_check_lans_via(struct vctx *v);
 void v_check_platforms(struct vctx *v);
 void v_check_uplinks(struct vctx *v);
 void v_check_endpoints(struct vctx *v);
+/* relay: names a managed node with an endpoint, a peer of its users. */
+void v_check_relays(struct vctx *v);
 /* Unmanaged nodes refusing incoming to unmanaged senders: a warning. */
 void v_check_unenforced(struct vctx *v);
 /* grants.c: a local_network entry's `to` lies in the granter's lan. */

@@ -314,12 +314,84 @@ static void resolve_lans_via(struct vctx *v, size_t i)
 	}
 }
 
-void v_resolve_refs(struct vctx *v)
+/* A mesh's relay, resolved once: MODEL_NONE when absent or unknown. */
+static size_t resolve_mesh_relay(struct vctx *v, const struct m_mesh *mesh)
 {
+	size_t r = node_ref(v->m, &mesh->relay);
+
+	if (mesh->relay.set && mesh->relay.v && r == MODEL_NONE)
+		diag_error(v->d, mesh->relay.loc,
+			   "unknown node '%s' in relay of mesh '%s'%s",
+			   mesh->relay.v, mesh->name.v ? mesh->name.v : "?",
+			   v_hint_node(v, mesh->relay.v));
+	return r;
+}
+
+/* The node's own relay, else its mesh's, which does not apply to the
+ * relay itself. */
+static void resolve_relay(struct vctx *v, size_t i, const size_t *mesh_relay)
+{
+	struct m_node *n = &v->m->nodes[i];
+	size_t r;
+
+	n->relay_idx = MODEL_NONE;
+	if (n->relay.set && n->relay.v) {
+		r = node_ref(v->m, &n->relay);
+		if (r == MODEL_NONE)
+			diag_error(v->d, n->relay.loc,
+				   "unknown node '%s' in relay of '%s'%s",
+				   n->relay.v, v_node_name(v->m, i),
+				   v_hint_node(v, n->relay.v));
+		else if (r == i)
+			diag_error(v->d, n->relay.loc,
+				   "node '%s' cannot be its own relay",
+				   v_node_name(v->m, i));
+		else
+			n->relay_idx = r;
+		return;
+	}
+	if (n->mesh_idx != MODEL_NONE && mesh_relay[n->mesh_idx] != i)
+		n->relay_idx = mesh_relay[n->mesh_idx];
+}
+
+/* Each relay's users, in node order (so sorted). */
+static void collect_relay_users(struct vctx *v)
+{
+	struct model *m = v->m;
 	size_t i;
 
+	for (i = 0; i < m->n_nodes; i++)
+		if (m->nodes[i].relay_idx != MODEL_NONE)
+			m->nodes[m->nodes[i].relay_idx].n_relay_users++;
+	for (i = 0; i < m->n_nodes; i++) {
+		struct m_node *r = &m->nodes[i];
+
+		if (r->n_relay_users)
+			r->relay_users = arena_calloc(v->a, r->n_relay_users,
+						      sizeof(*r->relay_users));
+		r->n_relay_users = 0;
+	}
+	for (i = 0; i < m->n_nodes; i++) {
+		size_t r = m->nodes[i].relay_idx;
+
+		if (r != MODEL_NONE && m->nodes[r].relay_users)
+			m->nodes[r].relay_users[m->nodes[r].n_relay_users++] =
+				i;
+	}
+}
+
+void v_resolve_refs(struct vctx *v)
+{
+	size_t *mesh_relay = arena_calloc(v->a, v->m->n_meshes + 1,
+					  sizeof(*mesh_relay));
+	size_t i;
+
+	for (i = 0; i < v->m->n_meshes; i++)
+		mesh_relay[i] = resolve_mesh_relay(v, &v->m->meshes[i]);
 	for (i = 0; i < v->m->n_nodes; i++) {
 		resolve_exit(v, i);
 		resolve_lans_via(v, i);
+		resolve_relay(v, i, mesh_relay);
 	}
+	collect_relay_users(v);
 }

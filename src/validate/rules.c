@@ -396,7 +396,8 @@ static void mesh_endpoints(struct vctx *v, const struct m_mesh *mesh)
 		for (k = 0; k < j; k++) {
 			size_t a = mesh->members[k];
 
-			if (!m->nodes[a].endpoint.set)
+			if (!m->nodes[a].endpoint.set &&
+			    !model_relayed(m, a, b))
 				warn_unreachable(v, node_loc(&m->nodes[b]), a,
 						 b);
 		}
@@ -418,9 +419,96 @@ void v_check_endpoints(struct vctx *v)
 		for (k = 0; k < n->n_linked; k++) {
 			size_t p = n->linked[k];
 
-			if (p > i && !m->nodes[p].endpoint.set)
+			if (p > i && !m->nodes[p].endpoint.set &&
+			    !model_relayed(m, i, p))
 				warn_unreachable(v, n->linked_loc[k], i, p);
 		}
+	}
+}
+
+/* ---- relays ------------------------------------------------------------- */
+
+/* Where a node's relay is written: its own key, else its mesh's. */
+static const struct m_str *relay_key(const struct model *m,
+				     const struct m_node *n)
+{
+	if (n->relay.set)
+		return &n->relay;
+	return &m->meshes[n->mesh_idx].relay;
+}
+
+/* What the relay itself must be, once per key that names it. */
+static void check_relay_node(struct vctx *v, const struct m_str *key,
+			     size_t r)
+{
+	const struct m_node *rn = &v->m->nodes[r];
+	const char *name = v_node_name(v->m, r);
+
+	if (!model_node_managed(rn))
+		diag_error(v->d, key->loc,
+			   "relay '%s' is not managed (%s): a relay forwards "
+			   "and enforces its users' grants, which needs "
+			   "meshc's firewall on it",
+			   name, rn->managed.set
+					 ? "managed: false"
+					 : platform_name(model_node_platform(rn)));
+	if (!rn->endpoint.set)
+		diag_error(v->d, key->loc,
+			   "relay '%s' has no endpoint: the nodes that use it "
+			   "could not reach it either",
+			   name);
+}
+
+/* A relay carries mesh addresses only: a peer reached through it has no
+ * tunnel for exit-node or lan traffic. */
+static void relayed_use(struct vctx *v, size_t n, size_t t, struct loc loc,
+			const char *key)
+{
+	const struct model *m = v->m;
+
+	if (t == MODEL_NONE || !model_relayed(m, n, t))
+		return;
+	diag_warn(v->d, loc,
+		  "'%s' reaches '%s' through relay '%s', which carries mesh "
+		  "addresses only: its %s traffic has no tunnel (give one of "
+		  "them an endpoint)",
+		  v_node_name(m, n), v_node_name(m, t),
+		  v_node_name(m, m->nodes[n].relay_idx), key);
+}
+
+void v_check_relays(struct vctx *v)
+{
+	const struct model *m = v->m;
+	size_t i;
+
+	for (i = 0; i < m->n_meshes; i++) {
+		size_t r = m->meshes[i].relay.set
+				   ? model_node_find(m, m->meshes[i].relay.v)
+				   : MODEL_NONE;
+
+		if (r != MODEL_NONE)
+			check_relay_node(v, &m->meshes[i].relay, r);
+	}
+	for (i = 0; i < m->n_nodes; i++) {
+		const struct m_node *n = &m->nodes[i];
+		size_t r = n->relay_idx;
+
+		if (r == MODEL_NONE)
+			continue;
+		if (n->relay.set)
+			check_relay_node(v, &n->relay, r);
+		relayed_use(v, i, n->exit_idx, n->exit_node.loc, "exit_node");
+		for (size_t k = 0; n->lans_via.idx && k < n->lans_via.count; k++)
+			relayed_use(v, i, n->lans_via.idx[k],
+				    n->lans_via.items[k].loc, "lans_via");
+		/* every user, also of a mesh's relay: that one names the
+		 * node it is not a peer of */
+		if (!model_are_peers(m, i, r) && v_peer_known(v, i, r))
+			diag_error(v->d, relay_key(m, n)->loc,
+				   "relay '%s' of node '%s' is not a peer of "
+				   "'%s' (not in its mesh, no link)",
+				   v_node_name(m, r), v_node_name(m, i),
+				   v_node_name(m, i));
 	}
 }
 

@@ -105,6 +105,7 @@ void validate_model(struct arena *a, struct model *m, struct diags *d)
 	v_check_platforms(&v);
 	v_check_uplinks(&v);
 	v_check_endpoints(&v);
+	v_check_relays(&v);
 	v_check_unenforced(&v);
 	v_check_grants(&v);
 

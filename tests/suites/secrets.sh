@@ -329,9 +329,9 @@ allowed() {	# key -> extended regexp of allowed paths
 	yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=)
 		echo '^tests/(suites/secrets\.sh|unit/test_base\.c|bad/(load|hostile)-private-key\.yaml|fuzz/[^/]+/corpus/.*)$' ;;
 	QMnckiAuYWlKkNpbSZCAxlD9rZY0IjfNWz6hcn91Mlo=)
-		echo '^tests/(suites/secrets\.sh|golden/(phones|clients)/phone\.key)$' ;;
+		echo '^tests/(suites/secrets\.sh|golden/(phones|clients|hub)/phone\.key)$' ;;
 	aKHkC9H92op9cyU9K3eRyY/Ek/PGk7UN09WehNpoy3Q=)
-		echo '^tests/(suites/secrets\.sh|golden/(phones|clients)/laptop\.key)$' ;;
+		echo '^tests/(suites/secrets\.sh|golden/(phones|clients|hub)/laptop\.key)$' ;;
 	*)	echo '^$' ;;
 	esac
 }

@@ -140,7 +140,29 @@ def gen_doc(rnd):
         edit_lans_via(doc, rnd)
     for _ in range(rnd.randint(0, 3)):
         edit_tests(doc, rnd)
+    for mesh in doc["meshes"]:
+        if rnd.random() < 0.4:
+            gen_relay(doc, mesh, rnd)
     return doc
+
+
+def can_relay(v):
+    return managed(v) and "endpoint" in v
+
+
+def gen_relay(doc, mesh, rnd):
+    """A mesh relay, and some of the other members without an endpoint:
+    the relayed pairs the edits then work on."""
+    c = [n for n, v in doc["nodes"].items() if v["mesh"] == mesh and can_relay(v)]
+    if not c:
+        return
+    r = rnd.choice(sorted(c))
+    doc["meshes"][mesh]["relay"] = r
+    for n, v in doc["nodes"].items():
+        if v["mesh"] == mesh and n != r and rnd.random() < 0.5:
+            v.pop("endpoint", None)
+            v.pop("exit_node", None)	# no tunnel for it through a relay
+            v.pop("lans_via", None)
 
 
 # ---- YAML -------------------------------------------------------------
@@ -210,10 +232,19 @@ def edit_key(doc, rnd):
     doc["nodes"][n]["public_key"] = rand_key(rnd)
 
 
+def forget_relay(doc, name):
+    """No one uses node name as relay (it can no longer be one)."""
+    for m in list(doc["meshes"].values()) + list(doc["nodes"].values()):
+        if m.get("relay") == name:
+            del m["relay"]
+
+
 def edit_endpoint(doc, rnd):
-    v = doc["nodes"][pick_node(doc, rnd)]
+    n = pick_node(doc, rnd)
+    v = doc["nodes"][n]
     if "endpoint" in v and rnd.random() < 0.3:
         del v["endpoint"]
+        forget_relay(doc, n)
     else:
         v["endpoint"] = "198.19.%d.%d:51820" % (rnd.randrange(256),
                                                  rnd.randrange(1, 255))
@@ -331,6 +362,7 @@ def edit_lans_via(doc, rnd):
 
 def forget(doc, name):
     """Every reference to node name, gone."""
+    forget_relay(doc, name)
     for v in doc["nodes"].values():
         v["permissions"]["peers"].pop(name, None)
         if v.get("exit_node") == name:
@@ -370,8 +402,13 @@ def edit_rename_node(doc, rnd):
             peers[m] = peers.pop(n)
         if v.get("exit_node") == n:
             v["exit_node"] = m
+        if v.get("relay") == n:
+            v["relay"] = m
         if n in v.get("lans_via", []):
             v["lans_via"] = [m if x == n else x for x in v["lans_via"]]
+    for x in doc["meshes"].values():
+        if x.get("relay") == n:
+            x["relay"] = m
     doc["links"] = [[m if x == n else x for x in l] for l in doc["links"]]
     for t in doc["tests"]:
         for k in ("from", "to"):
@@ -393,6 +430,7 @@ def edit_move_node(doc, rnd):
     v["permissions"]["peers"].clear()
     v.pop("exit_node", None)
     v.pop("lans_via", None)
+    v.pop("relay", None)
 
 
 def edit_mesh_defaults(doc, rnd):
@@ -491,6 +529,7 @@ def unmanage(doc, n):
     v = doc["nodes"][n]
     v.pop("lan", None)
     forget_lan_users(doc, n)
+    forget_relay(doc, n)
     for f in list(v["permissions"]["peers"].values()) + [v["permissions"]["default"]]:
         f.pop("routing", None)
         f.pop("local_network", None)
@@ -518,6 +557,27 @@ def forget_lan_users(doc, n):
             u["lans_via"].remove(n)
             if not u["lans_via"]:
                 del u["lans_via"]
+
+
+def edit_relay(doc, rnd):
+    """A mesh's relay or a node's own: set, moved or removed."""
+    if rnd.random() < 0.5:
+        mesh = rnd.choice(sorted(doc["meshes"]))
+        m = doc["meshes"][mesh]
+        if "relay" in m and rnd.random() < 0.4:
+            del m["relay"]
+        else:
+            gen_relay(doc, mesh, rnd)
+        return
+    n = pick_node(doc, rnd)
+    v = doc["nodes"][n]
+    if "relay" in v and rnd.random() < 0.4:
+        del v["relay"]
+        return
+    c = [p for p in peers_of(doc, n) if can_relay(doc["nodes"][p])]
+    if c:
+        v["relay"] = rnd.choice(c)
+        v.pop("endpoint", None)
 
 
 def edit_shuffle(doc, rnd):
@@ -553,6 +613,7 @@ EDITS = {
     "managed": edit_managed,
     "platform": edit_platform,
     "shuffle": edit_shuffle,
+    "relay": edit_relay,
 }
 
 

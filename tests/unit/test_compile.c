@@ -769,6 +769,193 @@ static void test_compile_is_deterministic(void **state)
 	assert_int_equal(p1->fw.n_rules, p2->fw.n_rules);
 }
 
+/* ---- relays -------------------------------------------------------------- */
+
+#define KEY_E "EWBOUtQsxZztVTzmDpxGr8Kfnj458cs0Rzuw/8sNk2c="
+
+/* hub relays for the mesh; a, b and e have no endpoint, c has one; b
+ * refuses a. */
+static const char relay_doc[] =
+	"version: 1\n"
+	"meshes:\n"
+	"  x: { network: 100.64.0.0/24, network6: fd64::/64, relay: hub }\n"
+	"nodes:\n"
+	"  hub: { mesh: x, public_key: " KEY_D ", address: 100.64.0.1,"
+	" address6: fd64::1, endpoint: 198.51.100.1:51820 }\n"
+	"  a: { mesh: x, public_key: " KEY_A ", address: 100.64.0.2,"
+	" address6: fd64::2 }\n"
+	"  b:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_B "\n"
+	"    address: 100.64.0.3\n"
+	"    permissions: { peers: { a: { incoming: false } } }\n"
+	"  c: { mesh: x, public_key: " KEY_C ", address: 100.64.0.4,"
+	" endpoint: 203.0.113.4:51820 }\n"
+	"  e: { mesh: x, public_key: " KEY_E ", address: 100.64.0.5 }\n";
+
+static bool set_has_pair(const struct plan *p, int f, const char *src,
+			 const char *dst)
+{
+	char s[IP_STRLEN], d[IP_STRLEN];
+	const struct fw_set *set = &p->fw.sets[FW_SET_RELAY][f];
+
+	for (size_t i = 0; i < set->n_elems; i++)
+		if (!strcmp(ip_prefix_str(&set->elems[i].prefix, s), src) &&
+		    !strcmp(ip_prefix_str(&set->elems[i].dst, d), dst))
+			return true;
+	return false;
+}
+
+/* A relayed pair has no peer entry for each other: each other's mesh
+ * addresses ride on the relay's entry; a peer with an endpoint keeps its
+ * own entry (direct), and the relay's entry has its own address too. */
+static void test_relayed_peers_ride_on_the_relay(void **state)
+{
+	struct arena a;
+	struct model *m;
+	struct plan *pa, *hub;
+	const struct plan_peer *h;
+
+	(void)state;
+	arena_init(&a);
+	m = load_doc(&a, relay_doc);
+	pa = plan_for(&a, m, "a");
+	assert_int_equal(pa->n_peers, 2);	/* hub, c: not b, e */
+	assert_null(find_peer(pa, "b"));
+	assert_null(find_peer(pa, "e"));
+	assert_non_null(find_peer(pa, "c"));
+	h = find_peer(pa, "hub");
+	/* b's and e's IPv6 addresses are derived from their keys */
+	assert_int_equal(h->n_allowed_ips, 6);
+	assert_true(has_allowed(h, "100.64.0.1/32"));
+	assert_true(has_allowed(h, "fd64::1/128"));
+	assert_true(has_allowed(h, "100.64.0.3/32"));	/* b, relayed */
+	for (size_t i = 0; i < h->n_allowed_ips; i++)
+		assert_int_equal(h->allowed_ips[i].why,
+				 ip_addr_eq(&h->allowed_ips[i].prefix.addr,
+					    &m->nodes[model_node_find(m, "hub")]
+						     .address.v) ||
+					 ip_addr_eq(&h->allowed_ips[i].prefix.addr,
+						    &m->nodes[model_node_find(m, "hub")]
+							     .address6.v)
+					 ? ALLOWED_MESH_ADDRESS
+					 : ALLOWED_RELAYED);
+	assert_int_equal(h->keepalive, 25);
+	/* b still is a's peer in a's firewall: a enforces its own grant */
+	assert_true(set_has(pa, FW_SET_INCOMING, "100.64.0.3/32"));
+	/* the relay's mesh relay does not apply to the relay itself */
+	hub = plan_for(&a, m, "hub");
+	assert_int_equal(hub->n_peers, 4);
+	for (size_t i = 0; i < hub->n_peers; i++)
+		assert_int_equal(hub->peers[i].n_allowed_ips, 2);
+	arena_free(&a);
+}
+
+/* The relay's sets hold exactly the relayed pairs whose destination
+ * grants the source incoming, per family: its users without an endpoint
+ * (a, b, e), those who let every one of them in (a, e), and the pairs to
+ * the others (e -> b; b refuses a); its relay rules come before rule 2's
+ * drop, and it forwards (sysctl) without any routing grant. */
+static void test_relay_pair_set_and_rules(void **state)
+{
+	struct arena a;
+	struct model *m;
+	struct plan *hub, *pa;
+	int relay = -1, transit = -1, replies = -1, pickup = -1;
+
+	(void)state;
+	arena_init(&a);
+	m = load_doc(&a, relay_doc);
+	hub = plan_for(&a, m, "hub");
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY_USERS][0].n_elems, 3);
+	assert_false(set_has(hub, FW_SET_RELAY_USERS, "100.64.0.4/32"));
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY_OPEN][0].n_elems, 2);
+	assert_true(set_has(hub, FW_SET_RELAY_OPEN, "100.64.0.2/32"));
+	assert_true(set_has(hub, FW_SET_RELAY_OPEN, "100.64.0.5/32"));
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY][0].n_elems, 1);
+	assert_true(set_has_pair(hub, 0, "100.64.0.5/32", "100.64.0.3/32"));
+	assert_false(set_has_pair(hub, 0, "100.64.0.2/32", "100.64.0.3/32"));
+	/* and the same in IPv6 (addresses derived from the keys) */
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY][1].n_elems, 1);
+	for (size_t i = 0; i < hub->fw.n_rules; i++) {
+		const struct fw_rule *r = &hub->fw.rules[i];
+
+		if (!strcmp(r->id, "relay")) {
+			relay = (int)i;
+			assert_true(fw_rule_is_pair(r));
+			assert_int_equal(r->oif, FW_IF_MESH);
+			assert_int_equal(r->verdict, FW_ACCEPT);
+		}
+		if (!strcmp(r->id, "relay-replies"))
+			replies = (int)i;
+		if (!strcmp(r->id, "relay-no-pickup")) {
+			pickup = (int)i;
+			assert_true(r->tcp_pickup);
+			assert_int_equal(r->oif, FW_IF_MESH);
+			assert_int_equal(r->verdict, FW_DROP);
+		}
+		if (!strcmp(r->id, "no-mesh-transit"))
+			transit = (int)i;
+	}
+	/* replies, then no pickup of a cut connection, then the pairs, all
+	 * before rule 2 */
+	assert_true(replies >= 0 && pickup > replies && relay > pickup &&
+		    transit > relay);
+	assert_non_null(find_sysctl(hub, "net.ipv4.ip_forward"));
+	assert_non_null(find_sysctl(hub, "net.ipv6.conf.all.forwarding"));
+	assert_false(hub->forwards);	/* it NATs nothing */
+	assert_false(hub->fw.nat);
+	/* a spoke has neither the rules nor forwarding */
+	pa = plan_for(&a, m, "a");
+	assert_int_equal(pa->fw.sets[FW_SET_RELAY][0].n_elems, 0);
+	for (size_t i = 0; i < pa->fw.n_rules; i++)
+		assert_false(fw_rule_is_pair(&pa->fw.rules[i]));
+	assert_null(find_sysctl(pa, "net.ipv4.ip_forward"));
+	arena_free(&a);
+}
+
+/* A relay for 60 spokes has as many rules as one for three, and its
+ * sets grow with the spokes, not with their pairs: 59 let everyone in
+ * (relay_open), one refuses one other and gets the 58 pairs it grants. */
+static void test_relay_rule_count_independent_of_users(void **state)
+{
+	struct arena a;
+	struct strbuf doc = STRBUF_INIT;
+	struct model *m, *small;
+	struct plan *big;
+
+	(void)state;
+	arena_init(&a);
+	small = load_doc(&a, relay_doc);
+	strbuf_puts(&doc, "version: 1\nmeshes:\n  x: { network: 10.0.0.0/16, "
+			  "relay: n0 }\nnodes:\n");
+	for (int i = 0; i < 61; i++) {
+		struct secret_key k;
+		uint8_t pub[WG_KEY_LEN];
+		char b64[WG_KEY_B64_LEN + 1];
+
+		assert_int_equal(secret_key_generate(&k, true), 0);
+		secret_key_public(&k, pub);
+		secret_key_free(&k);
+		key_to_base64(pub, b64);
+		strbuf_printf(&doc, "  n%d: { mesh: x, public_key: \"%s\", "
+				    "address: 10.0.0.%d%s }\n",
+			      i, b64, i + 1,
+			      i == 0	? ", endpoint: 198.51.100.1:51820"
+			      : i == 1 ? ", permissions: { peers: { n2: "
+					 "{ incoming: false } } }"
+					: "");
+	}
+	m = load_doc(&a, strbuf_str(&doc));
+	big = plan_for(&a, m, "n0");
+	assert_int_equal(big->fw.sets[FW_SET_RELAY_USERS][0].n_elems, 60);
+	assert_int_equal(big->fw.sets[FW_SET_RELAY_OPEN][0].n_elems, 59);
+	assert_int_equal(big->fw.sets[FW_SET_RELAY][0].n_elems, 58);
+	assert_int_equal(big->fw.n_rules, plan_for(&a, small, "hub")->fw.n_rules);
+	strbuf_free(&doc);
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -790,6 +977,9 @@ int main(void)
 		cmocka_unit_test(test_service_elements_merge),
 		cmocka_unit_test(test_compile_is_deterministic),
 		cmocka_unit_test(test_mtu_and_dns_node_else_mesh),
+		cmocka_unit_test(test_relayed_peers_ride_on_the_relay),
+		cmocka_unit_test(test_relay_pair_set_and_rules),
+		cmocka_unit_test(test_relay_rule_count_independent_of_users),
 	};
 
 	if (secret_init() < 0)

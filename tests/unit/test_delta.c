@@ -281,6 +281,65 @@ static void test_plan_of_some_peers(void **state)
 	assert_int_equal(part->n_routes, full->n_routes);
 }
 
+/* hub relays for p and q (no endpoints); s has an endpoint.  %s: q's
+ * lines. */
+#define RELAY_DOC                                                            \
+	"version: 1\n"                                                       \
+	"meshes:\n"                                                          \
+	"  x: { network: 100.64.0.0/24, relay: hub }\n"                      \
+	"nodes:\n"                                                           \
+	"  hub:\n    mesh: x\n    public_key: " KEY_A "\n"                 \
+	"    endpoint: 198.51.100.1:51820\n"                                 \
+	"  p:\n    mesh: x\n    public_key: " KEY_B "\n"                   \
+	"  q:\n    mesh: x\n    public_key: " KEY_C "\n%s"                 \
+	"  s:\n    mesh: x\n    public_key: " KEY_D "\n"                   \
+	"    endpoint: 198.51.100.4:51820\n"
+
+static struct model *relay_doc(struct fixture *f, const char *q)
+{
+	snprintf(f->buf, sizeof(f->buf), RELAY_DOC, q);
+	return load_doc(&f->a, f->buf);
+}
+
+static void expect_relay(struct fixture *f, const char *q_old,
+			 const char *q_new, const char *const want[4])
+{
+	static const char *const names[] = { "hub", "p", "q", "s" };
+	struct model *o = relay_doc(f, q_old), *n = relay_doc(f, q_new);
+	const struct delta *d = delta_new(&f->a, o, n, false);
+
+	for (int i = 0; i < 4; i++) {
+		char peers[256];
+		enum delta_kind k = kind_of(f, d, o, n, names[i], peers,
+					    sizeof(peers));
+
+		if (k == DELTA_SAME)
+			strcpy(peers, "S");
+		else if (k == DELTA_FULL)
+			strcpy(peers, "F");
+		if (strcmp(peers, want[i]))
+			fprintf(stderr, "node %s: got %s, want %s\n",
+				names[i], peers, want[i]);
+		assert_string_equal(peers, want[i]);
+	}
+}
+
+/* A relay's sets read every key of its users: a user's grant to another
+ * user, managed or not, makes the relay full.  A user gaining an
+ * endpoint changes the entry for the relay in the plans of the peers it
+ * was relayed with: the relay joins their lists. */
+static void test_relay_reads_its_users(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const grant[] = { "F", "S", "F", "S" };
+	static const char *const endpoint[] = { "F", "hub,q", "F", "q" };
+
+	expect_relay(f, "",
+		     "    permissions: { peers: { p: { incoming: false } } }\n",
+		     grant);
+	expect_relay(f, "", "    endpoint: 198.51.100.3:51820\n", endpoint);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +353,7 @@ int main(void)
 		T(test_reordered_nodes_and_tests_change_nothing),
 		T(test_mesh_and_link_changes_are_global),
 		T(test_plan_of_some_peers),
+		T(test_relay_reads_its_users),
 #undef T
 	};
 

@@ -1361,6 +1361,175 @@ static void test_unmanaged_incoming_enforced_at_sender(void **state)
 	assert_true(res.allow);
 }
 
+/* ---- relays -------------------------------------------------------------- */
+
+#define KEY_F "EOn8HtRxlFaqRl5f+4fGhfqAOfyx6wrd2FS/OJkMsWQ="
+
+/* hub relays for lap1, srv and phone (none has an endpoint); srv refuses
+ * lap1, phone (the app) lets only lap1 in; ext, of mesh y, is linked to
+ * hub alone and routes through it; lone has no relay. */
+static const char relay_doc[] =
+	"version: 1\n"
+	"meshes:\n"
+	"  x: { network: 100.64.0.0/24, network6: fd64::/64, relay: hub }\n"
+	"  y: { network: 100.64.1.0/24 }\n"
+	"nodes:\n"
+	"  hub:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_F "\n"
+	"    address: 100.64.0.1\n"
+	"    address6: fd64::1\n"
+	"    endpoint: 198.51.100.1:51820\n"
+	"    permissions: { peers: { ext: { routing: true } } }\n"
+	"  lap1:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_B "\n"
+	"    address: 100.64.0.10\n"
+	"    address6: fd64::10\n"
+	"  srv:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_E "\n"
+	"    address: 100.64.0.11\n"
+	"    address6: fd64::11\n"
+	"    permissions: { peers: { lap1: { incoming: false } } }\n"
+	"  phone:\n"
+	"    mesh: x\n"
+	"    platform: android\n"
+	"    public_key: " KEY_D "\n"
+	"    address: 100.64.0.20\n"
+	"    permissions:\n"
+	"      default: { incoming: false }\n"
+	"      peers: { lap1: { incoming: true } }\n"
+	"  ext:\n"
+	"    mesh: y\n"
+	"    public_key: " KEY_C "\n"
+	"    address: 100.64.1.5\n"
+	"    exit_node: hub\n"
+	"  lone:\n"
+	"    mesh: y\n"
+	"    public_key: " KEY_A "\n"
+	"    address: 100.64.1.6\n"
+	"links:\n"
+	"  - [ext, hub]\n";
+
+static int real_setup_relay(void **state)
+{
+	return real_setup_doc(state, relay_doc);
+}
+
+/* A relayed pair whose destination grants the source: the walk goes
+ * through the relay's pair rule, shows both hops, and the destination's
+ * own firewall accepts. */
+static void test_relayed_pair_walks_the_hop(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "srv", "lap1");
+
+	assert_true(res.allow);
+	assert_true(has_step(&res, "srv: WireGuard sends it to hub (relay "
+				   "for lap1)"));
+	assert_true(has_step(&res, "hub: relays it to lap1"));
+	/* lap1 lets every relayed peer in: relay_open */
+	assert_true(has_step(&res, "rule relay-open: accept, source in "
+				   "relay_users4 (100.64.0.11/32: srv), "
+				   "destination in relay_open4"));
+	assert_string_equal(res.deciding_node, "lap1");
+	assert_string_equal(res.deciding_rule->id, "incoming");
+	/* IPv6 alike */
+	res = real_reach(r, "srv", "fd64::10");
+	assert_true(res.allow);
+	assert_true(has_step(&res, "relay_open6 (fd64::10/128: lap1)"));
+	/* phone lets lap1 alone in: a pair */
+	res = real_reach(r, "lap1", "phone");
+	assert_true(has_step(&res, "rule relay: accept, source . "
+				   "destination in relay4 (lap1 -> phone)"));
+}
+
+/* The destination refuses the source: the relay drops it, and the answer
+ * names the grant that decided, not just rule 2. */
+static void test_relay_drops_what_destination_refuses(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "lap1", "srv");
+
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "hub");
+	assert_string_equal(res.reason, "hub does not relay it: srv does not "
+					"grant lap1 incoming");
+	assert_int_equal(res.deciding_loc.line,
+			 line_of(r->text, "lap1: { incoming: false }"));
+	assert_true(has_step(&res, "srv grants lap1 incoming: false (peer "
+				   "entry)"));
+}
+
+/* An unmanaged destination's grant is enforced at the relay: allowed
+ * where it grants, dropped there where it does not (even though the
+ * sender is managed and drops it itself first). */
+static void test_relay_enforces_unmanaged_destination(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "lap1", "phone");
+
+	assert_true(res.allow);
+	assert_string_equal(res.reason,
+			    "phone grants lap1 incoming (enforced at hub, the "
+			    "relay: phone runs no meshc firewall)");
+	res = real_reach(r, "srv", "phone");
+	assert_false(res.allow);
+	/* phone, unmanaged, to srv which grants it: relayed */
+	res = real_reach(r, "phone", "srv");
+	assert_true(res.allow);
+	assert_true(has_step(&res, "hub: relays it to srv"));
+}
+
+/* A node that routes through the relay but is no peer of a spoke (ext:
+ * linked to hub only) reaches the internet, never the spoke; a pair
+ * without a relay (lone) still has no tunnel... and no relay. */
+static void test_relay_is_no_bridge_for_non_peers(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "ext", "lap1");
+
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "hub");
+	assert_string_equal(res.deciding_rule->id, "no-mesh-transit");
+	res = real_reach(r, "ext", "internet");
+	assert_true(res.allow);
+	res = real_reach(r, "ext", "lone");
+	assert_false(res.allow);
+	assert_string_equal(res.reason,
+			    "no tunnel: neither ext nor lone has an endpoint");
+	/* the relay itself talks to its users directly */
+	res = real_reach(r, "hub", "lap1");
+	assert_true(res.allow);
+	assert_false(has_step(&res, "relay for"));
+}
+
+/* Relayed traffic is never masqueraded: the relay's postrouting chain
+ * (it NATs for ext) does not match a packet that leaves into the mesh. */
+static void test_relay_does_not_masquerade(void **state)
+{
+	struct real *r = *state;
+	const struct plan *hub = plan_cache_get(&r->cache,
+						model_node_find(r->m, "hub"));
+	struct eval_packet pkt = { .iif = EVAL_IF_MESH, .oif = EVAL_IF_MESH };
+	struct eval_fw_trace t;
+	const char *why;
+
+	assert_non_null(hub);
+	assert_true(hub->fw.nat);
+	assert_int_equal(ip_addr_parse("100.64.0.11", &pkt.saddr, &why), 0);
+	assert_int_equal(ip_addr_parse("100.64.0.10", &pkt.daddr, &why), 0);
+	assert_int_equal(eval_fw_run(&r->a, hub, FW_CHAIN_POSTROUTING, &pkt,
+				     &t),
+			 0);
+	assert_null(t.decider);	/* policy accept: no masquerade */
+	assert_int_equal(eval_fw_run(&r->a, hub, FW_CHAIN_FORWARD, &pkt, &t),
+			 0);
+	assert_true(t.accept);
+	assert_string_equal(t.decider->rule->id, "relay-open");
+}
+
 #define HAND(t) cmocka_unit_test_setup_teardown(t, hand_setup, hand_teardown)
 #define REAL(t) cmocka_unit_test_setup_teardown(t, real_setup, real_teardown)
 #define SERVICES(t)                                                           \
@@ -1369,6 +1538,8 @@ static void test_unmanaged_incoming_enforced_at_sender(void **state)
 	cmocka_unit_test_setup_teardown(t, real_setup_apps, real_teardown)
 #define DUAL(t)                                                               \
 	cmocka_unit_test_setup_teardown(t, real_setup_dual, real_teardown)
+#define RELAY(t)                                                              \
+	cmocka_unit_test_setup_teardown(t, real_setup_relay, real_teardown)
 
 /* ---- limited grants (tests/unit/data/services.yaml) -------------------- */
 
@@ -1472,6 +1643,11 @@ int main(void)
 		APPS(test_not_enforced_between_unmanaged),
 		APPS(test_no_firewall_on_unmanaged_receiver),
 		APPS(test_unmanaged_incoming_enforced_at_sender),
+		RELAY(test_relayed_pair_walks_the_hop),
+		RELAY(test_relay_drops_what_destination_refuses),
+		RELAY(test_relay_enforces_unmanaged_destination),
+		RELAY(test_relay_is_no_bridge_for_non_peers),
+		RELAY(test_relay_does_not_masquerade),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

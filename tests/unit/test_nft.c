@@ -68,8 +68,11 @@ struct nft_fx {
 
 /* ---- plans ----------------------------------------------------------- */
 
+/* Compile a node of a document; tweak (if any) edits the loaded model
+ * before validation, e.g. to give a node an endpoint. */
 static struct plan *compile_doc(struct arena *a, const char *file,
-				const char *node)
+				const char *node,
+				void (*tweak)(struct model *m))
 {
 	struct source src;
 	struct diags d;
@@ -82,6 +85,8 @@ static struct plan *compile_doc(struct arena *a, const char *file,
 			 file);
 	m = load_model(a, &src, &d);
 	assert_non_null(m);
+	if (tweak)
+		tweak(m);
 	validate_model(a, m, &d);
 	assert_int_equal(d.errors, 0);
 	idx = model_node_find(m, node);
@@ -91,7 +96,28 @@ static struct plan *compile_doc(struct arena *a, const char *file,
 
 static struct plan *compile_seed(struct arena *a, const char *node)
 {
-	return compile_doc(a, SEED, node);
+	return compile_doc(a, SEED, node, NULL);
+}
+
+#define HUB "examples/hub.yaml"
+
+/* hub.yaml's mesh on the tests' interface, so the kernel tests' part is
+ * IFACE's. */
+static void hub_on_meshx(struct model *m)
+{
+	m->meshes[model_mesh_find(m, "home")].interface.v = IFACE;
+}
+
+/* ... and desk has an endpoint: its pairs are no longer relayed. */
+static void hub_desk_direct(struct model *m)
+{
+	struct m_endpoint *e = &m->nodes[model_node_find(m, "desk")].endpoint;
+
+	hub_on_meshx(m);
+	e->text = "192.0.2.11:51820";
+	e->host = "192.0.2.11";
+	e->port = 51820;
+	e->set = true;
 }
 
 /* Limited grants of every kind (tests/unit/data/services.yaml). */
@@ -1304,6 +1330,12 @@ static struct nftnl_set *kr_set(const char *name, bool v6, bool interval)
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, v6 ? 8 : 7);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 16 : 4);
+	if (!strcmp(name, "relay4") || !strcmp(name, "relay6")) {
+		/* a pair: addr . addr */
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE,
+				  v6 ? 8 << 6 | 8 : 7 << 6 | 7);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v6 ? 32 : 8);
+	}
 	if (!strcmp(name, fw_set_name(FW_SET_UPLINK, 0))) {
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 41);	/* ifname */
 		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 16);
@@ -1942,6 +1974,65 @@ static void test_recorded_rendered_table_reads_as_changed(void **state)
 	arena_free(&a);
 }
 
+/* A relay's part, loaded by meshc's batch and recorded: its pair sets
+ * and the pair rule read back as the compiled plan. */
+static void test_recorded_relay_table_reads_as_plan(void **state)
+{
+	struct arena a;
+	struct nft_live l = { 0 };
+	struct plan_firewall fw;
+	enum nft_table_state st;
+	struct plan *p;
+	char s[IP_STRLEN], d[IP_STRLEN];
+
+	(void)state;
+	arena_init(&a);
+	FEED(&a, &l, nft_fx_relay);
+	nft_decode(&a, &l, "wghub", &st, &fw, NULL);
+	assert_int_equal(st, NFT_TABLE_OURS);
+	assert_int_equal(count_unknown(&fw), 0);
+	assert_int_equal(fw.sets[FW_SET_RELAY_USERS][0].n_elems, 3);
+	assert_int_equal(fw.sets[FW_SET_RELAY_OPEN][0].n_elems, 1);
+	assert_int_equal(fw.sets[FW_SET_RELAY][0].n_elems, 2);
+	assert_int_equal(fw.sets[FW_SET_RELAY][1].n_elems, 2);
+	assert_string_equal(ip_prefix_str(&fw.sets[FW_SET_RELAY][0].elems[0]
+						   .prefix, s),
+			    "100.72.0.10/32");
+	assert_string_equal(ip_prefix_str(&fw.sets[FW_SET_RELAY][0].elems[0]
+						   .dst, d),
+			    "100.72.0.20/32");
+	p = compile_doc(&a, HUB, "hub", NULL);
+	assert_fw_matches(&a, &fw, p);
+	nft_live_free(&l);
+	arena_free(&a);
+}
+
+/* nft's own encoding of the rendered pair sets (nft -f of the file)
+ * decodes to the same pairs: the builder and nft agree on the key. */
+static void test_recorded_relay_rendered_sets_read_back(void **state)
+{
+	struct arena a;
+	struct nft_live l = { 0 };
+	struct plan_firewall fw;
+	enum nft_table_state st;
+	struct plan *p;
+	struct changeset cs;
+
+	(void)state;
+	arena_init(&a);
+	FEED(&a, &l, nft_fx_relay_rendered);
+	nft_decode(&a, &l, "wghub", &st, &fw, NULL);
+	assert_int_equal(st, NFT_TABLE_OURS);
+	p = compile_doc(&a, HUB, "hub", NULL);
+	diff_fw(&a, p, &fw, p, &cs);
+	/* the rules carry no meshc userdata (nft -f), the sets are equal */
+	assert_int_equal(changeset_layer(&cs, LAYER_FIREWALL_SETS,
+					 &(size_t){ 0 }),
+			 0);
+	nft_live_free(&l);
+	arena_free(&a);
+}
+
 /* Two interfaces' parts in one table, recorded: each interface reads
  * exactly its own compiled firewall, sees the other part as "others"
  * and lists only its own objects for deletion. */
@@ -2008,11 +2099,11 @@ static void test_recorded_legacy_table_is_replaced(void **state)
 		FEED(&a, &l, nft_fx_legacy);
 		nft_decode(&a, &l, p->fw.iface, &st, &fw, &seen);
 		assert_int_equal(st, NFT_TABLE_OURS);
-		/* the mark; and for meshx, the five sets 0.1 did not have
-		 * (local4/6, uplinks, closed4/6) and 0.1's uplink matches
-		 * (oifname "eth0" per rule: now a set lookup, unknown to the
-		 * reader) */
-		assert_int_equal(count_unknown(&fw), i == 0 ? 10 : 1);
+		/* the mark; and for meshx, the eleven sets 0.1 did not have
+		 * (local4/6, uplinks, closed4/6, relay_users4/6,
+		 * relay_open4/6, relay4/6) and 0.1's uplink matches (oifname
+		 * "eth0" per rule: now a set lookup, unknown to the reader) */
+		assert_int_equal(count_unknown(&fw), i == 0 ? 16 : 1);
 		/* meshc 0.1 had six chains (no output) and seven sets,
 		 * each of both families */
 		assert_int_equal(seen.n_legacy, 6 + 2 * 7);
@@ -2440,6 +2531,94 @@ static void test_listing_equals_rendered_file(void **state)
 	arena_free(&a);
 }
 
+/* The relay's part as nft lists it after meshc's batch is the listing
+ * of the renderer's file: pair sets, elements and the concatenated
+ * lookup are encoded exactly as nft encodes its own text. */
+static void test_relay_listing_equals_rendered_file(void **state)
+{
+	struct strbuf text = STRBUF_INIT, ours = STRBUF_INIT,
+		      theirs = STRBUF_INIT;
+	struct arena a;
+	struct plan *p;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	p = compile_doc(&a, HUB, "hub", hub_on_meshx);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	list_table(&ours, "meshc");
+	assert_non_null(strstr(strbuf_str(&ours),
+			       "oifname \"meshx\" ip saddr . ip daddr "
+			       "@meshx/relay4 accept"));
+	assert_non_null(strstr(strbuf_str(&ours),
+			       "100.72.0.20 . 100.72.0.11"));
+	assert_non_null(strstr(strbuf_str(&ours),
+			       "ip saddr @meshx/relay_users4 ip daddr "
+			       "@meshx/relay_open4 accept"));
+	assert_int_equal(system("nft delete table inet meshc"), 0);
+	render_nft(&text, p);
+	nft_load(strbuf_str(&text));
+	list_table(&theirs, "meshc");
+	assert_string_equal(strbuf_str(&ours), strbuf_str(&theirs));
+	strbuf_free(&text);
+	strbuf_free(&ours);
+	strbuf_free(&theirs);
+	arena_free(&a);
+}
+
+/* A spoke gains an endpoint: its pairs leave the relay's pair sets by
+ * element messages alone (no rule, no set replaced), and come back the
+ * same way when it loses it. */
+static void test_relay_pairs_move_by_elements(void **state)
+{
+	struct arena a;
+	struct plan *relayed, *direct;
+	const struct plan *from, *to;
+	struct plan_firewall live;
+	struct changeset cs;
+	struct nft_batch b;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	relayed = compile_doc(&a, HUB, "hub", hub_on_meshx);
+	direct = compile_doc(&a, HUB, "hub", hub_desk_direct);
+	/* desk leaves relay_users; its one pair (phone -> desk) goes, and
+	 * laptop -> phone stays */
+	assert_int_equal(direct->fw.sets[FW_SET_RELAY][0].n_elems, 1);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &relayed->fw, NULL, NULL),
+		0);
+	from = relayed;
+	to = direct;
+	for (int round = 0; round < 2; round++) {
+		read_ours(&a, &live);
+		diff_fw(&a, from, &live, to, &cs);
+		/* desk's endpoint; per family its relay_users element and
+		 * its pair */
+		assert_int_equal(cs.count, 5);
+		assert_int_equal(changeset_layer(&cs, LAYER_FIREWALL_SETS,
+						 &(size_t){ 0 }),
+				 4);
+		assert_int_equal(nft_batch_init(&b, 11 + round, 0), 0);
+		assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS,
+						seen_of(&a, &from->fw),
+						&to->fw, &cs),
+				 0);
+		assert_int_equal(nft_batch_count(&b, round ? NFT_MSG_NEWSETELEM
+							  : NFT_MSG_DELSETELEM),
+				 b.n_msgs);
+		assert_int_equal(nft_batch_send(&b), 0);
+		nft_batch_free(&b);
+		read_ours(&a, &live);
+		assert_fw_matches(&a, &live, to);
+		from = direct;
+		to = relayed;
+	}
+	arena_free(&a);
+}
+
 static const char *other_table =
 	"table inet other {\n"
 	"\tset s { type ipv4_addr; flags interval;\n"
@@ -2463,7 +2642,7 @@ static void test_services_round_trip_and_listing(void **state)
 	(void)state;
 	enter_netns();
 	arena_init(&a);
-	p = compile_doc(&a, SERVICES, "b");
+	p = compile_doc(&a, SERVICES, "b", NULL);
 	assert_true(p->fw.services);
 	assert_int_equal(
 		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
@@ -2500,7 +2679,7 @@ static void test_services_change_is_element_batch(void **state)
 	(void)state;
 	enter_netns();
 	arena_init(&a);
-	p = compile_doc(&a, SERVICES, "b");
+	p = compile_doc(&a, SERVICES, "b", NULL);
 	assert_int_equal(
 		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
 	fw = copy_fw(&a, &p->fw);
@@ -3055,6 +3234,8 @@ int main(void)
 		cmocka_unit_test(test_decode_table_ownership),
 		cmocka_unit_test(test_recorded_meshc_table_reads_as_plan),
 		cmocka_unit_test(test_recorded_rendered_table_reads_as_changed),
+		cmocka_unit_test(test_recorded_relay_table_reads_as_plan),
+		cmocka_unit_test(test_recorded_relay_rendered_sets_read_back),
 		cmocka_unit_test(test_recorded_two_parts_each_reads_its_own),
 		cmocka_unit_test(test_recorded_legacy_table_is_replaced),
 		cmocka_unit_test(test_recorded_foreign_table),
@@ -3065,6 +3246,8 @@ int main(void)
 		cmocka_unit_test(test_listing_equals_rendered_file),
 		cmocka_unit_test(test_services_round_trip_and_listing),
 		cmocka_unit_test(test_services_change_is_element_batch),
+		cmocka_unit_test(test_relay_listing_equals_rendered_file),
+		cmocka_unit_test(test_relay_pairs_move_by_elements),
 		cmocka_unit_test(test_element_update_and_replace_in_kernel),
 		cmocka_unit_test(test_foreign_table_refused_and_untouched),
 		cmocka_unit_test(test_down_deletes_only_meshc_table),

@@ -201,6 +201,64 @@ static void test_text_table(void **state)
 	arena_free(&ar);
 }
 
+/* c and d have no endpoint and share the relay b: on c, d is listed
+ * "relay b" (no entry on the device: its packets ride in b's tunnel). */
+static void test_relayed_peer_listed_via_relay(void **state)
+{
+	static const char text[] =
+		"version: 1\n"
+		"meshes:\n"
+		"  x: { network: 100.64.0.0/24, interface: meshx, relay: b }\n"
+		"nodes:\n"
+		"  b: { mesh: x, public_key: " KEY_B ", address: 100.64.0.2,"
+		" endpoint: 203.0.113.5:51820 }\n"
+		"  c: { mesh: x, public_key: " KEY_C ", address: 100.64.0.3 }\n"
+		"  d: { mesh: x, public_key: " KEY_A ", address: 100.64.0.4 }\n";
+	struct source src = { "t.yaml", text, strlen(text) };
+	struct status_live_peer live[1];
+	struct status_iface s;
+	struct status_report r = { NOW, &s, 1 };
+	struct changeset cs = { 0 };
+	struct strbuf out = STRBUF_INIT;
+	struct arena ar;
+	struct diags d;
+	struct model *m;
+	size_t c;
+
+	(void)state;
+	arena_init(&ar);
+	diags_init(&d, &ar);
+	m = load_model(&ar, &src, &d);
+	validate_model(&ar, m, &d);
+	assert_int_equal(d.errors, 0);
+	c = model_node_find(m, "c");
+	memset(live, 0, sizeof(live));
+	assert_true(key_from_base64(KEY_B, live[0].public_key));
+	live[0].endpoint = "203.0.113.5:51820";
+	live[0].last_handshake = NOW - 5;
+	memset(&s, 0, sizeof(s));
+	s.interface = "meshx";
+	s.node = "c";
+	s.mesh = "x";
+	s.document = "t.yaml";
+	s.exists = true;
+	status_peers_build(&ar, m, c, compile_node(&ar, m, c), live, 1, &s);
+	assert_int_equal(s.n_peers, 2);
+	assert_string_equal(s.peers[0].node, "b");
+	assert_null(s.peers[0].relay);
+	assert_string_equal(s.peers[1].node, "d");
+	assert_string_equal(s.peers[1].relay, "b");
+	assert_false(s.peers[1].on_device);
+	assert_true(s.peers[1].incoming);
+	s.drift = (struct node_diff){ "c", NULL, NULL, &cs };
+	status_render_text(&out, &r, false);
+	assert_non_null(strstr(strbuf_str(&out),
+			       "\n  d     -                  in the relay's "
+			       "tunnel  -         -     relay b  incoming\n"));
+	strbuf_free(&out);
+	arena_free(&ar);
+}
+
 static void test_text_missing_interface(void **state)
 {
 	struct status_iface s = {
@@ -336,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_peers_by_name_then_unknown),
 		cmocka_unit_test(test_text_table),
 		cmocka_unit_test(test_text_missing_interface),
+		cmocka_unit_test(test_relayed_peer_listed_via_relay),
 		cmocka_unit_test(test_prometheus_families),
 		cmocka_unit_test(test_json_peers),
 	};

@@ -353,6 +353,42 @@ static void test_mesh_members_in_document_order(void **state)
 	tb_free(&t);
 }
 
+/* The mesh's relay for every member but itself, a node's own relay over
+ * it; users listed at their relay; relayed pairs share one relay and
+ * lack endpoints. */
+static void test_relay_resolution_and_pairs(void **state)
+{
+	struct tb t;
+	struct m_mesh *x;
+	struct m_node *a, *b, *d;
+
+	(void)state;
+	tb_init(&t);
+	x = tb_mesh(&t, "x", "100.64.0.0/24");
+	set_str(&t, &x->relay, "r");
+	tb_node(&t, "r", "x");
+	a = tb_node(&t, "a", "x");
+	b = tb_node(&t, "b", "x");
+	tb_node(&t, "c", "x");
+	d = tb_node(&t, "d", "x");
+	set_str(&t, &b->relay, "c");
+	a->endpoint.set = b->endpoint.set = d->endpoint.set = false;
+	run(&t);
+	assert_true(t.m->resolved);
+	assert_int_equal(t.m->nodes[0].relay_idx, MODEL_NONE);
+	assert_int_equal(a->relay_idx, 0);
+	assert_int_equal(b->relay_idx, 3);
+	assert_int_equal(t.m->nodes[3].relay_idx, 0);
+	assert_int_equal(t.m->nodes[0].n_relay_users, 3);	/* a, c, d */
+	assert_int_equal(t.m->nodes[0].relay_users[0], 1);
+	assert_int_equal(t.m->nodes[0].relay_users[2], 4);
+	assert_int_equal(t.m->nodes[3].n_relay_users, 1);	/* b */
+	assert_true(model_relayed(t.m, 1, 4));	/* a, d: no endpoints, r */
+	assert_false(model_relayed(t.m, 1, 2));	/* a, b: two relays */
+	assert_false(model_relayed(t.m, 1, 3));	/* c has an endpoint */
+	tb_free(&t);
+}
+
 static void test_unknown_mesh_is_reported_at_mesh_value(void **state)
 {
 	struct tb t;
@@ -1515,6 +1551,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_model_is_resolved),
 		cmocka_unit_test(test_mesh_members_in_document_order),
+		cmocka_unit_test(test_relay_resolution_and_pairs),
 		cmocka_unit_test(test_unknown_mesh_is_reported_at_mesh_value),
 		cmocka_unit_test(test_unknown_mesh_suggests_close_name),
 		cmocka_unit_test(test_links_are_sorted_and_unique),
