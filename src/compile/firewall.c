@@ -465,9 +465,28 @@ static void add_pair_elem(struct compile_ctx *c, const struct m_addr *src,
 	e->loc = loc;
 }
 
+/* x -> y with each service of y's list for x: relay_svc (or relay_icmp
+ * for icmp), each element at the line of its service. */
+static void add_relayed_services(struct compile_ctx *c, const struct m_addr *x,
+				 const struct m_addr *y,
+				 const struct m_service_list *l,
+				 const char *why)
+{
+	struct ip_prefix dst;
+
+	if (!x->set || !y->set)
+		return;
+	dst = ip_host_prefix(&y->v);
+	for (size_t k = 0; k < l->count; k++)
+		add_svc_elem(c, FW_SET_RELAY_SVC, FW_SET_RELAY_ICMP, x, &dst,
+			     &l->items[k].v, why, l->items[k].loc);
+}
+
 /* One direction of a relayed pair: x -> y when y grants x incoming.  An
  * unmanaged y has no firewall of its own, so this is where its grant is
- * enforced.  The element's loc is the line that decided the grant. */
+ * enforced.  The element's loc is the line that decided the grant.  A
+ * grant that is a list is no pair's: the relay forwards only its
+ * services (and the service sets exist on the relay for it). */
 static void add_relayed_direction(struct compile_ctx *c, size_t x, size_t y)
 {
 	const struct model *m = c->m;
@@ -479,13 +498,22 @@ static void add_relayed_direction(struct compile_ctx *c, size_t x, size_t y)
 	if (!g.incoming.v)
 		return;
 	why = arena_printf(c->arena, "%s -> %s", xn->name.v, yn->name.v);
+	if (g.incoming.limited) {
+		const struct m_service_list *l = &g.incoming.grant->services;
+
+		c->plan->fw.services = true;
+		add_relayed_services(c, &xn->address, &yn->address, l, why);
+		add_relayed_services(c, &xn->address6, &yn->address6, l, why);
+		return;
+	}
 	loc = loc_known(g.incoming.loc) ? g.incoming.loc : yn->loc;
 	add_pair_elem(c, &xn->address, &yn->address, why, loc);
 	add_pair_elem(c, &xn->address6, &yn->address6, why, loc);
 }
 
 /* incoming for peers without an entry: node default, else mesh
- * defaults, else the built-in true; *loc where it is written. */
+ * defaults, else the built-in true; *loc where it is written.  A list
+ * is not all of incoming: false. */
 static bool default_incoming(const struct model *m, const struct m_node *n,
 			     struct loc *loc)
 {
@@ -493,11 +521,12 @@ static bool default_incoming(const struct model *m, const struct m_node *n,
 
 	if (n->permissions.def.incoming.b.set) {
 		*loc = n->permissions.def.incoming.b.loc;
-		return n->permissions.def.incoming.b.v;
+		return n->permissions.def.incoming.b.v &&
+		       !n->permissions.def.incoming.limited;
 	}
 	if (md->incoming.b.set) {
 		*loc = md->incoming.b.loc;
-		return md->incoming.b.v;
+		return md->incoming.b.v && !md->incoming.limited;
 	}
 	*loc = n->loc;
 	return true;
@@ -527,9 +556,12 @@ static bool relay_open(const struct compile_ctx *c, size_t y,
 		return false;
 	for (size_t k = 0; p->grants && k < p->n_grants; k++) {
 		size_t x = p->grants[k].peer_idx;
+		struct perm_value in;
 
-		if (x != MODEL_NONE && model_relayed(m, y, x) &&
-		    !model_permissions(m, y, x).incoming.v)
+		if (x == MODEL_NONE || !model_relayed(m, y, x))
+			continue;
+		in = model_permissions(m, y, x).incoming;
+		if (!in.v || in.limited)	/* a list: relay_svc */
 			return false;
 	}
 	return true;
@@ -641,7 +673,7 @@ static void compile_sets(struct compile_ctx *c)
 	compile_relay_set(c);
 	for (int f = 0; f < 2; f++)
 		disjoint_pairs(c, &c->plan->fw.sets[FW_SET_LAN_SVC][f]);
-	for (int id = FW_SET_INCOMING_SVC; id <= FW_SET_OPEN_ICMP; id++)
+	for (int id = FW_SET_INCOMING_SVC; id <= FW_SET_RELAY_ICMP; id++)
 		for (int f = 0; f < 2; f++)
 			normalize_svc_set(&c->plan->fw.sets[id][f],
 					  fw_set_key(id));
@@ -795,6 +827,24 @@ static void compile_relay_rules(struct compile_ctx *c)
 		.verdict = FW_ACCEPT, .spec_rule = 2, .id = "relay",
 		.comment = "relayed pairs whose destination grants the source "
 			   "incoming",
+		.loc = loc });
+	if (!c->plan->fw.services)
+		return;
+	/* Destinations whose grant is a list: only its services. */
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH,
+		.saddr_set = FW_SET_RELAY_SVC, .daddr_set = FW_SET_NONE,
+		.verdict = FW_ACCEPT, .spec_rule = 2, .id = "relay-services",
+		.comment = "relayed pairs whose destination grants the source "
+			   "these services",
+		.loc = loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH,
+		.icmp_echo = true, .saddr_set = FW_SET_RELAY_ICMP,
+		.daddr_set = FW_SET_NONE, .verdict = FW_ACCEPT,
+		.spec_rule = 2, .id = "relay-icmp",
+		.comment = "relayed pairs whose destination grants the source "
+			   "icmp",
 		.loc = loc });
 }
 

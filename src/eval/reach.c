@@ -750,6 +750,22 @@ static int relay_refuses(struct walk *w, const struct plan *p,
 		return decide(w, false, p->node, decider_rule(t), loc,
 			      "%s drops it: %s", p->node, rule_comment(t));
 	g = model_permissions(w->m, y, w->from);
+	if (g.incoming.v && g.incoming.limited) {
+		/* the relay forwards the list's services only */
+		char buf[SVC_STRLEN];
+		const char *svc = svc_str(&w->svc, buf);
+
+		step(w, p->node, g.incoming.loc,
+		     "%s grants %s incoming: a list without %s (%s)",
+		     w->m->nodes[y].name.v, w->from_name, svc,
+		     g.incoming.source ? g.incoming.source : "?");
+		return decide(w, false, p->node, decider_rule(t),
+			      loc_known(g.incoming.loc) ? g.incoming.loc : loc,
+			      "%s does not relay it: %s does not grant %s "
+			      "incoming for %s",
+			      p->node, w->m->nodes[y].name.v, w->from_name,
+			      svc);
+	}
 	step(w, p->node, g.incoming.loc, "%s grants %s incoming: %s (%s)",
 	     w->m->nodes[y].name.v, w->from_name,
 	     g.incoming.v ? "true" : "false",
@@ -758,6 +774,27 @@ static int relay_refuses(struct walk *w, const struct plan *p,
 		      loc_known(g.incoming.loc) ? g.incoming.loc : loc,
 		      "%s does not relay it: %s does not grant %s incoming",
 		      p->node, w->m->nodes[y].name.v, w->from_name);
+}
+
+/* " for tcp/22 (b grants a incoming: a list with tcp/22)" when the relay
+ * accepted by a service set (the destination's grant is a list), else
+ * "": the hop names the grant and the service that decided. */
+static const char *relay_svc_note(struct walk *w, const struct eval_fw_hit *h,
+				  const char *dst)
+{
+	int id = h->rule->saddr_set;
+	char pkt[SVC_STRLEN], with[SVC_STRLEN];
+	const struct fw_elem *e = h->saddr_elem;
+
+	if ((id != FW_SET_RELAY_SVC && id != FW_SET_RELAY_ICMP) || !e)
+		return "";
+	svc_str(&w->svc, pkt);
+	return arena_printf(w->a, " for %s (%s grants %s incoming: a list "
+				  "with %s)",
+			    pkt, dst, w->from_name,
+			    (fw_set_key(id) & FW_KEY_SVC)
+				    ? svc_str(&e->svc, with)
+				    : pkt);
 }
 
 static int at_forward(struct walk *w, const struct plan *p, size_t p_idx,
@@ -793,8 +830,11 @@ static int at_forward(struct walk *w, const struct plan *p, size_t p_idx,
 		struct loc yloc;
 		size_t y = node_with_address(w->m, &w->daddr, &yloc);
 
-		step(w, p->node, hit_loc(t.decider), "%s: relays it to %s",
-		     p->node, y != MODEL_NONE ? w->m->nodes[y].name.v : w->dstr);
+		const char *yname =
+			y != MODEL_NONE ? w->m->nodes[y].name.v : w->dstr;
+
+		step(w, p->node, hit_loc(t.decider), "%s: relays it to %s%s",
+		     p->node, yname, relay_svc_note(w, t.decider, yname));
 	}
 	if (hop + 1 >= MAX_MESH_HOPS)
 		return decide(w, false, p->node, decider_rule(&t), loc,

@@ -163,6 +163,8 @@ const char *fw_set_name(enum fw_set_id id, uint8_t family)
 		[FW_SET_LAN_ICMP] = { "lan_icmp4", "lan_icmp6" },
 		[FW_SET_OPEN_SVC] = { "open_svc4", "open_svc6" },
 		[FW_SET_OPEN_ICMP] = { "open_icmp4", "open_icmp6" },
+		[FW_SET_RELAY_SVC] = { "relay_svc4", "relay_svc6" },
+		[FW_SET_RELAY_ICMP] = { "relay_icmp4", "relay_icmp6" },
 	};
 
 	if ((unsigned)id >= FW_SET_COUNT)
@@ -268,8 +270,10 @@ unsigned fw_set_key(enum fw_set_id id)
 	case FW_SET_OPEN_SVC:
 		return FW_KEY_SVC;
 	case FW_SET_LAN_SVC:
+	case FW_SET_RELAY_SVC:
 		return FW_KEY_DST | FW_KEY_SVC;
 	case FW_SET_LAN_ICMP:
+	case FW_SET_RELAY_ICMP:
 		return FW_KEY_DST;
 	default:
 		return FW_KEY_ADDR;
@@ -278,7 +282,7 @@ unsigned fw_set_key(enum fw_set_id id)
 
 bool fw_set_id_is_service(enum fw_set_id id)
 {
-	return id >= FW_SET_INCOMING_SVC && id <= FW_SET_OPEN_ICMP;
+	return id >= FW_SET_INCOMING_SVC && id <= FW_SET_RELAY_ICMP;
 }
 
 bool fw_set_wanted(const struct plan_firewall *fw, enum fw_set_id id)

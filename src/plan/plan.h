@@ -178,6 +178,11 @@ enum fw_set_id {
 	 * output chain before FW_SET_CLOSED (where such a peer is too). */
 	FW_SET_OPEN_SVC,	/* daddr . proto . port */
 	FW_SET_OPEN_ICMP,	/* daddr */
+	/* On a relay: the relayed pairs whose destination grants the
+	 * source incoming as a list (no such destination is in relay_open
+	 * or its pair in relay4/6), with the list's services. */
+	FW_SET_RELAY_SVC,	/* saddr . daddr . proto . port */
+	FW_SET_RELAY_ICMP,	/* saddr . daddr: icmp in the list */
 	FW_SET_COUNT,
 	FW_SET_NONE = -1,
 };

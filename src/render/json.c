@@ -263,6 +263,8 @@ static const char *set_id_name(int id)
 		[FW_SET_LAN_ICMP] = "lan_icmp",
 		[FW_SET_OPEN_SVC] = "open_svc",
 		[FW_SET_OPEN_ICMP] = "open_icmp",
+		[FW_SET_RELAY_SVC] = "relay_svc",
+		[FW_SET_RELAY_ICMP] = "relay_icmp",
 	};
 
 	return id >= 0 && id < FW_SET_COUNT ? names[id] : NULL;

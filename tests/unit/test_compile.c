@@ -914,6 +914,123 @@ static void test_relay_pair_set_and_rules(void **state)
 	arena_free(&a);
 }
 
+/* A relayed destination whose incoming is a list is no open one and has
+ * no pair: the relay forwards the list's services only, in relay_svc
+ * (and relay_icmp for icmp), each element at its service's line.  b
+ * lets a in on tcp/22 only and e fully (a pair); e's default is
+ * [tcp/80, icmp], so e is not in relay_open (a list default is not all
+ * of incoming). */
+static const char relay_svc_doc[] =
+	"version: 1\n"
+	"meshes:\n"
+	"  x: { network: 100.64.0.0/24, network6: fd64::/64, relay: hub }\n"
+	"nodes:\n"
+	"  hub: { mesh: x, public_key: " KEY_D ", address: 100.64.0.1,"
+	" address6: fd64::1, endpoint: 198.51.100.1:51820 }\n"
+	"  a: { mesh: x, public_key: " KEY_A ", address: 100.64.0.2,"
+	" address6: fd64::2 }\n"
+	"  b:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_B "\n"
+	"    address: 100.64.0.3\n"
+	"    address6: fd64::3\n"
+	"    permissions:\n"
+	"      default: { incoming: false }\n"
+	"      peers:\n"
+	"        a: { incoming: [tcp/22] }\n"
+	"        e: { incoming: true }\n"
+	"  e:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_E "\n"
+	"    address: 100.64.0.5\n"
+	"    address6: fd64::5\n"
+	"    permissions: { default: { incoming: [tcp/80, icmp] } }\n";
+
+static const struct fw_elem *svc_elem(const struct plan *p, enum fw_set_id id,
+				      int f, const char *src, const char *dst,
+				      const char *svc)
+{
+	const struct fw_set *set = &p->fw.sets[id][f];
+	char s[IP_STRLEN], d[IP_STRLEN], v[SVC_STRLEN];
+
+	for (size_t i = 0; i < set->n_elems; i++) {
+		const struct fw_elem *e = &set->elems[i];
+
+		if (!strcmp(ip_prefix_str(&e->prefix, s), src) &&
+		    !strcmp(ip_prefix_str(&e->dst, d), dst) &&
+		    (!svc || !strcmp(svc_str(&e->svc, v), svc)))
+			return e;
+	}
+	return NULL;
+}
+
+static void test_relay_limited_destination_gets_services(void **state)
+{
+	struct arena a;
+	struct model *m;
+	struct plan *hub;
+	const struct fw_elem *e;
+	int svc_rule = -1, icmp_rule = -1, transit = -1;
+
+	(void)state;
+	arena_init(&a);
+	m = load_doc(&a, relay_svc_doc);
+	hub = plan_for(&a, m, "hub");
+	assert_true(hub->fw.services);
+	/* a lets everyone in (built-in true); b refuses some; e's
+	 * default is a list, which is not all of incoming */
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY_OPEN][0].n_elems, 1);
+	assert_true(set_has(hub, FW_SET_RELAY_OPEN, "100.64.0.2/32"));
+	/* the one full grant is the one pair: e -> b */
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY][0].n_elems, 1);
+	assert_true(set_has_pair(hub, 0, "100.64.0.5/32", "100.64.0.3/32"));
+	assert_false(set_has_pair(hub, 0, "100.64.0.2/32", "100.64.0.3/32"));
+	assert_false(set_has_pair(hub, 0, "100.64.0.2/32", "100.64.0.5/32"));
+	/* a -> b: tcp/22 only, at its line; a -> e and b -> e: tcp/80 */
+	e = svc_elem(hub, FW_SET_RELAY_SVC, 0, "100.64.0.2/32",
+		     "100.64.0.3/32", "tcp/22");
+	assert_non_null(e);
+	assert_int_equal(e->loc.line, 15);
+	assert_string_equal(e->why, "a -> b");
+	assert_non_null(svc_elem(hub, FW_SET_RELAY_SVC, 1, "fd64::2/128",
+				 "fd64::3/128", "tcp/22"));
+	assert_non_null(svc_elem(hub, FW_SET_RELAY_SVC, 0, "100.64.0.2/32",
+				 "100.64.0.5/32", "tcp/80"));
+	assert_non_null(svc_elem(hub, FW_SET_RELAY_SVC, 0, "100.64.0.3/32",
+				 "100.64.0.5/32", "tcp/80"));
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY_SVC][0].n_elems, 3);
+	/* icmp only where the list has it: toward e, never toward b */
+	assert_non_null(svc_elem(hub, FW_SET_RELAY_ICMP, 0, "100.64.0.2/32",
+				 "100.64.0.5/32", NULL));
+	assert_null(svc_elem(hub, FW_SET_RELAY_ICMP, 0, "100.64.0.2/32",
+			     "100.64.0.3/32", NULL));
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY_ICMP][0].n_elems, 2);
+	/* b -> a rides on relay_open, not on a service */
+	assert_null(svc_elem(hub, FW_SET_RELAY_SVC, 0, "100.64.0.3/32",
+			     "100.64.0.2/32", NULL));
+	for (size_t i = 0; i < hub->fw.n_rules; i++) {
+		const struct fw_rule *r = &hub->fw.rules[i];
+
+		if (!strcmp(r->id, "relay-services")) {
+			svc_rule = (int)i;
+			assert_int_equal(r->saddr_set, FW_SET_RELAY_SVC);
+			assert_int_equal(r->daddr_set, FW_SET_NONE);
+			assert_true(fw_rule_is_relay_accept(r));
+		}
+		if (!strcmp(r->id, "relay-icmp")) {
+			icmp_rule = (int)i;
+			assert_int_equal(r->saddr_set, FW_SET_RELAY_ICMP);
+			assert_true(r->icmp_echo);
+			assert_true(fw_rule_is_relay_accept(r));
+		}
+		if (!strcmp(r->id, "no-mesh-transit"))
+			transit = (int)i;
+	}
+	assert_true(svc_rule >= 0 && icmp_rule >= 0);
+	assert_true(svc_rule < transit && icmp_rule < transit);
+	arena_free(&a);
+}
+
 /* A relay for 60 spokes has as many rules as one for three, and its
  * sets grow with the spokes, not with their pairs: 59 let everyone in
  * (relay_open), one refuses one other and gets the 58 pairs it grants. */
@@ -980,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_relayed_peers_ride_on_the_relay),
 		cmocka_unit_test(test_relay_pair_set_and_rules),
 		cmocka_unit_test(test_relay_rule_count_independent_of_users),
+		cmocka_unit_test(test_relay_limited_destination_gets_services),
 	};
 
 	if (secret_init() < 0)

@@ -1541,6 +1541,111 @@ static void test_relay_does_not_masquerade(void **state)
 #define RELAY(t)                                                              \
 	cmocka_unit_test_setup_teardown(t, real_setup_relay, real_teardown)
 
+/* ---- relays and limited grants ------------------------------------------ */
+
+/* srv lets lap1 in on tcp/22 only; phone (the app) lets lap1 in on tcp/22
+ * and icmp, tab (the app too) on udp/53 only: the relay forwards exactly
+ * those services (and for tab -> phone it is the only enforcer). */
+static const char relay_svc_doc[] =
+	"version: 1\n"
+	"meshes:\n"
+	"  x: { network: 100.64.0.0/24, network6: fd64::/64, relay: hub }\n"
+	"nodes:\n"
+	"  hub:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_F "\n"
+	"    address: 100.64.0.1\n"
+	"    endpoint: 198.51.100.1:51820\n"
+	"  lap1: { mesh: x, public_key: " KEY_B ", address: 100.64.0.10 }\n"
+	"  srv:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_E "\n"
+	"    address: 100.64.0.11\n"
+	"    permissions: { peers: { lap1: { incoming: [tcp/22] } } }\n"
+	"  phone:\n"
+	"    mesh: x\n"
+	"    platform: android\n"
+	"    public_key: " KEY_D "\n"
+	"    address: 100.64.0.20\n"
+	"    permissions:\n"
+	"      default: { incoming: false }\n"
+	"      peers:\n"
+	"        lap1: { incoming: [tcp/22, icmp] }\n"
+	"        tab: { incoming: [udp/53] }\n"
+	"  tab:\n"
+	"    mesh: x\n"
+	"    platform: android\n"
+	"    public_key: " KEY_C "\n"
+	"    address: 100.64.0.30\n";
+
+static int real_setup_relay_svc(void **state)
+{
+	return real_setup_doc(state, relay_svc_doc);
+}
+
+/* The relay hop names the service and the grant; another port, another
+ * protocol or icmp is dropped at the relay, naming the list's line; a
+ * test without a port is partial. */
+static void test_relay_forwards_only_listed_services(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach_svc(r, "lap1", "srv", "tcp/22");
+	unsigned line = line_of(r->text, "lap1: { incoming: [tcp/22] }");
+
+	assert_true(res.allow);
+	assert_true(has_step(&res, "hub: relays it to srv for tcp/22 (srv "
+				   "grants lap1 incoming: a list with "
+				   "tcp/22)"));
+	assert_true(has_step(&res, "rule relay-services: accept"));
+	assert_string_equal(res.deciding_rule->id, "incoming-services");
+	res = real_reach_svc(r, "lap1", "srv", "tcp/23");
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "hub");
+	assert_string_equal(res.reason, "hub does not relay it: srv does not "
+					"grant lap1 incoming for tcp/23");
+	assert_int_equal(res.deciding_loc.line, line);
+	assert_true(has_step(&res, "srv grants lap1 incoming: a list "
+				   "without tcp/23 (peer entry)"));
+	res = real_reach_svc(r, "lap1", "srv", "udp/22");
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "hub");
+	res = real_reach_svc(r, "lap1", "srv", "icmp");
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "hub");
+	res = real_reach(r, "lap1", "srv");
+	assert_true(res.partial);
+	assert_false(res.allow);
+	assert_string_equal(res.open, "tcp/22");
+	/* icmp where the list has it */
+	res = real_reach_svc(r, "lap1", "phone", "icmp");
+	assert_true(res.allow);
+	assert_true(has_step(&res, "rule relay-icmp: accept"));
+	assert_true(has_step(&res, "hub: relays it to phone for icmp"));
+}
+
+/* Between two unmanaged nodes the relay is the only enforcer of the
+ * destination's list. */
+static void test_relay_enforces_unmanaged_list(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach_svc(r, "tab", "phone", "udp/53");
+
+	assert_true(res.allow);
+	assert_true(has_step(&res, "hub: relays it to phone for udp/53"));
+	res = real_reach_svc(r, "tab", "phone", "tcp/53");
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "hub");
+	res = real_reach_svc(r, "tab", "phone", "icmp");
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "hub");
+	res = real_reach(r, "tab", "phone");
+	assert_true(res.partial);
+	assert_string_equal(res.open, "udp/53");
+	/* incoming false stays refused: phone lets srv in on nothing */
+	res = real_reach_svc(r, "srv", "phone", "udp/53");
+	assert_false(res.allow);
+}
+
 /* ---- limited grants (tests/unit/data/services.yaml) -------------------- */
 
 static void test_service_lists_decide_per_service(void **state)
@@ -1648,6 +1753,12 @@ int main(void)
 		RELAY(test_relay_enforces_unmanaged_destination),
 		RELAY(test_relay_is_no_bridge_for_non_peers),
 		RELAY(test_relay_does_not_masquerade),
+		cmocka_unit_test_setup_teardown(
+			test_relay_forwards_only_listed_services,
+			real_setup_relay_svc, real_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_relay_enforces_unmanaged_list,
+			real_setup_relay_svc, real_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

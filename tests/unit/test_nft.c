@@ -2631,6 +2631,54 @@ static const char *other_table =
 /* Limited grants: meshc's batch loads the concatenated interval sets and
  * their rules, reads back as the plan, and nft lists it as the
  * renderer's file. */
+/* A relay whose users' grants are lists: its relay_svc and relay_icmp
+ * sets and rules load with meshc's batch, read back exactly (the decoder
+ * knows them), and list as nft's own reading of the rendered file. */
+#define RELAY_SVC "tests/unit/data/relay-services.yaml"
+
+static void test_relay_services_round_trip_and_listing(void **state)
+{
+	struct strbuf text = STRBUF_INIT, ours = STRBUF_INIT,
+		      theirs = STRBUF_INIT;
+	struct arena a;
+	struct plan *p;
+	struct plan_firewall fw;
+	const char *l;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	p = compile_doc(&a, RELAY_SVC, "hub", NULL);
+	assert_true(p->fw.services);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	read_ours(&a, &fw);
+	assert_int_equal(count_unknown(&fw), 0);
+	assert_fw_matches(&a, &fw, p);
+	list_table(&ours, "meshc");
+	l = strbuf_str(&ours);
+	assert_non_null(strstr(l, "oifname \"meshx\" ip saddr . ip daddr . "
+				  "meta l4proto . th dport "
+				  "@meshx/relay_svc4 accept"));
+	assert_non_null(strstr(l, "oifname \"meshx\" ip saddr . ip daddr "
+				  "@meshx/relay_icmp4 icmp type echo-request "
+				  "accept"));
+	assert_non_null(strstr(l, "100.64.0.2 . 100.64.0.3 . tcp . 22"));
+	assert_non_null(strstr(l, "100.64.0.2 . 100.64.0.4 . udp . "
+				  "8000-8100"));
+	/* no pair (all of incoming) for a limited destination */
+	assert_null(strstr(l, "100.64.0.2 . 100.64.0.3,"));
+	assert_int_equal(system("nft delete table inet meshc"), 0);
+	render_nft(&text, p);
+	nft_load(strbuf_str(&text));
+	list_table(&theirs, "meshc");
+	assert_string_equal(strbuf_str(&ours), strbuf_str(&theirs));
+	strbuf_free(&text);
+	strbuf_free(&ours);
+	strbuf_free(&theirs);
+	arena_free(&a);
+}
+
 static void test_services_round_trip_and_listing(void **state)
 {
 	struct strbuf text = STRBUF_INIT, ours = STRBUF_INIT,
@@ -3245,6 +3293,7 @@ int main(void)
 		cmocka_unit_test(test_mark_record_and_trust),
 		cmocka_unit_test(test_listing_equals_rendered_file),
 		cmocka_unit_test(test_services_round_trip_and_listing),
+		cmocka_unit_test(test_relay_services_round_trip_and_listing),
 		cmocka_unit_test(test_services_change_is_element_batch),
 		cmocka_unit_test(test_relay_listing_equals_rendered_file),
 		cmocka_unit_test(test_relay_pairs_move_by_elements),
