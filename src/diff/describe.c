@@ -356,21 +356,18 @@ static void describe_elem(struct arena *a, struct change *ch,
 		text = ip_addr_str(&e->prefix.addr, buf);
 	else
 		text = ip_prefix_str(&e->prefix, buf);
-	if (!e->ifname && e->dst.addr.family) {
-		char dbuf[IP_STRLEN];
-
-		/* a pair: "relay4 100.64.0.2 . 100.64.0.3" */
-		text = arena_printf(a, "%s . %s", text,
-				    ip_addr_str(&e->dst.addr, dbuf));
-	}
 	ch->subject = arena_printf(a, "%s %s",
 				   fw_set_name(ch->set_id, ch->set_family),
 				   text);
-	/* a service set's element: "lan_svc4 100.64.0.2 . 192.168.1.10 .
-	 * tcp/443" */
-	if (e->dst.addr.family)
-		ch->subject = arena_printf(a, "%s . %s", ch->subject,
-					   ip_prefix_str(&e->dst, buf));
+	/* a pair ("relay4 100.64.0.2 . 100.64.0.3"), a service set's
+	 * element ("lan_svc4 100.64.0.2 . 192.168.1.0/25 . tcp/443"): the
+	 * destination reads as the source does */
+	if (!e->ifname && e->dst.addr.family)
+		ch->subject = arena_printf(
+			a, "%s . %s", ch->subject,
+			e->dst.len == ip_bits(e->dst.addr.family)
+				? ip_addr_str(&e->dst.addr, buf)
+				: ip_prefix_str(&e->dst, buf));
 	if (e->svc.proto) {
 		char sv[SVC_STRLEN];
 

@@ -462,10 +462,6 @@ static void json_typed(struct strbuf *out, const struct change *ch,
 		} else {
 			strbuf_puts(out, "\"prefix\": ");
 			json_prefix(out, &e->prefix);
-			if (e->dst.addr.family) {
-				strbuf_puts(out, ", \"dst\": ");
-				json_prefix(out, &e->dst);
-			}
 		}
 		if (e->dst.addr.family) {
 			strbuf_puts(out, ", \"dst\": ");
