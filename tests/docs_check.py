@@ -46,6 +46,7 @@ CONTEXT_PATHS = {
     "NODE": ("$defs", "node"),
     "PERMISSIONS": ("$defs", "permissions"),
     "FLAGS": ("$defs", "flags"),
+    "LAN_GRANT": ("$defs", "lan_grant"),
     "TEST": ("$defs", "test"),
 }
 

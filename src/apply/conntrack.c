@@ -122,7 +122,12 @@ static void collect_revoked(struct ct_cut *c, const struct changeset *cs)
 
 		if (ch->layer != LAYER_FIREWALL_SETS)
 			continue;
-		if (ch->op == CHANGE_REMOVE && ch->set_id == FW_SET_RELAY) {
+		/* A relayed pair that loses a service loses its
+		 * connections (those of a service it keeps come back with
+		 * their next SYN). */
+		if (ch->op == CHANGE_REMOVE && (ch->set_id == FW_SET_RELAY ||
+						ch->set_id == FW_SET_RELAY_SVC ||
+						ch->set_id == FW_SET_RELAY_ICMP)) {
 			struct revoked_pair *p = arena_push(
 				c->a, &c->pairs, &c->n_pairs, &c->cap_pairs,
 				sizeof(*p));

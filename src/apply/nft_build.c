@@ -264,6 +264,54 @@ static void set_key(struct nftnl_set *s, enum fw_set_id id, uint8_t family,
 	*byteorder = NFT_BYTEORDER_BIG_ENDIAN;
 }
 
+/* nft's datatypes (src/datatype.h of nftables) and how it composes the
+ * type of a concatenation: each field's type shifted in, 6 bits each. */
+#define NFT_TYPE_INET_PROTOCOL 12
+#define NFT_TYPE_INET_SERVICE 13
+#define NFT_TYPE_BITS 6
+/* nft's udata for a concatenation's key (NFTNL_UDATA_SET_KEY_TYPEOF
+ * nest: the expression kind "concat" with an empty data nest). */
+#define NFT_EXPR_CONCAT 13
+
+/* A service set's key: the concatenation's type, length and field
+ * lengths, as nft declares `type ipv4_addr . inet_proto . inet_service;
+ * flags interval` (and its two-address forms). */
+static void set_concat_key(struct nftnl_set *s, enum fw_set_id id,
+			   uint8_t family)
+{
+	uint32_t addr = family == IP_V6 ? NFT_TYPE_IP6ADDR : NFT_TYPE_IPADDR;
+	uint32_t type = addr;
+	uint8_t fields[4];
+	size_t n = 0;
+
+	fields[n++] = (uint8_t)key_len(family);
+	if (fw_set_key(id) & FW_KEY_DST) {
+		type = type << NFT_TYPE_BITS | addr;
+		fields[n++] = (uint8_t)key_len(family);
+	}
+	if (fw_set_key(id) & FW_KEY_SVC) {
+		type = type << NFT_TYPE_BITS | NFT_TYPE_INET_PROTOCOL;
+		type = type << NFT_TYPE_BITS | NFT_TYPE_INET_SERVICE;
+		fields[n++] = 1;
+		fields[n++] = 2;
+	}
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, nft_key_len(id, family));
+	nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, (uint32_t)n);
+}
+
+static void put_concat_udata(struct nftnl_udata_buf *ud)
+{
+	struct nftnl_udata *nest, *data;
+
+	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 0);
+	nest = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_KEY_TYPEOF);
+	nftnl_udata_put_u32(ud, 0, NFT_EXPR_CONCAT);
+	data = nftnl_udata_nest_start(ud, 1);
+	nftnl_udata_nest_end(ud, data);
+	nftnl_udata_nest_end(ud, nest);
+}
+
 static int add_set_msg(struct nft_batch *b, const char *iface,
 		       enum fw_set_id id, uint8_t family, bool interval)
 {
@@ -277,12 +325,21 @@ static int add_set_msg(struct nft_batch *b, const char *iface,
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, MESHC_NFT_TABLE);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	set_key(s, id, family, &byteorder);
+	if (fw_set_key(id) != FW_KEY_ADDR) {
+		set_concat_key(s, id, family);
+		put_concat_udata(ud);
+	} else {
+		set_key(s, id, family, &byteorder);
+		nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
+				    byteorder);
+	}
 	/* The kernel wants a transaction-local id for every new set. */
 	nftnl_set_set_u32(s, NFTNL_SET_ID, b->next_seq);
-	if (interval)
+	if (fw_set_key(id) != FW_KEY_ADDR)
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS,
+				  NFT_SET_INTERVAL | NFT_SET_CONCAT);
+	else if (interval)
 		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
-	nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, byteorder);
 	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
 			   nftnl_udata_buf_len(ud));
 	nftnl_udata_buf_free(ud);
@@ -369,6 +426,62 @@ static int add_elem_msgs(struct nft_batch *b, uint16_t type, const char *iface,
 			return err;
 	}
 	return 0;
+}
+
+/* Element messages for a service set: each element a start and an end
+ * key (nft_key.c), NFT_ELEMS_PER_MSG a message. */
+static int add_key_msgs(struct nft_batch *b, uint16_t type, const char *iface,
+			enum fw_set_id id, uint8_t family,
+			const struct fw_elem *const *elems, size_t n)
+{
+	char buf[NFT_NAME_MAX];
+	const char *name = nft_part_name(buf, iface, fw_set_name(id, family));
+	const char *what = arena_printf(&b->a, "elements of set %s", name);
+
+	for (size_t i = 0; i < n; i += NFT_ELEMS_PER_MSG) {
+		struct nftnl_set *s = must(nftnl_set_alloc());
+		struct nlmsghdr *nlh;
+		int err;
+
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, MESHC_NFT_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+		for (size_t k = i; k < n && k < i + NFT_ELEMS_PER_MSG; k++) {
+			struct nftnl_set_elem *e = must(nftnl_set_elem_alloc());
+			uint8_t lo[NFT_KEY_MAX], hi[NFT_KEY_MAX];
+			unsigned len = nft_key_bounds(elems[k], id, family,
+						      lo, hi);
+
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, lo, len);
+			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, hi, len);
+			nftnl_set_elem_add(s, e);
+		}
+		nlh = msg_start(b, type,
+				type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
+				what);
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		nftnl_set_free(s);
+		if ((err = msg_end(b)))
+			return err;
+	}
+	return 0;
+}
+
+/* The elements of a sorted service set, repeats once. */
+static size_t set_keys(struct arena *a, const struct fw_set *s,
+		       const struct fw_elem ***out)
+{
+	const struct fw_elem **v = arena_calloc(a, s->n_elems + 1,
+						sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_elems; i++) {
+		if (n && !fw_elem_cmp(v[n - 1], &s->elems[i]))
+			continue;
+		v[n++] = &s->elems[i];
+	}
+	*out = v;
+	return n;
 }
 
 /* Element messages for an ifname set: each name in IFNAMSIZ bytes. */
@@ -472,6 +585,15 @@ static int add_set(struct nft_batch *b, const struct plan_firewall *fw,
 			return err;
 		return add_name_msgs(b, NFT_MSG_NEWSETELEM, fw->iface, id,
 				     names, n);
+	}
+	if (fw_set_key(id) != FW_KEY_ADDR) {
+		const struct fw_elem **keys;
+
+		n = set_keys(&b->a, s, &keys);
+		if ((err = add_set_msg(b, fw->iface, id, family, true)))
+			return err;
+		return add_key_msgs(b, NFT_MSG_NEWSETELEM, fw->iface, id,
+				    family, keys, n);
 	}
 	n = set_prefixes(&b->a, s, interval, &pfx);
 	if ((err = add_set_msg(b, fw->iface, id, family, interval)))
@@ -598,20 +720,73 @@ static void add_nfproto(struct nftnl_rule *nr, uint8_t family)
 	add_cmp(nr, NFT_CMP_EQ, &proto, sizeof(proto));
 }
 
-/* `ip saddr @set`: the address from the network header, looked up. */
+static void add_payload(struct nftnl_rule *nr, uint32_t base, uint32_t off,
+			uint32_t len, uint32_t reg)
+{
+	struct nftnl_expr *e;
+
+	add_expr(nr, "payload", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+}
+
+/* `meta l4proto . th dport` into the 32-bit slots from k on, as nft
+ * makes them for a concatenation (the protocol put in network order by
+ * a byteorder expression of its own). */
+static void add_service_fields(struct nftnl_rule *nr, uint32_t k)
+{
+	uint32_t reg = nft_slot_reg(k);
+
+	struct nftnl_expr *e;
+
+	add_expr(nr, "meta", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, reg);
+	add_expr(nr, "byteorder", &e);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_DREG, reg);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_LEN, 1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BYTEORDER_SIZE, 2);
+	add_payload(nr, NFT_PAYLOAD_TRANSPORT_HEADER, NFT_TH_DPORT_OFF, 2,
+		    nft_slot_reg(k + 1));
+}
+
+/* `icmp type echo-request` (`icmpv6 ...` for IPv6), as nft encodes it. */
+static void add_icmp_echo(struct nftnl_rule *nr, uint8_t family)
+{
+	uint8_t proto = family == IP_V6 ? SVC_ICMPV6 : SVC_ICMP;
+	uint8_t type = family == IP_V6 ? NFT_ICMPV6_ECHO : NFT_ICMP_ECHO;
+
+	add_meta(nr, NFT_META_L4PROTO);
+	add_cmp(nr, NFT_CMP_EQ, &proto, sizeof(proto));
+	add_payload(nr, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1);
+	add_cmp(nr, NFT_CMP_EQ, &type, sizeof(type));
+}
+
+/* `ip saddr @set`: the address from the network header, looked up; for
+ * a set whose key holds more (fw_set_key), the rest of the
+ * concatenation follows in the next 32-bit registers. */
 static void add_addr_lookup(struct nftnl_rule *nr, const char *iface,
 			    uint8_t family, bool src, int set_id)
 {
 	char buf[NFT_NAME_MAX];
-	uint32_t off = family == IP_V6 ? (src ? 8 : 24) : (src ? 12 : 16);
+	uint32_t soff = family == IP_V6 ? 8 : 12, doff = family == IP_V6 ? 24 : 16;
+	uint32_t k = key_len(family) / 4;	/* the next 32-bit slot */
+	unsigned key = fw_set_key(set_id);
 	struct nftnl_expr *e;
 
-	add_expr(nr, "payload", &e);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
-			   NFT_PAYLOAD_NETWORK_HEADER);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, key_len(family));
+	add_payload(nr, NFT_PAYLOAD_NETWORK_HEADER, src ? soff : doff,
+		    key_len(family), NFT_REG_1);
+	if (key & FW_KEY_DST) {
+		add_payload(nr, NFT_PAYLOAD_NETWORK_HEADER, doff,
+			    key_len(family), nft_slot_reg(k));
+		k += key_len(family) / 4;
+	}
+	if (key & FW_KEY_SVC)
+		add_service_fields(nr, k);
 	add_expr(nr, "lookup", &e);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET,
@@ -799,6 +974,8 @@ struct nftnl_rule *nft_rule_build(const struct plan_firewall *fw,
 			add_nfproto(nr, family);
 		add_addr_lookup(nr, fw->iface, family, false, r->daddr_set);
 	}
+	if (r->icmp_echo)
+		add_icmp_echo(nr, family);
 	if (r->tcp_pickup)
 		add_tcp_not_syn(nr);
 	add_verdict(nr, fw->iface, r);
@@ -860,7 +1037,8 @@ static int add_part(struct nft_batch *b, const struct plan_firewall *fw)
 	int err;
 
 	for (int id = 0; id < FW_SET_COUNT; id++)
-		for (int f = 0; f < fw_set_slots(id); f++)
+		for (int f = 0; f < fw_set_slots(id) && fw_set_wanted(fw, id);
+		     f++)
 			if ((err = add_set(b, fw, id, fw_set_family(id, f))))
 				return err;
 	for (int c = 0; c < FW_CHAIN_COUNT; c++)
@@ -953,7 +1131,18 @@ struct elem_ops {
 	/* an ifname set's */
 	const char **del_names, **add_names;
 	size_t n_del_names, n_add_names, cap_del_names, cap_add_names;
+	/* a service set's (fw_set_key: more than an address) */
+	const struct fw_elem **del_keys, **add_keys;
+	size_t n_del_keys, n_add_keys, cap_del_keys, cap_add_keys;
 };
+
+static void push_key(struct arena *a, const struct fw_elem ***v, size_t *n,
+		     size_t *cap, const struct fw_elem *e)
+{
+	const struct fw_elem **slot = arena_push(a, v, n, cap, sizeof(*slot));
+
+	*slot = e;
+}
 
 static void push_name(struct arena *a, const char ***v, size_t *n,
 		      size_t *cap, const char *name)
@@ -1025,6 +1214,15 @@ static bool collect_elem_ops(struct arena *a, const struct plan_firewall *want,
 		    fw_set_id_is_pair(id) !=
 			    (e->dst.addr.family == e->prefix.addr.family))
 			return false;
+		if (fw_set_key(id) != FW_KEY_ADDR) {
+			if (ch->op == CHANGE_REMOVE)
+				push_key(a, &o->del_keys, &o->n_del_keys,
+					 &o->cap_del_keys, e);
+			else
+				push_key(a, &o->add_keys, &o->n_add_keys,
+					 &o->cap_add_keys, e);
+			continue;
+		}
 		if (!fw_set_id_is_interval(id) &&
 		    (!is_host(&e->prefix) ||
 		     fw_set_is_interval(&want->sets[id][f], id)))
@@ -1047,8 +1245,18 @@ static int add_elem_pass(struct nft_batch *b, const char *iface,
 			const struct elem_ops *o = &ops[id][f];
 			size_t n = adds ? o->n_add : o->n_del;
 			size_t nn = adds ? o->n_add_names : o->n_del_names;
+			size_t nk = adds ? o->n_add_keys : o->n_del_keys;
 			int err;
 
+			if (nk) {
+				err = add_key_msgs(b, adds ? NFT_MSG_NEWSETELEM
+							   : NFT_MSG_DELSETELEM,
+						   iface, id, f ? IP_V6 : IP_V4,
+						   adds ? o->add_keys
+							: o->del_keys, nk);
+				if (err)
+					return err;
+			}
 			if (nn) {
 				err = add_name_msgs(b, adds ? NFT_MSG_NEWSETELEM
 							    : NFT_MSG_DELSETELEM,

@@ -215,6 +215,7 @@ enum stage {
 	ST_NFPROTO,
 	ST_SADDR,
 	ST_DADDR,
+	ST_ICMP,
 	ST_L4PROTO,
 	ST_TCP_FLAGS,
 	ST_VERDICT,
@@ -425,20 +426,19 @@ static bool take_nfproto(struct expr_cursor *x, uint8_t *family)
 	return true;
 }
 
-/* payload (ip/ip6 saddr/daddr) + lookup @set of the rule's family. */
-static bool take_lookup(struct expr_cursor *x, uint8_t family, bool *src,
-			int *set_id)
+/* payload of the network header: ip/ip6 saddr or daddr into reg. */
+static bool take_addr(struct expr_cursor *x, uint8_t family, uint32_t reg,
+		      bool *src)
 {
-	const struct nftnl_expr *pl = x->e[x->i], *lk;
+	const struct nftnl_expr *pl;
 	uint32_t len = family == IP_V6 ? 16 : 4, off;
 	uint32_t soff = family == IP_V6 ? 8 : 12;
 	uint32_t doff = family == IP_V6 ? 24 : 16;
-	uint8_t set_family;
 
-	if (!family || !expr_is(x, x->i + 1, "lookup"))
+	if (!expr_is(x, x->i, "payload"))
 		return false;
-	lk = x->e[x->i + 1];
-	if (!attr_eq(pl, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1) ||
+	pl = x->e[x->i];
+	if (!attr_eq(pl, NFTNL_EXPR_PAYLOAD_DREG, reg) ||
 	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER) ||
 	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_LEN, len) ||
 	    !nftnl_expr_is_set(pl, NFTNL_EXPR_PAYLOAD_OFFSET) ||
@@ -448,6 +448,72 @@ static bool take_lookup(struct expr_cursor *x, uint8_t family, bool *src,
 	if (off != soff && off != doff)
 		return false;
 	*src = off == soff;
+	x->i++;
+	return true;
+}
+
+/* meta l4proto + byteorder hton + payload th dport, from reg on: the
+ * service half of a concatenation (nft_build.c's add_service_fields). */
+static bool take_service_fields(struct expr_cursor *x, uint32_t k)
+{
+	const struct nftnl_expr *m, *bo, *pl;
+	uint32_t reg = nft_slot_reg(k);
+
+	if (!expr_is(x, x->i, "meta") || !expr_is(x, x->i + 1, "byteorder") ||
+	    !expr_is(x, x->i + 2, "payload"))
+		return false;
+	m = x->e[x->i];
+	bo = x->e[x->i + 1];
+	pl = x->e[x->i + 2];
+	if (!attr_eq(m, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO) ||
+	    !attr_eq(m, NFTNL_EXPR_META_DREG, reg) ||
+	    nftnl_expr_is_set(m, NFTNL_EXPR_META_SREG) ||
+	    !attr_eq(bo, NFTNL_EXPR_BYTEORDER_SREG, reg) ||
+	    !attr_eq(bo, NFTNL_EXPR_BYTEORDER_DREG, reg) ||
+	    !attr_eq(bo, NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON) ||
+	    !attr_eq(bo, NFTNL_EXPR_BYTEORDER_LEN, 1) ||
+	    !attr_eq(bo, NFTNL_EXPR_BYTEORDER_SIZE, 2) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_DREG, nft_slot_reg(k + 1)) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_BASE,
+		     NFT_PAYLOAD_TRANSPORT_HEADER) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_OFFSET, NFT_TH_DPORT_OFF) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_LEN, 2) ||
+	    nftnl_expr_is_set(pl, NFTNL_EXPR_PAYLOAD_SREG))
+		return false;
+	x->i += 3;
+	return true;
+}
+
+/* payload (ip/ip6 saddr/daddr) + lookup @set of the rule's family; a
+ * set whose key holds more takes the rest of its concatenation first
+ * (the pair's destination, the service), in the registers after the
+ * address, exactly as the set's key says. */
+static bool take_lookup(struct expr_cursor *x, uint8_t family, bool *src,
+			int *set_id)
+{
+	const struct nftnl_expr *lk;
+	uint32_t k = family == IP_V6 ? 4 : 1;	/* the next 32-bit slot */
+	unsigned key = FW_KEY_ADDR;
+	uint8_t set_family;
+	bool dst_src;
+
+	if (!family || !take_addr(x, family, NFT_REG_1, src))
+		return false;
+	if (*src && take_addr(x, family, nft_slot_reg(k), &dst_src)) {
+		if (dst_src)
+			return false;
+		key |= FW_KEY_DST;
+		k += family == IP_V6 ? 4 : 1;
+	}
+	if (expr_is(x, x->i, "meta") &&
+	    !attr_eq(x->e[x->i], NFTNL_EXPR_META_DREG, NFT_REG_1)) {
+		if (!take_service_fields(x, k))
+			return false;
+		key |= FW_KEY_SVC;
+	}
+	if (!expr_is(x, x->i, "lookup"))
+		return false;
+	lk = x->e[x->i];
 	if (!attr_eq(lk, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1) ||
 	    nftnl_expr_is_set(lk, NFTNL_EXPR_LOOKUP_DREG) ||
 	    !attr_absent_or(lk, NFTNL_EXPR_LOOKUP_FLAGS, 0) ||
@@ -455,9 +521,38 @@ static bool take_lookup(struct expr_cursor *x, uint8_t family, bool *src,
 						    NFTNL_EXPR_LOOKUP_SET),
 				 x->prefix),
 			 set_id, &set_family) ||
-	    set_family != family || fw_set_id_is_pair(*set_id))
+	    set_family != family || fw_set_id_is_pair(*set_id) ||
+	    fw_set_key(*set_id) != key)
 		return false;
-	x->i += 2;
+	x->i++;
+	return true;
+}
+
+/* meta l4proto + cmp eq icmp (icmpv6) + payload th[0] + cmp eq echo
+ * request (nft_build.c's add_icmp_echo). */
+static bool take_icmp_echo(struct expr_cursor *x, uint8_t family)
+{
+	const struct nftnl_expr *pl;
+	const uint8_t *proto, *type;
+
+	if (!family || !is_meta(x->e[x->i], NFT_META_L4PROTO) ||
+	    !expr_is(x, x->i + 1, "cmp") || !expr_is(x, x->i + 2, "payload") ||
+	    !expr_is(x, x->i + 3, "cmp"))
+		return false;
+	proto = cmp_data(x->e[x->i + 1], NFT_CMP_EQ, 1);
+	pl = x->e[x->i + 2];
+	type = cmp_data(x->e[x->i + 3], NFT_CMP_EQ, 1);
+	if (!proto || !type ||
+	    *proto != (family == IP_V6 ? SVC_ICMPV6 : SVC_ICMP) ||
+	    *type != (family == IP_V6 ? NFT_ICMPV6_ECHO : NFT_ICMP_ECHO) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_BASE,
+		     NFT_PAYLOAD_TRANSPORT_HEADER) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_OFFSET, 0) ||
+	    !attr_eq(pl, NFTNL_EXPR_PAYLOAD_LEN, 1) ||
+	    nftnl_expr_is_set(pl, NFTNL_EXPR_PAYLOAD_SREG))
+		return false;
+	x->i += 4;
 	return true;
 }
 
@@ -561,6 +656,12 @@ static bool take_part(struct arena *a, struct expr_cursor *x,
 			ok = take_iface(a, x, NFT_META_OIFNAME, &v->oif,
 					&v->oif_neq);
 	} else if (!strcmp(name, "meta") &&
+		   is_meta(x->e[x->i], NFT_META_L4PROTO) &&
+		   expr_is(x, x->i + 2, "payload") &&
+		   attr_eq(x->e[x->i + 2], NFTNL_EXPR_PAYLOAD_OFFSET, 0)) {
+		next = ST_ICMP;
+		ok = v->r.icmp_echo = take_icmp_echo(x, v->r.family);
+	} else if (!strcmp(name, "meta") &&
 		   is_meta(x->e[x->i], NFT_META_L4PROTO)) {
 		next = ST_L4PROTO;
 		ok = v->l4_tcp = take_l4proto_tcp(x);
@@ -579,11 +680,14 @@ static bool take_part(struct arena *a, struct expr_cursor *x,
 			   NFT_PAYLOAD_TRANSPORT_HEADER)) {
 		next = ST_TCP_FLAGS;
 		ok = v->tcp_not_syn = take_tcp_not_syn(x);
-	} else if (!strcmp(name, "payload") && expr_is(x, x->i + 1, "payload")) {
+	} else if (!strcmp(name, "payload") &&
+		   expr_is(x, x->i + 1, "payload") &&
+		   take_pair_lookup(x, v->r.family, &set_id)) {
+		/* a relay pair set; any other saddr . daddr concatenation
+		 * (a service set's) is take_lookup's */
 		next = ST_DADDR;
-		ok = take_pair_lookup(x, v->r.family, &set_id);
-		if (ok)
-			v->r.saddr_set = v->r.daddr_set = set_id;
+		ok = true;
+		v->r.saddr_set = v->r.daddr_set = set_id;
 	} else if (!strcmp(name, "payload")) {
 		ok = take_lookup(x, v->r.family, &src, &set_id);
 		next = src ? ST_SADDR : ST_DADDR;
@@ -918,12 +1022,57 @@ static bool walk_names(struct decode_ctx *c, int id, const struct elem_walk *w)
 	return true;
 }
 
+/* A service set's elements: each a start and an end key (nft_key.c). */
+struct key_walk {
+	struct decode_ctx *c;
+	int id;
+	uint8_t family;
+	unsigned len;
+	bool foreign;
+};
+
+static int key_cb(struct nftnl_set_elem *e, void *data)
+{
+	struct key_walk *w = data;
+	struct fw_set *s = &w->c->fw->sets[w->id][w->family == IP_V6];
+	const void *lo, *hi;
+	uint32_t llen = 0, hlen = 0;
+	struct fw_elem elem, *slot;
+
+	lo = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &llen);
+	hi = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &hlen);
+	if (!lo || !hi || llen != w->len || hlen != w->len ||
+	    (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+	     nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS)) ||
+	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_DATA) ||
+	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT) ||
+	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN) ||
+	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT) ||
+	    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF) ||
+	    !nft_key_elem(w->id, w->family, lo, hi, &elem)) {
+		w->foreign = true;
+		return 0;
+	}
+	slot = arena_push(w->c->a, &s->elems, &s->n_elems,
+			  &w->c->cap_elems[w->id][w->family == IP_V6],
+			  sizeof(*slot));
+	*slot = elem;
+	return 0;
+}
+
 static bool decode_elems(struct decode_ctx *c, struct nftnl_set *s, int id,
 			 uint8_t family, bool interval)
 {
 	unsigned alen = family == IP_V6 ? 16 : 4;
 	struct elem_walk w = { .a = c->a, .len = alen };
 
+	if (fw_set_key(id) != FW_KEY_ADDR) {
+		struct key_walk kw = { .c = c, .id = id, .family = family,
+				       .len = nft_key_len(id, family) };
+
+		nftnl_set_elem_foreach(s, key_cb, &kw);
+		return !kw.foreign;
+	}
 	if (fw_set_id_is_ifname(id))
 		w.len = NFT_IFNAMSIZ;
 	else if (fw_set_id_is_pair(id))
@@ -961,6 +1110,15 @@ static bool set_as_declared(const struct nftnl_set *s, int id, uint8_t family)
 
 	if (nftnl_set_is_set(s, NFTNL_SET_FLAGS))
 		flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+	if (fw_set_key(id) != FW_KEY_ADDR)
+		return flags == (NFT_SET_INTERVAL | NFT_SET_CONCAT) &&
+		       nftnl_set_is_set(s, NFTNL_SET_KEY_LEN) &&
+		       nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN) ==
+			       nft_key_len(id, family) &&
+		       !nftnl_set_is_set(s, NFTNL_SET_DATA_TYPE) &&
+		       !nftnl_set_is_set(s, NFTNL_SET_TIMEOUT) &&
+		       !nftnl_set_is_set(s, NFTNL_SET_EXPR) &&
+		       !nftnl_set_is_set(s, NFTNL_SET_EXPRESSIONS);
 	interval = flags & NFT_SET_INTERVAL;
 	return (flags & ~(uint32_t)NFT_SET_INTERVAL) == 0 &&
 	       interval == fw_set_id_is_interval(id) &&
@@ -998,9 +1156,16 @@ static void decode_sets(struct decode_ctx *c, const struct nft_live *l)
 				  fw_set_id_is_interval(id)))
 			mark_foreign(c, "set", name);
 	}
+	/* The service sets come all together or not at all (a part of
+	 * full grants has none). */
+	for (int id = 0; id < FW_SET_COUNT; id++)
+		for (int f = 0; f < 2; f++)
+			if (fw_set_id_is_service(id) && c->set_seen[id][f])
+				c->fw->services = true;
 	/* Element-only updates need every set there. */
 	for (int id = 0; id < FW_SET_COUNT; id++)
-		for (int f = 0; f < fw_set_slots(id); f++)
+		for (int f = 0; f < fw_set_slots(id) &&
+				fw_set_wanted(c->fw, id); f++)
 			if (!c->set_seen[id][f])
 				mark_foreign(c, "missing set",
 					     fw_set_name(id,
@@ -1093,6 +1258,7 @@ static bool halves_match(const struct rule_view *v4, const struct rule_view *v6)
 	       same_str(a->id, b->id) && a->iif == b->iif &&
 	       a->oif == b->oif && a->ct_established == b->ct_established &&
 	       a->tcp_pickup == b->tcp_pickup &&
+	       a->icmp_echo == b->icmp_echo &&
 	       a->saddr_set == b->saddr_set && a->daddr_set == b->daddr_set &&
 	       a->verdict == b->verdict &&
 	       (a->verdict != FW_JUMP || a->target == b->target);

@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 
 #include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_tables.h>
 
 #include <libnftnl/batch.h>
 #include <libnftnl/chain.h>
@@ -47,6 +48,11 @@
 	(NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED))
 #define NFT_CT_NEW_MASK NF_CT_STATE_BIT(IP_CT_NEW)
 #define NFT_TCP_FLAGS_OFF 13
+/* A limited grant's matches: the destination port (offset 2 of the TCP
+ * and UDP headers) and the echo request types of ICMP and ICMPv6. */
+#define NFT_TH_DPORT_OFF 2
+#define NFT_ICMP_ECHO 8
+#define NFT_ICMPV6_ECHO 128
 #define NFT_TCP_SYN 0x02
 #define NFT_TCP_SYN_MASK 0x17	/* fin|syn|rst|ack */
 
@@ -78,6 +84,31 @@ bool nft_prefix_bounds(const struct ip_prefix *p, uint8_t start[16],
  * range gives none.  Returns the count (at most NFT_RANGE_MAX_PREFIXES). */
 size_t nft_range_prefixes(uint8_t family, const uint8_t start[16],
 			  const uint8_t *end, struct ip_prefix *out);
+
+/* ---- service sets' keys (nft_key.c) ----------------------------------- */
+
+/* The register of the k-th 32-bit slot of a concatenation, numbered as
+ * nft numbers it: a slot that starts a 128-bit register is named by that
+ * register (NFT_REG_1, NFT_REG_2 ...), any other by its 32-bit name. */
+static inline uint32_t nft_slot_reg(uint32_t k)
+{
+	return k % 4 == 0 ? NFT_REG_1 + k / 4 : NFT_REG32_00 + k;
+}
+
+/* The longest key: an IPv6 pair with a service. */
+#define NFT_KEY_MAX 40
+
+/* The key length of set id (any set but an ifname one) for family. */
+unsigned nft_key_len(enum fw_set_id id, uint8_t family);
+/* An element of a set with more than an address (fw_set_key) as nft
+ * holds it: the start and (inclusive) end keys.  Returns the length. */
+unsigned nft_key_bounds(const struct fw_elem *e, enum fw_set_id id,
+			uint8_t family, uint8_t lo[NFT_KEY_MAX],
+			uint8_t hi[NFT_KEY_MAX]);
+/* The reverse; false for a range meshc would not make (no prefix, a
+ * protocol range that is not `any`, a port range of another protocol). */
+bool nft_key_elem(enum fw_set_id id, uint8_t family, const uint8_t *lo,
+		  const uint8_t *hi, struct fw_elem *e);
 
 /* ---- the batch (nft_build.c) ------------------------------------------ */
 

@@ -47,7 +47,7 @@
 
 #define NFT_MARK_FILE "nft.mark"
 #define NFT_FW_FILE "nft.fw"
-#define NFT_FW_MAGIC "meshc nft.fw 4\n"
+#define NFT_FW_MAGIC "meshc nft.fw 5\n"
 #define NFT_FW_MAX (256u << 20)
 #define NFT_MARK_DIGEST_LEN 16
 
@@ -74,15 +74,7 @@ static void put_str(struct strbuf *sb, const char *s)
 		strbuf_puts(sb, s);
 }
 
-/* A pair set's destination; zeros in every other set. */
-static void put_prefix_dst(struct strbuf *sb, const struct fw_elem *e)
-{
-	put_u32(sb, e->dst.addr.family);
-	put_u32(sb, e->dst.len);
-	strbuf_add(sb, e->dst.addr.b, sizeof(e->dst.addr.b));
-}
-
-#define RULE_FIELDS 12
+#define RULE_FIELDS 13
 
 static void put_rules(struct strbuf *sb, const struct plan_firewall *fw)
 {
@@ -96,12 +88,24 @@ static void put_rules(struct strbuf *sb, const struct plan_firewall *fw)
 			(uint32_t)r->daddr_set, r->verdict,
 			r->target,		(uint32_t)r->spec_rule,
 			r->loc.line,		r->tcp_pickup,
+			r->icmp_echo,
 		};
 
 		strbuf_add(sb, v, sizeof(v));
 		put_str(sb, r->id);
 		put_str(sb, r->comment);
 	}
+}
+
+/* What a service set's element holds besides its address: the pair's
+ * destination and the service (zero elsewhere). */
+static void put_elem_rest(struct strbuf *sb, const struct fw_elem *e)
+{
+	const uint32_t v[5] = { e->dst.addr.family, e->dst.len, e->svc.proto,
+				e->svc.port_lo, e->svc.port_hi };
+
+	strbuf_add(sb, v, sizeof(v));
+	strbuf_add(sb, e->dst.addr.b, sizeof(e->dst.addr.b));
 }
 
 /* Every field of the plan_firewall that nft_build turns into kernel
@@ -111,10 +115,11 @@ static void fw_digest(const struct plan_firewall *fw,
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	put_str(&sb, "meshc nft.mark 4 " MESHC_VERSION);
+	put_str(&sb, "meshc nft.mark 5 " MESHC_VERSION);
 	put_str(&sb, fw->iface);
 	put_str(&sb, fw->uplink);
 	put_u32(&sb, fw->nat);
+	put_u32(&sb, fw->services);
 	for (int id = 0; id < FW_SET_COUNT; id++) {
 		for (int f = 0; f < 2; f++) {
 			const struct fw_set *set = &fw->sets[id][f];
@@ -129,8 +134,8 @@ static void fw_digest(const struct plan_firewall *fw,
 				put_u32(&sb, p->addr.family);
 				put_u32(&sb, p->len);
 				strbuf_add(&sb, p->addr.b, sizeof(p->addr.b));
-				put_prefix_dst(&sb, &set->elems[i]);
 				put_str(&sb, set->elems[i].ifname);
+				put_elem_rest(&sb, &set->elems[i]);
 			}
 		}
 	}
@@ -157,6 +162,7 @@ static void fw_save(struct strbuf *sb, const struct plan_firewall *fw)
 	put_str(sb, fw->iface);
 	put_str(sb, fw->uplink);
 	put_u32(sb, fw->nat);
+	put_u32(sb, fw->services);
 	for (int id = 0; id < FW_SET_COUNT; id++) {
 		for (int f = 0; f < 2; f++) {
 			const struct fw_set *set = &fw->sets[id][f];
@@ -169,8 +175,8 @@ static void fw_save(struct strbuf *sb, const struct plan_firewall *fw)
 				put_u32(sb, e->prefix.len);
 				strbuf_add(sb, e->prefix.addr.b,
 					   sizeof(e->prefix.addr.b));
-				put_prefix_dst(sb, e);
 				put_str(sb, e->ifname);
+				put_elem_rest(sb, e);
 				put_str(sb, e->why);
 				put_u32(sb, e->loc.line);
 			}
@@ -224,24 +230,29 @@ static const char *get_str(struct reader *r)
 
 /* An element takes at least this many bytes of the file: a count that
  * promises more is a lie, not an allocation. */
-#define ELEM_MIN_BYTES (6 * sizeof(uint32_t) + 32 + sizeof(uint32_t))
+#define ELEM_MIN_BYTES (9 * sizeof(uint32_t) + 32 + sizeof(uint32_t))
 #define RULE_MIN_BYTES ((RULE_FIELDS + 2) * sizeof(uint32_t))
 
-/* A pair set's destination (family 0, zeros, elsewhere). */
-static bool get_prefix_dst(struct reader *r, struct fw_elem *e,
-			   uint8_t want)
+/* put_elem_rest's fields, only where the set's key has them. */
+static bool load_elem_rest(struct reader *r, struct fw_elem *e, int id,
+			   uint8_t family)
 {
-	uint32_t fam = get_u32(r), len = get_u32(r);
+	unsigned key = fw_set_key(id) |
+		       (fw_set_id_is_pair(id) ? FW_KEY_DST : 0);
+	uint32_t dfam = get_u32(r), dlen = get_u32(r), proto = get_u32(r);
+	uint32_t lo = get_u32(r), hi = get_u32(r);
 	const uint8_t *b = get_bytes(r, sizeof(e->dst.addr.b));
 
-	if (r->bad || fam != want || (want && len != ip_bits(want)) ||
-	    (!want && len)) {
-		r->bad = true;
+	if (r->bad || dfam != ((key & FW_KEY_DST) ? family : 0) ||
+	    dlen > 128 || proto > 255 || lo > 65535 || hi > 65535 ||
+	    (!(key & FW_KEY_SVC) && (proto || lo || hi)))
 		return false;
-	}
-	e->dst.addr.family = (uint8_t)fam;
-	e->dst.len = (uint8_t)len;
+	e->dst.addr.family = (uint8_t)dfam;
+	e->dst.len = (uint8_t)dlen;
 	memcpy(e->dst.addr.b, b, sizeof(e->dst.addr.b));
+	e->svc.proto = (uint8_t)proto;
+	e->svc.port_lo = (uint16_t)lo;
+	e->svc.port_hi = (uint16_t)hi;
 	return true;
 }
 
@@ -271,10 +282,9 @@ static void load_set(struct reader *r, struct fw_set *set, int id, int f)
 		e->prefix.addr.family = family;
 		e->prefix.len = (uint8_t)len;
 		memcpy(e->prefix.addr.b, b, sizeof(e->prefix.addr.b));
-		if (!get_prefix_dst(r, e, fw_set_id_is_pair(id) ? family : 0))
-			return;
 		e->ifname = get_str(r);
-		if ((family == 0) != (e->ifname != NULL)) {
+		if ((family == 0) != (e->ifname != NULL) ||
+		    !load_elem_rest(r, e, id, family)) {
 			r->bad = true;	/* a name exactly in an ifname set */
 			return;
 		}
@@ -291,7 +301,7 @@ static bool rule_ok(const uint32_t v[RULE_FIELDS])
 	       v[3] <= FW_IF_UPLINK && v[4] <= 1 && saddr >= FW_SET_NONE &&
 	       saddr < FW_SET_COUNT && daddr >= FW_SET_NONE &&
 	       daddr < FW_SET_COUNT && v[7] <= FW_MASQUERADE &&
-	       v[8] < FW_CHAIN_COUNT && v[11] <= 1;
+	       v[8] < FW_CHAIN_COUNT && v[11] <= 1 && v[12] <= 1;
 }
 
 static void load_rules(struct reader *r, struct plan_firewall *fw)
@@ -326,6 +336,7 @@ static void load_rules(struct reader *r, struct plan_firewall *fw)
 		ru->spec_rule = (int32_t)v[9];
 		ru->loc.line = v[10];
 		ru->tcp_pickup = v[11];
+		ru->icmp_echo = v[12];
 		ru->id = get_str(r);
 		ru->comment = get_str(r);
 	}
@@ -344,6 +355,7 @@ static bool fw_load(struct arena *a, const uint8_t *buf, size_t len,
 	fw->iface = get_str(&r);
 	fw->uplink = get_str(&r);
 	fw->nat = get_u32(&r) != 0;
+	fw->services = get_u32(&r) != 0;
 	for (int id = 0; id < FW_SET_COUNT; id++)
 		for (int f = 0; f < 2; f++)
 			load_set(&r, &fw->sets[id][f], id, f);

@@ -56,6 +56,16 @@ static const char *short_reason(struct arena *a, const struct eval_result *r)
 			    where ? ")" : "");
 }
 
+/* "home", or "home tcp/22" for a test with a port. */
+static const char *to_text(struct arena *a, const struct m_test *t)
+{
+	char buf[SVC_STRLEN];
+
+	if (!t->port.set)
+		return t->to.v;
+	return arena_printf(a, "%s %s", t->to.v, svc_str(&t->port.v, buf));
+}
+
 static void print_text(struct arena *a, const struct outcome *out, size_t n,
 		       size_t passed, const struct cmd_opts *o)
 {
@@ -65,7 +75,7 @@ static void print_text(struct arena *a, const struct outcome *out, size_t n,
 
 	for (size_t i = 0; i < n; i++) {
 		int lf = (int)strlen(out[i].test->from.v);
-		int lt = (int)strlen(out[i].test->to.v);
+		int lt = (int)strlen(to_text(a, out[i].test));
 
 		wfrom = lf > wfrom ? lf : wfrom;
 		wto = lt > wto ? lt : wto;
@@ -74,12 +84,19 @@ static void print_text(struct arena *a, const struct outcome *out, size_t n,
 		const struct outcome *t = &out[i];
 		const char *reason = short_reason(a, &t->res);
 
+		if (t->res.partial)
+			reason = arena_printf(a, "partly open: only %s "
+					      "(write a port to test one "
+					      "service)",
+					      t->res.open);
 		strbuf_printf(&sb,
 			      "%s  %-*s -> %-*s  expect %-5s got %-5s  %s\n",
 			      t->pass ? "PASS" : "FAIL", wfrom,
-			      t->test->from.v, wto, t->test->to.v,
+			      t->test->from.v, wto, to_text(a, t->test),
 			      t->test->expect_allow ? "allow" : "deny",
-			      t->res.allow ? "allow" : "deny", reason);
+			      t->res.partial ? "part"
+			      : t->res.allow ? "allow" : "deny",
+			      reason);
 		/* where to fix it: the test, in the form editors jump to */
 		if (!t->pass && loc_known(t->test->loc))
 			strbuf_printf(&sb, "      %s: the failing test\n",
@@ -114,17 +131,25 @@ static void print_json(const struct doc *doc, const struct outcome *out,
 	for (size_t i = 0; i < n; i++) {
 		const struct outcome *t = &out[i];
 		const struct eval_result *r = &t->res;
+		char buf[SVC_STRLEN];
 
 		strbuf_puts(&sb, i ? ",\n    " : "\n    ");
 		strbuf_puts(&sb, "{\"from\": ");
 		strbuf_json_string(&sb, t->test->from.v);
 		strbuf_puts(&sb, ", \"to\": ");
 		strbuf_json_string(&sb, t->test->to.v);
+		strbuf_puts(&sb, ", \"port\": ");
+		json_opt_string(&sb, t->test->port.set
+					     ? svc_str(&t->test->port.v, buf)
+					     : NULL);
 		strbuf_printf(&sb, ", \"expect\": \"%s\", \"got\": \"%s\", "
-				   "\"pass\": %s, \"reason\": ",
+				   "\"pass\": %s, \"open\": ",
 			      t->test->expect_allow ? "allow" : "deny",
-			      r->allow ? "allow" : "deny",
+			      r->partial ? "partial"
+			      : r->allow ? "allow" : "deny",
 			      t->pass ? "true" : "false");
+		json_opt_string(&sb, r->partial ? r->open : NULL);
+		strbuf_puts(&sb, ", \"reason\": ");
 		strbuf_json_string(&sb, r->reason ? r->reason : "");
 		if (r->deciding_rule && r->deciding_rule->spec_rule)
 			strbuf_printf(&sb, ", \"rule\": %d",
@@ -171,14 +196,20 @@ static int run_test(struct arena *a, const struct model *m,
 			loc_str(test->to.loc, where, sizeof(where)), why);
 		return -1;
 	}
-	rc = eval_reach(a, m, from, &target, plan_cache_get, cache, &out->res);
+	if (test->port.set)
+		rc = eval_reach_service(a, m, from, &target, &test->port.v,
+					plan_cache_get, cache, &out->res);
+	else
+		rc = eval_reach(a, m, from, &target, plan_cache_get, cache,
+				&out->res);
 	if (rc) {
 		fprintf(stderr, "%s: error: %s\n",
 			loc_str(test->loc, where, sizeof(where)),
 			out->res.summary ? out->res.summary : strerror(-rc));
 		return -1;
 	}
-	out->pass = out->res.allow == test->expect_allow;
+	/* Partly open answers neither "every service" nor "none". */
+	out->pass = !out->res.partial && out->res.allow == test->expect_allow;
 	return 0;
 }
 

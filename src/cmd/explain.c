@@ -16,12 +16,14 @@ const struct cmd_spec explain_spec = {
 	.name = "explain",
 	.options = OPT_FORMAT,
 	.min_args = 3,
-	.max_args = 3,
-	.usage = "FILE FROM TO [--format text|json]\n"
-		 "  TO: a node name, an IP address, internet or lan:NODE",
+	.max_args = 4,
+	.usage = "FILE FROM TO [SERVICE] [--format text|json]\n"
+		 "  TO: a node name, an IP address, internet or lan:NODE\n"
+		 "  SERVICE: tcp/N, udp/N or icmp (default: every service)",
 	.summary = "why FROM can or cannot reach TO",
 	.example = "meshc explain mesh.yaml laptop lan:home\n"
-		   "meshc explain mesh.yaml phone internet",
+		   "meshc explain mesh.yaml phone internet\n"
+		   "meshc explain mesh.yaml phone 192.168.1.10 tcp/443",
 };
 
 static void json_key_string(struct strbuf *sb, const char *key,
@@ -47,17 +49,22 @@ static void json_loc(struct strbuf *sb, struct loc loc)
 }
 
 static void print_json(struct strbuf *sb, const char *file, const char *from,
-		       const char *to, const struct eval_result *r)
+		       const char *to, bool service,
+		       const struct eval_result *r)
 {
 	const struct fw_rule *rule = r->deciding_rule;
-	char addr[IP_STRLEN];
+	char addr[IP_STRLEN], buf[SVC_STRLEN];
 
 	cmd_json_head(sb, EXPLAIN_JSON_FORMAT, EXPLAIN_JSON_VERSION);
 	json_key_string(sb, "file", file);
 	json_key_string(sb, "from", from);
 	json_key_string(sb, "to", to);
 	json_key_string(sb, "address", ip_addr_str(&r->daddr, addr));
-	json_key_string(sb, "verdict", r->allow ? "allow" : "deny");
+	json_key_string(sb, "verdict",
+			r->partial ? "partial" : r->allow ? "allow" : "deny");
+	json_key_string(sb, "service",
+			service ? svc_str(&r->svc, buf) : NULL);
+	json_key_string(sb, "open", r->partial ? r->open : NULL);
 	json_key_string(sb, "summary", r->summary);
 	json_key_string(sb, "reason", r->reason);
 	if (rule && rule->spec_rule)
@@ -97,7 +104,9 @@ int cmd_explain(int argc, char **argv)
 	struct plan_cache cache;
 	struct eval_target target;
 	struct eval_result res;
-	const char *why;
+	struct fw_service svc;
+	const char *why, *hint;
+	char hbuf[2 * SVC_STRLEN];
 	size_t from;
 	int rc = cmd_parse(argc, argv, &explain_spec, &o);
 
@@ -114,15 +123,26 @@ int cmd_explain(int argc, char **argv)
 		fprintf(stderr, "meshc: %s: %s\n", doc.src.name, why);
 		goto out_free;
 	}
+	if (o.n_args > 3 && svc_parse_single(o.args[3], &svc, &why, &hint,
+					     hbuf, sizeof(hbuf))) {
+		fprintf(stderr, "meshc: '%s' is not a service: %s%s%s%s\n",
+			o.args[3], why, hint ? "; did you mean " : "",
+			hint ? hint : "", hint ? "?" : "");
+		goto out_free;
+	}
 	plan_cache_init(&cache, &arena, doc.model);
-	if (eval_reach(&arena, doc.model, from, &target, plan_cache_get,
-		       &cache, &res)) {
+	if ((o.n_args > 3 ? eval_reach_service(&arena, doc.model, from,
+					       &target, &svc, plan_cache_get,
+					       &cache, &res)
+			  : eval_reach(&arena, doc.model, from, &target,
+				       plan_cache_get, &cache, &res))) {
 		fprintf(stderr, "meshc: %s: %s\n", doc.src.name,
 			res.summary ? res.summary : "evaluation failed");
 		goto out_free;
 	}
 	if (o.format == FORMAT_JSON) {
-		print_json(&out, doc.src.name, o.args[1], o.args[2], &res);
+		print_json(&out, doc.src.name, o.args[1], o.args[2],
+			   o.n_args > 3, &res);
 	} else {
 		strbuf_printf(&out, "%s\n", res.summary);
 		eval_steps_text(&out, &arena, &res, "  ");

@@ -88,9 +88,9 @@ static void flag_words(struct strbuf *out, bool incoming, bool routing,
  * that differ from the built-in ones; unset flags are the built-in. */
 static void defaults_words(struct strbuf *out, const struct m_flags *f)
 {
-	flag_words(out, !f->incoming.set || f->incoming.v,
+	flag_words(out, !f->incoming.b.set || f->incoming.b.v,
 		   f->routing.set && f->routing.v,
-		   f->local_network.set && f->local_network.v);
+		   f->local_network.b.set && f->local_network.b.v);
 }
 
 static void emit_node(struct strbuf *sb, const struct model *m, size_t idx)

@@ -20,6 +20,7 @@
  */
 #include "compile/internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void compile_fw_elem(struct compile_ctx *c, enum fw_set_id id,
@@ -116,7 +117,8 @@ static void compile_grant_sets(struct compile_ctx *c)
 	for (size_t i = 0; i < c->n_peers; i++)
 		for (size_t k = 0; k < nk; k++)
 			count[grant_sets[k].id] +=
-				grant_value(&c->grants[i], k)->v;
+				grant_value(&c->grants[i], k)->v &&
+				!grant_value(&c->grants[i], k)->limited;
 	for (size_t k = 0; k < nk; k++) {
 		reserve_elems(c, grant_sets[k].id, 0, count[grant_sets[k].id]);
 		reserve_elems(c, grant_sets[k].id, 1, count[grant_sets[k].id]);
@@ -135,7 +137,9 @@ static void compile_grant_sets(struct compile_ctx *c)
 				const struct perm_value *v =
 					grant_value(&c->grants[i], k);
 
-				if (v->v)
+				/* A list is no full grant: its services
+				 * go to the service sets instead. */
+				if (v->v && !v->limited)
 					add_host_elem(c, grant_sets[k].id, a,
 						      pn->name.v, v->loc);
 			}
@@ -143,10 +147,278 @@ static void compile_grant_sets(struct compile_ctx *c)
 	}
 }
 
+/* ---- limited grants -------------------------------------------------- */
+
+/* One element of a service set: address a (and dst) with service svc;
+ * icmp goes to the set without service (icmp_id). */
+static void add_svc_elem(struct compile_ctx *c, enum fw_set_id svc_id,
+			 enum fw_set_id icmp_id, const struct m_addr *a,
+			 const struct ip_prefix *dst,
+			 const struct fw_service *svc, const char *why,
+			 struct loc loc)
+{
+	enum fw_set_id id = svc->proto == SVC_ICMP ? icmp_id : svc_id;
+	int f = a->v.family == IP_V6;
+	struct fw_set *s = &c->plan->fw.sets[id][f];
+	struct fw_elem *e;
+
+	if (!a->set || (dst && dst->addr.family != a->v.family))
+		return;
+	e = arena_push(c->arena, &s->elems, &s->n_elems, &c->cap_elems[id][f],
+		       sizeof(*e));
+	e->prefix = ip_host_prefix(&a->v);
+	e->why = why;
+	e->loc = loc;
+	if (dst)
+		e->dst = *dst;
+	if (fw_set_key(id) & FW_KEY_SVC)
+		e->svc = *svc;
+}
+
+static void add_svc_list(struct compile_ctx *c, enum fw_set_id svc_id,
+			 enum fw_set_id icmp_id, const struct m_node *pn,
+			 const struct m_service_list *l)
+{
+	for (size_t k = 0; k < l->count; k++) {
+		add_svc_elem(c, svc_id, icmp_id, &pn->address, NULL,
+			     &l->items[k].v, pn->name.v, l->items[k].loc);
+		add_svc_elem(c, svc_id, icmp_id, &pn->address6, NULL,
+			     &l->items[k].v, pn->name.v, l->items[k].loc);
+	}
+}
+
+/* One {to, ports} entry for peer pn: every `to` (default: each lan
+ * prefix) with every port (default: every service). */
+static void add_lan_entry(struct compile_ctx *c, const struct m_node *pn,
+			  const struct m_lan_grant *g)
+{
+	static const struct fw_service any = { SVC_ANY, 0, 65535 };
+	const struct m_node *n = c->node;
+	size_t n_to = g->to.set ? 1 : n->lan.count;
+	size_t n_svc = g->ports.set ? g->ports.count : 1;
+
+	for (size_t t = 0; t < n_to; t++) {
+		const struct m_prefix *to = g->to.set ? &g->to
+						      : &n->lan.items[t];
+
+		for (size_t k = 0; k < n_svc; k++) {
+			const struct fw_service *svc =
+				g->ports.set ? &g->ports.items[k].v : &any;
+			struct loc loc = g->ports.set ? g->ports.items[k].loc
+						      : g->loc;
+			const struct m_addr *a = to->v.addr.family == IP_V6
+							 ? &pn->address6
+							 : &pn->address;
+
+			add_svc_elem(c, FW_SET_LAN_SVC, FW_SET_LAN_ICMP, a,
+				     &to->v, svc, pn->name.v, loc);
+		}
+	}
+}
+
+/* Peers this node grants a list: their services into the service sets,
+ * one element per peer address, service and destination. */
+static void compile_service_sets(struct compile_ctx *c)
+{
+	const struct model *m = c->m;
+
+	for (size_t i = 0; i < c->n_peers; i++) {
+		const struct m_node *pn = &m->nodes[c->peers[i]];
+		const struct perm_value *in = &c->grants[i].incoming;
+		const struct perm_value *lan = &c->grants[i].local_network;
+
+		if (in->v && in->limited) {
+			c->plan->fw.services = true;
+			add_svc_list(c, FW_SET_INCOMING_SVC,
+				     FW_SET_INCOMING_ICMP, pn,
+				     &in->grant->services);
+		}
+		if (lan->v && lan->limited) {
+			c->plan->fw.services = true;
+			for (size_t k = 0; k < lan->grant->n_lan; k++)
+				add_lan_entry(c, pn, &lan->grant->lan[k]);
+		}
+	}
+}
+
+/* Does a cover b: same source, a's destination holds b's, a's service
+ * holds b's? */
+static bool elem_covers(const struct fw_elem *a, const struct fw_elem *b,
+			bool dst)
+{
+	if (ip_prefix_cmp(&a->prefix, &b->prefix) ||
+	    (dst && !ip_prefix_covers(&a->dst, &b->dst)))
+		return false;
+	if (a->svc.proto == SVC_ANY)
+		return true;
+	return a->svc.proto == b->svc.proto &&
+	       a->svc.port_lo <= b->svc.port_lo &&
+	       a->svc.port_hi >= b->svc.port_hi;
+}
+
+/* ---- one peer's lan pairs, made disjoint -------------------------------- */
+
+/* The prefixes that tile p except q (q strictly inside p): the siblings
+ * of q's ancestors below p.  Returns how many (at most q->len - p->len). */
+static size_t prefix_minus(const struct ip_prefix *p, const struct ip_prefix *q,
+			   struct ip_prefix *out)
+{
+	size_t n = 0;
+
+	for (unsigned l = p->len; l < q->len; l++) {
+		struct ip_prefix sib = { .addr = q->addr, .len = (uint8_t)(l + 1) };
+
+		sib.addr.b[l / 8] ^= (uint8_t)(0x80 >> (l % 8));
+		out[n++] = ip_prefix_network(&sib);
+	}
+	return n;
+}
+
+static bool strictly_inside(const struct ip_prefix *q, const struct ip_prefix *p)
+{
+	return q->len > p->len && ip_prefix_covers(p, q);
+}
+
+/* x without every other destination strictly inside it: the part of x
+ * that x's own services alone decide.  Arena array, *n its length. */
+static struct ip_prefix *dst_atoms(struct arena *a, const struct ip_prefix *x,
+				   const struct ip_prefix *dsts, size_t n_dsts,
+				   size_t *n)
+{
+	size_t cap = 1, len = 1;
+	struct ip_prefix *v = arena_calloc(a, cap, sizeof(*v));
+
+	v[0] = *x;
+	for (size_t k = 0; k < n_dsts; k++) {
+		const struct ip_prefix *q = &dsts[k];
+
+		if (!strictly_inside(q, x))
+			continue;
+		for (size_t i = 0; i < len; i++) {
+			struct ip_prefix pieces[129];
+			size_t np;
+
+			if (!ip_prefix_covers(&v[i], q))
+				continue;
+			np = ip_prefix_cmp(&v[i], q)
+				     ? prefix_minus(&v[i], q, pieces)
+				     : 0;
+			v = arena_grow(a, v, cap * sizeof(*v),
+				       (len + np) * sizeof(*v));
+			cap = len + np;
+			v[i] = v[--len];	/* the atom that held q goes */
+			memcpy(&v[len], pieces, np * sizeof(*v));
+			len += np;
+			break;	/* atoms are disjoint: one held q */
+		}
+	}
+	*n = len;
+	return v;
+}
+
+/* One peer's pairs (s->elems[lo..hi), sorted) whose destinations nest: a
+ * host inside a granted network.  The kernel refuses an element whose
+ * ends lie inside another, so every destination is cut into pieces no
+ * other destination overlaps (its atoms), and each piece gets the
+ * services of every destination that holds it.  The packets accepted
+ * are the same; the merge below then joins one piece's services. */
+static void split_nested(struct compile_ctx *c, struct fw_set *out,
+			 size_t *cap, const struct fw_elem *g, size_t n)
+{
+	struct ip_prefix *dsts = arena_calloc(c->arena, n, sizeof(*dsts));
+	size_t n_dsts = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!n_dsts || ip_prefix_cmp(&dsts[n_dsts - 1], &g[i].dst))
+			dsts[n_dsts++] = g[i].dst;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < n_dsts; k++) {
+			struct ip_prefix *atoms;
+			size_t n_atoms;
+
+			if (!ip_prefix_covers(&g[i].dst, &dsts[k]))
+				continue;
+			atoms = dst_atoms(c->arena, &dsts[k], dsts, n_dsts,
+					  &n_atoms);
+			for (size_t t = 0; t < n_atoms; t++) {
+				struct fw_elem *e = arena_push(
+					c->arena, &out->elems, &out->n_elems,
+					cap, sizeof(*e));
+
+				*e = g[i];
+				e->dst = atoms[t];
+			}
+		}
+}
+
+/* The pair sets with every peer's destinations disjoint (split_nested). */
+static void disjoint_pairs(struct compile_ctx *c, struct fw_set *s)
+{
+	struct fw_set out = *s;
+	size_t cap = 0;
+
+	if (s->n_elems < 2)
+		return;
+	qsort(s->elems, s->n_elems, sizeof(*s->elems), fw_elem_cmp);
+	out.elems = NULL;
+	out.n_elems = 0;
+	for (size_t lo = 0, hi; lo < s->n_elems; lo = hi) {
+		for (hi = lo + 1; hi < s->n_elems &&
+				  !ip_prefix_cmp(&s->elems[hi].prefix,
+						 &s->elems[lo].prefix);
+		     hi++)
+			;
+		split_nested(c, &out, &cap, &s->elems[lo], hi - lo);
+	}
+	*s = out;
+}
+
+/* The kernel refuses an element of a concatenated interval set that
+ * overlaps another at its ends (tcp and tcp/22 for one peer, a host
+ * inside a granted network): sorted, one peer's elements are adjacent,
+ * so adjacent or overlapping port ranges of one protocol are merged and
+ * an element another covers is dropped.  The plan then holds exactly
+ * what the kernel holds, and a read-back compares equal. */
+static void normalize_svc_set(struct fw_set *s, unsigned key)
+{
+	size_t n = 0;
+
+	if (s->n_elems < 2)
+		return;
+	qsort(s->elems, s->n_elems, sizeof(*s->elems), fw_elem_cmp);
+	for (size_t i = 0; i < s->n_elems; i++) {
+		struct fw_elem *e = &s->elems[i];
+		bool drop = false;
+
+		for (size_t k = n; k-- > 0 && !drop;) {
+			struct fw_elem *o = &s->elems[k];
+
+			if (ip_prefix_cmp(&o->prefix, &e->prefix))
+				break;	/* another peer: no more overlaps */
+			if (elem_covers(o, e, key & FW_KEY_DST)) {
+				drop = true;
+			} else if ((key & FW_KEY_SVC) &&
+				   !ip_prefix_cmp(&o->dst, &e->dst) &&
+				   o->svc.proto == e->svc.proto &&
+				   (uint32_t)o->svc.port_hi + 1 >=
+					   e->svc.port_lo) {
+				if (e->svc.port_hi > o->svc.port_hi)
+					o->svc.port_hi = e->svc.port_hi;
+				drop = true;
+			}
+		}
+		if (!drop)
+			s->elems[n++] = *e;
+	}
+	s->n_elems = n;
+}
+
 /* An unmanaged peer has no firewall of meshc's: where it does not grant
  * this node incoming, this node keeps its own packets from opening
- * connections to it (the output chain).  The element's loc is the line
- * of the peer's document that decided it. */
+ * connections to it (the output chain).  Where it grants a list, the
+ * peer is closed but for the list's services (the open sets, matched
+ * first).  The element's loc is the line of the peer's document that
+ * decided it. */
 static void compile_closed_set(struct compile_ctx *c)
 {
 	const struct model *m = c->m;
@@ -159,12 +431,17 @@ static void compile_closed_set(struct compile_ctx *c)
 		if (model_node_managed(pn))
 			continue;
 		theirs = model_permissions(m, c->peers[i], c->self);
-		if (theirs.incoming.v)
+		if (theirs.incoming.v && !theirs.incoming.limited)
 			continue;
 		why = loc_known(theirs.incoming.loc) ? theirs.incoming.loc
 						     : pn->loc;
 		add_host_elem(c, FW_SET_CLOSED, &pn->address, pn->name.v, why);
 		add_host_elem(c, FW_SET_CLOSED, &pn->address6, pn->name.v, why);
+		if (!theirs.incoming.v)
+			continue;
+		c->plan->fw.services = true;
+		add_svc_list(c, FW_SET_OPEN_SVC, FW_SET_OPEN_ICMP, pn,
+			     &theirs.incoming.grant->services);
 	}
 }
 
@@ -188,9 +465,28 @@ static void add_pair_elem(struct compile_ctx *c, const struct m_addr *src,
 	e->loc = loc;
 }
 
+/* x -> y with each service of y's list for x: relay_svc (or relay_icmp
+ * for icmp), each element at the line of its service. */
+static void add_relayed_services(struct compile_ctx *c, const struct m_addr *x,
+				 const struct m_addr *y,
+				 const struct m_service_list *l,
+				 const char *why)
+{
+	struct ip_prefix dst;
+
+	if (!x->set || !y->set)
+		return;
+	dst = ip_host_prefix(&y->v);
+	for (size_t k = 0; k < l->count; k++)
+		add_svc_elem(c, FW_SET_RELAY_SVC, FW_SET_RELAY_ICMP, x, &dst,
+			     &l->items[k].v, why, l->items[k].loc);
+}
+
 /* One direction of a relayed pair: x -> y when y grants x incoming.  An
  * unmanaged y has no firewall of its own, so this is where its grant is
- * enforced.  The element's loc is the line that decided the grant. */
+ * enforced.  The element's loc is the line that decided the grant.  A
+ * grant that is a list is no pair's: the relay forwards only its
+ * services (and the service sets exist on the relay for it). */
 static void add_relayed_direction(struct compile_ctx *c, size_t x, size_t y)
 {
 	const struct model *m = c->m;
@@ -202,25 +498,35 @@ static void add_relayed_direction(struct compile_ctx *c, size_t x, size_t y)
 	if (!g.incoming.v)
 		return;
 	why = arena_printf(c->arena, "%s -> %s", xn->name.v, yn->name.v);
+	if (g.incoming.limited) {
+		const struct m_service_list *l = &g.incoming.grant->services;
+
+		c->plan->fw.services = true;
+		add_relayed_services(c, &xn->address, &yn->address, l, why);
+		add_relayed_services(c, &xn->address6, &yn->address6, l, why);
+		return;
+	}
 	loc = loc_known(g.incoming.loc) ? g.incoming.loc : yn->loc;
 	add_pair_elem(c, &xn->address, &yn->address, why, loc);
 	add_pair_elem(c, &xn->address6, &yn->address6, why, loc);
 }
 
 /* incoming for peers without an entry: node default, else mesh
- * defaults, else the built-in true; *loc where it is written. */
+ * defaults, else the built-in true; *loc where it is written.  A list
+ * is not all of incoming: false. */
 static bool default_incoming(const struct model *m, const struct m_node *n,
 			     struct loc *loc)
 {
 	const struct m_flags *md = &m->meshes[n->mesh_idx].defaults;
 
-	if (n->permissions.def.incoming.set) {
-		*loc = n->permissions.def.incoming.loc;
-		return n->permissions.def.incoming.v;
+	if (n->permissions.def.incoming.b.set) {
+		*loc = n->permissions.def.incoming.b.loc;
+		return n->permissions.def.incoming.b.v &&
+		       !n->permissions.def.incoming.limited;
 	}
-	if (md->incoming.set) {
-		*loc = md->incoming.loc;
-		return md->incoming.v;
+	if (md->incoming.b.set) {
+		*loc = md->incoming.b.loc;
+		return md->incoming.b.v && !md->incoming.limited;
 	}
 	*loc = n->loc;
 	return true;
@@ -250,9 +556,12 @@ static bool relay_open(const struct compile_ctx *c, size_t y,
 		return false;
 	for (size_t k = 0; p->grants && k < p->n_grants; k++) {
 		size_t x = p->grants[k].peer_idx;
+		struct perm_value in;
 
-		if (x != MODEL_NONE && model_relayed(m, y, x) &&
-		    !model_permissions(m, y, x).incoming.v)
+		if (x == MODEL_NONE || !model_relayed(m, y, x))
+			continue;
+		in = model_permissions(m, y, x).incoming;
+		if (!in.v || in.limited)	/* a list: relay_svc */
 			return false;
 	}
 	return true;
@@ -359,8 +668,15 @@ static void compile_sets(struct compile_ctx *c)
 	if (!c->only)
 		compile_private_set(c);
 	compile_grant_sets(c);
+	compile_service_sets(c);
 	compile_closed_set(c);
 	compile_relay_set(c);
+	for (int f = 0; f < 2; f++)
+		disjoint_pairs(c, &c->plan->fw.sets[FW_SET_LAN_SVC][f]);
+	for (int id = FW_SET_INCOMING_SVC; id <= FW_SET_RELAY_ICMP; id++)
+		for (int f = 0; f < 2; f++)
+			normalize_svc_set(&c->plan->fw.sets[id][f],
+					  fw_set_key(id));
 	compile_uplink_set(c);
 }
 
@@ -378,6 +694,33 @@ static void add_rule(struct compile_ctx *c, struct fw_rule r)
 static struct loc permissions_loc(const struct m_node *n)
 {
 	return n->permissions.set ? n->permissions.loc : n->loc;
+}
+
+/* A local_network list: the pair sets hold source, destination and
+ * service, so the rule needs no lan match of its own (every `to` lies in
+ * the lan).  The same two rules accept (filter) and masquerade (nat). */
+static void add_lan_service_rules(struct compile_ctx *c, enum fw_chain chain,
+				  enum fw_verdict verdict, const char *svc_id,
+				  const char *icmp_id)
+{
+	const struct m_node *n = c->node;
+	bool nat = verdict == FW_MASQUERADE;
+
+	add_rule(c, (struct fw_rule){
+		.chain = chain, .oif = nat ? FW_IF_NOT_MESH : FW_IF_ANY,
+		.saddr_set = FW_SET_LAN_SVC, .daddr_set = FW_SET_NONE,
+		.verdict = verdict, .spec_rule = 3, .id = svc_id,
+		.comment = nat ? "lan hosts see this node, not the peer"
+			       : "peers granted lan services reach them",
+		.loc = n->lan.set ? n->lan.loc : n->loc });
+	add_rule(c, (struct fw_rule){
+		.chain = chain, .oif = nat ? FW_IF_NOT_MESH : FW_IF_ANY,
+		.icmp_echo = true, .saddr_set = FW_SET_LAN_ICMP,
+		.daddr_set = FW_SET_NONE, .verdict = verdict, .spec_rule = 3,
+		.id = icmp_id,
+		.comment = nat ? "lan hosts see this node, not the peer"
+			       : "peers granted icmp ping lan hosts",
+		.loc = n->lan.set ? n->lan.loc : n->loc });
 }
 
 static void compile_input_rules(struct compile_ctx *c)
@@ -406,12 +749,32 @@ static void compile_input_rules(struct compile_ctx *c)
 		.daddr_set = FW_SET_SELF, .verdict = FW_ACCEPT, .spec_rule = 6,
 		.id = "incoming", .comment = "peers granted incoming reach this node",
 		.loc = permissions_loc(n) });
+	if (c->plan->fw.services) {
+		add_rule(c, (struct fw_rule){
+			.chain = FW_CHAIN_MESH_INPUT,
+			.saddr_set = FW_SET_INCOMING_SVC,
+			.daddr_set = FW_SET_SELF, .verdict = FW_ACCEPT,
+			.spec_rule = 6, .id = "incoming-services",
+			.comment = "peers granted incoming services reach "
+				   "them on this node",
+			.loc = permissions_loc(n) });
+		add_rule(c, (struct fw_rule){
+			.chain = FW_CHAIN_MESH_INPUT, .icmp_echo = true,
+			.saddr_set = FW_SET_INCOMING_ICMP,
+			.daddr_set = FW_SET_SELF, .verdict = FW_ACCEPT,
+			.spec_rule = 6, .id = "incoming-icmp",
+			.comment = "peers granted incoming icmp ping this node",
+			.loc = permissions_loc(n) });
+	}
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_MESH_INPUT, .saddr_set = FW_SET_LAN_ACCESS,
 		.daddr_set = FW_SET_LAN, .verdict = FW_ACCEPT, .spec_rule = 3,
 		.id = "input-lan-access",
 		.comment = "peers granted local_network reach this node's lan address",
 		.loc = n->lan.set ? n->lan.loc : n->loc });
+	if (c->plan->fw.services)
+		add_lan_service_rules(c, FW_CHAIN_MESH_INPUT, FW_ACCEPT,
+				      "input-lan-services", "input-lan-icmp");
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_MESH_INPUT, NO_SET, .verdict = FW_DROP,
 		.spec_rule = 6, .id = "input-default-drop",
@@ -465,6 +828,24 @@ static void compile_relay_rules(struct compile_ctx *c)
 		.comment = "relayed pairs whose destination grants the source "
 			   "incoming",
 		.loc = loc });
+	if (!c->plan->fw.services)
+		return;
+	/* Destinations whose grant is a list: only its services. */
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH,
+		.saddr_set = FW_SET_RELAY_SVC, .daddr_set = FW_SET_NONE,
+		.verdict = FW_ACCEPT, .spec_rule = 2, .id = "relay-services",
+		.comment = "relayed pairs whose destination grants the source "
+			   "these services",
+		.loc = loc });
+	add_rule(c, (struct fw_rule){
+		.chain = FW_CHAIN_FROM_MESH, .oif = FW_IF_MESH,
+		.icmp_echo = true, .saddr_set = FW_SET_RELAY_ICMP,
+		.daddr_set = FW_SET_NONE, .verdict = FW_ACCEPT,
+		.spec_rule = 2, .id = "relay-icmp",
+		.comment = "relayed pairs whose destination grants the source "
+			   "icmp",
+		.loc = loc });
 }
 
 static void compile_forward_rules(struct compile_ctx *c)
@@ -500,6 +881,9 @@ static void compile_forward_rules(struct compile_ctx *c)
 		.id = "lan-access",
 		.comment = "peers granted local_network reach the lan",
 		.loc = lan_loc });
+	if (c->plan->fw.services)
+		add_lan_service_rules(c, FW_CHAIN_FROM_MESH, FW_ACCEPT,
+				      "lan-services", "lan-icmp");
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_FROM_MESH, .saddr_set = FW_SET_NONE,
 		.daddr_set = FW_SET_LAN, .verdict = FW_DROP, .spec_rule = 3,
@@ -568,6 +952,22 @@ static void compile_output_rules(struct compile_ctx *c)
 		.ct_established = true, NO_SET, .verdict = FW_ACCEPT,
 		.id = "output-replies",
 		.comment = "replies and the connections this node opened" });
+	if (c->plan->fw.services) {
+		add_rule(c, (struct fw_rule){
+			.chain = FW_CHAIN_OUTPUT, .oif = FW_IF_MESH,
+			.saddr_set = FW_SET_NONE, .daddr_set = FW_SET_OPEN_SVC,
+			.verdict = FW_ACCEPT, .spec_rule = 6,
+			.id = "unmanaged-services",
+			.comment = "services an unmanaged peer grants this node",
+			.loc = n->loc });
+		add_rule(c, (struct fw_rule){
+			.chain = FW_CHAIN_OUTPUT, .oif = FW_IF_MESH,
+			.icmp_echo = true, .saddr_set = FW_SET_NONE,
+			.daddr_set = FW_SET_OPEN_ICMP, .verdict = FW_ACCEPT,
+			.spec_rule = 6, .id = "unmanaged-icmp",
+			.comment = "an unmanaged peer that grants this node icmp",
+			.loc = n->loc });
+	}
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_OUTPUT, .oif = FW_IF_MESH,
 		.saddr_set = FW_SET_NONE, .daddr_set = FW_SET_CLOSED,
@@ -592,6 +992,10 @@ static void compile_nat_rules(struct compile_ctx *c)
 		.verdict = FW_MASQUERADE, .spec_rule = 3, .id = "lan-masquerade",
 		.comment = "lan hosts see this node, not the peer",
 		.loc = n->lan.set ? n->lan.loc : n->loc });
+	if (c->plan->fw.services)
+		add_lan_service_rules(c, FW_CHAIN_POSTROUTING, FW_MASQUERADE,
+				      "lan-masquerade-services",
+				      "lan-masquerade-icmp");
 	add_rule(c, (struct fw_rule){
 		.chain = FW_CHAIN_POSTROUTING, .oif = FW_IF_UPLINK,
 		.saddr_set = FW_SET_ROUTING, .daddr_set = FW_SET_NONE,

@@ -154,6 +154,38 @@ static bool dns_list_eq(const struct m_dns_list *a,
 static bool context_eq(const struct delta *d, enum key_context ctx,
 		       const void *a, const void *b);
 
+static bool service_eq(const struct m_service *a, const struct m_service *b)
+{
+	return a->set == b->set && (!a->set || !svc_cmp(&a->v, &b->v));
+}
+
+/* In document order: a list's order is not its meaning, but the plans'
+ * element lines follow it. */
+static bool service_list_eq(const struct m_service_list *a,
+			    const struct m_service_list *b)
+{
+	if (a->set != b->set || a->count != b->count)
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		if (!service_eq(&a->items[i], &b->items[i]))
+			return false;
+	return true;
+}
+
+/* incoming or local_network: the value, and a list entry by entry. */
+static bool grant_flag_eq(const struct delta *d, const struct m_grant_flag *a,
+			  const struct m_grant_flag *b)
+{
+	if (!bool_eq(&a->b, &b->b) || a->limited != b->limited ||
+	    !service_list_eq(&a->services, &b->services) ||
+	    a->n_lan != b->n_lan)
+		return false;
+	for (size_t i = 0; i < a->n_lan; i++)
+		if (!context_eq(d, KC_LAN_GRANT, &a->lan[i], &b->lan[i]))
+			return false;
+	return true;
+}
+
 static bool flags_eq(const struct delta *d, const struct m_flags *a,
 		     const struct m_flags *b)
 {
@@ -251,6 +283,15 @@ static bool value_eq(const struct delta *d, const struct key_info *k,
 		return bool_eq(a, b);
 	case KT_DNS_LIST:
 		return dns_list_eq(a, b);
+	case KT_GRANT_IN:
+	case KT_GRANT_LAN:
+		return grant_flag_eq(d, a, b);
+	case KT_LAN_TO:
+		return prefix_eq(a, b);
+	case KT_SERVICES:
+		return service_list_eq(a, b);
+	case KT_SERVICE:
+		return service_eq(a, b);
 	case KT_MESHES:
 	case KT_NODES:
 	case KT_LINKS:

@@ -108,6 +108,8 @@ void fw_rule_str(struct strbuf *sb, const struct fw_rule *r,
 		word(&w, "ct new");
 	put_set(&w, "saddr", r->saddr_set, r->family);
 	put_set(&w, "daddr", r->daddr_set, r->family);
+	if (r->icmp_echo)
+		word(&w, "icmp echo");
 	if (r->tcp_pickup)
 		word(&w, "tcp not syn");
 	word(&w, "%s", fw_verdict_name(r->verdict));
@@ -354,16 +356,24 @@ static void describe_elem(struct arena *a, struct change *ch,
 		text = ip_addr_str(&e->prefix.addr, buf);
 	else
 		text = ip_prefix_str(&e->prefix, buf);
-	if (!e->ifname && e->dst.addr.family) {
-		char dbuf[IP_STRLEN];
-
-		/* a pair: "relay4 100.64.0.2 . 100.64.0.3" */
-		text = arena_printf(a, "%s . %s", text,
-				    ip_addr_str(&e->dst.addr, dbuf));
-	}
 	ch->subject = arena_printf(a, "%s %s",
 				   fw_set_name(ch->set_id, ch->set_family),
 				   text);
+	/* a pair ("relay4 100.64.0.2 . 100.64.0.3"), a service set's
+	 * element ("lan_svc4 100.64.0.2 . 192.168.1.0/25 . tcp/443"): the
+	 * destination reads as the source does */
+	if (!e->ifname && e->dst.addr.family)
+		ch->subject = arena_printf(
+			a, "%s . %s", ch->subject,
+			e->dst.len == ip_bits(e->dst.addr.family)
+				? ip_addr_str(&e->dst.addr, buf)
+				: ip_prefix_str(&e->dst, buf));
+	if (e->svc.proto) {
+		char sv[SVC_STRLEN];
+
+		ch->subject = arena_printf(a, "%s . %s", ch->subject,
+					   svc_str(&e->svc, sv));
+	}
 	if (e->why)
 		strbuf_printf(d, "(%s)", e->why);
 }

@@ -420,6 +420,7 @@ bool fw_rule_same(const struct fw_rule *a, const struct plan_firewall *fa,
 	       fw_iface_same(a->oif, fa, b->oif, fb) &&
 	       a->ct_established == b->ct_established &&
 	       a->tcp_pickup == b->tcp_pickup &&
+	       a->icmp_echo == b->icmp_echo &&
 	       a->saddr_set == b->saddr_set && a->daddr_set == b->daddr_set &&
 	       a->verdict == b->verdict &&
 	       (a->verdict != FW_JUMP || a->target == b->target) &&

@@ -462,10 +462,16 @@ static void json_typed(struct strbuf *out, const struct change *ch,
 		} else {
 			strbuf_puts(out, "\"prefix\": ");
 			json_prefix(out, &e->prefix);
-			if (e->dst.addr.family) {
-				strbuf_puts(out, ", \"dst\": ");
-				json_prefix(out, &e->dst);
-			}
+		}
+		if (e->dst.addr.family) {
+			strbuf_puts(out, ", \"dst\": ");
+			json_prefix(out, &e->dst);
+		}
+		if (fw_set_key(ch->set_id) & FW_KEY_SVC) {
+			char sv[SVC_STRLEN];
+
+			strbuf_puts(out, ", \"service\": ");
+			json_str(out, svc_str(&e->svc, sv));
 		}
 		strbuf_puts(out, ", \"why\": ");
 		json_str(out, e->why);

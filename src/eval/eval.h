@@ -70,6 +70,9 @@ enum eval_if {
 struct eval_packet {
 	struct ip_addr saddr, daddr;	/* same family */
 	enum eval_if iif, oif;
+	/* What the packet opens: one protocol and destination port
+	 * (port_lo == port_hi), SVC_ICMP for an echo request. */
+	struct fw_service svc;
 };
 
 /* One rule that matched on the way: the jumps, then the deciding rule. */
@@ -120,6 +123,13 @@ struct eval_result {
 	const struct fw_rule *deciding_rule;	/* NULL: not a fw rule */
 	struct loc deciding_loc;	/* line 0 when the document has none */
 	const char *deciding_node;	/* NULL when no node decides */
+	/* The service the steps follow (eval_reach_service's, or for
+	 * eval_reach the first one probed). */
+	struct fw_service svc;
+	/* eval_reach without a service, where the answer depends on it:
+	 * allow is false, and open lists what is allowed ("tcp/22, icmp"). */
+	bool partial;
+	const char *open;
 };
 
 /* Plan for a node index; NULL when it cannot be built (reason reported). */
@@ -131,6 +141,17 @@ typedef struct plan *(*eval_get_plan_fn)(void *ctx, size_t node_idx);
 int eval_reach(struct arena *a, const struct model *m, size_t from,
 	       const struct eval_target *target, eval_get_plan_fn get_plan,
 	       void *ctx, struct eval_result *res);
+
+/* The same for one service (a test's port, explain's SERVICE). */
+int eval_reach_service(struct arena *a, const struct model *m, size_t from,
+		       const struct eval_target *target,
+		       const struct fw_service *svc,
+		       eval_get_plan_fn get_plan, void *ctx,
+		       struct eval_result *res);
+/* eval_reach, without a service, answers for every protocol and port:
+ * it probes one service per stretch of ports that the document's lists
+ * treat alike (their boundaries), icmp, and a protocol no list names.
+ * Allowed when every probe is, denied when none is, else partial. */
 
 /* "file:line" of a document place, or NULL when it has none. */
 const char *eval_where(struct arena *a, struct loc loc);

@@ -50,15 +50,23 @@ static bool iface_matches(enum fw_iface want, enum eval_if have,
 	return false;
 }
 
+/* a: the address the rule names the set for; the packet supplies the
+ * rest of a longer key (the destination of a pair, the service). */
 static bool set_matches(const struct plan_firewall *fw, int id,
-			const struct ip_addr *a, const struct fw_elem **elem)
+			const struct ip_addr *a, const struct eval_packet *pkt,
+			const struct fw_elem **elem)
 {
+	const struct fw_set *s;
+
 	*elem = NULL;
 	if (id == FW_SET_NONE)
 		return true;
 	if (id < 0 || id >= FW_SET_COUNT)
 		return false;
-	return fw_set_lookup(&fw->sets[id][a->family == IP_V6], a, elem);
+	s = &fw->sets[id][a->family == IP_V6];
+	if (fw_set_key(id) == FW_KEY_ADDR)
+		return fw_set_lookup(s, a, elem);
+	return fw_set_lookup_key(s, id, a, &pkt->daddr, &pkt->svc, elem);
 }
 
 /* Does the rule match?  *saddr_only_miss says that everything but the
@@ -80,6 +88,8 @@ static bool rule_matches(const struct fw_run *run, const struct fw_rule *r,
 	 * it is TCP: never a reply, never a flow picked up mid-stream. */
 	if (r->ct_established || r->tcp_pickup)
 		return false;
+	if (r->icmp_echo && pkt->svc.proto != SVC_ICMP)
+		return false;
 	if (fw_rule_is_pair(r)) {
 		/* one lookup of both addresses: a miss is no grant's */
 		if (!fw_set_lookup_pair(&fw->sets[r->saddr_set]
@@ -91,9 +101,10 @@ static bool rule_matches(const struct fw_run *run, const struct fw_rule *r,
 		hit->rule = r;
 		return true;
 	}
-	if (!set_matches(fw, r->daddr_set, &pkt->daddr, &hit->daddr_elem))
+	if (!set_matches(fw, r->daddr_set, &pkt->daddr, pkt, &hit->daddr_elem))
 		return false;
-	src_ok = set_matches(fw, r->saddr_set, &pkt->saddr, &hit->saddr_elem);
+	src_ok = set_matches(fw, r->saddr_set, &pkt->saddr, pkt,
+			     &hit->saddr_elem);
 	*saddr_only_miss = !src_ok;
 	hit->rule = r;
 	return src_ok;

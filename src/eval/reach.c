@@ -38,6 +38,7 @@ struct walk {
 	const struct plan *from_plan;
 	struct ip_addr daddr;
 	char dstr[IP_STRLEN];	/* daddr as text */
+	struct fw_service svc;	/* the packet's service */
 	const char *relay;	/* the relay the packet was sent to, or NULL */
 };
 
@@ -487,7 +488,12 @@ static struct loc step_near_miss(struct walk *w, const struct plan *p,
 	if (!v)
 		return (struct loc){ 0 };
 	step(w, p->node, v->loc, "%s grants %s %s: %s (%s)", p->node,
-	     w->from_name, flag, v->v ? "true" : "false",
+	     w->from_name, flag,
+	     !v->v	    ? "false"
+	     : v->limited ? arena_printf(w->a, "a list without %s to %s",
+					 svc_str(&w->svc, (char[SVC_STRLEN]){ 0 }),
+					 w->dstr)
+			  : "true",
 	     v->source ? v->source : "?");
 	/* A built-in default points at the granter as a whole; the rule
 	 * that dropped says more then. */
@@ -553,6 +559,17 @@ static struct loc managed_loc(const struct m_node *n)
 	return n->platform.set ? n->platform.loc : n->loc;
 }
 
+/* " for tcp/22" when granter's incoming for peer is a list, else "". */
+static const char *svc_note(struct walk *w, size_t granter, size_t peer)
+{
+	char buf[SVC_STRLEN];
+
+	if (granter == MODEL_NONE || peer == MODEL_NONE ||
+	    !model_permissions(w->m, granter, peer).incoming.limited)
+		return "";
+	return arena_printf(w->a, " for %s", svc_str(&w->svc, buf));
+}
+
 /* U runs the WireGuard app: no firewall of meshc's evaluates anything
  * there.  A managed sender enforced U's incoming on its own packets
  * (at_output: it got here, so U grants it); where the sender is
@@ -573,9 +590,10 @@ static int at_unmanaged(struct walk *w, const struct plan *s,
 			      "not enforced: neither %s nor %s runs meshc",
 			      s->node, p->node);
 	return decide(w, true, p->node, NULL, managed_loc(u),
-		      "%s grants %s incoming (enforced at %s: %s runs no "
+		      "%s grants %s incoming%s (enforced at %s: %s runs no "
 		      "meshc firewall)",
-		      p->node, s->node, s->node, p->node);
+		      p->node, s->node, svc_note(w, p_idx, s_idx), s->node,
+		      p->node);
 }
 
 static int at_input(struct walk *w, const struct plan *s,
@@ -583,7 +601,8 @@ static int at_input(struct walk *w, const struct plan *s,
 		    const struct ip_addr *src, const struct plan_address *own)
 {
 	struct eval_packet pkt = { .saddr = *src, .daddr = w->daddr,
-				   .iif = EVAL_IF_MESH, .oif = EVAL_IF_NONE };
+				   .iif = EVAL_IF_MESH, .oif = EVAL_IF_NONE,
+				   .svc = w->svc };
 	struct eval_fw_trace t;
 	struct loc loc;
 	int rc;
@@ -731,6 +750,22 @@ static int relay_refuses(struct walk *w, const struct plan *p,
 		return decide(w, false, p->node, decider_rule(t), loc,
 			      "%s drops it: %s", p->node, rule_comment(t));
 	g = model_permissions(w->m, y, w->from);
+	if (g.incoming.v && g.incoming.limited) {
+		/* the relay forwards the list's services only */
+		char buf[SVC_STRLEN];
+		const char *svc = svc_str(&w->svc, buf);
+
+		step(w, p->node, g.incoming.loc,
+		     "%s grants %s incoming: a list without %s (%s)",
+		     w->m->nodes[y].name.v, w->from_name, svc,
+		     g.incoming.source ? g.incoming.source : "?");
+		return decide(w, false, p->node, decider_rule(t),
+			      loc_known(g.incoming.loc) ? g.incoming.loc : loc,
+			      "%s does not relay it: %s does not grant %s "
+			      "incoming for %s",
+			      p->node, w->m->nodes[y].name.v, w->from_name,
+			      svc);
+	}
 	step(w, p->node, g.incoming.loc, "%s grants %s incoming: %s (%s)",
 	     w->m->nodes[y].name.v, w->from_name,
 	     g.incoming.v ? "true" : "false",
@@ -741,11 +776,32 @@ static int relay_refuses(struct walk *w, const struct plan *p,
 		      p->node, w->m->nodes[y].name.v, w->from_name);
 }
 
+/* " for tcp/22 (b grants a incoming: a list with tcp/22)" when the relay
+ * accepted by a service set (the destination's grant is a list), else
+ * "": the hop names the grant and the service that decided. */
+static const char *relay_svc_note(struct walk *w, const struct eval_fw_hit *h,
+				  const char *dst)
+{
+	int id = h->rule->saddr_set;
+	char pkt[SVC_STRLEN], with[SVC_STRLEN];
+	const struct fw_elem *e = h->saddr_elem;
+
+	if ((id != FW_SET_RELAY_SVC && id != FW_SET_RELAY_ICMP) || !e)
+		return "";
+	svc_str(&w->svc, pkt);
+	return arena_printf(w->a, " for %s (%s grants %s incoming: a list "
+				  "with %s)",
+			    pkt, dst, w->from_name,
+			    (fw_set_key(id) & FW_KEY_SVC)
+				    ? svc_str(&e->svc, with)
+				    : pkt);
+}
+
 static int at_forward(struct walk *w, const struct plan *p, size_t p_idx,
 		      const struct ip_addr *src, int hop)
 {
 	struct eval_packet pkt = { .saddr = *src, .daddr = w->daddr,
-				   .iif = EVAL_IF_MESH };
+				   .iif = EVAL_IF_MESH, .svc = w->svc };
 	struct egress e;
 	struct eval_fw_trace t;
 	struct loc loc;
@@ -774,8 +830,11 @@ static int at_forward(struct walk *w, const struct plan *p, size_t p_idx,
 		struct loc yloc;
 		size_t y = node_with_address(w->m, &w->daddr, &yloc);
 
-		step(w, p->node, hit_loc(t.decider), "%s: relays it to %s",
-		     p->node, y != MODEL_NONE ? w->m->nodes[y].name.v : w->dstr);
+		const char *yname =
+			y != MODEL_NONE ? w->m->nodes[y].name.v : w->dstr;
+
+		step(w, p->node, hit_loc(t.decider), "%s: relays it to %s%s",
+		     p->node, yname, relay_svc_note(w, t.decider, yname));
 	}
 	if (hop + 1 >= MAX_MESH_HOPS)
 		return decide(w, false, p->node, decider_rule(&t), loc,
@@ -901,7 +960,8 @@ static int at_output(struct walk *w, const struct plan *p,
 		     const struct ip_addr *src)
 {
 	struct eval_packet pkt = { .saddr = *src, .daddr = w->daddr,
-				   .iif = EVAL_IF_NONE, .oif = EVAL_IF_MESH };
+				   .iif = EVAL_IF_NONE, .oif = EVAL_IF_MESH,
+				   .svc = w->svc };
 	const struct eval_fw_hit *h;
 	struct eval_fw_trace t;
 	int rc;
@@ -917,8 +977,11 @@ static int at_output(struct walk *w, const struct plan *p,
 	h = t.decider;
 	if (h->daddr_elem && h->rule->daddr_set == FW_SET_CLOSED)
 		decide(w, false, p->node, h->rule, hit_loc(h),
-		       "%s drops its own packet: %s does not grant it incoming",
-		       p->node, h->daddr_elem->why);
+		       "%s drops its own packet: %s does not grant it "
+		       "incoming%s",
+		       p->node, h->daddr_elem->why,
+		       svc_note(w, model_node_find(w->m, h->daddr_elem->why),
+				w->from));
 	else
 		decide(w, false, p->node, h->rule, hit_loc(h),
 		       "%s drops its own packet: %s", p->node,
@@ -995,9 +1058,11 @@ static void step_target(struct walk *w, const struct eval_target *t)
 	}
 }
 
-int eval_reach(struct arena *a, const struct model *m, size_t from,
-	       const struct eval_target *target, eval_get_plan_fn get_plan,
-	       void *ctx, struct eval_result *res)
+int eval_reach_service(struct arena *a, const struct model *m, size_t from,
+		       const struct eval_target *target,
+		       const struct fw_service *svc,
+		       eval_get_plan_fn get_plan, void *ctx,
+		       struct eval_result *res)
 {
 	struct walk w = {
 		.a = a,
@@ -1008,9 +1073,11 @@ int eval_reach(struct arena *a, const struct model *m, size_t from,
 		.from = from,
 		.from_name = m->nodes[from].name.v,
 		.daddr = target->addr,
+		.svc = *svc,
 	};
 
 	memset(res, 0, sizeof(*res));
+	res->svc = *svc;
 	res->daddr = target->addr;
 	res->target = target_text(a, target);
 	ip_addr_str(&w.daddr, w.dstr);

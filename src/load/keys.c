@@ -10,6 +10,7 @@
 #define CTX_STRUCT_NODE struct m_node
 #define CTX_STRUCT_PERMISSIONS struct m_permissions
 #define CTX_STRUCT_FLAGS struct m_flags
+#define CTX_STRUCT_LAN_GRANT struct m_lan_grant
 #define CTX_STRUCT_TEST struct m_test
 
 /* The C type of the field each value type is stored in. */
@@ -40,6 +41,11 @@
 #define FIELD_TYPE_VERDICT struct m_str
 #define FIELD_TYPE_DNS_LIST struct m_dns_list
 #define FIELD_TYPE_MTU struct m_uint
+#define FIELD_TYPE_GRANT_IN struct m_grant_flag
+#define FIELD_TYPE_GRANT_LAN struct m_grant_flag
+#define FIELD_TYPE_LAN_TO struct m_prefix
+#define FIELD_TYPE_SERVICES struct m_service_list
+#define FIELD_TYPE_SERVICE struct m_service
 
 #define PRESENCE_REQUIRED true
 #define PRESENCE_OPTIONAL false
@@ -69,6 +75,7 @@ static const char *const context_names[KC__COUNT] = {
 	[KC_NODE] = "node",
 	[KC_PERMISSIONS] = "permissions",
 	[KC_FLAGS] = "flags",
+	[KC_LAN_GRANT] = "lan_grant",
 	[KC_TEST] = "test",
 };
 
@@ -86,7 +93,9 @@ static const char *const type_names[KT__COUNT] = {
 	[KT_NAME_LIST] = "NAME_LIST",	[KT_GRANTS] = "GRANTS",
 	[KT_BOOL] = "BOOL",		[KT_TARGET] = "TARGET",
 	[KT_VERDICT] = "VERDICT",	[KT_DNS_LIST] = "DNS_LIST",
-	[KT_MTU] = "MTU",
+	[KT_MTU] = "MTU",		[KT_GRANT_IN] = "GRANT_IN",
+	[KT_GRANT_LAN] = "GRANT_LAN",	[KT_LAN_TO] = "LAN_TO",
+	[KT_SERVICES] = "SERVICES",	[KT_SERVICE] = "SERVICE",
 };
 
 /* keys.def lists each context's keys together; the slice starts at the

@@ -39,6 +39,11 @@ enum key_type {
 	KT_VERDICT,	/* m_str allow|deny, sets m_test.expect_allow */
 	KT_DNS_LIST,	/* m_dns_list: addresses and search domains */
 	KT_MTU,		/* m_uint 1280-9000 */
+	KT_GRANT_IN,	/* m_grant_flag: true, false or a list of services */
+	KT_GRANT_LAN,	/* m_grant_flag: true, false or a list of LAN_GRANT */
+	KT_LAN_TO,	/* m_prefix: an address (host prefix) or a network */
+	KT_SERVICES,	/* m_service_list, not empty */
+	KT_SERVICE,	/* m_service: tcp/N, udp/N or icmp */
 	KT__COUNT
 };
 
@@ -49,6 +54,7 @@ enum key_context {
 	KC_NODE,	/* struct m_node */
 	KC_PERMISSIONS,	/* struct m_permissions */
 	KC_FLAGS,	/* struct m_flags */
+	KC_LAN_GRANT,	/* struct m_lan_grant */
 	KC_TEST,	/* struct m_test */
 	KC__COUNT
 };
@@ -68,7 +74,7 @@ const struct key_info *keys_for_context(enum key_context c, size_t *n);
 const struct key_info *keys_all(size_t *n);
 /* The key `name` of context c, or NULL. */
 const struct key_info *key_find(enum key_context c, const char *name);
-/* "top", "mesh", "node", "permissions", "flags", "test". */
+/* "top", "mesh", "node", "permissions", "flags", "lan_grant", "test". */
 const char *key_context_name(enum key_context c);
 /* "VERSION", "CIDR4", ... as in keys.def. */
 const char *key_type_name(enum key_type t);

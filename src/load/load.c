@@ -160,6 +160,8 @@ static const char *context_place(enum key_context c)
 	case KC_FLAGS:
 		return "permissions.default, permissions.peers.NAME or a "
 		       "mesh's defaults";
+	case KC_LAN_GRANT:
+		return "an entry of a local_network list";
 	case KC_TEST:
 		return "a test (an entry of tests)";
 	case KC__COUNT:
@@ -518,6 +520,66 @@ static void load_tests(struct loader *L, const struct key_info *k,
 	}
 }
 
+/* local_network: true, false, or a list of {to, ports}. */
+static void load_grant_lan(struct loader *L, const struct key_info *k,
+			   struct m_grant_flag *g, const struct ynode *v,
+			   const struct scope *s)
+{
+	struct what w = { NULL, k->name };
+	struct what ew = { "an entry of", k->name };
+	struct scope sub = *s;
+	bool ok = true;
+
+	if (v->bad || load_grant_bool(L, k, g, v))
+		return;
+	if (v->kind == Y_MAP) {
+		diag_error(L->d, loader_loc(L, v),
+			   "'%s' must be true, false or a list of {to, ports} "
+			   "entries, not a mapping (write it as a list: - to: "
+			   "...)",
+			   k->name);
+		return;
+	}
+	if (!expect_collection(L, v, Y_SEQ, w))
+		return;
+	if (!v->c.n) {
+		diag_error(L->d, loader_loc(L, v),
+			   "'%s' is an empty list: write false to grant "
+			   "nothing, true to grant all of the lan",
+			   k->name);
+		return;
+	}
+	/* "permissions.peers.b.local_network of node 'a'" */
+	if (s->sub)
+		sub.sub = arena_printf(L->a, "%s.%s", s->sub, k->name);
+	else if (s->path)
+		sub.sub = k->name;
+	else
+		sub.path = k->name;
+	g->lan = arena_calloc(L->a, v->c.n, sizeof(*g->lan));
+	for (size_t i = 0; i < v->c.n; i++) {
+		const struct ynode *item = v->c.kids[i];
+		bool aliased = loader_alias_enter(L, item);
+		size_t errs = L->d->errors;
+
+		if (expect_collection(L, item, Y_MAP, ew)) {
+			struct m_lan_grant *e = &g->lan[g->n_lan++];
+
+			e->loc = loader_loc(L, item);
+			load_keys(L, item, KC_LAN_GRANT, e, &sub);
+		}
+		if (L->d->errors != errs)
+			ok = false;
+		loader_alias_leave(L, aliased);
+	}
+	if (!ok)
+		return;
+	g->b.v = true;
+	g->b.set = true;
+	g->b.loc = loader_loc(L, v);
+	g->limited = true;
+}
+
 static void load_value(struct loader *L, const struct key_info *k,
 		       void *base, const struct ynode *v,
 		       const struct scope *s)
@@ -554,6 +616,9 @@ static void load_value(struct loader *L, const struct key_info *k,
 		break;
 	case KT_GRANTS:
 		load_grants(L, base, k, v, s);
+		break;
+	case KT_GRANT_LAN:
+		load_grant_lan(L, k, field, v, s);
 		break;
 	default:
 		load_leaf(L, k, base, v);

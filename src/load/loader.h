@@ -82,4 +82,15 @@ bool check_name(struct loader *L, const char *name, struct loc l,
 void load_leaf(struct loader *L, const struct key_info *k, void *base,
 	       const struct ynode *v);
 
+/* A non-empty list of services (tcp/22, udp, icmp...) into f; an empty
+ * list is an error whose message ends with empty_hint.  true when every
+ * item was read. */
+bool load_service_list(struct loader *L, const struct ynode *v,
+		       struct what w, const char *empty_hint,
+		       struct m_service_list *f);
+/* A scalar incoming/local_network: true or false into g->b (reported
+ * when neither).  false when v is no scalar: a list, the caller's. */
+bool load_grant_bool(struct loader *L, const struct key_info *k,
+		     struct m_grant_flag *g, const struct ynode *v);
+
 #endif

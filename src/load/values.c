@@ -7,6 +7,7 @@
 
 #include "base/ip.h"
 #include "base/secret.h"
+#include "base/service.h"
 #include "base/strmap.h"
 
 const char *what_str(struct loader *L, struct what w)
@@ -790,6 +791,135 @@ static void load_platform(struct loader *L, const struct key_info *k,
 		   s.v);
 }
 
+/* ---- services: limited grants and a test's port ---------------------- */
+
+/* One service; single: a test's port (one port or icmp). */
+static bool load_service(struct loader *L, const struct ynode *v,
+			 struct what w, bool single, struct m_service *out)
+{
+	struct m_str s = { 0 };
+	const char *why, *hint;
+	char buf[2 * SVC_STRLEN];
+	int rc;
+
+	if (!load_string(L, v, w, &s))
+		return false;
+	if (!single && v->plain &&
+	    (!strcmp(s.v, "true") || !strcmp(s.v, "false"))) {
+		diag_error(L->d, s.loc,
+			   "'%s' in %s is not a service: write %s without "
+			   "brackets, or list services (tcp/22, icmp...)",
+			   s.v, what_str(L, w), s.v);
+		return false;
+	}
+	rc = single ? svc_parse_single(s.v, &out->v, &why, &hint, buf,
+				       sizeof(buf))
+		    : svc_parse(s.v, &out->v, &why, &hint, buf, sizeof(buf));
+	if (rc) {
+		if (hint)
+			diag_error(L->d, s.loc,
+				   "'%s' in %s is not a service: %s; did you "
+				   "mean %s?",
+				   s.v, what_str(L, w), why, hint);
+		else
+			diag_error(L->d, s.loc,
+				   "'%s' in %s is not a service: %s", s.v,
+				   what_str(L, w), why);
+		return false;
+	}
+	out->set = true;
+	out->loc = s.loc;
+	return true;
+}
+
+/* A list of services: not empty (an empty list would read as "nothing",
+ * which is written false). */
+bool load_service_list(struct loader *L, const struct ynode *v,
+		       struct what w, const char *empty_hint,
+		       struct m_service_list *f)
+{
+	bool ok = true;
+
+	if (!expect_collection(L, v, Y_SEQ, w))
+		return false;
+	if (!v->c.n) {
+		diag_error(L->d, loader_loc(L, v),
+			   "%s is an empty list: %s", what_str(L, w),
+			   empty_hint);
+		return false;
+	}
+	f->items = arena_calloc(L->a, v->c.n, sizeof(*f->items));
+	for (size_t i = 0; i < v->c.n; i++) {
+		if (load_service(L, v->c.kids[i], w, false,
+				 &f->items[f->count]))
+			f->count++;
+		else
+			ok = false;
+	}
+	f->set = ok;
+	f->loc = loader_loc(L, v);
+	return ok;
+}
+
+/* true or false into g->b; a list is the caller's.  false: v is not a
+ * scalar (and nothing was reported). */
+bool load_grant_bool(struct loader *L, const struct key_info *k,
+		     struct m_grant_flag *g, const struct ynode *v)
+{
+	if (v->kind != Y_SCALAR || ynode_is_null(v))
+		return false;
+	load_bool(L, k, &g->b, v);
+	return true;
+}
+
+static void load_grant_in(struct loader *L, const struct key_info *k,
+			  struct m_grant_flag *g, const struct ynode *v)
+{
+	struct what w = { NULL, k->name };
+
+	if (v->bad || load_grant_bool(L, k, g, v))
+		return;
+	if (v->kind == Y_MAP) {
+		diag_error(L->d, loader_loc(L, v),
+			   "'%s' must be true, false or a list of services "
+			   "(tcp/22, udp/53, tcp/8000-8100, tcp, udp, icmp), "
+			   "not a mapping",
+			   k->name);
+		return;
+	}
+	if (!load_service_list(L, v, w,
+			       "write false to grant nothing, true to grant "
+			       "everything",
+			       &g->services))
+		return;
+	g->b.v = true;
+	g->b.set = true;
+	g->b.loc = g->services.loc;
+	g->limited = true;
+}
+
+static void load_lan_to(struct loader *L, const struct key_info *k,
+			struct m_prefix *f, const struct ynode *v)
+{
+	struct what w = { NULL, k->name };
+	struct ip_addr a;
+	const char *why;
+
+	/* A bare address is the host itself. */
+	if (v->kind == Y_SCALAR && !v->bad && !ynode_is_null(v) &&
+	    !strchr(v->s.text, '/') && !ip_addr_parse(v->s.text, &a, &why)) {
+		struct m_str s = { 0 };
+
+		if (!load_string(L, v, w, &s))
+			return;
+		f->v = ip_host_prefix(&a);
+		f->set = true;
+		f->loc = s.loc;
+		return;
+	}
+	parse_cidr(L, v, w, k->name, 0, f);
+}
+
 static void load_verdict(struct loader *L, const struct key_info *k,
 			 struct m_test *t, const struct ynode *v)
 {
@@ -869,6 +999,20 @@ void load_leaf(struct loader *L, const struct key_info *k, void *base,
 		break;
 	case KT_VERDICT:
 		load_verdict(L, k, base, v);
+		break;
+	case KT_GRANT_IN:
+		load_grant_in(L, k, field, v);
+		break;
+	case KT_LAN_TO:
+		load_lan_to(L, k, field, v);
+		break;
+	case KT_SERVICES:
+		load_service_list(L, v, w,
+				  "leave ports out to grant every service",
+				  field);
+		break;
+	case KT_SERVICE:
+		load_service(L, v, w, true, field);
 		break;
 	default:
 		/* Structural types are load.c's; a new type lands here

@@ -205,7 +205,7 @@ static struct perm_value perm_resolve(const struct m_bool *entry,
 				      const struct m_bool *mesh_def,
 				      bool builtin, struct loc granter_loc)
 {
-	struct perm_value p;
+	struct perm_value p = { 0 };
 
 	if (entry && entry->set) {
 		p.v = entry->v;
@@ -229,6 +229,28 @@ static struct perm_value perm_resolve(const struct m_bool *entry,
 	return p;
 }
 
+/* A list resolves as a whole: the first level that sets the flag decides,
+ * true, false or its list; lists of different levels are never merged. */
+static struct perm_value perm_resolve_grant(const struct m_grant_flag *entry,
+					    const struct m_grant_flag *node_def,
+					    const struct m_grant_flag *mesh_def,
+					    bool builtin, struct loc granter_loc)
+{
+	const struct m_grant_flag *levels[] = { entry, node_def, mesh_def };
+	const struct m_grant_flag *by = NULL;
+	struct perm_value p;
+
+	p = perm_resolve(entry ? &entry->b : NULL,
+			 node_def ? &node_def->b : NULL,
+			 mesh_def ? &mesh_def->b : NULL, builtin, granter_loc);
+	for (size_t i = 0; i < 3 && !by; i++)
+		if (levels[i] && levels[i]->b.set)
+			by = levels[i];
+	p.limited = by && by->b.v && by->limited;
+	p.grant = p.limited ? by : NULL;
+	return p;
+}
+
 struct perm_set model_permissions(const struct model *m, size_t granter,
 				  size_t peer)
 {
@@ -240,14 +262,14 @@ struct perm_set model_permissions(const struct model *m, size_t granter,
 	const struct m_flags *md = mesh ? &mesh->defaults : NULL;
 	struct perm_set s;
 
-	s.incoming = perm_resolve(e ? &e->incoming : NULL, &nd->incoming,
-				  md ? &md->incoming : NULL, true, n->loc);
+	s.incoming = perm_resolve_grant(e ? &e->incoming : NULL, &nd->incoming,
+					md ? &md->incoming : NULL, true, n->loc);
 	s.routing = perm_resolve(e ? &e->routing : NULL, &nd->routing,
 				 md ? &md->routing : NULL, false, n->loc);
-	s.local_network = perm_resolve(e ? &e->local_network : NULL,
-				       &nd->local_network,
-				       md ? &md->local_network : NULL, false,
-				       n->loc);
+	s.local_network = perm_resolve_grant(e ? &e->local_network : NULL,
+					     &nd->local_network,
+					     md ? &md->local_network : NULL,
+					     false, n->loc);
 	return s;
 }
 

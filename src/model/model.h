@@ -18,6 +18,7 @@
 #include "base/diag.h"
 #include "base/ip.h"
 #include "base/secret.h"
+#include "base/service.h"
 #include "base/strmap.h"
 
 #define MODEL_NONE SIZE_MAX	/* an unresolved index */
@@ -93,8 +94,43 @@ struct m_endpoint {
 	struct loc loc;
 };
 
+/* One service of a grant list or a test's port (base/service.h). */
+struct m_service {
+	struct fw_service v;
+	bool set;
+	struct loc loc;
+};
+
+struct m_service_list {
+	struct m_service *items;	/* document order */
+	size_t count;
+	bool set;
+	struct loc loc;
+};
+
+/* One entry of a local_network list: {to: ADDRESS_OR_CIDR, ports: [...]}.
+ * to unset: every lan prefix of the node; ports unset: every service. */
+struct m_lan_grant {
+	struct m_prefix to;
+	struct m_service_list ports;
+	struct loc loc;
+};
+
+/* incoming or local_network: true, false, or a list (limited).  b.v is
+ * true for a list too (something is granted); a consumer that reads b.v
+ * alone must also look at `limited`, or it widens the grant. */
+struct m_grant_flag {
+	struct m_bool b;
+	bool limited;
+	struct m_service_list services;	/* incoming's list */
+	struct m_lan_grant *lan;	/* local_network's list */
+	size_t n_lan;
+};
+
 struct m_flags {
-	struct m_bool incoming, routing, local_network;
+	struct m_grant_flag incoming;
+	struct m_bool routing;
+	struct m_grant_flag local_network;
 	bool set;
 	struct loc loc;
 };
@@ -209,6 +245,7 @@ struct m_link {
 struct m_test {
 	struct m_str from, to, expect;
 	bool expect_allow;
+	struct m_service port;	/* unset: every protocol and port */
 	struct loc loc;
 };
 
@@ -271,6 +308,10 @@ struct perm_value {
 	struct loc loc;		/* loc of the deciding value; line 0 = built-in */
 	const char *source;	/* "peer entry", "node default", "mesh defaults",
 				 * "built-in default" */
+	/* v true and limited: only what the list says (grant is the deciding
+	 * value, never NULL then). */
+	bool limited;
+	const struct m_grant_flag *grant;
 };
 
 struct perm_set {

@@ -82,7 +82,9 @@ int fw_elem_cmp(const void *pa, const void *pb)
 	if (a->ifname || b->ifname)
 		return cmp_str(a->ifname, b->ifname);
 	c = ip_prefix_cmp(&a->prefix, &b->prefix);
-	return c ? c : ip_prefix_cmp(&a->dst, &b->dst);
+	if (!c)
+		c = ip_prefix_cmp(&a->dst, &b->dst);
+	return c ? c : svc_cmp(&a->svc, &b->svc);
 }
 
 /* Most arrays arrive in order (compiled from a document written in
@@ -155,6 +157,14 @@ const char *fw_set_name(enum fw_set_id id, uint8_t family)
 		[FW_SET_RELAY] = { "relay4", "relay6" },
 		[FW_SET_LOCAL] = { "local4", "local6" },
 		[FW_SET_UPLINK] = { "uplinks", "uplinks" },
+		[FW_SET_INCOMING_SVC] = { "incoming_svc4", "incoming_svc6" },
+		[FW_SET_INCOMING_ICMP] = { "incoming_icmp4", "incoming_icmp6" },
+		[FW_SET_LAN_SVC] = { "lan_svc4", "lan_svc6" },
+		[FW_SET_LAN_ICMP] = { "lan_icmp4", "lan_icmp6" },
+		[FW_SET_OPEN_SVC] = { "open_svc4", "open_svc6" },
+		[FW_SET_OPEN_ICMP] = { "open_icmp4", "open_icmp6" },
+		[FW_SET_RELAY_SVC] = { "relay_svc4", "relay_svc6" },
+		[FW_SET_RELAY_ICMP] = { "relay_icmp4", "relay_icmp6" },
 	};
 
 	if ((unsigned)id >= FW_SET_COUNT)
@@ -247,8 +257,60 @@ size_t fw_rule_families(const struct fw_rule *r, uint8_t fams[2])
 
 bool fw_set_id_is_interval(enum fw_set_id id)
 {
+	/* A key with a service has a port range; a pair's destination is
+	 * a network. */
 	return id == FW_SET_MESH || id == FW_SET_LAN || id == FW_SET_PRIVATE ||
-	       id == FW_SET_LOCAL;
+	       id == FW_SET_LOCAL || fw_set_key(id) != FW_KEY_ADDR;
+}
+
+unsigned fw_set_key(enum fw_set_id id)
+{
+	switch (id) {
+	case FW_SET_INCOMING_SVC:
+	case FW_SET_OPEN_SVC:
+		return FW_KEY_SVC;
+	case FW_SET_LAN_SVC:
+	case FW_SET_RELAY_SVC:
+		return FW_KEY_DST | FW_KEY_SVC;
+	case FW_SET_LAN_ICMP:
+	case FW_SET_RELAY_ICMP:
+		return FW_KEY_DST;
+	default:
+		return FW_KEY_ADDR;
+	}
+}
+
+bool fw_set_id_is_service(enum fw_set_id id)
+{
+	return id >= FW_SET_INCOMING_SVC && id <= FW_SET_RELAY_ICMP;
+}
+
+bool fw_set_wanted(const struct plan_firewall *fw, enum fw_set_id id)
+{
+	return !fw_set_id_is_service(id) || fw->services;
+}
+
+bool fw_set_lookup_key(const struct fw_set *s, enum fw_set_id id,
+		       const struct ip_addr *a, const struct ip_addr *dst,
+		       const struct fw_service *svc,
+		       const struct fw_elem **elem)
+{
+	unsigned key = fw_set_key(id);
+
+	for (size_t i = 0; i < s->n_elems; i++) {
+		const struct fw_elem *e = &s->elems[i];
+
+		if (e->ifname || !ip_prefix_contains(&e->prefix, a))
+			continue;
+		if ((key & FW_KEY_DST) && !ip_prefix_contains(&e->dst, dst))
+			continue;
+		if ((key & FW_KEY_SVC) && !svc_contains(&e->svc, svc))
+			continue;
+		if (elem)
+			*elem = e;
+		return true;
+	}
+	return false;
 }
 
 bool fw_set_id_is_pair(enum fw_set_id id)

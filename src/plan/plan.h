@@ -21,6 +21,7 @@
 #include "base/diag.h"
 #include "base/ip.h"
 #include "base/secret.h"
+#include "base/service.h"
 #include "model/model.h"
 
 #define PLAN_FORMAT_VERSION 1
@@ -165,6 +166,23 @@ enum fw_set_id {
 	 * uplink; fw.egress_live says which it was): */
 	FW_SET_LOCAL,		/* prefixes on the node's other interfaces */
 	FW_SET_UPLINK,		/* interface names: the way out (ifname set) */
+	/* Limited grants (lists), only when the node has one
+	 * (plan_firewall.services).  Keys concatenate the address with the
+	 * service, so one rule serves every peer and every entry:
+	 * fw_set_key() says what each holds. */
+	FW_SET_INCOMING_SVC,	/* saddr . proto . port: incoming lists */
+	FW_SET_INCOMING_ICMP,	/* saddr: icmp in an incoming list */
+	FW_SET_LAN_SVC,		/* saddr . daddr . proto . port */
+	FW_SET_LAN_ICMP,	/* saddr . daddr: icmp in a local_network list */
+	/* Unmanaged peers' incoming lists for this node, enforced in its
+	 * output chain before FW_SET_CLOSED (where such a peer is too). */
+	FW_SET_OPEN_SVC,	/* daddr . proto . port */
+	FW_SET_OPEN_ICMP,	/* daddr */
+	/* On a relay: the relayed pairs whose destination grants the
+	 * source incoming as a list (no such destination is in relay_open
+	 * or its pair in relay4/6), with the list's services. */
+	FW_SET_RELAY_SVC,	/* saddr . daddr . proto . port */
+	FW_SET_RELAY_ICMP,	/* saddr . daddr: icmp in the list */
 	FW_SET_COUNT,
 	FW_SET_NONE = -1,
 };
@@ -172,10 +190,22 @@ enum fw_set_id {
 struct fw_elem {
 	struct ip_prefix prefix;	/* zero in an ifname set; in a pair
 					 * set, the source */
-	struct ip_prefix dst;	/* a pair set's destination, else zero */
 	const char *why;	/* peer or mesh name, or the range's name */
 	struct loc loc;
 	const char *ifname;	/* the name in an ifname set, else NULL */
+	/* The second address of a pair set (FW_KEY_DST or
+	 * fw_set_id_is_pair: saddr . daddr); zero when the set has no
+	 * destination. */
+	struct ip_prefix dst;
+	/* The service of a service set (FW_KEY_SVC); zero otherwise. */
+	struct fw_service svc;
+};
+
+/* What a set's key holds after its first address (fw_set_key). */
+enum fw_key {
+	FW_KEY_ADDR = 0,	/* one address (or interface name) */
+	FW_KEY_DST = 1,		/* then a second address: elem.dst */
+	FW_KEY_SVC = 2,		/* then l4proto . destination port */
 };
 
 /* An address set has one fw_set per family, sets[id][0] and [1]; an
@@ -217,11 +247,17 @@ struct fw_rule {
 	uint8_t family;		/* 0 = both, else IP_V4 / IP_V6 */
 	enum fw_iface iif, oif;
 	bool ct_established;	/* ct state established,related */
+	/* ICMP echo request (ICMPv6's for IPv6) only: `icmp` of a limited
+	 * grant; replies and errors pass as related, like any reply. */
+	bool icmp_echo;
 	/* ct state new, tcp, flags & (fin|syn|rst|ack) != syn: a TCP
 	 * segment that does not open a connection yet starts a conntrack
 	 * entry (the kernel picks a connection up mid-stream). */
 	bool tcp_pickup;
-	int saddr_set;		/* enum fw_set_id or FW_SET_NONE */
+	/* enum fw_set_id or FW_SET_NONE.  A set whose key has more than the
+	 * address (fw_set_key) is matched with the packet's rest: a source
+	 * set FW_KEY_DST | FW_KEY_SVC is `saddr . daddr . l4proto . dport`. */
+	int saddr_set;
 	int daddr_set;
 	enum fw_verdict verdict;
 	enum fw_chain target;	/* for FW_JUMP */
@@ -243,6 +279,10 @@ struct plan_firewall {
 	struct fw_rule *rules;	/* grouped by chain, in evaluation order */
 	size_t n_rules;
 	bool nat;		/* postrouting chain present */
+	/* Some grant of (or to) this node is a list: the service sets
+	 * (FW_SET_INCOMING_SVC ...) and their rules exist.  A node of full
+	 * grants has neither, so its ruleset is as before lists existed. */
+	bool services;
 };
 
 struct plan {
@@ -301,6 +341,19 @@ size_t fw_rule_families(const struct fw_rule *r, uint8_t fams[2]);
 /* Is the set an interval set (networks) or a plain set (host addresses)?
  * The nft renderer and the libnftnl builder must declare sets alike. */
 bool fw_set_id_is_interval(enum fw_set_id id);
+/* What the set's key holds (enum fw_key bits). */
+unsigned fw_set_key(enum fw_set_id id);
+/* Is the set one of the service sets (they exist only with fw->services)? */
+bool fw_set_id_is_service(enum fw_set_id id);
+/* Is the set part of this firewall's ruleset (every set is, but the
+ * service sets only with fw->services)? */
+bool fw_set_wanted(const struct plan_firewall *fw, enum fw_set_id id);
+/* The packet's rest for a set with more than an address: is
+ * (a, dst, svc) in s?  svc is a single service (port_lo == port_hi). */
+bool fw_set_lookup_key(const struct fw_set *s, enum fw_set_id id,
+		       const struct ip_addr *a, const struct ip_addr *dst,
+		       const struct fw_service *svc,
+		       const struct fw_elem **elem);
 /* Is the set one of (source . destination) address pairs (nft
  * `ipv4_addr . ipv4_addr`)?  A rule matches it with both its saddr_set
  * and daddr_set naming it: one lookup of the two addresses. */

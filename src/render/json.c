@@ -240,6 +240,11 @@ static void json_set(struct jw *w, const struct fw_set *s, const char *name)
 			jw_prefix(w, "prefix", &s->elems[i].prefix);
 		if (s->elems[i].dst.addr.family)
 			jw_prefix(w, "dst", &s->elems[i].dst);
+		if (s->elems[i].svc.proto) {
+			char buf[SVC_STRLEN];
+
+			jw_str(w, "service", svc_str(&s->elems[i].svc, buf));
+		}
 		jw_str(w, "why", s->elems[i].why);
 		jw_uint(w, "line", s->elems[i].loc.line);
 		jw_close(w, '}');
@@ -274,8 +279,19 @@ static const char *set_id_name(int id)
 		[FW_SET_ROUTING] = "routing",
 		[FW_SET_LAN_ACCESS] = "lan_access",
 		[FW_SET_CLOSED] = "closed",
+		[FW_SET_RELAY_USERS] = "relay_users",
+		[FW_SET_RELAY_OPEN] = "relay_open",
+		[FW_SET_RELAY] = "relay",
 		[FW_SET_LOCAL] = "local",
 		[FW_SET_UPLINK] = "uplinks",
+		[FW_SET_INCOMING_SVC] = "incoming_svc",
+		[FW_SET_INCOMING_ICMP] = "incoming_icmp",
+		[FW_SET_LAN_SVC] = "lan_svc",
+		[FW_SET_LAN_ICMP] = "lan_icmp",
+		[FW_SET_OPEN_SVC] = "open_svc",
+		[FW_SET_OPEN_ICMP] = "open_icmp",
+		[FW_SET_RELAY_SVC] = "relay_svc",
+		[FW_SET_RELAY_ICMP] = "relay_icmp",
 	};
 
 	return id >= 0 && id < FW_SET_COUNT ? names[id] : NULL;
@@ -291,6 +307,8 @@ static void json_fw_rule(struct jw *w, const struct fw_rule *r)
 	jw_str(w, "oif", iface_name(r->oif));
 	jw_bool(w, "ct_established", r->ct_established);
 	jw_bool(w, "tcp_pickup", r->tcp_pickup);
+	if (r->icmp_echo)
+		jw_bool(w, "icmp_echo", true);
 	jw_str(w, "saddr", set_id_name(r->saddr_set));
 	jw_str(w, "daddr", set_id_name(r->daddr_set));
 	jw_close(w, '}');
@@ -316,7 +334,8 @@ static void json_firewall(struct jw *w, const struct plan *p)
 	jw_bool(w, "live_pending", fw->live_pending);
 	jw_open(w, "sets", '{');
 	for (int id = 0; id < FW_SET_COUNT; id++)
-		for (int f = 0; f < fw_set_slots(id); f++)
+		for (int f = 0; f < fw_set_slots(id) && fw_set_wanted(fw, id);
+		     f++)
 			json_set(w, &fw->sets[id][f],
 				 fw_set_name(id, fw_set_family(id, f)));
 	jw_close(w, '}');

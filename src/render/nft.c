@@ -22,7 +22,30 @@
 /* nftables refuses comments of 128 bytes or more. */
 #define NFT_COMMENT_MAX 127
 
-static void nft_elements(struct strbuf *out, const struct fw_set *s)
+/* nft's words for a service: "tcp . 22", "udp . 8000-8100", and for
+ * every protocol and port the full ranges. */
+static void nft_elem_rest(struct strbuf *out, const struct fw_elem *e,
+			  unsigned key)
+{
+	char buf[IP_STRLEN];
+
+	if (key & FW_KEY_DST)
+		strbuf_printf(out, " . %s", render_prefix(&e->dst, true, buf));
+	if (!(key & FW_KEY_SVC))
+		return;
+	if (e->svc.proto == SVC_ANY)
+		strbuf_puts(out, " . 0-255 . 0-65535");
+	else if (e->svc.port_lo == e->svc.port_hi)
+		strbuf_printf(out, " . %s . %u", svc_proto_name(e->svc.proto),
+			      e->svc.port_lo);
+	else
+		strbuf_printf(out, " . %s . %u-%u",
+			      svc_proto_name(e->svc.proto), e->svc.port_lo,
+			      e->svc.port_hi);
+}
+
+static void nft_elements(struct strbuf *out, const struct fw_set *s,
+			 unsigned key)
 {
 	char buf[IP_STRLEN];
 
@@ -37,15 +60,11 @@ static void nft_elements(struct strbuf *out, const struct fw_set *s)
 			strbuf_puts(out, "\t\t\t\"");
 			render_clean(out, e->ifname, 64);
 			strbuf_puts(out, "\",");
-		} else if (e->dst.addr.family) {
-			char dbuf[IP_STRLEN];
-
-			strbuf_printf(out, "\t\t\t%s . %s,",
-				      render_prefix(&e->prefix, true, buf),
-				      render_prefix(&e->dst, true, dbuf));
 		} else {
-			strbuf_printf(out, "\t\t\t%s,",
+			strbuf_printf(out, "\t\t\t%s",
 				      render_prefix(&e->prefix, true, buf));
+			nft_elem_rest(out, e, key);
+			strbuf_putc(out, ',');
 		}
 		if (e->why || loc_known(e->loc)) {
 			strbuf_puts(out, "\t#");
@@ -63,12 +82,23 @@ static void nft_elements(struct strbuf *out, const struct fw_set *s)
 
 static const char *set_type(enum fw_set_id id, uint8_t family)
 {
+	bool six = family == IP_V6;
+
 	if (fw_set_id_is_ifname(id))
 		return "ifname";
 	if (fw_set_id_is_pair(id))
-		return family == IP_V6 ? "ipv6_addr . ipv6_addr"
-				       : "ipv4_addr . ipv4_addr";
-	return family == IP_V6 ? "ipv6_addr" : "ipv4_addr";
+		return six ? "ipv6_addr . ipv6_addr" : "ipv4_addr . ipv4_addr";
+	switch (fw_set_key(id)) {
+	case FW_KEY_DST:
+		return six ? "ipv6_addr . ipv6_addr" : "ipv4_addr . ipv4_addr";
+	case FW_KEY_SVC:
+		return six ? "ipv6_addr . inet_proto . inet_service"
+			   : "ipv4_addr . inet_proto . inet_service";
+	case FW_KEY_DST | FW_KEY_SVC:
+		return six ? "ipv6_addr . ipv6_addr . inet_proto . inet_service"
+			   : "ipv4_addr . ipv4_addr . inet_proto . inet_service";
+	}
+	return six ? "ipv6_addr" : "ipv4_addr";
 }
 
 /* What apply puts into a set the compiler cannot fill. */
@@ -99,7 +129,8 @@ static void nft_set(struct strbuf *out, const struct plan_firewall *fw,
 	strbuf_putc(out, '\n');
 	nft_live_note(out, fw, id);
 	if (s->n_elems)
-		nft_elements(out, s);
+		nft_elements(out, s, fw_set_key(id) |
+			     (fw_set_id_is_pair(id) ? FW_KEY_DST : 0));
 	strbuf_puts(out, "\t}\n\n");
 }
 
@@ -203,7 +234,8 @@ void render_nft(struct strbuf *out, const struct plan *p)
 	nft_clear_part(out, &p->fw, strbuf_str(&part));
 	strbuf_printf(out, "table %s {\n", table);
 	for (int id = 0; id < FW_SET_COUNT; id++)
-		for (int f = 0; f < fw_set_slots(id); f++)
+		for (int f = 0; f < fw_set_slots(id) &&
+				fw_set_wanted(&p->fw, id); f++)
 			nft_set(out, &p->fw, strbuf_str(&part), id,
 				fw_set_family(id, f));
 	for (int c = 0; c < FW_CHAIN_COUNT; c++) {

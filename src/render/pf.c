@@ -51,6 +51,14 @@
  *   pairs, so each element of the pair set is a rule of its own.
  * A rule that matches an empty set cannot match and is left out, as are
  * the empty tables; a rule that cannot be translated becomes a comment.
+ *
+ * Limited grants: pf tables hold addresses only, no concatenation of
+ * address, protocol and port as nft's service sets do.  So a service set
+ * is written as one table per distinct (destination, service) of its
+ * elements, <SET_gN>, holding the peers that have it, and its rule as one
+ * pf rule per such group ("proto tcp from <incoming_svc4_g0> to <self4>
+ * port 22").  The rule count grows with the distinct services the
+ * document names, never with the number of peers.
  */
 #include "render/render.h"
 
@@ -67,6 +75,126 @@ enum pf_ctx {
 static const char *pf_uplink(const struct plan *p)
 {
 	return p->fw.uplink ? p->fw.uplink : PF_DEFAULT_UPLINK;
+}
+
+/* ---- service sets: one table per (destination, service) ------------ */
+
+static bool same_group(const struct fw_elem *a, const struct fw_elem *b)
+{
+	return !ip_prefix_cmp(&a->dst, &b->dst) && !svc_cmp(&a->svc, &b->svc);
+}
+
+/* Is element i the first of its group?  *g gets the group's number. */
+static bool group_first(const struct fw_set *s, size_t i, size_t *g)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; j < i; j++) {
+		bool first = true;
+
+		for (size_t k = 0; k < j && first; k++)
+			first = !same_group(&s->elems[k], &s->elems[j]);
+		if (same_group(&s->elems[j], &s->elems[i]))
+			return false;
+		n += first;
+	}
+	*g = n;
+	return true;
+}
+
+static void pf_group_tables(struct strbuf *out, const struct fw_set *s,
+			    const char *name)
+{
+	char buf[IP_STRLEN];
+	size_t g;
+
+	for (size_t i = 0; i < s->n_elems; i++) {
+		bool first = true;
+
+		if (!group_first(s, i, &g))
+			continue;
+		strbuf_printf(out, "table <%s_g%zu> const {", name, g);
+		for (size_t j = i; j < s->n_elems; j++) {
+			if (!same_group(&s->elems[i], &s->elems[j]))
+				continue;
+			strbuf_printf(out, "%s %s", first ? "" : ",",
+				      render_prefix(&s->elems[j].prefix, true,
+						    buf));
+			first = false;
+		}
+		strbuf_puts(out, " }\n");
+	}
+}
+
+/* " proto tcp" ... the protocol of a group's rule. */
+static void pf_proto(struct strbuf *out, const struct fw_service *svc,
+		     bool echo, uint8_t family)
+{
+	if (echo)
+		strbuf_puts(out, family == IP_V6
+					 ? " proto icmp6 icmp6-type echoreq"
+					 : " proto icmp icmp-type echoreq");
+	else if (svc->proto == SVC_TCP || svc->proto == SVC_UDP)
+		strbuf_printf(out, " proto %s", svc_proto_name(svc->proto));
+}
+
+static void pf_port(struct strbuf *out, const struct fw_service *svc)
+{
+	if (svc->proto != SVC_TCP && svc->proto != SVC_UDP)
+		return;
+	if (svc->port_lo == svc->port_hi)
+		strbuf_printf(out, " port %u", svc->port_lo);
+	else if (svc->port_lo != 0 || svc->port_hi != 65535)
+		strbuf_printf(out, " port %u:%u", svc->port_lo, svc->port_hi);
+}
+
+static bool rule_has_service_set(const struct fw_rule *r)
+{
+	return fw_set_id_is_service(r->saddr_set) ||
+	       fw_set_id_is_service(r->daddr_set);
+}
+
+/* One pf rule per group of the rule's service set: head + proto + hosts
+ * + port + tail. */
+static void pf_group_rules(struct strbuf *out, const struct plan *p,
+			   const struct fw_rule *r, uint8_t family,
+			   const char *head, const char *tail)
+{
+	bool src = fw_set_id_is_service(r->saddr_set);
+	int id = src ? r->saddr_set : r->daddr_set;
+	const struct fw_set *s = render_fw_set(&p->fw, id, family);
+	const char *name = fw_set_name(id, family);
+	char buf[IP_STRLEN];
+	size_t g;
+
+	for (size_t i = 0; i < s->n_elems; i++) {
+		const struct fw_elem *e = &s->elems[i];
+
+		if (!group_first(s, i, &g))
+			continue;
+		strbuf_puts(out, head);
+		pf_proto(out, &e->svc, r->icmp_echo, family);
+		if (src)
+			strbuf_printf(out, " from <%s_g%zu>", name, g);
+		else if (r->saddr_set != FW_SET_NONE)
+			strbuf_printf(out, " from <%s>",
+				      fw_set_name(r->saddr_set, family));
+		else
+			strbuf_puts(out, " from any");
+		if (!src)
+			strbuf_printf(out, " to <%s_g%zu>", name, g);
+		else if (fw_set_key(id) & FW_KEY_DST)
+			strbuf_printf(out, " to %s",
+				      render_prefix(&e->dst, true, buf));
+		else if (r->daddr_set != FW_SET_NONE)
+			strbuf_printf(out, " to <%s>",
+				      fw_set_name(r->daddr_set, family));
+		else
+			strbuf_puts(out, " to any");
+		if (fw_set_key(id) & FW_KEY_SVC)
+			pf_port(out, &e->svc);
+		strbuf_puts(out, tail);
+	}
 }
 
 static void pf_table(struct strbuf *out, const struct fw_set *s,
@@ -95,7 +223,9 @@ static void pf_tables(struct strbuf *out, const struct plan_firewall *fw)
 		for (int f = 0; f < 2; f++) {
 			const char *name = fw_set_name(id, f ? IP_V6 : IP_V4);
 
-			if (fw->sets[id][f].n_elems)
+			if (fw_set_id_is_service(id))
+				pf_group_tables(out, &fw->sets[id][f], name);
+			else if (fw->sets[id][f].n_elems)
 				pf_table(out, &fw->sets[id][f], id, name);
 			else if (id == FW_SET_LOCAL && fw->live_pending)
 				strbuf_printf(out,
@@ -170,6 +300,10 @@ static bool pf_adapt(const struct plan *p, enum pf_ctx ctx,
 				       r->oif == FW_IF_UPLINK)))
 		return false;	/* cannot match here */
 	if (ctx == PF_IN_LOCAL) {
+		/* a pair set's destination is the lan: forward rules */
+		if (r->saddr_set != FW_SET_NONE &&
+		    (fw_set_key(r->saddr_set) & FW_KEY_DST))
+			return false;
 		if (r->daddr_set == FW_SET_NONE)
 			r->daddr_set = FW_SET_SELF;
 		else if (r->daddr_set != FW_SET_SELF)
@@ -263,6 +397,22 @@ static void pf_filter_rule(struct strbuf *out, const struct plan *p,
 		if (!commented)
 			pf_comment(out, &r);
 		commented = true;
+		if (rule_has_service_set(&r)) {
+			struct strbuf head = STRBUF_INIT;
+
+			strbuf_printf(&head, "%s %s quick on ",
+				      r.verdict == FW_ACCEPT ? "pass"
+							     : "block drop",
+				      ctx == PF_OUT_FORWARD ? "out" : "in");
+			render_clean(&head, render_fw_iface(p), 64);
+			strbuf_puts(&head, pf_af(fams[i]));
+			pf_group_rules(out, p, &r, fams[i], strbuf_str(&head),
+				       r.verdict == FW_ACCEPT
+					       ? " keep state\n"
+					       : "\n");
+			strbuf_free(&head);
+			continue;
+		}
 		strbuf_printf(out, "%s %s quick on ",
 			      r.verdict == FW_ACCEPT ? "pass" : "block drop",
 			      ctx == PF_OUT_FORWARD ? "out" : "in");
@@ -313,8 +463,11 @@ static void pf_output_drops(struct strbuf *out, const struct plan *p)
 	for (size_t i = 0; i < p->fw.n_rules; i++) {
 		const struct fw_rule *r = &p->fw.rules[i];
 
+		/* the accepts of an unmanaged peer's list go before the
+		 * drop of that peer */
 		if (r->chain != FW_CHAIN_OUTPUT || r->oif != FW_IF_MESH ||
-		    r->verdict != FW_DROP || r->tcp_pickup)
+		    r->tcp_pickup || r->ct_established ||
+		    (r->verdict != FW_DROP && !rule_has_service_set(r)))
 			continue;
 		pf_filter_rule(out, p, PF_OUT_FORWARD, r);
 	}
@@ -364,6 +517,19 @@ static void pf_context(struct strbuf *out, const struct plan *p,
 	}
 }
 
+static void pf_nat_groups(struct strbuf *out, const struct plan *p,
+			  const struct fw_rule *r, uint8_t family,
+			  const char *head, const char *ifname)
+{
+	struct strbuf tail = STRBUF_INIT;
+
+	strbuf_puts(&tail, " -> (");
+	render_clean(&tail, ifname, 64);
+	strbuf_puts(&tail, ")\n");
+	pf_group_rules(out, p, r, family, head, strbuf_str(&tail));
+	strbuf_free(&tail);
+}
+
 static void pf_nat(struct strbuf *out, const struct plan *p)
 {
 	bool noted = false;
@@ -391,6 +557,18 @@ static void pf_nat(struct strbuf *out, const struct plan *p)
 		for (size_t k = 0; k < n; k++) {
 			if (!render_fw_can_match(&p->fw, r, fams[k]))
 				continue;
+			if (rule_has_service_set(r)) {
+				struct strbuf head = STRBUF_INIT;
+
+				strbuf_puts(&head, "nat on ");
+				render_clean(&head, ifname, 64);
+				strbuf_puts(&head, pf_af(fams[k]));
+				strbuf_puts(&head, "");
+				pf_nat_groups(out, p, r, fams[k],
+					      strbuf_str(&head), ifname);
+				strbuf_free(&head);
+				continue;
+			}
 			strbuf_puts(out, "nat on ");
 			render_clean(out, ifname, 64);
 			strbuf_puts(out, pf_af(fams[k]));

@@ -261,22 +261,26 @@ static void text_sysctls(struct strbuf *out, const struct plan *p)
 	}
 }
 
-/* Room for a pair: "a/128 . b/128". */
-#define ELEM_STRLEN (2 * IP_STRLEN + 3)
+#define ELEM_STRLEN (2 * IP_STRLEN + SVC_STRLEN + 8)
 
-static const char *elem_text(const struct fw_elem *e, char buf[ELEM_STRLEN])
+/* "100.64.0.2", or with a pair's destination and a service
+ * "100.64.0.2 . 192.168.1.10 . tcp/443". */
+static const char *elem_text(const struct fw_elem *e, unsigned key,
+			     char buf[ELEM_STRLEN])
 {
-	char d[IP_STRLEN];
+	char a[IP_STRLEN], d[IP_STRLEN], sv[SVC_STRLEN];
 	size_t n;
 
 	if (e->ifname)
 		return e->ifname;
-	ip_prefix_str(&e->prefix, buf);
-	if (e->dst.addr.family) {
-		n = strlen(buf);
+	n = (size_t)snprintf(buf, ELEM_STRLEN, "%s",
+			     ip_prefix_str(&e->prefix, a));
+	if (e->dst.addr.family && n < ELEM_STRLEN)
+		n += (size_t)snprintf(buf + n, ELEM_STRLEN - n, " . %s",
+				      ip_prefix_str(&e->dst, d));
+	if ((key & FW_KEY_SVC) && n < ELEM_STRLEN)
 		snprintf(buf + n, ELEM_STRLEN - n, " . %s",
-			 ip_prefix_str(&e->dst, d));
-	}
+			 svc_str(&e->svc, sv));
 	return buf;
 }
 
@@ -301,7 +305,7 @@ static void text_sets(struct strbuf *out, const struct plan_firewall *fw)
 			const struct fw_set *s = &fw->sets[id][f];
 
 			for (size_t i = 0; i < s->n_elems; i++) {
-				size_t n = strlen(elem_text(&s->elems[i], buf));
+				size_t n = strlen(elem_text(&s->elems[i], fw_set_key(id), buf));
 
 				wp = n > wp ? n : wp;
 				n = slen(s->elems[i].why);
@@ -311,17 +315,22 @@ static void text_sets(struct strbuf *out, const struct plan_firewall *fw)
 	}
 	strbuf_puts(out, "  sets\n");
 	for (int id = 0; id < FW_SET_COUNT; id++) {
-		for (int f = 0; f < fw_set_slots(id); f++) {
+		for (int f = 0; f < fw_set_slots(id) && fw_set_wanted(fw, id);
+		     f++) {
 			const struct fw_set *s = &fw->sets[id][f];
 
 			strbuf_puts(out, "    ");
-			cell(out, fw_set_name(id, fw_set_family(id, f)), 13);
+			/* the service sets' names are longer */
+			cell(out, fw_set_name(id, fw_set_family(id, f)),
+			     fw->services ? 15 : 13);
 			if (!s->n_elems)
 				strbuf_puts(out, empty_text(fw, id));
 			for (size_t i = 0; i < s->n_elems; i++) {
 				if (i)
-					strbuf_puts(out, "                 ");
-				cell(out, elem_text(&s->elems[i], buf), wp + 2);
+					strbuf_printf(out, "%*s",
+						      fw->services ? 19 : 17,
+						      "");
+				cell(out, elem_text(&s->elems[i], fw_set_key(id), buf), wp + 2);
 				cell(out, s->elems[i].why, ww);
 				line_ref(out, s->elems[i].loc);
 				end_line(out);

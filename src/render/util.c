@@ -126,13 +126,24 @@ static void nft_iface(struct strbuf *out, const struct plan *p,
 }
 
 /* part: "IFACE/" for the names of an nft table part, or "". */
+/* A set whose key holds more than the address (fw_set_key) is matched
+ * with a concatenation: the address, the destination of a pair, then
+ * the protocol and destination port. */
 static void nft_addr(struct strbuf *out, const char *dir, int id,
 		     uint8_t family, const char *part)
 {
+	const char *ip = family == IP_V6 ? "ip6" : "ip";
+	unsigned key;
+
 	if (id < 0 || id >= FW_SET_COUNT)
 		return;
-	strbuf_printf(out, "%s %s @%s%s ", family == IP_V6 ? "ip6" : "ip",
-		      dir, part, fw_set_name(id, family));
+	key = fw_set_key(id);
+	strbuf_printf(out, "%s %s ", ip, dir);
+	if (key & FW_KEY_DST)
+		strbuf_printf(out, ". %s daddr ", ip);
+	if (key & FW_KEY_SVC)
+		strbuf_puts(out, ". meta l4proto . th dport ");
+	strbuf_printf(out, "@%s%s ", part, fw_set_name(id, family));
 }
 
 static void nft_rule(struct strbuf *out, const struct plan *p,
@@ -156,6 +167,9 @@ static void nft_rule(struct strbuf *out, const struct plan *p,
 		nft_addr(out, "saddr", r->saddr_set, family, part);
 		nft_addr(out, "daddr", r->daddr_set, family, part);
 	}
+	if (r->icmp_echo)
+		strbuf_puts(out, family == IP_V6 ? "icmpv6 type echo-request "
+						 : "icmp type echo-request ");
 	/* nft's own words for it list as "tcp flags != syn /
 	 * fin,syn,rst,ack", which nft before 1.0 cannot read. */
 	if (r->tcp_pickup)

@@ -32,6 +32,8 @@ static void grant(const struct model *m, size_t node, const char *name,
 	p->incoming = g.incoming.v;
 	p->routing = g.routing.v;
 	p->local_network = g.local_network.v;
+	p->incoming_limited = g.incoming.limited;
+	p->local_network_limited = g.local_network.limited;
 }
 
 /* How many peers this node reaches through its relay (they have no entry

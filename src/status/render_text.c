@@ -32,11 +32,14 @@ static const char *grants_cell(struct arena *a, const struct status_peer *p)
 	if (!p->node)
 		return "-";
 	if (p->incoming)
-		names[n++] = "incoming";
+		names[n++] = p->incoming_limited ? "incoming (some services)"
+						 : "incoming";
 	if (p->routing)
 		names[n++] = "routing";
 	if (p->local_network)
-		names[n++] = "local_network";
+		names[n++] = p->local_network_limited
+				     ? "local_network (some services)"
+				     : "local_network";
 	if (n == 0)
 		return "none";
 	return n == 1	? names[0]

@@ -52,8 +52,10 @@ struct status_peer {
 	 * has no entry on the device (on_device false): its traffic is in
 	 * the relay's tunnel, counted there. */
 	const char *relay;
-	/* what this node grants it (known peers only) */
+	/* what this node grants it (known peers only); *_limited: a list,
+	 * some services only */
 	bool incoming, routing, local_network;
+	bool incoming_limited, local_network_limited;
 };
 
 struct status_iface {

@@ -71,6 +71,8 @@ void v_check_endpoints(struct vctx *v);
 void v_check_relays(struct vctx *v);
 /* Unmanaged nodes refusing incoming to unmanaged senders: a warning. */
 void v_check_unenforced(struct vctx *v);
+/* grants.c: a local_network entry's `to` lies in the granter's lan. */
+void v_check_grants(struct vctx *v);
 
 /* tests.c */
 void v_check_tests(struct vctx *v);

@@ -251,7 +251,7 @@ static void platform_flags(struct vctx *v, size_t node,
 			   const struct m_flags *f)
 {
 	platform_flag(v, node, &f->routing, "routing");
-	platform_flag(v, node, &f->local_network, "local_network");
+	platform_flag(v, node, &f->local_network.b, "local_network");
 }
 
 /* lan and uplink are the node's own forwarding: only meshc sets it up. */
@@ -309,8 +309,8 @@ void v_check_platforms(struct vctx *v)
 
 			if (!def->routing.set)
 				platform_flag(v, i, &md->routing, "routing");
-			if (!def->local_network.set)
-				platform_flag(v, i, &md->local_network,
+			if (!def->local_network.b.set)
+				platform_flag(v, i, &md->local_network.b,
 					      "local_network");
 		}
 	}
@@ -514,9 +514,10 @@ void v_check_relays(struct vctx *v)
 
 /* ---- grants nobody enforces -------------------------------------------- */
 
-static bool refuses(const struct m_bool *b)
+/* false, or a list: something is refused (a list refuses the rest). */
+static bool refuses(const struct m_grant_flag *g)
 {
-	return b->set && !b->v;
+	return g->b.set && (!g->b.v || g->limited);
 }
 
 /* Could u refuse incoming to anyone?  Saves the pair walk for the usual
@@ -526,7 +527,7 @@ static bool may_refuse_incoming(const struct model *m, const struct m_node *u)
 	const struct m_permissions *p = &u->permissions;
 
 	if (refuses(&p->def.incoming) ||
-	    (!p->def.incoming.set && u->mesh_idx != MODEL_NONE &&
+	    (!p->def.incoming.b.set && u->mesh_idx != MODEL_NONE &&
 	     refuses(&m->meshes[u->mesh_idx].defaults.incoming)))
 		return true;
 	for (size_t j = 0; p->grants && j < p->n_grants; j++)
@@ -540,10 +541,14 @@ static bool may_refuse_incoming(const struct model *m, const struct m_node *u)
 static bool unenforced(const struct model *m, size_t u, size_t x)
 {
 	const struct m_node *a = &m->nodes[u], *b = &m->nodes[x];
+	struct perm_value in;
 
-	return x != u && !model_node_managed(b) &&
-	       (a->endpoint.set || b->endpoint.set) &&
-	       !model_permissions(m, u, x).incoming.v;
+	if (x == u || model_node_managed(b) ||
+	    !(a->endpoint.set || b->endpoint.set))
+		return false;
+	/* A list is no more enforced than false: nothing stops the rest. */
+	in = model_permissions(m, u, x).incoming;
+	return !in.v || in.limited;
 }
 
 static void add_sender(struct vctx *v, struct strbuf *names, size_t *n,

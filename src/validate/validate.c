@@ -107,6 +107,7 @@ void validate_model(struct arena *a, struct model *m, struct diags *d)
 	v_check_endpoints(&v);
 	v_check_relays(&v);
 	v_check_unenforced(&v);
+	v_check_grants(&v);
 
 	v_check_tests(&v);
 

@@ -253,6 +253,50 @@ if grep -q '^		"phone" \[label="phone\\n.*android, WireGuard app.*", style=dashe
 else
 	bad "graph: managed and unmanaged nodes not told apart"
 fi
+# Limited grants: without port, a partly open destination fails a test
+# expecting allow and one expecting deny, and check says what is open;
+# with port, each service has its answer; explain takes a SERVICE and
+# --format json carries it.
+sed -e '/^tests:/,$d' examples/services.yaml >"$tmp/partial.yaml"
+cat >>"$tmp/partial.yaml" <<'EOF'
+tests:
+  - { from: laptop, to: home, expect: allow }
+  - { from: laptop, to: home, expect: deny }
+  - { from: laptop, to: home, port: tcp/22, expect: allow }
+  - { from: laptop, to: home, port: udp/22, expect: deny }
+EOF
+"$MESHC" check --color never "$tmp/partial.yaml" >"$tmp/out" 2>&1
+rc=$?
+if [ $rc = 2 ] && [ "$(grep -c '^FAIL.*partly open: only tcp/22, icmp' "$tmp/out")" = 2 ] &&
+	[ "$(grep -c '^PASS' "$tmp/out")" = 2 ]; then
+	ok "a partly open destination fails allow and deny without port, and says what is open"
+else
+	bad "partial: exit $rc: $(cat "$tmp/out")"
+fi
+"$MESHC" check --format json "$tmp/partial.yaml" >"$tmp/json"
+if grep -q '"port": null, "expect": "allow", "got": "partial", "pass": false, "open": "tcp/22, icmp"' "$tmp/json" &&
+	grep -q '"port": "tcp/22", "expect": "allow", "got": "allow", "pass": true' "$tmp/json"; then
+	ok "check --format json carries port, got partial and what is open"
+else
+	bad "check --format json for limited grants: $(cat "$tmp/json")"
+fi
+"$MESHC" explain "$tmp/partial.yaml" laptop home >"$tmp/ex"
+"$MESHC" explain "$tmp/partial.yaml" laptop home tcp/22 >"$tmp/ex22"
+"$MESHC" explain --format json "$tmp/partial.yaml" laptop home udp/22 >"$tmp/exj"
+if [ "$(first_word "$tmp/ex")" = partial ] && [ "$(first_word "$tmp/ex22")" = allow ] &&
+	grep -q '"verdict": "deny"' "$tmp/exj" && grep -q '"service": "udp/22"' "$tmp/exj"; then
+	ok "explain FILE FROM TO [SERVICE]: partial, allow for tcp/22, deny for udp/22 (json)"
+else
+	bad "explain with SERVICE: $(cat "$tmp/ex" "$tmp/ex22" "$tmp/exj" | head -5)"
+fi
+if "$MESHC" explain "$tmp/partial.yaml" laptop home tcp:22 2>"$tmp/err"; then
+	bad "explain accepted the service tcp:22"
+elif grep -q "did you mean tcp/22" "$tmp/err"; then
+	ok "explain refuses tcp:22 with a hint"
+else
+	bad "explain tcp:22: $(cat "$tmp/err")"
+fi
+
 if command -v dot >/dev/null 2>&1; then
 	for f in examples/*.yaml; do
 		if "$MESHC" graph "$f" >"$tmp/g" 2>/dev/null &&

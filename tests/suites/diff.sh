@@ -344,5 +344,35 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
 	fi
 fi
 
+# Limited grants: changing one peer's services is a change of set
+# elements only (the old service out, the new one in, both families),
+# named by address and service, in text and JSON.
+sed 's|incoming: \[tcp/22, icmp\]|incoming: [tcp/2222, icmp]|' examples/services.yaml >"$tmp/svc2.yaml"
+"$MESHC" diff examples/services.yaml "$tmp/svc2.yaml" >"$tmp/svc.out"
+rc=$?
+if [ $rc = 2 ] && [ "$(grep -c '^    [-+] incoming_svc[46] .* \. tcp/2\{1,2\}22\{0,1\} (laptop)$' "$tmp/svc.out")" = 4 ] &&
+	[ "$(grep -c '^    [-+]' "$tmp/svc.out")" = 4 ] && ! grep -q 'firewall rules' "$tmp/svc.out"; then
+	ok "a changed service list is four element changes, no rule"
+else
+	bad "changed service list: exit $rc: $(cat "$tmp/svc.out")"
+fi
+if "$MESHC" diff --format json examples/services.yaml "$tmp/svc2.yaml" |
+	grep -q '"set": "incoming_svc4", "family": "ipv4", "prefix": "100.90.0.3/32", "service": "tcp/2222"'; then
+	ok "diff --format json names the element's service"
+else
+	bad "diff --format json has no service for incoming_svc4"
+fi
+
+# An unmanaged node's list reaches its managed peers' open sets (the
+# incremental diff must compile them too).
+sed 's|laptop: { incoming: \[tcp/8000-8100\] }|laptop: { incoming: [tcp/9000] }|' examples/services.yaml >"$tmp/svc3.yaml"
+"$MESHC" diff examples/services.yaml "$tmp/svc3.yaml" >"$tmp/svc3.out"
+if grep -q '^node laptop' "$tmp/svc3.out" &&
+	grep -q '^    + open_svc4 100.90.0.4 . tcp/9000 (phone)$' "$tmp/svc3.out"; then
+	ok "an unmanaged node's changed list changes its managed peer's open set"
+else
+	bad "unmanaged list change: $(cat "$tmp/svc3.out")"
+fi
+
 [ "$fail" = 0 ] || exit 1
 exit 0

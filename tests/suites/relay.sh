@@ -13,6 +13,9 @@
 #     desk's own table removed: the relay enforces the unmanaged phone);
 #   - office reaches the internet through hub but no spoke (it is no
 #     peer of them: hub's rule 2 drops it);
+#   - the phone grants laptop a list (tcp/22, then also icmp), applied on
+#     hub alone: hub relays tcp/22 and drops tcp/23, udp and (unlisted)
+#     icmp, each compared with `meshc explain FILE FROM TO SERVICE`;
 #   - desk gets an endpoint (a port forward on r2): one apply per node
 #     moves its pairs to direct tunnels (hub's change set: desk's
 #     endpoint and desk's pair elements, nothing else), and a counter on
@@ -295,6 +298,75 @@ check "laptop -> phone is refused now" unreach laptop "$ADDR_phone"
 check "phone -> laptop still passes (laptop grants phone)" reach phone "$ADDR_laptop"
 check "apply the grant again on hub" node_exec hub "$MESHC" apply "$DOC" -q
 check "laptop -> phone passes again" reach laptop "$ADDR_phone"
+
+# --- a limited grant: the relay forwards only the listed services ---------
+# The phone (the WireGuard app: nothing of its own enforces anything)
+# lets laptop in on tcp/22 only (then tcp/22 and icmp).  Only hub
+# applies it; laptop keeps the example (phone grants it everything), so
+# laptop's own output lets every service go: what passes is what hub
+# forwards.  Each cell is compared with `meshc explain FILE FROM TO
+# SERVICE`.
+LIMITED=$D/hub-limited.yaml
+LIMITED_ICMP=$D/hub-limited-icmp.yaml
+python3 - "$DOC" "$LIMITED" "$LIMITED_ICMP" <<'PY' || bad "limited documents"
+import sys
+src, out, out_icmp = sys.argv[1:]
+text = open(src).read()
+old = "        laptop: { incoming: true }\n"
+assert text.count(old) == 1
+open(out, "w").write(text.replace(old, "        laptop: { incoming: [tcp/22] }\n"))
+open(out_icmp, "w").write(text.replace(old, "        laptop: { incoming: [tcp/22, icmp] }\n"))
+PY
+# svc_reach FROM ADDR PROTO PORT: a server on the phone answers "hi"
+svc_reach() {
+	if [ "$3" = tcp ]; then
+		node_exec phone timeout 6 socat TCP-LISTEN:$4,reuseaddr \
+			SYSTEM:'echo hi' </dev/null >/dev/null 2>&1 &
+		sleep 0.3
+		got=$(node_exec "$1" timeout 4 socat -T 2 - \
+			"TCP:$2:$4,connect-timeout=2" </dev/null 2>/dev/null)
+	else
+		node_exec phone timeout 6 socat UDP-RECVFROM:$4 \
+			SYSTEM:'echo hi' </dev/null >/dev/null 2>&1 &
+		sleep 0.3
+		got=$(echo x | node_exec "$1" timeout 4 socat -T 2 - \
+			"UDP:$2:$4" 2>/dev/null)
+	fi
+	wait $! 2>/dev/null
+	[ "$got" = hi ]
+}
+svc_cell() {	# DOC FROM TO-ADDR TO-NAME SERVICE expect why
+	case $5 in
+	icmp) if reach "$2" "$3" || reach "$2" "$3"; then got=allow; else got=deny; fi ;;
+	*) if svc_reach "$2" "$3" "${5%/*}" "${5#*/}"; then got=allow; else got=deny; fi ;;
+	esac
+	exp=$("$MESHC" explain "$1" "$2" "$3" "$5" 2>/dev/null | sed -n '1s/:.*//p')
+	printf '%-7s -> %-22s %-6s %-6s %s\n' "$2" "$4 $3 $5" "$got" "$exp" "$7" >>"$MATRIX"
+	[ "$got" = "$6" ] && [ "$exp" = "$6" ] &&
+		ok "$2 -> $4 ($3) $5: $got, explain $exp: $7" ||
+		bad "$2 -> $4 ($3) $5: packets $got, explain $exp, expected $6: $7"
+}
+svc_cell "$DOC" laptop "$ADDR_phone" phone tcp/23 allow "control: phone grants laptop everything"
+svc_cell "$DOC" laptop "$ADDR_phone" phone udp/22 allow "control: phone grants laptop everything"
+check "apply phone's list [tcp/22] on hub (and nowhere else)" \
+	node_exec hub "$MESHC" apply "$LIMITED" -q
+check "hub holds laptop -> phone in relay_svc4, not in relay4" \
+	sh -c "'$MESHC' compile '$LIMITED' --node hub --target nft |
+		grep -q '$ADDR_laptop . $ADDR_phone . tcp . 22' &&
+	! '$MESHC' compile '$LIMITED' --node hub --target nft |
+		grep -q '$ADDR_laptop . $ADDR_phone,'"
+svc_cell "$LIMITED" laptop "$ADDR_phone" phone tcp/22 allow "listed: hub relays it"
+svc_cell "$LIMITED" laptop "$ADDR_phone" phone tcp/23 deny "not listed: hub drops it"
+svc_cell "$LIMITED" laptop "$ADDR_phone" phone udp/22 deny "udp not listed: hub drops it"
+svc_cell "$LIMITED" laptop "$ADDR_phone" phone icmp deny "icmp not listed: hub drops it"
+check "meshc explain without a service: partial, only tcp/22" \
+	sh -c "'$MESHC' explain '$LIMITED' laptop phone | head -n 1 | grep -q '^partial: .*only for tcp/22'"
+check "apply phone's list [tcp/22, icmp] on hub" \
+	node_exec hub "$MESHC" apply "$LIMITED_ICMP" -q
+svc_cell "$LIMITED_ICMP" laptop "$ADDR_phone" phone icmp allow "icmp listed: hub relays the ping"
+svc_cell "$LIMITED_ICMP" laptop "$ADDR_phone" phone tcp/23 deny "still not listed"
+check "apply the example again on hub" node_exec hub "$MESHC" apply "$DOC" -q
+svc_cell "$DOC" laptop "$ADDR_phone" phone tcp/23 allow "everything again"
 
 # --- desk gains an endpoint: its pairs go direct, minimally ---------------
 changes() {	# NODE DOC: the change set apply makes, one "layer op subject" a line

@@ -78,7 +78,7 @@ for f in examples/*.yaml tests/golden/*/mesh.yaml; do
 	for pair in "$a $b" "$b $a" "$a internet" "$b internet"; do
 		# shellcheck disable=SC2086
 		out "explain of node pairs, a node to internet" meshc-explain 0 \
-			'doc["verdict"] in ("allow", "deny") and doc["steps"][-1]["text"].startswith(doc["verdict"])' -- \
+			'(doc["verdict"] in ("allow", "deny") and doc["steps"][-1]["text"].startswith(doc["verdict"])) or (doc["verdict"] == "partial" and doc["open"] and doc["steps"][-1]["text"].startswith("deny"))' -- \
 			explain --format json "$f" $pair
 	done
 	# lan:X for every node X that has a lan (explain says no otherwise)

@@ -20,6 +20,9 @@ def main():
     ap.add_argument("--grant", type=int, default=-1,
                     help="node N denies its mesh's first node incoming "
                          "(one node's grant changed)")
+    ap.add_argument("--services", action="store_true",
+                    help="the servers grant every peer incoming for two "
+                         "services only (a limited grant)")
     args = ap.parse_args()
     rnd = random.Random(args.seed)
     out = sys.stdout
@@ -48,7 +51,9 @@ def main():
             out.write(f"    endpoint: 198.18.{m}.1:51820\n"
                       f"    lan: [192.168.{m % 250}.0/24]\n"
                       "    permissions:\n"
-                      "      default: { routing: true }\n")
+                      "      default: { routing: true%s }\n"
+                      % (", incoming: [tcp/22, udp/53]" if args.services
+                         else ""))
         elif i % per_mesh != 1:
             out.write(f"    endpoint: 198.19.{(i >> 8) & 255}.{i & 255}:51820\n")
         if i % per_mesh == 1:

@@ -168,6 +168,8 @@ def gen_relay(doc, mesh, rnd):
 # ---- YAML -------------------------------------------------------------
 
 def scalar(v):
+    if isinstance(v, list):
+        return "[%s]" % ", ".join(scalar(x) for x in v)
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -580,6 +582,49 @@ def edit_relay(doc, rnd):
         v.pop("endpoint", None)
 
 
+# services a list grant draws from (disjoint: a list's items never overlap)
+LIST_SERVICES = ["tcp/22", "udp/53", "tcp/8000-8100", "icmp", "udp/5000-5010"]
+
+
+def relay_of(doc, n):
+    """The relay node n uses, or None (a mesh's relay is not its own)."""
+    v = doc["nodes"][n]
+    r = v.get("relay") or doc["meshes"][v["mesh"]].get("relay")
+    return r if r != n else None
+
+
+def relayed_pairs(doc):
+    """(x, y): peers without an endpoint that use the same relay."""
+    out = []
+    for y, v in sorted(doc["nodes"].items()):
+        r = relay_of(doc, y)
+        if not r or "endpoint" in v:
+            continue
+        for x in peers_of(doc, y):
+            if "endpoint" not in doc["nodes"][x] and relay_of(doc, x) == r:
+                out.append((x, y))
+    return out
+
+
+def edit_relay_list(doc, rnd):
+    """A relayed user's incoming becomes a list of services, for one
+    relayed peer or as its default: the relay then holds the pair's
+    services instead of the pair (or of the user in relay_open)."""
+    pairs = relayed_pairs(doc)
+    if not pairs:
+        gen_relay(doc, rnd.choice(sorted(doc["meshes"])), rnd)
+        pairs = relayed_pairs(doc)
+    if not pairs:
+        return
+    x, y = rnd.choice(pairs)
+    svcs = rnd.sample(LIST_SERVICES, rnd.randint(1, 3))
+    perms = doc["nodes"][y]["permissions"]
+    if rnd.random() < 0.3:
+        perms["default"]["incoming"] = svcs
+    else:
+        perms["peers"].setdefault(x, {})["incoming"] = svcs
+
+
 def edit_shuffle(doc, rnd):
     """The nodes in another order: other indices, the same document."""
     items = list(doc["nodes"].items())
@@ -614,6 +659,7 @@ EDITS = {
     "platform": edit_platform,
     "shuffle": edit_shuffle,
     "relay": edit_relay,
+    "relay_list": edit_relay_list,
 }
 
 

@@ -608,6 +608,154 @@ static void test_rule_count_independent_of_peer_count(void **state)
 	arena_free(&a);
 }
 
+/* n peers, each granted two services by n0 (and, every other one, a lan
+ * entry with two ports): the plan of n0. */
+static struct plan *services_plan(struct arena *a, int n, size_t *n_lists)
+{
+	struct strbuf doc = STRBUF_INIT;
+	struct model *m;
+	struct plan *p;
+
+	strbuf_puts(&doc, "version: 1\nmeshes:\n  x: { network: 10.0.0.0/16 }\n"
+			  "nodes:\n  n0:\n    mesh: x\n"
+			  "    public_key: \"" KEY_A "\"\n    address: 10.0.0.1\n"
+			  "    lan: [192.168.9.0/24]\n    permissions:\n"
+			  "      peers:\n");
+	for (int i = 1; i < n; i++)
+		strbuf_printf(&doc, "        n%d: { incoming: [tcp/%d, udp/53]%s }\n",
+			      i, 1000 + i,
+			      i % 2 ? ", local_network: [{ to: 192.168.9.10, "
+				      "ports: [tcp/443, tcp/8000-8100] }]"
+				    : "");
+	for (int i = 1; i < n; i++) {
+		struct secret_key k;
+		uint8_t pub[WG_KEY_LEN];
+		char b64[WG_KEY_B64_LEN + 1];
+
+		assert_int_equal(secret_key_generate(&k, true), 0);
+		secret_key_public(&k, pub);
+		secret_key_free(&k);
+		key_to_base64(pub, b64);
+		strbuf_printf(&doc, "  n%d: { mesh: x, public_key: \"%s\", "
+				    "address: 10.0.%d.%d }\n",
+			      i, b64, i / 250, i % 250 + 2);
+	}
+	m = load_doc(a, strbuf_str(&doc));
+	p = plan_for(a, m, "n0");
+	*n_lists = (size_t)(n - 1);
+	strbuf_free(&doc);
+	return p;
+}
+
+/* Lists add elements, never rules: the rule count is the same for 3 and
+ * 300 peers with two services each, and a list never lands in the
+ * full-grant set. */
+static void test_service_rules_independent_of_peers_and_entries(void **state)
+{
+	struct arena a;
+	struct plan *small, *big;
+	size_t n_small, n_big;
+
+	(void)state;
+	arena_init(&a);
+	small = services_plan(&a, 4, &n_small);
+	big = services_plan(&a, 300, &n_big);
+	assert_true(small->fw.services && big->fw.services);
+	assert_int_equal(big->fw.n_rules, small->fw.n_rules);
+	assert_int_equal(big->fw.sets[FW_SET_INCOMING][0].n_elems, 0);
+	assert_int_equal(big->fw.sets[FW_SET_LAN_ACCESS][0].n_elems, 0);
+	assert_int_equal(big->fw.sets[FW_SET_INCOMING_SVC][0].n_elems,
+			 2 * n_big);
+	/* half the peers hold a lan entry of two ports */
+	assert_int_equal(big->fw.sets[FW_SET_LAN_SVC][0].n_elems,
+			 2 * ((n_big + 1) / 2));
+	arena_free(&a);
+}
+
+/* Full grants keep the ruleset of before lists existed: no service set,
+ * no service rule. */
+static void test_full_grants_have_no_service_rules(void **state)
+{
+	struct fixture *f = *state;
+	struct plan *b = plan_for(&f->arena, f->m, "b");
+
+	assert_false(b->fw.services);
+	for (size_t i = 0; i < b->fw.n_rules; i++) {
+		assert_false(fw_set_id_is_service(b->fw.rules[i].saddr_set));
+		assert_false(fw_set_id_is_service(b->fw.rules[i].daddr_set));
+		assert_false(b->fw.rules[i].icmp_echo);
+	}
+}
+
+/* tcp and tcp/22 for one peer, a host inside a granted network: the
+ * kernel would refuse the overlap, so the plan keeps the outer one; one
+ * peer's adjacent ranges merge. */
+static void test_service_elements_merge(void **state)
+{
+	static const char doc[] =
+		"version: 1\nmeshes:\n  x: { network: 10.0.0.0/24 }\n"
+		"nodes:\n"
+		"  a:\n    mesh: x\n    public_key: \"" KEY_A "\"\n"
+		"    address: 10.0.0.1\n    lan: [192.168.9.0/24]\n"
+		"    permissions:\n      peers:\n"
+		"        b:\n          incoming: [tcp/22, tcp, udp/10-20, udp/21-30]\n"
+		"          local_network:\n"
+		"            - { to: 192.168.9.0/24, ports: [tcp/443] }\n"
+		"            - { to: 192.168.9.10, ports: [tcp/443, udp/53] }\n"
+		"  b: { mesh: x, public_key: \"" KEY_B "\", address: 10.0.0.2 }\n";
+	struct arena a;
+	struct plan *p;
+	const struct fw_set *in, *lan;
+	char buf[SVC_STRLEN];
+
+	(void)state;
+	arena_init(&a);
+	p = plan_for(&a, load_doc(&a, doc), "a");
+	in = &p->fw.sets[FW_SET_INCOMING_SVC][0];
+	assert_int_equal(in->n_elems, 2);
+	assert_string_equal(svc_str(&in->elems[0].svc, buf), "tcp");
+	assert_string_equal(svc_str(&in->elems[1].svc, buf), "udp/10-30");
+	/* 192.168.9.0/24 minus the host .10 is 8 prefixes, each with
+	 * tcp/443; .10 has tcp/443 and udp/53: no element's ends lie in
+	 * another, and the same packets pass */
+	lan = &p->fw.sets[FW_SET_LAN_SVC][0];
+	assert_int_equal(lan->n_elems, 10);
+	{
+		static const struct {
+			const char *dst;
+			struct fw_service svc;
+			bool hit;
+		} cases[] = {
+			{ "192.168.9.10", { SVC_UDP, 53, 53 }, true },
+			{ "192.168.9.10", { SVC_TCP, 443, 443 }, true },
+			{ "192.168.9.200", { SVC_TCP, 443, 443 }, true },
+			{ "192.168.9.0", { SVC_TCP, 443, 443 }, true },
+			{ "192.168.9.11", { SVC_TCP, 443, 443 }, true },
+			{ "192.168.9.200", { SVC_UDP, 53, 53 }, false },
+			{ "192.168.9.10", { SVC_TCP, 444, 444 }, false },
+		};
+		struct ip_addr src = lan->elems[0].prefix.addr, dst;
+		const char *why;
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+			assert_int_equal(ip_addr_parse(cases[i].dst, &dst, &why),
+					 0);
+			assert_int_equal(fw_set_lookup_key(lan, FW_SET_LAN_SVC,
+							   &src, &dst,
+							   &cases[i].svc, NULL),
+					 cases[i].hit);
+		}
+		for (size_t i = 0; i < lan->n_elems; i++)
+			for (size_t k = 0; k < lan->n_elems; k++)
+				assert_true(i == k ||
+					    !ip_prefix_overlap(&lan->elems[i].dst,
+							       &lan->elems[k].dst) ||
+					    lan->elems[i].svc.proto !=
+						    lan->elems[k].svc.proto);
+	}
+	arena_free(&a);
+}
+
 static void test_compile_is_deterministic(void **state)
 {
 	struct fixture *f = *state;
@@ -766,6 +914,123 @@ static void test_relay_pair_set_and_rules(void **state)
 	arena_free(&a);
 }
 
+/* A relayed destination whose incoming is a list is no open one and has
+ * no pair: the relay forwards the list's services only, in relay_svc
+ * (and relay_icmp for icmp), each element at its service's line.  b
+ * lets a in on tcp/22 only and e fully (a pair); e's default is
+ * [tcp/80, icmp], so e is not in relay_open (a list default is not all
+ * of incoming). */
+static const char relay_svc_doc[] =
+	"version: 1\n"
+	"meshes:\n"
+	"  x: { network: 100.64.0.0/24, network6: fd64::/64, relay: hub }\n"
+	"nodes:\n"
+	"  hub: { mesh: x, public_key: " KEY_D ", address: 100.64.0.1,"
+	" address6: fd64::1, endpoint: 198.51.100.1:51820 }\n"
+	"  a: { mesh: x, public_key: " KEY_A ", address: 100.64.0.2,"
+	" address6: fd64::2 }\n"
+	"  b:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_B "\n"
+	"    address: 100.64.0.3\n"
+	"    address6: fd64::3\n"
+	"    permissions:\n"
+	"      default: { incoming: false }\n"
+	"      peers:\n"
+	"        a: { incoming: [tcp/22] }\n"
+	"        e: { incoming: true }\n"
+	"  e:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_E "\n"
+	"    address: 100.64.0.5\n"
+	"    address6: fd64::5\n"
+	"    permissions: { default: { incoming: [tcp/80, icmp] } }\n";
+
+static const struct fw_elem *svc_elem(const struct plan *p, enum fw_set_id id,
+				      int f, const char *src, const char *dst,
+				      const char *svc)
+{
+	const struct fw_set *set = &p->fw.sets[id][f];
+	char s[IP_STRLEN], d[IP_STRLEN], v[SVC_STRLEN];
+
+	for (size_t i = 0; i < set->n_elems; i++) {
+		const struct fw_elem *e = &set->elems[i];
+
+		if (!strcmp(ip_prefix_str(&e->prefix, s), src) &&
+		    !strcmp(ip_prefix_str(&e->dst, d), dst) &&
+		    (!svc || !strcmp(svc_str(&e->svc, v), svc)))
+			return e;
+	}
+	return NULL;
+}
+
+static void test_relay_limited_destination_gets_services(void **state)
+{
+	struct arena a;
+	struct model *m;
+	struct plan *hub;
+	const struct fw_elem *e;
+	int svc_rule = -1, icmp_rule = -1, transit = -1;
+
+	(void)state;
+	arena_init(&a);
+	m = load_doc(&a, relay_svc_doc);
+	hub = plan_for(&a, m, "hub");
+	assert_true(hub->fw.services);
+	/* a lets everyone in (built-in true); b refuses some; e's
+	 * default is a list, which is not all of incoming */
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY_OPEN][0].n_elems, 1);
+	assert_true(set_has(hub, FW_SET_RELAY_OPEN, "100.64.0.2/32"));
+	/* the one full grant is the one pair: e -> b */
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY][0].n_elems, 1);
+	assert_true(set_has_pair(hub, 0, "100.64.0.5/32", "100.64.0.3/32"));
+	assert_false(set_has_pair(hub, 0, "100.64.0.2/32", "100.64.0.3/32"));
+	assert_false(set_has_pair(hub, 0, "100.64.0.2/32", "100.64.0.5/32"));
+	/* a -> b: tcp/22 only, at its line; a -> e and b -> e: tcp/80 */
+	e = svc_elem(hub, FW_SET_RELAY_SVC, 0, "100.64.0.2/32",
+		     "100.64.0.3/32", "tcp/22");
+	assert_non_null(e);
+	assert_int_equal(e->loc.line, 15);
+	assert_string_equal(e->why, "a -> b");
+	assert_non_null(svc_elem(hub, FW_SET_RELAY_SVC, 1, "fd64::2/128",
+				 "fd64::3/128", "tcp/22"));
+	assert_non_null(svc_elem(hub, FW_SET_RELAY_SVC, 0, "100.64.0.2/32",
+				 "100.64.0.5/32", "tcp/80"));
+	assert_non_null(svc_elem(hub, FW_SET_RELAY_SVC, 0, "100.64.0.3/32",
+				 "100.64.0.5/32", "tcp/80"));
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY_SVC][0].n_elems, 3);
+	/* icmp only where the list has it: toward e, never toward b */
+	assert_non_null(svc_elem(hub, FW_SET_RELAY_ICMP, 0, "100.64.0.2/32",
+				 "100.64.0.5/32", NULL));
+	assert_null(svc_elem(hub, FW_SET_RELAY_ICMP, 0, "100.64.0.2/32",
+			     "100.64.0.3/32", NULL));
+	assert_int_equal(hub->fw.sets[FW_SET_RELAY_ICMP][0].n_elems, 2);
+	/* b -> a rides on relay_open, not on a service */
+	assert_null(svc_elem(hub, FW_SET_RELAY_SVC, 0, "100.64.0.3/32",
+			     "100.64.0.2/32", NULL));
+	for (size_t i = 0; i < hub->fw.n_rules; i++) {
+		const struct fw_rule *r = &hub->fw.rules[i];
+
+		if (!strcmp(r->id, "relay-services")) {
+			svc_rule = (int)i;
+			assert_int_equal(r->saddr_set, FW_SET_RELAY_SVC);
+			assert_int_equal(r->daddr_set, FW_SET_NONE);
+			assert_true(fw_rule_is_relay_accept(r));
+		}
+		if (!strcmp(r->id, "relay-icmp")) {
+			icmp_rule = (int)i;
+			assert_int_equal(r->saddr_set, FW_SET_RELAY_ICMP);
+			assert_true(r->icmp_echo);
+			assert_true(fw_rule_is_relay_accept(r));
+		}
+		if (!strcmp(r->id, "no-mesh-transit"))
+			transit = (int)i;
+	}
+	assert_true(svc_rule >= 0 && icmp_rule >= 0);
+	assert_true(svc_rule < transit && icmp_rule < transit);
+	arena_free(&a);
+}
+
 /* A relay for 60 spokes has as many rules as one for three, and its
  * sets grow with the spokes, not with their pairs: 59 let everyone in
  * (relay_open), one refuses one other and gets the 58 pairs it grants. */
@@ -824,11 +1089,15 @@ int main(void)
 		cmocka_unit_test(test_lans_via_and_mesh_routes),
 		cmocka_unit_test(test_keepalive_defaults_toward_endpoints),
 		cmocka_unit_test(test_rule_count_independent_of_peer_count),
+		cmocka_unit_test(test_service_rules_independent_of_peers_and_entries),
+		cmocka_unit_test(test_full_grants_have_no_service_rules),
+		cmocka_unit_test(test_service_elements_merge),
 		cmocka_unit_test(test_compile_is_deterministic),
 		cmocka_unit_test(test_mtu_and_dns_node_else_mesh),
 		cmocka_unit_test(test_relayed_peers_ride_on_the_relay),
 		cmocka_unit_test(test_relay_pair_set_and_rules),
 		cmocka_unit_test(test_relay_rule_count_independent_of_users),
+		cmocka_unit_test(test_relay_limited_destination_gets_services),
 	};
 
 	if (secret_init() < 0)

@@ -619,6 +619,47 @@ static void test_set_element_added(void **state)
 	strbuf_free(&sb);
 }
 
+/* A pair's destination is written once, in text and JSON alike, for
+ * the relay's pair set and its service set (both branches once added
+ * it; a key twice is no JSON object a reader can trust). */
+static void test_pair_elements_name_dst_once(void **state)
+{
+	struct fixture *f = *state;
+	struct builder b = { .a = &f->a, .p = f->new };
+	struct strbuf sb = STRBUF_INIT;
+	struct fw_elem *e;
+	const char *j, *first;
+
+	add_elem(&b, FW_SET_RELAY, "100.64.0.2/32", "a -> b");
+	f->new->fw.sets[FW_SET_RELAY][0].elems[0].dst = pfx("100.64.0.3/32");
+	add_elem(&b, FW_SET_RELAY_SVC, "100.64.0.2/32", "a -> c");
+	e = &f->new->fw.sets[FW_SET_RELAY_SVC][0].elems[0];
+	e->dst = pfx("100.64.0.4/32");
+	e->svc = (struct fw_service){ SVC_TCP, 22, 22 };
+	f->new->fw.services = true;
+	plan_sort(f->new);
+	run_diff(f);
+	assert_non_null(strstr(render_text(f, &sb),
+			       "    + relay4 100.64.0.2 . 100.64.0.3 (a -> b)\n"));
+	assert_non_null(strstr(sb.buf, "    + relay_svc4 100.64.0.2 . "
+				       "100.64.0.4 . tcp/22 (a -> c)\n"));
+	strbuf_free(&sb);
+	render_json(f, &sb);
+	j = sb.buf;
+	assert_non_null(strstr(j, "\"set\": \"relay4\", \"family\": \"ipv4\", "
+				  "\"prefix\": \"100.64.0.2/32\", \"dst\": "
+				  "\"100.64.0.3/32\", \"why\""));
+	assert_non_null(strstr(j, "\"prefix\": \"100.64.0.2/32\", \"dst\": "
+				  "\"100.64.0.4/32\", \"service\": \"tcp/22\", "
+				  "\"why\""));
+	first = strstr(j, "\"dst\"");
+	assert_non_null(first);
+	/* two elements, two dst keys */
+	assert_non_null(strstr(first + 1, "\"dst\""));
+	assert_null(strstr(strstr(first + 1, "\"dst\"") + 1, "\"dst\""));
+	strbuf_free(&sb);
+}
+
 static void test_set_element_removed(void **state)
 {
 	struct fixture *f = *state;
@@ -1142,6 +1183,7 @@ int main(void)
 		T(test_node_appears_everything_added),
 		T(test_node_disappears_everything_removed),
 		T(test_set_element_added),
+		T(test_pair_elements_name_dst_once),
 		T(test_set_element_removed),
 		T(test_fw_rule_change_modifies_its_chain_only),
 		T(test_fw_rule_order_matters),

@@ -397,7 +397,7 @@ static bool has_step(const struct eval_result *r, const char *needle)
 static struct eval_packet packet(const char *s, const char *d,
 				 enum eval_if iif, enum eval_if oif)
 {
-	return (struct eval_packet){ ip(s), ip(d), iif, oif };
+	return (struct eval_packet){ ip(s), ip(d), iif, oif, { SVC_TCP, 1, 1 } };
 }
 
 static void test_fw_jump_returns_and_policy_accepts(void **state)
@@ -879,12 +879,49 @@ static int real_setup_no_incoming(void **state)
 	return real_setup_doc(state, no_incoming_doc);
 }
 
+/* tests/unit/data/services.yaml, read whole (it outlives the model). */
+static int real_setup_services(void **state)
+{
+	static char text[8192];
+	FILE *f = fopen("tests/unit/data/services.yaml", "r");
+	size_t n;
+
+	if (!f)
+		fail_msg("cannot read tests/unit/data/services.yaml (run from "
+			 "the repo root)");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	return real_setup_doc(state, text);
+}
+
 static int real_teardown(void **state)
 {
 	struct real *r = *state;
 
 	arena_free(&r->a);
 	return 0;
+}
+
+/* One service, as a test's port or explain's SERVICE. */
+static struct eval_result real_reach_svc(struct real *r, const char *from,
+					 const char *to, const char *service)
+{
+	struct eval_target t;
+	struct eval_result res;
+	struct fw_service svc;
+	const char *why, *hint;
+	char buf[2 * SVC_STRLEN];
+	size_t idx = model_node_find(r->m, from);
+
+	assert_int_not_equal(idx, MODEL_NONE);
+	assert_int_equal(svc_parse_single(service, &svc, &why, &hint, buf,
+					  sizeof(buf)), 0);
+	assert_int_equal(eval_target_parse(&r->a, r->m, to, &t, &why), 0);
+	assert_int_equal(eval_reach_service(&r->a, r->m, idx, &t, &svc,
+					    plan_cache_get, &r->cache, &res),
+			 0);
+	return res;
 }
 
 static struct eval_result real_reach(struct real *r, const char *from,
@@ -1495,12 +1532,178 @@ static void test_relay_does_not_masquerade(void **state)
 
 #define HAND(t) cmocka_unit_test_setup_teardown(t, hand_setup, hand_teardown)
 #define REAL(t) cmocka_unit_test_setup_teardown(t, real_setup, real_teardown)
+#define SERVICES(t)                                                           \
+	cmocka_unit_test_setup_teardown(t, real_setup_services, real_teardown)
 #define APPS(t)                                                               \
 	cmocka_unit_test_setup_teardown(t, real_setup_apps, real_teardown)
 #define DUAL(t)                                                               \
 	cmocka_unit_test_setup_teardown(t, real_setup_dual, real_teardown)
 #define RELAY(t)                                                              \
 	cmocka_unit_test_setup_teardown(t, real_setup_relay, real_teardown)
+
+/* ---- relays and limited grants ------------------------------------------ */
+
+/* srv lets lap1 in on tcp/22 only; phone (the app) lets lap1 in on tcp/22
+ * and icmp, tab (the app too) on udp/53 only: the relay forwards exactly
+ * those services (and for tab -> phone it is the only enforcer). */
+static const char relay_svc_doc[] =
+	"version: 1\n"
+	"meshes:\n"
+	"  x: { network: 100.64.0.0/24, network6: fd64::/64, relay: hub }\n"
+	"nodes:\n"
+	"  hub:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_F "\n"
+	"    address: 100.64.0.1\n"
+	"    endpoint: 198.51.100.1:51820\n"
+	"  lap1: { mesh: x, public_key: " KEY_B ", address: 100.64.0.10 }\n"
+	"  srv:\n"
+	"    mesh: x\n"
+	"    public_key: " KEY_E "\n"
+	"    address: 100.64.0.11\n"
+	"    permissions: { peers: { lap1: { incoming: [tcp/22] } } }\n"
+	"  phone:\n"
+	"    mesh: x\n"
+	"    platform: android\n"
+	"    public_key: " KEY_D "\n"
+	"    address: 100.64.0.20\n"
+	"    permissions:\n"
+	"      default: { incoming: false }\n"
+	"      peers:\n"
+	"        lap1: { incoming: [tcp/22, icmp] }\n"
+	"        tab: { incoming: [udp/53] }\n"
+	"  tab:\n"
+	"    mesh: x\n"
+	"    platform: android\n"
+	"    public_key: " KEY_C "\n"
+	"    address: 100.64.0.30\n";
+
+static int real_setup_relay_svc(void **state)
+{
+	return real_setup_doc(state, relay_svc_doc);
+}
+
+/* The relay hop names the service and the grant; another port, another
+ * protocol or icmp is dropped at the relay, naming the list's line; a
+ * test without a port is partial. */
+static void test_relay_forwards_only_listed_services(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach_svc(r, "lap1", "srv", "tcp/22");
+	unsigned line = line_of(r->text, "lap1: { incoming: [tcp/22] }");
+
+	assert_true(res.allow);
+	assert_true(has_step(&res, "hub: relays it to srv for tcp/22 (srv "
+				   "grants lap1 incoming: a list with "
+				   "tcp/22)"));
+	assert_true(has_step(&res, "rule relay-services: accept"));
+	assert_string_equal(res.deciding_rule->id, "incoming-services");
+	res = real_reach_svc(r, "lap1", "srv", "tcp/23");
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "hub");
+	assert_string_equal(res.reason, "hub does not relay it: srv does not "
+					"grant lap1 incoming for tcp/23");
+	assert_int_equal(res.deciding_loc.line, line);
+	assert_true(has_step(&res, "srv grants lap1 incoming: a list "
+				   "without tcp/23 (peer entry)"));
+	res = real_reach_svc(r, "lap1", "srv", "udp/22");
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "hub");
+	res = real_reach_svc(r, "lap1", "srv", "icmp");
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "hub");
+	res = real_reach(r, "lap1", "srv");
+	assert_true(res.partial);
+	assert_false(res.allow);
+	assert_string_equal(res.open, "tcp/22");
+	/* icmp where the list has it */
+	res = real_reach_svc(r, "lap1", "phone", "icmp");
+	assert_true(res.allow);
+	assert_true(has_step(&res, "rule relay-icmp: accept"));
+	assert_true(has_step(&res, "hub: relays it to phone for icmp"));
+}
+
+/* Between two unmanaged nodes the relay is the only enforcer of the
+ * destination's list. */
+static void test_relay_enforces_unmanaged_list(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach_svc(r, "tab", "phone", "udp/53");
+
+	assert_true(res.allow);
+	assert_true(has_step(&res, "hub: relays it to phone for udp/53"));
+	res = real_reach_svc(r, "tab", "phone", "tcp/53");
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "hub");
+	res = real_reach_svc(r, "tab", "phone", "icmp");
+	assert_false(res.allow);
+	assert_string_equal(res.deciding_node, "hub");
+	res = real_reach(r, "tab", "phone");
+	assert_true(res.partial);
+	assert_string_equal(res.open, "udp/53");
+	/* incoming false stays refused: phone lets srv in on nothing */
+	res = real_reach_svc(r, "srv", "phone", "udp/53");
+	assert_false(res.allow);
+}
+
+/* ---- limited grants (tests/unit/data/services.yaml) -------------------- */
+
+static void test_service_lists_decide_per_service(void **state)
+{
+	struct real *r = *state;
+
+	/* incoming list of b for a: tcp/22, tcp/8000-8100, udp, icmp */
+	assert_true(real_reach_svc(r, "a", "b", "tcp/22").allow);
+	assert_false(real_reach_svc(r, "a", "b", "tcp/23").allow);
+	assert_true(real_reach_svc(r, "a", "b", "tcp/8100").allow);
+	assert_false(real_reach_svc(r, "a", "b", "tcp/8101").allow);
+	assert_true(real_reach_svc(r, "a", "b", "udp/9").allow);
+	assert_true(real_reach_svc(r, "a", "b", "icmp").allow);
+	/* the rule that accepted is the service rule, not the full grant */
+	assert_string_equal(real_reach_svc(r, "a", "b", "tcp/22")
+				    .deciding_rule->id,
+			    "incoming-services");
+	assert_string_equal(real_reach_svc(r, "a", "b", "icmp")
+				    .deciding_rule->id,
+			    "incoming-icmp");
+	/* local_network: one host's services, a network's everything */
+	assert_true(real_reach_svc(r, "a", "192.168.1.10", "udp/53").allow);
+	assert_false(real_reach_svc(r, "a", "192.168.1.10", "tcp/53").allow);
+	assert_true(real_reach_svc(r, "a", "192.168.1.10", "icmp").allow);
+	assert_false(real_reach_svc(r, "a", "192.168.1.11", "icmp").allow);
+	assert_true(real_reach_svc(r, "a", "192.168.1.200", "tcp/1").allow);
+	assert_true(real_reach_svc(r, "a", "fd01::10", "tcp/443").allow);
+	assert_false(real_reach_svc(r, "a", "fd01::10", "icmp").allow);
+	/* c's merged ranges tcp/79-90 */
+	assert_true(real_reach_svc(r, "c", "192.168.1.20", "tcp/79").allow);
+	assert_false(real_reach_svc(r, "c", "192.168.1.20", "tcp/91").allow);
+	/* an unmanaged peer's list, enforced in b's output hook */
+	assert_true(real_reach_svc(r, "b", "c", "tcp/8080").allow);
+	assert_false(real_reach_svc(r, "b", "c", "tcp/8081").allow);
+	assert_true(real_reach_svc(r, "b", "c", "icmp").allow);
+}
+
+/* Without a service: allowed only when every service is; a partly open
+ * destination is neither, and says what is open. */
+static void test_without_service_partial_names_what_is_open(void **state)
+{
+	struct real *r = *state;
+	struct eval_result res = real_reach(r, "a", "b");
+
+	assert_true(res.partial);
+	assert_false(res.allow);
+	assert_string_equal(res.open, "tcp/22, tcp/8000-8100, udp, icmp");
+	assert_non_null(strstr(res.summary, "partial: a reaches b"));
+	res = real_reach(r, "a", "192.168.1.200");	/* {to: /25}: all */
+	assert_false(res.partial);
+	assert_true(res.allow);
+	res = real_reach(r, "a", "192.168.1.11");	/* nothing */
+	assert_false(res.partial);
+	assert_false(res.allow);
+	res = real_reach(r, "c", "192.168.1.20");
+	assert_true(res.partial);
+	assert_string_equal(res.open, "tcp/79-90, udp/53");
+}
 
 int main(void)
 {
@@ -1536,6 +1739,8 @@ int main(void)
 		REAL(test_split_tunnel_reaches_internet_directly),
 		REAL(test_document_tests_all_pass),
 		REAL(test_plan_cache_compiles_each_node_once),
+		SERVICES(test_service_lists_decide_per_service),
+		SERVICES(test_without_service_partial_names_what_is_open),
 		DUAL(test_private_set_from_iana_registries),
 		DUAL(test_private_set_is_disjoint),
 		DUAL(test_nat64_private_through_exit_node),
@@ -1548,6 +1753,12 @@ int main(void)
 		RELAY(test_relay_enforces_unmanaged_destination),
 		RELAY(test_relay_is_no_bridge_for_non_peers),
 		RELAY(test_relay_does_not_masquerade),
+		cmocka_unit_test_setup_teardown(
+			test_relay_forwards_only_listed_services,
+			real_setup_relay_svc, real_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_relay_enforces_unmanaged_list,
+			real_setup_relay_svc, real_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -195,8 +195,8 @@ static void test_valid_document_values(void **state)
 	assert_int_equal(x->listen_port.v, 51821);
 	assert_string_equal(x->interface.v, "meshx");
 	assert_true(x->defaults.set);
-	assert_true(x->defaults.incoming.set);
-	assert_false(x->defaults.incoming.v);
+	assert_true(x->defaults.incoming.b.set);
+	assert_false(x->defaults.incoming.b.v);
 	assert_false(x->defaults.routing.set);
 	assert_false(m->meshes[1].network6.set);
 
@@ -234,15 +234,15 @@ static void test_valid_document_values(void **state)
 	assert_int_equal(b->keepalive.v, 0);
 	assert_string_equal(b->private_key_file.v, "/var/lib/k");
 	assert_true(b->permissions.set);
-	assert_true(b->permissions.def.incoming.v);
+	assert_true(b->permissions.def.incoming.b.v);
 	assert_true(b->permissions.grants_set);
 	assert_int_equal(b->permissions.n_grants, 1);
 	assert_string_equal(b->permissions.grants[0].peer.v, "c");
 	assert_int_equal(b->permissions.grants[0].peer_idx, MODEL_NONE);
 	assert_true(b->permissions.grants[0].flags.routing.v);
-	assert_true(b->permissions.grants[0].flags.local_network.set);
-	assert_false(b->permissions.grants[0].flags.local_network.v);
-	assert_false(b->permissions.grants[0].flags.incoming.set);
+	assert_true(b->permissions.grants[0].flags.local_network.b.set);
+	assert_false(b->permissions.grants[0].flags.local_network.b.v);
+	assert_false(b->permissions.grants[0].flags.incoming.b.set);
 
 	assert_false(c->endpoint.host_is_ip);
 	assert_string_equal(c->endpoint.host, "vpn.example.com");
@@ -282,7 +282,7 @@ static void test_valid_document_locs(void **state)
 	assert_loc(m->meshes[0].loc, 4, 5);	/* the mapping */
 	assert_loc(m->meshes[0].network.loc, 4, 14);
 	assert_loc(m->meshes[0].defaults.loc, 8, 15);
-	assert_loc(m->meshes[0].defaults.incoming.loc, 8, 26);
+	assert_loc(m->meshes[0].defaults.incoming.b.loc, 8, 26);
 	assert_loc(m->nodes[0].public_key.loc, 14, 17);
 	b = &m->nodes[1];
 	assert_loc(b->name.loc, 18, 3);
@@ -955,7 +955,7 @@ static void test_booleans_are_true_or_false_only(void **state)
 		    "booleans are not accepted)");
 	assert_diag(t, 5, 11, 58, "'no' is not a boolean; write true or false");
 	assert_int_equal(t->d.count, 6);
-	assert_false(t->m->nodes[0].permissions.def.incoming.set);
+	assert_false(t->m->nodes[0].permissions.def.incoming.b.set);
 }
 
 static void test_norway_is_a_string_where_a_string_is_wanted(void **state)
@@ -1471,7 +1471,7 @@ static void test_keys_table_covers_every_context(void **state)
 	}
 	/* Each context's rows are together: the slices cover the table. */
 	assert_int_equal(total, all);
-	assert_int_equal(all, 41);
+	assert_int_equal(all, 44);
 	assert_string_equal(keys[0].name, "version");
 	assert_int_equal(keys[0].type, KT_VERSION);
 	assert_true(keys[0].required);

@@ -260,14 +260,14 @@ static void test_permissions_mesh_defaults_before_builtin(void **state)
 	struct m_node *b = &f->m.nodes[1];
 	struct perm_set p;
 
-	set_bool(f, &f->m.meshes[0].defaults.local_network, true);
-	set_bool(f, &f->m.meshes[0].defaults.incoming, false);
-	set_bool(f, &b->permissions.def.incoming, true);
+	set_bool(f, &f->m.meshes[0].defaults.local_network.b, true);
+	set_bool(f, &f->m.meshes[0].defaults.incoming.b, false);
+	set_bool(f, &b->permissions.def.incoming.b, true);
 	p = model_permissions(&f->m, 1, 3);
 	assert_true(p.local_network.v);
 	assert_string_equal(p.local_network.source, "mesh defaults");
 	assert_int_equal(p.local_network.loc.line,
-			 f->m.meshes[0].defaults.local_network.loc.line);
+			 f->m.meshes[0].defaults.local_network.b.loc.line);
 	assert_true(p.incoming.v);
 	assert_string_equal(p.incoming.source, "node default");
 	/* d is in mesh y, which has no defaults. */

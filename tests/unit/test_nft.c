@@ -120,6 +120,9 @@ static void hub_desk_direct(struct model *m)
 	e->set = true;
 }
 
+/* Limited grants of every kind (tests/unit/data/services.yaml). */
+#define SERVICES "tests/unit/data/services.yaml"
+
 static struct ip_prefix pfx(const char *s)
 {
 	struct ip_prefix p;
@@ -158,7 +161,7 @@ static int set_objects(void)
 {
 	int n = 0;
 
-	for (int id = 0; id < FW_SET_COUNT; id++)
+	for (int id = 0; id < FW_SET_COUNT && !fw_set_id_is_service(id); id++)
 		n += fw_set_slots(id);
 	return n;
 }
@@ -166,7 +169,7 @@ static int set_objects(void)
 /* The i-th of them, in the builder's order. */
 static const char *set_object_name(int i)
 {
-	for (int id = 0; id < FW_SET_COUNT; id++)
+	for (int id = 0; id < FW_SET_COUNT && !fw_set_id_is_service(id); id++)
 		for (int f = 0; f < fw_set_slots(id); f++)
 			if (!i--)
 				return fw_set_name(id, fw_set_family(id, f));
@@ -545,7 +548,7 @@ static void test_create_batch_message_sequence(void **state)
 		nft_batch_sync(&b, NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL),
 		0);
 	assert_int_equal(b.msgs[i++].type, NFT_MSG_NEWTABLE);
-	for (int id = 0; id < FW_SET_COUNT; id++)
+	for (int id = 0; id < FW_SET_COUNT && !fw_set_id_is_service(id); id++)
 		for (int f = 0; f < fw_set_slots(id); f++) {
 			assert_int_equal(b.msgs[i++].type, NFT_MSG_NEWSET);
 			if (p->fw.sets[id][f].n_elems)
@@ -1385,7 +1388,7 @@ static void kr_skeleton(struct arena *a, struct nft_live *l)
 	struct nftnl_rule *r;
 
 	kr_table(l, MESHC_NFT_MARK);
-	for (int id = 0; id < FW_SET_COUNT; id++)
+	for (int id = 0; id < FW_SET_COUNT && !fw_set_id_is_service(id); id++)
 		for (int f = 0; f < fw_set_slots(id); f++)
 			nft_live_add_set(a, l,
 					 kr_set(fw_set_name(id,
@@ -2625,6 +2628,136 @@ static const char *other_table =
 	"\t}\n"
 	"}\n";
 
+/* Limited grants: meshc's batch loads the concatenated interval sets and
+ * their rules, reads back as the plan, and nft lists it as the
+ * renderer's file. */
+/* A relay whose users' grants are lists: its relay_svc and relay_icmp
+ * sets and rules load with meshc's batch, read back exactly (the decoder
+ * knows them), and list as nft's own reading of the rendered file. */
+#define RELAY_SVC "tests/unit/data/relay-services.yaml"
+
+static void test_relay_services_round_trip_and_listing(void **state)
+{
+	struct strbuf text = STRBUF_INIT, ours = STRBUF_INIT,
+		      theirs = STRBUF_INIT;
+	struct arena a;
+	struct plan *p;
+	struct plan_firewall fw;
+	const char *l;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	p = compile_doc(&a, RELAY_SVC, "hub", NULL);
+	assert_true(p->fw.services);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	read_ours(&a, &fw);
+	assert_int_equal(count_unknown(&fw), 0);
+	assert_fw_matches(&a, &fw, p);
+	list_table(&ours, "meshc");
+	l = strbuf_str(&ours);
+	assert_non_null(strstr(l, "oifname \"meshx\" ip saddr . ip daddr . "
+				  "meta l4proto . th dport "
+				  "@meshx/relay_svc4 accept"));
+	assert_non_null(strstr(l, "oifname \"meshx\" ip saddr . ip daddr "
+				  "@meshx/relay_icmp4 icmp type echo-request "
+				  "accept"));
+	assert_non_null(strstr(l, "100.64.0.2 . 100.64.0.3 . tcp . 22"));
+	assert_non_null(strstr(l, "100.64.0.2 . 100.64.0.4 . udp . "
+				  "8000-8100"));
+	/* no pair (all of incoming) for a limited destination */
+	assert_null(strstr(l, "100.64.0.2 . 100.64.0.3,"));
+	assert_int_equal(system("nft delete table inet meshc"), 0);
+	render_nft(&text, p);
+	nft_load(strbuf_str(&text));
+	list_table(&theirs, "meshc");
+	assert_string_equal(strbuf_str(&ours), strbuf_str(&theirs));
+	strbuf_free(&text);
+	strbuf_free(&ours);
+	strbuf_free(&theirs);
+	arena_free(&a);
+}
+
+static void test_services_round_trip_and_listing(void **state)
+{
+	struct strbuf text = STRBUF_INIT, ours = STRBUF_INIT,
+		      theirs = STRBUF_INIT;
+	struct arena a;
+	struct plan *p;
+	struct plan_firewall fw;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	p = compile_doc(&a, SERVICES, "b", NULL);
+	assert_true(p->fw.services);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	read_ours(&a, &fw);
+	assert_int_equal(count_unknown(&fw), 0);
+	assert_true(fw.services);
+	assert_fw_matches(&a, &fw, p);
+	list_table(&ours, "meshc");
+	assert_non_null(strstr(strbuf_str(&ours),
+			       "100.64.0.1 . 192.168.1.128/25 . 0-255 . "
+			       "0-65535"));
+	assert_int_equal(system("nft delete table inet meshc"), 0);
+	render_nft(&text, p);
+	nft_load(strbuf_str(&text));
+	list_table(&theirs, "meshc");
+	assert_string_equal(strbuf_str(&ours), strbuf_str(&theirs));
+	strbuf_free(&text);
+	strbuf_free(&ours);
+	strbuf_free(&theirs);
+	arena_free(&a);
+}
+
+/* Changing one peer's services is one element batch: the old element
+ * out, the new one in, no rule and no set touched. */
+static void test_services_change_is_element_batch(void **state)
+{
+	struct arena a;
+	struct plan *p, *want;
+	struct plan_firewall live, fw;
+	struct changeset cs;
+	struct nft_batch b;
+	struct fw_set *s;
+
+	(void)state;
+	enter_netns();
+	arena_init(&a);
+	p = compile_doc(&a, SERVICES, "b", NULL);
+	assert_int_equal(
+		nft_sync(NFT_TABLE_ABSENT, NO_TABLE, &p->fw, NULL, NULL), 0);
+	fw = copy_fw(&a, &p->fw);
+	/* a's tcp/22 becomes tcp/2222 (IPv4 and IPv6) */
+	for (int f = 0; f < 2; f++) {
+		s = &fw.sets[FW_SET_INCOMING_SVC][f];
+		for (size_t i = 0; i < s->n_elems; i++)
+			if (s->elems[i].svc.port_lo == 22)
+				s->elems[i].svc.port_lo =
+					s->elems[i].svc.port_hi = 2222;
+		qsort(s->elems, s->n_elems, sizeof(*s->elems), fw_elem_cmp);
+	}
+	want = with_fw(&a, p, &fw);
+	read_ours(&a, &live);
+	diff_fw(&a, p, &live, want, &cs);
+	assert_int_equal(nft_batch_init(&b, 7, 0), 0);
+	assert_int_equal(nft_batch_sync(&b, NFT_TABLE_OURS, seen_of(&a, &p->fw),
+					&fw, &cs),
+			 0);
+	/* one removal and one addition per family */
+	assert_int_equal(nft_batch_count(&b, NFT_MSG_DELSETELEM), 2);
+	assert_int_equal(nft_batch_count(&b, NFT_MSG_NEWSETELEM), 2);
+	assert_int_equal(b.n_msgs, 4);
+	assert_int_equal(nft_batch_send(&b), 0);
+	nft_batch_free(&b);
+	read_ours(&a, &live);
+	assert_fw_matches(&a, &live, want);
+	arena_free(&a);
+}
+
 static void test_element_update_and_replace_in_kernel(void **state)
 {
 	struct strbuf before = STRBUF_INIT, after = STRBUF_INIT;
@@ -3159,6 +3292,9 @@ int main(void)
 		cmocka_unit_test(test_trusted_read_only_while_generation_holds),
 		cmocka_unit_test(test_mark_record_and_trust),
 		cmocka_unit_test(test_listing_equals_rendered_file),
+		cmocka_unit_test(test_services_round_trip_and_listing),
+		cmocka_unit_test(test_relay_services_round_trip_and_listing),
+		cmocka_unit_test(test_services_change_is_element_batch),
 		cmocka_unit_test(test_relay_listing_equals_rendered_file),
 		cmocka_unit_test(test_relay_pairs_move_by_elements),
 		cmocka_unit_test(test_element_update_and_replace_in_kernel),

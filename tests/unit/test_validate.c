@@ -570,7 +570,7 @@ static void test_grants_are_sorted_by_peer(void **state)
 	base_model(&t);
 	set_bool(&t, &tb_grant(&t, node(&t, "b"), "d")->flags.routing, true);
 	tb_grant(&t, node(&t, "b"), "c");
-	set_bool(&t, &tb_grant(&t, node(&t, "b"), "a")->flags.local_network,
+	set_bool(&t, &tb_grant(&t, node(&t, "b"), "a")->flags.local_network.b,
 		 true);
 	run(&t);
 	expect_counts(&t, 0, 0);
@@ -647,7 +647,7 @@ static void test_exit_node_must_grant_routing(void **state)
 	c = node(&t, "c");
 	set_str(&t, &c->exit_node, "b");
 	/* local_network is not routing */
-	set_bool(&t, &tb_grant(&t, node(&t, "b"), "c")->flags.local_network,
+	set_bool(&t, &tb_grant(&t, node(&t, "b"), "c")->flags.local_network.b,
 		 true);
 	run(&t);
 	expect_error(&t, c->exit_node.loc,
@@ -760,8 +760,8 @@ static void test_lans_via_overlapping_lans(void **state)
 	(void)state;
 	base_model(&t);
 	tb_link(&t, "d", "a");
-	set_bool(&t, &t.m->meshes[0].defaults.local_network, true);
-	set_bool(&t, &t.m->meshes[1].defaults.local_network, true);
+	set_bool(&t, &t.m->meshes[0].defaults.local_network.b, true);
+	set_bool(&t, &t.m->meshes[1].defaults.local_network.b, true);
 	tb_lan(&t, node(&t, "b"), "10.1.0.0/16");
 	tb_lan(&t, node(&t, "b"), "192.168.2.0/24");
 	tb_lan(&t, node(&t, "d"), "192.168.0.0/16");
@@ -785,7 +785,7 @@ static void test_lans_via_duplicate_entry(void **state)
 
 	(void)state;
 	base_model(&t);
-	set_bool(&t, &t.m->meshes[0].defaults.local_network, true);
+	set_bool(&t, &t.m->meshes[0].defaults.local_network.b, true);
 	tb_lan(&t, node(&t, "b"), "192.168.2.0/24");
 	tb_via(&t, node(&t, "a"), "b");
 	second = tb_via(&t, node(&t, "a"), "b");
@@ -802,7 +802,7 @@ static void test_lans_via_target_without_lan_warns(void **state)
 
 	(void)state;
 	base_model(&t);
-	set_bool(&t, &t.m->meshes[0].defaults.local_network, true);
+	set_bool(&t, &t.m->meshes[0].defaults.local_network.b, true);
 	s = tb_via(&t, node(&t, "a"), "c");
 	run(&t);
 	expect_warning(&t, s->loc,
@@ -830,13 +830,13 @@ static void test_ios_cannot_grant_routing_or_local_network(void **state)
 	p->platform.loc = next_loc(&t);
 	set_bool(&t, &p->permissions.def.routing, true);
 	g = tb_grant(&t, p, "a");
-	set_bool(&t, &g->flags.local_network, true);
-	set_bool(&t, &g->flags.incoming, true);
+	set_bool(&t, &g->flags.local_network.b, true);
+	set_bool(&t, &g->flags.incoming.b, true);
 	run(&t);
 	expect_error(&t, p->permissions.def.routing.loc,
 		     "node 'c' runs on ios, which cannot forward or NAT: it "
 		     "cannot grant routing");
-	expect_error(&t, g->flags.local_network.loc,
+	expect_error(&t, g->flags.local_network.b.loc,
 		     "node 'c' runs on ios, which cannot forward or NAT: it "
 		     "cannot grant local_network");
 	expect_counts(&t, 2, 0);
@@ -853,13 +853,13 @@ static void test_android_inherits_mesh_defaults_error_at_mesh(void **state)
 	base_model(&t);
 	y = &t.m->meshes[1];
 	set_bool(&t, &y->defaults.routing, true);
-	set_bool(&t, &y->defaults.local_network, true);
+	set_bool(&t, &y->defaults.local_network.b, true);
 	p = node(&t, "e");
 	p->platform.v = PLATFORM_ANDROID;
 	p->platform.set = true;
 	/* Its own default overrides local_network, so only routing is
 	 * inherited. */
-	set_bool(&t, &p->permissions.def.local_network, false);
+	set_bool(&t, &p->permissions.def.local_network.b, false);
 	run(&t);
 	expect_error(&t, y->defaults.routing.loc,
 		     "node 'e' runs on android, which cannot forward or NAT: "
@@ -910,7 +910,7 @@ static void test_unmanaged_cannot_grant_at_any_level(void **state)
 	base_model(&t);
 	c = node(&t, "c");
 	set_platform(&t, c, PLATFORM_MACOS);
-	set_bool(&t, &c->permissions.def.local_network, true);
+	set_bool(&t, &c->permissions.def.local_network.b, true);
 	g = tb_grant(&t, c, "a");
 	set_bool(&t, &g->flags.routing, true);
 	y = &t.m->meshes[1];
@@ -918,7 +918,7 @@ static void test_unmanaged_cannot_grant_at_any_level(void **state)
 	e = node(&t, "e");
 	set_platform(&t, e, PLATFORM_WINDOWS);
 	run(&t);
-	expect_error(&t, c->permissions.def.local_network.loc,
+	expect_error(&t, c->permissions.def.local_network.b.loc,
 		     "node 'c' is not managed (macos): it cannot grant "
 		     "local_network, nothing on it would forward or enforce "
 		     "it; grant it from a managed node, or set managed: true "
@@ -947,7 +947,7 @@ static void test_managed_macos_may_grant(void **state)
 	c = node(&t, "c");
 	set_platform(&t, c, PLATFORM_MACOS);
 	set_bool(&t, &c->managed, true);
-	set_bool(&t, &c->permissions.def.local_network, true);
+	set_bool(&t, &c->permissions.def.local_network.b, true);
 	tb_lan(&t, c, "192.168.5.0/24");
 	run(&t);
 	expect_counts(&t, 0, 0);
@@ -1045,7 +1045,7 @@ static void test_uplink_without_routing_warns(void **state)
 	b = node(&t, "b");
 	set_str(&t, &a->uplink, "eth0");
 	set_str(&t, &b->uplink, "eth0");
-	set_bool(&t, &tb_grant(&t, a, "c")->flags.local_network, true);
+	set_bool(&t, &tb_grant(&t, a, "c")->flags.local_network.b, true);
 	set_bool(&t, &tb_grant(&t, b, "d")->flags.routing, true);
 	run(&t);
 	expect_warning(&t, a->uplink.loc,
@@ -1513,7 +1513,7 @@ static void test_fifty_thousand_nodes_validate(void **state)
 			snprintf(addr, sizeof(addr), "192.168.%d.0/24", k);
 			tb_lan(&t, n, addr);
 			set_bool(&t, &n->permissions.def.routing, true);
-			set_bool(&t, &n->permissions.def.local_network, true);
+			set_bool(&t, &n->permissions.def.local_network.b, true);
 			set_str(&t, &n->uplink, "eth0");
 		} else {
 			snprintf(peer, sizeof(peer), "n%d", k * PER);
