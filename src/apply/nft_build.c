@@ -398,75 +398,6 @@ static void put_prefix(struct nftnl_set *s, const struct fw_elem *e,
 		put_elem(s, end, len, NFT_SET_ELEM_INTERVAL_END, false);
 }
 
-/* Element messages for one set: n prefixes, NFT_ELEMS_PER_MSG a message. */
-static int add_elem_msgs(struct nft_batch *b, uint16_t type, const char *iface,
-			 enum fw_set_id id, uint8_t family, bool interval,
-			 const struct fw_elem *const *pfx, size_t n)
-{
-	char buf[NFT_NAME_MAX];
-	const char *name = nft_part_name(buf, iface, fw_set_name(id, family));
-	const char *what = arena_printf(&b->a, "elements of set %s", name);
-
-	for (size_t i = 0; i < n; i += NFT_ELEMS_PER_MSG) {
-		struct nftnl_set *s = must(nftnl_set_alloc());
-		struct nlmsghdr *nlh;
-		int err;
-
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, MESHC_NFT_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-		for (size_t k = i; k < n && k < i + NFT_ELEMS_PER_MSG; k++)
-			put_prefix(s, pfx[k], interval);
-		nlh = msg_start(b, type,
-				type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
-				what);
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-		nftnl_set_free(s);
-		if ((err = msg_end(b)))
-			return err;
-	}
-	return 0;
-}
-
-/* Element messages for a service set: each element a start and an end
- * key (nft_key.c), NFT_ELEMS_PER_MSG a message. */
-static int add_key_msgs(struct nft_batch *b, uint16_t type, const char *iface,
-			enum fw_set_id id, uint8_t family,
-			const struct fw_elem *const *elems, size_t n)
-{
-	char buf[NFT_NAME_MAX];
-	const char *name = nft_part_name(buf, iface, fw_set_name(id, family));
-	const char *what = arena_printf(&b->a, "elements of set %s", name);
-
-	for (size_t i = 0; i < n; i += NFT_ELEMS_PER_MSG) {
-		struct nftnl_set *s = must(nftnl_set_alloc());
-		struct nlmsghdr *nlh;
-		int err;
-
-		nftnl_set_set_str(s, NFTNL_SET_TABLE, MESHC_NFT_TABLE);
-		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-		for (size_t k = i; k < n && k < i + NFT_ELEMS_PER_MSG; k++) {
-			struct nftnl_set_elem *e = must(nftnl_set_elem_alloc());
-			uint8_t lo[NFT_KEY_MAX], hi[NFT_KEY_MAX];
-			unsigned len = nft_key_bounds(elems[k], id, family,
-						      lo, hi);
-
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, lo, len);
-			nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, hi, len);
-			nftnl_set_elem_add(s, e);
-		}
-		nlh = msg_start(b, type,
-				type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
-				what);
-		nftnl_set_elems_nlmsg_build_payload(nlh, s);
-		nftnl_set_free(s);
-		if ((err = msg_end(b)))
-			return err;
-	}
-	return 0;
-}
-
 /* The elements of a sorted service set, repeats once. */
 static size_t set_keys(struct arena *a, const struct fw_set *s,
 		       const struct fw_elem ***out)
@@ -484,15 +415,60 @@ static size_t set_keys(struct arena *a, const struct fw_set *s,
 	return n;
 }
 
-/* Element messages for an ifname set: each name in IFNAMSIZ bytes. */
-static int add_name_msgs(struct nft_batch *b, uint16_t type, const char *iface,
-			 enum fw_set_id id, const char *const *names, size_t n)
+/* The elements of one set's messages: which, and how one is put. */
+struct elem_source {
+	enum fw_set_id id;
+	uint8_t family;		/* 0 for an ifname set */
+	bool interval;
+	const struct fw_elem *const *elems;	/* address and service sets */
+	const char *const *names;		/* ifname sets */
+	size_t n;
+	void (*put)(struct nftnl_set *s, const struct elem_source *src,
+		    size_t k);
+};
+
+static void put_prefix_elem(struct nftnl_set *s,
+			    const struct elem_source *src, size_t k)
+{
+	put_prefix(s, src->elems[k], src->interval);
+}
+
+/* A service set's element: a start and an end key (nft_key.c). */
+static void put_key_elem(struct nftnl_set *s, const struct elem_source *src,
+			 size_t k)
+{
+	struct nftnl_set_elem *e = must(nftnl_set_elem_alloc());
+	uint8_t lo[NFT_KEY_MAX], hi[NFT_KEY_MAX];
+	unsigned len = nft_key_bounds(src->elems[k], src->id, src->family,
+				      lo, hi);
+
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, lo, len);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, hi, len);
+	nftnl_set_elem_add(s, e);
+}
+
+/* An ifname set's element: the name in IFNAMSIZ bytes. */
+static void put_name_elem(struct nftnl_set *s, const struct elem_source *src,
+			  size_t k)
+{
+	uint8_t key[NFT_IFNAMSIZ] = { 0 };
+
+	memcpy(key, src->names[k], strnlen(src->names[k], NFT_IFNAMSIZ - 1));
+	put_elem(s, key, sizeof(key), 0, false);
+}
+
+/* Element messages (NEWSETELEM or DELSETELEM) for one set,
+ * NFT_ELEMS_PER_MSG elements a message: the one loop every kind of set
+ * goes through. */
+static int add_set_elem_msgs(struct nft_batch *b, uint16_t type,
+			     const char *iface, const struct elem_source *src)
 {
 	char buf[NFT_NAME_MAX];
-	const char *name = nft_part_name(buf, iface, fw_set_name(id, 0));
+	const char *name = nft_part_name(buf, iface,
+					 fw_set_name(src->id, src->family));
 	const char *what = arena_printf(&b->a, "elements of set %s", name);
 
-	for (size_t i = 0; i < n; i += NFT_ELEMS_PER_MSG) {
+	for (size_t i = 0; i < src->n; i += NFT_ELEMS_PER_MSG) {
 		struct nftnl_set *s = must(nftnl_set_alloc());
 		struct nlmsghdr *nlh;
 		int err;
@@ -500,13 +476,8 @@ static int add_name_msgs(struct nft_batch *b, uint16_t type, const char *iface,
 		nftnl_set_set_str(s, NFTNL_SET_TABLE, MESHC_NFT_TABLE);
 		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-		for (size_t k = i; k < n && k < i + NFT_ELEMS_PER_MSG; k++) {
-			uint8_t key[NFT_IFNAMSIZ] = { 0 };
-
-			memcpy(key, names[k], strnlen(names[k],
-						      NFT_IFNAMSIZ - 1));
-			put_elem(s, key, sizeof(key), 0, false);
-		}
+		for (size_t k = i; k < src->n && k < i + NFT_ELEMS_PER_MSG; k++)
+			src->put(s, src, k);
 		nlh = msg_start(b, type,
 				type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0,
 				what);
@@ -516,6 +487,40 @@ static int add_name_msgs(struct nft_batch *b, uint16_t type, const char *iface,
 			return err;
 	}
 	return 0;
+}
+
+static int add_elem_msgs(struct nft_batch *b, uint16_t type, const char *iface,
+			 enum fw_set_id id, uint8_t family, bool interval,
+			 const struct fw_elem *const *pfx, size_t n)
+{
+	struct elem_source src = {
+		.id = id, .family = family, .interval = interval,
+		.elems = pfx, .n = n, .put = put_prefix_elem,
+	};
+
+	return add_set_elem_msgs(b, type, iface, &src);
+}
+
+static int add_key_msgs(struct nft_batch *b, uint16_t type, const char *iface,
+			enum fw_set_id id, uint8_t family,
+			const struct fw_elem *const *elems, size_t n)
+{
+	struct elem_source src = {
+		.id = id, .family = family, .interval = true,
+		.elems = elems, .n = n, .put = put_key_elem,
+	};
+
+	return add_set_elem_msgs(b, type, iface, &src);
+}
+
+static int add_name_msgs(struct nft_batch *b, uint16_t type, const char *iface,
+			 enum fw_set_id id, const char *const *names, size_t n)
+{
+	struct elem_source src = {
+		.id = id, .names = names, .n = n, .put = put_name_elem,
+	};
+
+	return add_set_elem_msgs(b, type, iface, &src);
 }
 
 /* The names of a sorted ifname set, repeats once; -EINVAL (reported)
