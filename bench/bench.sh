@@ -122,17 +122,18 @@ gen() {
 	d=$work/n$1
 	[ -d "$d" ] && return 0
 	mkdir -p "$d"
-	for v in A B G; do
+	for v in A B G S; do
 		edit=
 		[ $v = B ] && edit="--rotate 2"
 		[ $v = G ] && edit="--grant 5"
+		[ $v = S ] && edit="--services"
 		# shellcheck disable=SC2086
 		python3 tests/tools/genmesh.py "$1" $edit |
 			sed "0,/^    public_key: .*/s||    public_key: \"$pub\"|" |
 			awk -v k="$ppub" '/^  n3:$/ { f = 1 }
 				f && /^    public_key:/ { print "    public_key: \"" k "\""; f = 0; next }
 				{ print }' >"$d/$v.yaml"
-		[ $v = G ] && continue
+		case $v in G | S) continue ;; esac
 		(umask 077 && $RUN "$MESHC" compile "$d/$v.yaml" --node n0 \
 			--target wg --with-secrets >"$d/$v.wg")
 		for t in nft routes sysctl; do
@@ -327,6 +328,16 @@ check() {
 	echo "rules $($RUN nft -j list table inet meshc | python3 -c '
 import json, sys
 print(sum(1 for o in json.load(sys.stdin)["nftables"] if "rule" in o))')" >>"$c"
+	# limited grants: every peer holds two services (genmesh --services);
+	# what the kernel holds: rules, and the service set's elements
+	$RUN "$MESHC" apply "$d/S.yaml" -q
+	$RUN nft -j list table inet meshc | python3 -c '
+import json, sys
+objs = json.load(sys.stdin)["nftables"]
+print("services_rules", sum(1 for o in objs if "rule" in o))
+print("services_elems", sum(len(o["set"].get("elem", [])) for o in objs
+      if "set" in o and o["set"]["name"].endswith("incoming_svc4")))' >>"$c"
+	$RUN "$MESHC" apply "$A" -q
 
 	# the libnftnl floor loads the same table as meshc's apply
 	$RUN nft list table inet meshc >"$work/fw-meshc.list"

@@ -216,6 +216,8 @@ def main():
     checks = [
         ("peers", "peers of n0"),
         ("rules", "rules in `table inet meshc`"),
+        ("services_rules", "rules, every peer holding two services"),
+        ("services_elems", "... elements of n0's incoming_svc4"),
         ("noop_meshc_ip_events", "no-op meshc apply: `ip monitor` events"),
         ("noop_meshc_nft_events", "no-op meshc apply: `nft monitor` events"),
         ("noop_meshc_uapi_sets", "no-op meshc apply: UAPI set=1 requests"),
@@ -321,6 +323,12 @@ def main():
         row("firewall rule count independent of N",
             ", ".join(f"{c} at {n}" for n, c in counts.items()),
             len(set(counts.values())) == 1)
+    svc = {n: kv.get(n, {}).get("checks:services_rules") for n in sizes}
+    if all(svc.values()):
+        row("rule count independent of N with two services per peer "
+            "(limited grants)",
+            ", ".join(f"{c} at {n}" for n, c in svc.items()),
+            len(set(svc.values())) == 1)
     fl = (summary.get(("firewall", nt)) or {}).get("floors", {})
     for name, f in fl.items():
         if f["ratios"]:
